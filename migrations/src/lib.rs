@@ -1,0 +1,26 @@
+//! Plenum's schema, as an append-only list of reversible migrations.
+//!
+//! A migration that has shipped is never edited: a change of schema is a new
+//! file appended to [`Migrator::migrations`]. Every migration runs on SQLite and
+//! PostgreSQL alike, so only the portable column types of sea-query are used.
+
+pub use sea_orm_migration::MigratorTrait;
+use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_accounts;
+mod m20261122_000002_organisations;
+mod m20261122_000003_outbox;
+
+/// Every migration of Plenum, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_accounts::Migration),
+            Box::new(m20261122_000002_organisations::Migration),
+            Box::new(m20261122_000003_outbox::Migration),
+        ]
+    }
+}

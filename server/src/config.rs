@@ -1,0 +1,454 @@
+//! Typed configuration: defaults in code, then `plenum.toml`, then `PLENUM_*`
+//! environment variables (and `DATABASE_URL`), each overriding the previous.
+//!
+//! Environment variables name a key with its section and a double underscore:
+//! `PLENUM_SERVER__BIND=0.0.0.0:8080`, `PLENUM_ACCOUNTS__OPEN_REGISTRATION=false`.
+//! Invalid configuration stops start-up with one line saying which key is wrong.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Locale;
+
+/// A secret value (a database URL with its password, an API key): printed as
+/// `[redacted]` by `Debug`, so it never reaches a log by accident.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "[redacted]"
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub graphql: GraphqlSettings,
+    pub accounts: AccountSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub public_url: String,
+    pub data_dir: PathBuf,
+    pub default_locale: Locale,
+    pub body_limit_bytes: usize,
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            bind: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("data"),
+            default_locale: Locale::Fr,
+            body_limit_bytes: 1024 * 1024,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: Secret,
+    pub max_connections: u32,
+    pub busy_timeout_ms: u64,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings {
+            url: Secret::default(),
+            max_connections: 10,
+            busy_timeout_ms: 5000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GraphqlSettings {
+    pub playground: bool,
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub max_aliases: usize,
+}
+
+impl Default for GraphqlSettings {
+    fn default() -> Self {
+        GraphqlSettings {
+            playground: true,
+            max_depth: 12,
+            max_complexity: 2000,
+            max_aliases: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountSettings {
+    pub open_registration: bool,
+    pub session_days: u32,
+    pub invitation_days: u32,
+    pub login_max_failures: u32,
+    pub login_failure_window_minutes: u32,
+    pub address_max_failures: u32,
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+}
+
+impl Default for AccountSettings {
+    fn default() -> Self {
+        AccountSettings {
+            open_registration: true,
+            session_days: 30,
+            invitation_days: 14,
+            login_max_failures: 5,
+            login_failure_window_minutes: 15,
+            address_max_failures: 50,
+            // OWASP's first recommended argon2id setting: 19 MiB, 2 passes.
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub filter: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            format: LogFormat::Text,
+            filter: "info,sqlx=warn,sea_orm=warn".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Why configuration could not be used, in one line.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Settings {
+    /// Reads defaults, then `path` (or `./plenum.toml` when it exists), then the environment.
+    pub fn load(path: Option<&Path>) -> Result<Settings, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        match path {
+            Some(path) if !path.exists() => {
+                return Err(ConfigError(format!(
+                    "the file {} does not exist",
+                    path.display()
+                )));
+            }
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None if Path::new("plenum.toml").exists() => {
+                figment = figment.merge(Toml::file_exact("plenum.toml"))
+            }
+            None => {}
+        }
+        let settings: Settings = figment
+            .merge(
+                Env::prefixed("PLENUM_")
+                    .filter(|key| key.as_str().contains("__"))
+                    .split("__"),
+            )
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database.url".into()),
+            )
+            .extract()
+            .map_err(|e| ConfigError(e.to_string()))?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        self.bind_address()?;
+        let url = &self.server.public_url;
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(ConfigError(format!(
+                "server.public_url `{url}` must start with http:// or https://"
+            )));
+        }
+        let db = self.database.url.expose();
+        if !(db.is_empty()
+            || db.starts_with("sqlite:")
+            || db.starts_with("postgres://")
+            || db.starts_with("postgresql://"))
+        {
+            return Err(ConfigError(
+                "database.url must be empty (SQLite under server.data_dir), sqlite:…, or postgres://…".into(),
+            ));
+        }
+        if self.database.max_connections == 0 {
+            return Err(ConfigError(
+                "database.max_connections must be at least 1".into(),
+            ));
+        }
+        if self.accounts.argon2_memory_kib < 8 || self.accounts.argon2_iterations == 0 {
+            return Err(ConfigError(
+                "accounts.argon2_memory_kib must be at least 8 and accounts.argon2_iterations at least 1".into(),
+            ));
+        }
+        if self.accounts.session_days == 0 || self.accounts.invitation_days == 0 {
+            return Err(ConfigError(
+                "accounts.session_days and accounts.invitation_days must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn bind_address(&self) -> Result<SocketAddr, ConfigError> {
+        self.server.bind.parse().map_err(|_| {
+            ConfigError(format!(
+                "server.bind `{}` is not an address such as 127.0.0.1:8080",
+                self.server.bind
+            ))
+        })
+    }
+
+    /// The database to use: `database.url`, or a SQLite file under the data directory.
+    pub fn database_url(&self) -> String {
+        let url = self.database.url.expose();
+        if url.is_empty() {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.server.data_dir.join("plenum.db").display()
+            )
+        } else {
+            url.to_owned()
+        }
+    }
+}
+
+/// What each key means, in the order `plenum.example.toml` lists them. A key
+/// without a line here fails the drift test, so documentation cannot lag.
+const DOCS: &[(&str, &str)] = &[
+    ("server", "The HTTP server."),
+    (
+        "server.bind",
+        "Address and port to listen on. Use 0.0.0.0:8080 to accept connections from other machines.",
+    ),
+    (
+        "server.public_url",
+        "The address people use to reach Plenum; invitation links and cookies are built from it.",
+    ),
+    (
+        "server.data_dir",
+        "Where Plenum keeps its files (the SQLite database when database.url is empty).",
+    ),
+    (
+        "server.default_locale",
+        "Language of messages when neither the account nor the browser says: \"fr\" or \"en\".",
+    ),
+    (
+        "server.body_limit_bytes",
+        "Largest request body accepted, in bytes.",
+    ),
+    (
+        "server.trust_forwarded_for",
+        "Read the client address from X-Forwarded-For (only behind a reverse proxy you run).",
+    ),
+    (
+        "database",
+        "Storage. SQLite needs no set-up; use PostgreSQL for real deployments.",
+    ),
+    (
+        "database.url",
+        "Empty for SQLite under server.data_dir, or e.g. postgres://plenum@localhost/plenum. DATABASE_URL overrides it.",
+    ),
+    ("database.max_connections", "Size of the connection pool."),
+    (
+        "database.busy_timeout_ms",
+        "SQLite only: how long a write waits for another to finish, in milliseconds.",
+    ),
+    ("graphql", "The GraphQL API."),
+    (
+        "graphql.playground",
+        "Serve the GraphiQL playground at GET /graphql.",
+    ),
+    (
+        "graphql.max_depth",
+        "Deepest nesting of fields a query may have.",
+    ),
+    (
+        "graphql.max_complexity",
+        "Largest complexity (roughly, fields times list sizes) a query may have.",
+    ),
+    (
+        "graphql.max_aliases",
+        "Most aliases a query may use (stops one request from asking the same thing a thousand times).",
+    ),
+    ("accounts", "Accounts, sessions and logging in."),
+    (
+        "accounts.open_registration",
+        "Anyone may create an account; when false, only with an invitation.",
+    ),
+    (
+        "accounts.session_days",
+        "How long a login session lasts, in days.",
+    ),
+    (
+        "accounts.invitation_days",
+        "How long an invitation link stays valid, in days.",
+    ),
+    (
+        "accounts.login_max_failures",
+        "Failed logins allowed per account within the window before logins are refused for a while.",
+    ),
+    (
+        "accounts.login_failure_window_minutes",
+        "The window over which failed logins are counted, in minutes.",
+    ),
+    (
+        "accounts.address_max_failures",
+        "Failed logins allowed from one network address within the window.",
+    ),
+    (
+        "accounts.argon2_memory_kib",
+        "Memory used to hash one password (argon2id), in KiB.",
+    ),
+    (
+        "accounts.argon2_iterations",
+        "Passes of argon2id over that memory.",
+    ),
+    ("log", "Logs."),
+    (
+        "log.format",
+        "\"text\" for people, \"json\" for log collectors.",
+    ),
+    (
+        "log.filter",
+        "Which logs to keep, in tracing's EnvFilter syntax. RUST_LOG overrides it.",
+    ),
+];
+
+/// The commented example configuration, generated from the defaults.
+pub fn example_toml() -> String {
+    let mut out = String::from(
+        "# Plenum's configuration, with every key at its default value.\n\
+         # Copy to plenum.toml (or pass --config FILE), uncomment what you change.\n\
+         # Any key can also be set from the environment: PLENUM_SECTION__KEY=value.\n\
+         # Generated by `plenum config example`; a test fails when it drifts.\n",
+    );
+    let defaults = toml::Value::try_from(Settings::default())
+        .unwrap_or(toml::Value::Table(Default::default()));
+    let Some(sections) = defaults.as_table() else {
+        return out;
+    };
+    for (path, doc) in DOCS {
+        match path.split_once('.') {
+            None => out.push_str(&format!("\n# {doc}\n[{path}]\n")),
+            Some((section, key)) => {
+                let value = sections.get(section).and_then(|s| s.get(key));
+                let value = value.map(|v| v.to_string()).unwrap_or_default();
+                out.push_str(&format!("# {doc}\n# {key} = {value}\n"));
+            }
+        }
+    }
+    out
+}
+
+/// Keys of the defaults that have no documentation line (must be empty).
+pub fn undocumented_keys() -> Vec<String> {
+    let Ok(toml::Value::Table(sections)) = toml::Value::try_from(Settings::default()) else {
+        return vec!["<settings do not serialise>".into()];
+    };
+    let mut missing = Vec::new();
+    for (section, keys) in &sections {
+        if !DOCS.iter().any(|(p, _)| p == section) {
+            missing.push(section.clone());
+        }
+        if let Some(keys) = keys.as_table() {
+            for key in keys.keys() {
+                let path = format!("{section}.{key}");
+                if !DOCS.iter().any(|(p, _)| *p == path) {
+                    missing.push(path);
+                }
+            }
+        }
+    }
+    missing
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_setting_is_documented() {
+        assert_eq!(undocumented_keys(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_committed_example_matches_the_defaults() {
+        let committed = include_str!("../../plenum.example.toml");
+        assert!(
+            committed == example_toml(),
+            "plenum.example.toml has drifted from the defaults: run `cargo run -p plenum -- config example > plenum.example.toml`"
+        );
+    }
+
+    #[test]
+    fn the_example_uncommented_gives_the_defaults() {
+        let uncommented: String = example_toml()
+            .lines()
+            .filter_map(|l| {
+                l.strip_prefix("# ")
+                    .filter(|l| l.contains(" = "))
+                    .or(l.starts_with('[').then_some(l))
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let parsed: Settings =
+            toml::from_str(&uncommented).unwrap_or_else(|e| panic!("{e}\n{uncommented}"));
+        assert_eq!(parsed, Settings::default());
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = Secret::new("postgres://u:hunter2@db/plenum");
+        assert_eq!(format!("{s:?}"), "[redacted]");
+    }
+}

@@ -1,0 +1,205 @@
+//! A person's account: the values it is made of, parsed from raw input.
+
+use std::fmt;
+
+use crate::error::{AppError, AppResult};
+use crate::text;
+
+/// An email address, trimmed and lower-cased so that one mailbox is one account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> AppResult<Email> {
+        let value = raw.trim().to_lowercase();
+        let valid = value.len() <= 254
+            && email_address::EmailAddress::is_valid(&value)
+            // A domain without a dot (`me@localhost`) is valid RFC 5322 but never a real invitee.
+            && value.rsplit_once('@').is_some_and(|(_, domain)| domain.contains('.'));
+        if valid {
+            Ok(Email(value))
+        } else {
+            Err(AppError::validation(
+                "email",
+                text!(en: "This is not a valid email address.", fr: "Cette adresse e-mail n'est pas valide."),
+            ))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Shortest password accepted. Length is what protects a password; we ask for
+/// no particular characters (NIST SP 800-63B).
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// Longest password accepted, so hashing cannot be used to exhaust the server.
+pub const MAX_PASSWORD_CHARS: usize = 256;
+
+/// A new password that satisfies the rules. Never printed.
+pub struct Password(String);
+
+impl Password {
+    pub fn parse(raw: &str, field: &'static str) -> AppResult<Password> {
+        let chars = raw.chars().count();
+        if chars < MIN_PASSWORD_CHARS {
+            return Err(AppError::validation(
+                field,
+                text!(
+                    en: "The password must have at least {MIN_PASSWORD_CHARS} characters.",
+                    fr: "Le mot de passe doit comporter au moins {MIN_PASSWORD_CHARS} caractères."
+                ),
+            ));
+        }
+        if chars > MAX_PASSWORD_CHARS {
+            return Err(AppError::validation(
+                field,
+                text!(
+                    en: "The password must have at most {MAX_PASSWORD_CHARS} characters.",
+                    fr: "Le mot de passe doit comporter au plus {MAX_PASSWORD_CHARS} caractères."
+                ),
+            ));
+        }
+        Ok(Password(raw.to_owned()))
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password([redacted])")
+    }
+}
+
+/// A non-empty name of bounded length, trimmed: display names, organisation names.
+pub fn parse_name(raw: &str, field: &'static str, max_chars: usize) -> AppResult<String> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Err(AppError::validation(
+            field,
+            text!(en: "The name cannot be empty.", fr: "Le nom ne peut pas être vide."),
+        ));
+    }
+    if value.chars().count() > max_chars {
+        return Err(AppError::validation(
+            field,
+            text!(
+                en: "The name must have at most {max_chars} characters.",
+                fr: "Le nom doit comporter au plus {max_chars} caractères."
+            ),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// An IANA time zone (`Europe/Paris`), the one recurrence and deadlines are computed in.
+pub fn parse_timezone(raw: &str) -> AppResult<chrono_tz::Tz> {
+    raw.trim().parse::<chrono_tz::Tz>().map_err(|_| {
+        let raw = raw.trim().to_owned();
+        AppError::validation(
+            "timezone",
+            text!(
+                en: "`{raw}` is not a known time zone; use a name such as Europe/Paris.",
+                fr: "« {raw} » n'est pas un fuseau horaire connu ; utilisez un nom comme Europe/Paris."
+            ),
+        )
+    })
+}
+
+/// Self-declared gender, used only by parity rules and speaking priority, and
+/// readable only by the person and their organisations' facilitators and admins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum Gender {
+    Woman,
+    Man,
+    NonBinary,
+    /// Another gender the person did not want to pick from the list.
+    Other,
+    /// The person chose to say nothing; rules treat it as "not declared".
+    PreferNotToSay,
+}
+
+impl Gender {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gender::Woman => "woman",
+            Gender::Man => "man",
+            Gender::NonBinary => "non_binary",
+            Gender::Other => "other",
+            Gender::PreferNotToSay => "prefer_not_to_say",
+        }
+    }
+    pub fn from_db(value: &str) -> Option<Gender> {
+        [
+            Gender::Woman,
+            Gender::Man,
+            Gender::NonBinary,
+            Gender::Other,
+            Gender::PreferNotToSay,
+        ]
+        .into_iter()
+        .find(|g| g.as_str() == value)
+    }
+}
+
+/// Pronouns as the person writes them ("elle", "they/them"); empty means none.
+pub fn parse_pronouns(raw: &str) -> AppResult<Option<String>> {
+    let value = raw.trim();
+    if value.chars().count() > 64 {
+        return Err(AppError::validation(
+            "pronouns",
+            text!(en: "Pronouns must have at most 64 characters.", fr: "Les pronoms doivent comporter au plus 64 caractères."),
+        ));
+    }
+    Ok((!value.is_empty()).then(|| value.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(
+            Email::parse("  Camille@Exemple.FR ").unwrap().as_str(),
+            "camille@exemple.fr"
+        );
+        for bad in [
+            "",
+            "camille",
+            "camille@",
+            "@exemple.fr",
+            "camille@localhost",
+            "a b@exemple.fr",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn passwords_need_twelve_characters_counted_as_characters() {
+        assert!(Password::parse("short-pass1", "password").is_err());
+        assert!(Password::parse("correct horse", "password").is_ok());
+        // Twelve accented characters are twelve characters, not twenty-four bytes.
+        assert!(Password::parse("éééééééééééé", "password").is_ok());
+        assert!(Password::parse("ééééééééééé", "password").is_err());
+    }
+
+    #[test]
+    fn names_are_trimmed_and_never_empty() {
+        assert_eq!(
+            parse_name("  Camille  ", "displayName", 80).unwrap(),
+            "Camille"
+        );
+        assert!(parse_name("   ", "displayName", 80).is_err());
+        assert!(parse_name(&"x".repeat(81), "displayName", 80).is_err());
+    }
+
+    #[test]
+    fn timezones_are_iana_names() {
+        assert!(parse_timezone("Europe/Paris").is_ok());
+        assert!(parse_timezone("Mars/Olympus").is_err());
+    }
+}

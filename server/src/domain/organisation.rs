@@ -1,0 +1,101 @@
+//! An organisation's identity and how people may join it.
+
+use crate::error::{AppError, AppResult};
+use crate::text;
+
+/// The short name in an organisation's address: lower-case letters, digits and
+/// hyphens, 2 to 64 characters, not starting or ending with a hyphen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slug(String);
+
+impl Slug {
+    pub fn parse(raw: &str) -> AppResult<Slug> {
+        let value = raw.trim();
+        let valid = (2..=64).contains(&value.len())
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !value.starts_with('-')
+            && !value.ends_with('-');
+        if valid {
+            Ok(Slug(value.to_owned()))
+        } else {
+            Err(AppError::validation(
+                "slug",
+                text!(
+                    en: "The short name must have 2 to 64 lower-case letters, digits or hyphens (e.g. assemblee-montreuil).",
+                    fr: "Le nom court doit comporter de 2 à 64 lettres minuscules, chiffres ou tirets (ex. assemblee-montreuil)."
+                ),
+            ))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// How people who are not yet members come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum RegistrationMode {
+    /// Anyone with an account may join, as a supporter.
+    Open,
+    /// Anyone may ask; an admin or facilitator accepts or declines.
+    Request,
+    /// Only people invited by an admin or facilitator.
+    Invitation,
+}
+
+impl RegistrationMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegistrationMode::Open => "open",
+            RegistrationMode::Request => "request",
+            RegistrationMode::Invitation => "invitation",
+        }
+    }
+    pub fn from_db(value: &str) -> RegistrationMode {
+        match value {
+            "open" => RegistrationMode::Open,
+            "request" => RegistrationMode::Request,
+            // The closed mode is the safe reading of anything unexpected.
+            _ => RegistrationMode::Invitation,
+        }
+    }
+}
+
+/// Longest description of an organisation, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 10_000;
+
+pub fn parse_description(raw: &str) -> AppResult<String> {
+    if raw.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(AppError::validation(
+            "description",
+            text!(
+                en: "The description must have at most {MAX_DESCRIPTION_CHARS} characters.",
+                fr: "La description doit comporter au plus {MAX_DESCRIPTION_CHARS} caractères."
+            ),
+        ));
+    }
+    Ok(raw.trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_short_lower_case_words() {
+        assert!(Slug::parse("assemblee-montreuil").is_ok());
+        assert!(Slug::parse("ag2026").is_ok());
+        for bad in [
+            "a",
+            "Assemblée",
+            "-ag",
+            "ag-",
+            "ag montreuil",
+            &"a".repeat(65),
+        ] {
+            assert!(Slug::parse(bad).is_err(), "{bad} should be refused");
+        }
+    }
+}

@@ -1,0 +1,352 @@
+//! GraphQL over HTTP (`POST /graphql`), the GraphiQL playground (`GET
+//! /graphql`) and subscriptions over WebSocket (`/graphql/ws`,
+//! graphql-transport-ws), with authentication from a bearer token or the
+//! session cookie.
+//!
+//! Cookies and cross-site requests: the session cookie is `HttpOnly` and
+//! `SameSite=Lax`, `POST /graphql` only accepts `application/json` (which a
+//! cross-site form cannot send without a CORS preflight, never granted), and a
+//! cookie is ignored on any request whose `Origin` or `Sec-Fetch-Site` says it
+//! comes from another site. A forged request therefore runs as an anonymous one.
+
+use std::net::{IpAddr, SocketAddr};
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::{Data, Pos};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use axum::Router;
+use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+
+use crate::config::Settings;
+use crate::error::AppError;
+use crate::graphql::AppSchema;
+use crate::graphql::context::RequestContext;
+use crate::graphql::loaders::Loaders;
+use crate::i18n::Locale;
+use crate::service::sessions::{self, Viewer};
+use crate::state::AppState;
+use crate::text;
+
+pub const SESSION_COOKIE: &str = "plenum_session";
+
+/// Routes of the GraphQL API.
+pub fn routes(schema: AppSchema) -> Router<AppState> {
+    Router::new()
+        .route("/graphql", get(playground).post(execute))
+        .route("/graphql/ws", get(subscriptions))
+        .layer(axum::Extension(schema))
+}
+
+async fn playground(State(state): State<AppState>) -> Response {
+    if !state.settings.graphql.playground {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .title("Plenum — GraphQL")
+            .finish(),
+    )
+    .into_response()
+}
+
+async fn execute(
+    State(state): State<AppState>,
+    axum::Extension(schema): axum::Extension<AppSchema>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> Response {
+    if !is_json(&headers) {
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "POST /graphql takes a JSON body: send Content-Type: application/json.",
+        )
+            .into_response();
+    }
+    let auth = authenticate(&state, &headers).await;
+    let locale = locale_for(&state.settings, &headers, auth.viewer.as_ref());
+    let context = RequestContext {
+        viewer: auth.viewer,
+        locale,
+        address: client_address(&state.settings, &headers, peer),
+        user_agent: header_str(&headers, header::USER_AGENT).map(str::to_owned),
+        via_cookie: auth.via_cookie,
+    };
+    let mut response = match auth.refused {
+        Some(error) => refused(error, locale),
+        None => {
+            schema
+                .execute(
+                    request
+                        .into_inner()
+                        .data(context)
+                        .data(Loaders::new(&state.db)),
+                )
+                .await
+        }
+    };
+    if auth.stale_cookie {
+        response
+            .http_headers
+            .append(header::SET_COOKIE, clear_session_cookie(&state.settings));
+    }
+    GraphQLResponse::from(response).into_response()
+}
+
+/// A whole request refused before execution (an invalid bearer token).
+fn refused(error: AppError, locale: Locale) -> async_graphql::Response {
+    let error: async_graphql::Error = error.into();
+    let mut server_error = error.into_server_error(Pos::default());
+    if let Some(text) = server_error.source::<crate::i18n::Text>() {
+        server_error.message = text.in_locale(locale).to_owned();
+    }
+    async_graphql::Response::from_errors(vec![server_error])
+}
+
+async fn subscriptions(
+    State(state): State<AppState>,
+    axum::Extension(schema): axum::Extension<AppSchema>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let cookie_auth = authenticate(&state, &headers).await;
+    let address = client_address(&state.settings, &headers, peer);
+    let user_agent = header_str(&headers, header::USER_AGENT).map(str::to_owned);
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    // A token in the connection_init payload wins over the cookie.
+                    let token = payload
+                        .get("authorization")
+                        .or_else(|| payload.get("Authorization"))
+                        .and_then(|v| v.as_str())
+                        .map(|v| v.trim_start_matches("Bearer ").trim().to_owned());
+                    let (viewer, via_cookie) = match token {
+                        Some(token) => (Some(sessions::authenticate(&state, &token).await?), false),
+                        None => (cookie_auth.viewer, cookie_auth.via_cookie),
+                    };
+                    let locale = locale_for(&state.settings, &headers, viewer.as_ref());
+                    let mut data = Data::default();
+                    data.insert(RequestContext {
+                        viewer,
+                        locale,
+                        address,
+                        user_agent,
+                        via_cookie,
+                    });
+                    data.insert(Loaders::new(&state.db));
+                    Ok(data)
+                })
+                .serve()
+        })
+}
+
+/// The outcome of reading a request's credentials.
+#[derive(Default)]
+struct Auth {
+    viewer: Option<Viewer>,
+    via_cookie: bool,
+    /// A bearer token was sent and is not valid: the request is refused.
+    refused: Option<AppError>,
+    /// The cookie's session is over: tell the browser to drop it.
+    stale_cookie: bool,
+}
+
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Auth {
+    if let Some(value) = header_str(headers, header::AUTHORIZATION) {
+        let Some(token) = value
+            .strip_prefix("Bearer ")
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        else {
+            return Auth {
+                refused: Some(AppError::new(
+                    crate::error::ErrorCode::Unauthenticated,
+                    text!(en: "The Authorization header must read `Bearer <token>`.", fr: "L'en-tête Authorization doit être de la forme `Bearer <jeton>`."),
+                )),
+                ..Auth::default()
+            };
+        };
+        return match sessions::authenticate(state, token).await {
+            Ok(viewer) => Auth {
+                viewer: Some(viewer),
+                ..Auth::default()
+            },
+            Err(e) => Auth {
+                refused: Some(e),
+                ..Auth::default()
+            },
+        };
+    }
+    let Some(token) = session_cookie_value(headers) else {
+        return Auth::default();
+    };
+    if is_cross_site(&state.settings, headers) {
+        return Auth::default();
+    }
+    match sessions::authenticate(state, &token).await {
+        Ok(viewer) => Auth {
+            viewer: Some(viewer),
+            via_cookie: true,
+            ..Auth::default()
+        },
+        Err(_) => Auth {
+            stale_cookie: true,
+            ..Auth::default()
+        },
+    }
+}
+
+fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    header_str(headers, header::CONTENT_TYPE)
+        .and_then(|ct| ct.split(';').next())
+        .is_some_and(|mime| {
+            let mime = mime.trim();
+            mime.eq_ignore_ascii_case("application/json")
+                || mime.eq_ignore_ascii_case("application/graphql-response+json")
+        })
+}
+
+fn session_cookie_value(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+}
+
+/// Does the browser say this request comes from another site?
+fn is_cross_site(settings: &Settings, headers: &HeaderMap) -> bool {
+    if header_str(headers, header::HeaderName::from_static("sec-fetch-site"))
+        .is_some_and(|s| s == "cross-site")
+    {
+        return true;
+    }
+    let Some(origin) = header_str(headers, header::ORIGIN) else {
+        return false;
+    };
+    let public = settings.server.public_url.trim_end_matches('/');
+    let host = header_str(headers, header::HOST).unwrap_or_default();
+    let same_host = origin
+        .split_once("://")
+        .is_some_and(|(_, rest)| !host.is_empty() && rest == host);
+    !(origin == public || same_host)
+}
+
+/// The reader's language: their account's, else their browser's, else the server's.
+fn locale_for(settings: &Settings, headers: &HeaderMap, viewer: Option<&Viewer>) -> Locale {
+    viewer
+        .and_then(|v| Locale::parse(&v.account.locale))
+        .or_else(|| {
+            header_str(headers, header::ACCEPT_LANGUAGE).and_then(Locale::from_accept_language)
+        })
+        .unwrap_or(settings.server.default_locale)
+}
+
+fn client_address(settings: &Settings, headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
+    if settings.server.trust_forwarded_for {
+        let forwarded = header_str(headers, header::HeaderName::from_static("x-forwarded-for"))
+            .and_then(|v| v.split(',').next())
+            .and_then(|ip| ip.trim().parse().ok());
+        if let Some(ip) = forwarded {
+            return ip;
+        }
+    }
+    peer.ip()
+}
+
+fn cookie_header(settings: &Settings, value: &str, max_age_seconds: i64) -> HeaderValue {
+    let secure = if settings.server.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{SESSION_COOKIE}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_seconds}{secure}"
+    );
+    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The `Set-Cookie` value that hands a new session to a browser.
+pub fn session_cookie(settings: &Settings, token: &str) -> HeaderValue {
+    cookie_header(
+        settings,
+        token,
+        i64::from(settings.accounts.session_days) * 86_400,
+    )
+}
+
+/// The `Set-Cookie` value that makes a browser forget its session.
+pub fn clear_session_cookie(settings: &Settings) -> HeaderValue {
+    cookie_header(settings, "", 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(
+                header::HeaderName::from_static(k),
+                HeaderValue::from_static(v),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn requests_from_another_site_are_recognised() {
+        let settings = Settings::default();
+        assert!(is_cross_site(
+            &settings,
+            &headers(&[
+                ("origin", "https://evil.example"),
+                ("host", "127.0.0.1:8080")
+            ])
+        ));
+        assert!(is_cross_site(
+            &settings,
+            &headers(&[("sec-fetch-site", "cross-site")])
+        ));
+        assert!(!is_cross_site(
+            &settings,
+            &headers(&[("origin", "http://127.0.0.1:8080")])
+        ));
+        assert!(!is_cross_site(
+            &settings,
+            &headers(&[
+                ("origin", "http://plenum.local:9000"),
+                ("host", "plenum.local:9000")
+            ])
+        ));
+        assert!(!is_cross_site(&settings, &headers(&[])));
+    }
+
+    #[test]
+    fn only_json_bodies_are_accepted() {
+        assert!(is_json(&headers(&[(
+            "content-type",
+            "application/json; charset=utf-8"
+        )])));
+        assert!(!is_json(&headers(&[("content-type", "text/plain")])));
+        assert!(!is_json(&headers(&[])));
+    }
+}

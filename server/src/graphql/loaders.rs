@@ -1,0 +1,55 @@
+//! Batched loading, so that a list of 50 members costs a handful of queries,
+//! not one per member. A fresh set of loaders serves each request, so nothing
+//! is cached across requests.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use sea_orm::DatabaseConnection;
+use sea_orm::prelude::*;
+
+use crate::entity::{account, organisation};
+
+pub struct AccountLoader(pub DatabaseConnection);
+pub struct OrganisationLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for AccountLoader {
+    type Value = account::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = account::Entity::find()
+            .filter(account::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.0)
+            .await?;
+        Ok(rows.into_iter().map(|a| (a.id, a)).collect())
+    }
+}
+
+impl Loader<Uuid> for OrganisationLoader {
+    type Value = organisation::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = organisation::Entity::find()
+            .filter(organisation::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.0)
+            .await?;
+        Ok(rows.into_iter().map(|o| (o.id, o)).collect())
+    }
+}
+
+pub struct Loaders {
+    pub accounts: DataLoader<AccountLoader>,
+    pub organisations: DataLoader<OrganisationLoader>,
+}
+
+impl Loaders {
+    pub fn new(db: &DatabaseConnection) -> Self {
+        Loaders {
+            accounts: DataLoader::new(AccountLoader(db.clone()), tokio::spawn),
+            organisations: DataLoader::new(OrganisationLoader(db.clone()), tokio::spawn),
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! The GraphQL API: schema assembly and one module per area. Resolvers are
+//! thin: they read the input, call one service function, shape the output.
+
+pub mod accounts;
+pub mod connection;
+pub mod context;
+pub mod extension;
+pub mod http;
+pub mod loaders;
+pub mod memberships;
+pub mod organisations;
+
+use async_graphql::{ID, MergedObject, MergedSubscription, Schema};
+use uuid::Uuid;
+
+use crate::config::GraphqlSettings;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::text;
+
+#[derive(MergedObject, Default)]
+pub struct Query(accounts::AccountQuery, organisations::OrganisationQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    accounts::AccountMutation,
+    organisations::OrganisationMutation,
+    memberships::MembershipMutation,
+);
+
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(memberships::MembershipSubscription);
+
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
+
+/// The schema with the configured limits. `state` is absent only when the
+/// schema is built to print its SDL.
+pub fn build_schema(state: Option<AppState>, limits: &GraphqlSettings) -> AppSchema {
+    let mut builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .limit_recursive_depth(32)
+    .limit_directives(16)
+    .extension(extension::Conventions {
+        max_aliases: limits.max_aliases,
+    });
+    if let Some(state) = state {
+        builder = builder.data(state);
+    }
+    builder.finish()
+}
+
+/// The schema in SDL, as committed in `schema/schema.graphql`.
+pub fn sdl() -> String {
+    build_schema(None, &GraphqlSettings::default()).sdl()
+}
+
+/// Reads an `ID` argument as the UUID it must be.
+pub fn parse_id(id: &ID, field: &'static str) -> AppResult<Uuid> {
+    Uuid::parse_str(id.as_str()).map_err(|_| {
+        AppError::validation(
+            field,
+            text!(en: "This is not a valid identifier.", fr: "Cet identifiant n'est pas valide."),
+        )
+    })
+}
+
+pub fn id(uuid: Uuid) -> ID {
+    ID(uuid.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_committed_schema_matches_the_code() {
+        let committed = include_str!("../../../schema/schema.graphql");
+        assert!(
+            committed == super::sdl(),
+            "schema/schema.graphql has drifted from the code: run `cargo run -p plenum -- schema > schema/schema.graphql`"
+        );
+    }
+}

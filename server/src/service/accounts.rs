@@ -1,0 +1,314 @@
+//! Accounts: registering, logging in, the profile and the password.
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use sea_orm::prelude::*;
+use sea_orm::{ActiveValue::Set, IntoActiveModel};
+
+use crate::domain::account::{Email, Gender, Password, parse_name, parse_pronouns, parse_timezone};
+use crate::entity::account;
+use crate::error::{AppError, AppResult, ErrorCode, is_unique_violation};
+use crate::i18n::Locale;
+use crate::service::sessions::{self, Issued, Viewer};
+use crate::service::{invitations, new_id, now, passwords};
+use crate::state::AppState;
+use crate::{db, text};
+
+/// Longest display name, in characters.
+pub const MAX_DISPLAY_NAME: usize = 80;
+
+pub struct NewAccount {
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+    pub locale: Option<Locale>,
+    pub timezone: Option<String>,
+    /// An invitation link's token: joins its organisation, and opens
+    /// registration when it is otherwise closed.
+    pub invitation_token: Option<String>,
+}
+
+/// The account as parsed and hashed, ready to insert.
+async fn parse_new(state: &AppState, input: &NewAccount) -> AppResult<account::ActiveModel> {
+    let email = Email::parse(&input.email)?;
+    let password = Password::parse(&input.password, "password")?;
+    let display_name = parse_name(&input.display_name, "displayName", MAX_DISPLAY_NAME)?;
+    let timezone = parse_timezone(input.timezone.as_deref().unwrap_or("Europe/Paris"))?;
+    let locale = input.locale.unwrap_or(state.settings.server.default_locale);
+    let hash = passwords::hash(&state.settings.accounts, &password).await?;
+    let at = now();
+    Ok(account::ActiveModel {
+        id: Set(new_id()),
+        email: Set(email.as_str().to_owned()),
+        password_hash: Set(hash),
+        display_name: Set(display_name),
+        locale: Set(locale.as_str().to_owned()),
+        timezone: Set(timezone.name().to_owned()),
+        gender: Set(None),
+        pronouns: Set(None),
+        is_operator: Set(false),
+        created_at: Set(at),
+        updated_at: Set(at),
+    })
+}
+
+fn email_taken() -> AppError {
+    AppError::new(
+        ErrorCode::Conflict,
+        text!(
+            en: "An account already uses this email address. Log in, or reset your password.",
+            fr: "Un compte utilise déjà cette adresse e-mail. Connectez-vous, ou réinitialisez votre mot de passe."
+        ),
+    )
+    .with_field("email")
+}
+
+/// Inserts an account, turning a duplicate email into `CONFLICT` (a race
+/// between two registrations included).
+async fn insert(
+    conn: &impl ConnectionTrait,
+    model: account::ActiveModel,
+) -> AppResult<account::Model> {
+    let email = model.email.try_as_ref().cloned().unwrap_or_default();
+    if account::Entity::find()
+        .filter(account::Column::Email.eq(email))
+        .one(conn)
+        .await?
+        .is_some()
+    {
+        return Err(email_taken());
+    }
+    model.insert(conn).await.map_err(|e| {
+        if is_unique_violation(&e) {
+            email_taken()
+        } else {
+            e.into()
+        }
+    })
+}
+
+/// Creates an account and logs it in; with an invitation, also joins its organisation.
+#[tracing::instrument(skip_all)]
+pub async fn register(
+    state: &AppState,
+    input: NewAccount,
+    user_agent: Option<String>,
+) -> AppResult<(account::Model, Issued)> {
+    if !state.settings.accounts.open_registration && input.invitation_token.is_none() {
+        return Err(AppError::forbidden(text!(
+            en: "Accounts are created by invitation only on this server. Ask an organisation to invite you.",
+            fr: "Sur ce serveur, les comptes se créent uniquement sur invitation. Demandez à une organisation de vous inviter."
+        )));
+    }
+    let model = parse_new(state, &input).await?;
+    let txn = db::begin_write(&state.db).await?;
+    let account = insert(&txn, model).await?;
+    let joined = match &input.invitation_token {
+        Some(token) => Some(invitations::accept_in(&txn, &account, token).await?),
+        None => None,
+    };
+    let issued = sessions::issue_session(state, &txn, account.id, user_agent).await?;
+    txn.commit().await?;
+    if let Some(membership) = joined {
+        invitations::announce(state, &membership);
+    }
+    Ok((account, issued))
+}
+
+/// Creates an account from the command line (operators), with no session.
+pub async fn create_by_operator(
+    state: &AppState,
+    input: NewAccount,
+    operator: bool,
+) -> AppResult<account::Model> {
+    let mut model = parse_new(state, &input).await?;
+    model.is_operator = Set(operator);
+    let txn = db::begin_write(&state.db).await?;
+    let account = insert(&txn, model).await?;
+    txn.commit().await?;
+    Ok(account)
+}
+
+fn wrong_credentials() -> AppError {
+    AppError::new(
+        ErrorCode::Unauthenticated,
+        text!(
+            en: "The email address or the password is incorrect.",
+            fr: "L'adresse e-mail ou le mot de passe est incorrect."
+        ),
+    )
+}
+
+fn throttled() -> AppError {
+    AppError::new(
+        ErrorCode::RateLimited,
+        text!(
+            en: "Too many failed attempts. Wait a few minutes before trying again.",
+            fr: "Trop de tentatives échouées. Attendez quelques minutes avant de réessayer."
+        ),
+    )
+}
+
+/// Logs in with email and password. The answer never says whether the email
+/// has an account; repeated failures are throttled per account and per address.
+#[tracing::instrument(skip_all)]
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    address: IpAddr,
+    user_agent: Option<String>,
+) -> AppResult<(account::Model, Issued)> {
+    let email_key = email.trim().to_lowercase();
+    let address_key = address.to_string();
+    let throttle = &state.login_throttle;
+    {
+        let at = Instant::now();
+        let account_ok = throttle
+            .per_account
+            .lock()
+            .map(|mut w| w.allows(&email_key, at))
+            .unwrap_or(false);
+        let address_ok = throttle
+            .per_address
+            .lock()
+            .map(|mut w| w.allows(&address_key, at))
+            .unwrap_or(false);
+        if !(account_ok && address_ok) {
+            return Err(throttled());
+        }
+    }
+    let found = account::Entity::find()
+        .filter(account::Column::Email.eq(&email_key))
+        .one(&state.db)
+        .await?;
+    let valid = passwords::verify(
+        &state.settings.accounts,
+        password,
+        found.as_ref().map(|a| a.password_hash.as_str()),
+    )
+    .await?;
+    let account = match found {
+        Some(account) if valid => account,
+        _ => {
+            let at = Instant::now();
+            if let Ok(mut w) = throttle.per_account.lock() {
+                w.record_failure(&email_key, at);
+            }
+            if let Ok(mut w) = throttle.per_address.lock() {
+                w.record_failure(&address_key, at);
+            }
+            return Err(wrong_credentials());
+        }
+    };
+    if let Ok(mut w) = throttle.per_account.lock() {
+        w.clear(&email_key);
+    }
+    let issued = sessions::issue_session(state, &state.db, account.id, user_agent).await?;
+    Ok((account, issued))
+}
+
+/// Changes the viewer's password; every other session is logged out.
+#[tracing::instrument(skip_all, fields(account = %viewer.id()))]
+pub async fn change_password(
+    state: &AppState,
+    viewer: &Viewer,
+    current: &str,
+    new: &str,
+) -> AppResult<()> {
+    let new = Password::parse(new, "newPassword")?;
+    if !passwords::verify(
+        &state.settings.accounts,
+        current,
+        Some(&viewer.account.password_hash),
+    )
+    .await?
+    {
+        return Err(AppError::validation(
+            "currentPassword",
+            text!(en: "The current password is incorrect.", fr: "Le mot de passe actuel est incorrect."),
+        ));
+    }
+    let hash = passwords::hash(&state.settings.accounts, &new).await?;
+    let txn = db::begin_write(&state.db).await?;
+    set_password_hash(&txn, viewer.account.clone(), hash).await?;
+    sessions::revoke_other_sessions(&txn, viewer.id(), Some(viewer.token_id)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Sets a password from the command line (operators); every session is logged out.
+pub async fn set_password_by_operator(
+    state: &AppState,
+    email: &str,
+    password: &str,
+) -> AppResult<account::Model> {
+    let email = Email::parse(email)?;
+    let password = Password::parse(password, "password")?;
+    let account = account::Entity::find()
+        .filter(account::Column::Email.eq(email.as_str()))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found(text!(en: "No account has this email address.", fr: "Aucun compte n'a cette adresse e-mail.")))?;
+    let hash = passwords::hash(&state.settings.accounts, &password).await?;
+    let txn = db::begin_write(&state.db).await?;
+    let account = set_password_hash(&txn, account, hash).await?;
+    sessions::revoke_other_sessions(&txn, account.id, None).await?;
+    txn.commit().await?;
+    Ok(account)
+}
+
+async fn set_password_hash(
+    conn: &impl ConnectionTrait,
+    account: account::Model,
+    hash: String,
+) -> AppResult<account::Model> {
+    let mut active = account.into_active_model();
+    active.password_hash = Set(hash);
+    active.updated_at = Set(now());
+    Ok(active.update(conn).await?)
+}
+
+/// A change of profile; `None` leaves a field as it is. For gender and
+/// pronouns, `Some(None)` clears the field.
+#[derive(Default)]
+pub struct ProfileChange {
+    pub display_name: Option<String>,
+    pub locale: Option<Locale>,
+    pub timezone: Option<String>,
+    pub gender: Option<Option<Gender>>,
+    pub pronouns: Option<Option<String>>,
+}
+
+#[tracing::instrument(skip_all, fields(account = %viewer.id()))]
+pub async fn update_profile(
+    state: &AppState,
+    viewer: &Viewer,
+    change: ProfileChange,
+) -> AppResult<account::Model> {
+    let mut active = viewer.account.clone().into_active_model();
+    if let Some(name) = change.display_name {
+        active.display_name = Set(parse_name(&name, "displayName", MAX_DISPLAY_NAME)?);
+    }
+    if let Some(locale) = change.locale {
+        active.locale = Set(locale.as_str().to_owned());
+    }
+    if let Some(tz) = change.timezone {
+        active.timezone = Set(parse_timezone(&tz)?.name().to_owned());
+    }
+    if let Some(gender) = change.gender {
+        active.gender = Set(gender.map(|g| g.as_str().to_owned()));
+    }
+    if let Some(pronouns) = change.pronouns {
+        active.pronouns = Set(match pronouns {
+            Some(p) => parse_pronouns(&p)?,
+            None => None,
+        });
+    }
+    active.updated_at = Set(now());
+    let txn = db::begin_write(&state.db).await?;
+    let account = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(account)
+}

@@ -1,0 +1,469 @@
+//! Memberships: who is in an organisation, with which role and standing, and
+//! the history of every change.
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::prelude::*;
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{ActiveValue::Set, IntoActiveModel, Order, PaginatorTrait};
+
+use crate::domain::membership::{
+    self, EffectiveStanding, Role, Standing, can_administer, can_manage_members,
+};
+use crate::entity::{membership as entity, membership_event, organisation};
+use crate::error::{AppError, AppResult};
+use crate::events::{Event, MembershipChange};
+use crate::service::organisations;
+use crate::service::page::{self, Page};
+use crate::service::sessions::Viewer;
+use crate::service::{new_id, now};
+use crate::state::AppState;
+use crate::{db, text};
+
+/// What happened to a membership, as its history records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum EventKind {
+    Joined,
+    Rejoined,
+    StandingChanged,
+    RoleChanged,
+    Left,
+    Removed,
+}
+
+impl EventKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Joined => "joined",
+            EventKind::Rejoined => "rejoined",
+            EventKind::StandingChanged => "standing_changed",
+            EventKind::RoleChanged => "role_changed",
+            EventKind::Left => "left",
+            EventKind::Removed => "removed",
+        }
+    }
+    pub fn from_db(value: &str) -> EventKind {
+        match value {
+            "rejoined" => EventKind::Rejoined,
+            "standing_changed" => EventKind::StandingChanged,
+            "role_changed" => EventKind::RoleChanged,
+            "left" => EventKind::Left,
+            "removed" => EventKind::Removed,
+            _ => EventKind::Joined,
+        }
+    }
+}
+
+/// The stored standing of a membership row.
+pub fn standing_of(m: &entity::Model) -> Standing {
+    Standing::from_db(&m.standing, m.good_until)
+}
+
+/// Today's date where the organisation is: standing changes at its midnight.
+pub fn today_in(org: &organisation::Model) -> NaiveDate {
+    let tz: chrono_tz::Tz = org.timezone.parse().unwrap_or(chrono_tz::Europe::Paris);
+    Utc::now().with_timezone(&tz).date_naive()
+}
+
+/// The viewer's current membership of an organisation, if any.
+pub async fn active(
+    conn: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    account_id: Uuid,
+) -> AppResult<Option<entity::Model>> {
+    Ok(entity::Entity::find()
+        .filter(entity::Column::OrganisationId.eq(organisation_id))
+        .filter(entity::Column::AccountId.eq(account_id))
+        .filter(entity::Column::LeftAt.is_null())
+        .one(conn)
+        .await?)
+}
+
+fn not_a_member() -> AppError {
+    AppError::forbidden(text!(
+        en: "Only members of this organisation may do this.",
+        fr: "Seuls les membres de cette organisation peuvent faire cela."
+    ))
+}
+
+fn not_allowed() -> AppError {
+    AppError::forbidden(text!(
+        en: "Your role in this organisation does not allow this; ask one of its facilitators or admins.",
+        fr: "Votre rôle dans cette organisation ne le permet pas ; demandez à l'un·e de ses animateur·ices ou administrateur·ices."
+    ))
+}
+
+/// The viewer's membership, refused with `FORBIDDEN` if they are not a member.
+pub async fn require_member(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    organisation_id: Uuid,
+) -> AppResult<entity::Model> {
+    active(conn, organisation_id, viewer.id())
+        .await?
+        .ok_or_else(not_a_member)
+}
+
+/// The viewer's membership, refused with `FORBIDDEN` unless their role passes `allowed`.
+pub async fn require_role(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    organisation_id: Uuid,
+    allowed: fn(Role) -> bool,
+) -> AppResult<entity::Model> {
+    let m = require_member(conn, viewer, organisation_id).await?;
+    if allowed(Role::from_db(&m.role)) {
+        Ok(m)
+    } else {
+        Err(not_allowed())
+    }
+}
+
+/// How someone comes into an organisation.
+pub struct Joining {
+    pub role: Role,
+    pub standing: Standing,
+    pub actor: Option<Uuid>,
+    pub note: Option<String>,
+}
+
+/// Makes `account_id` an active member, reusing the row of a former
+/// membership so that the history stays in one place.
+pub async fn join(
+    conn: &impl ConnectionTrait,
+    org: &organisation::Model,
+    account_id: Uuid,
+    joining: Joining,
+) -> AppResult<entity::Model> {
+    let existing = entity::Entity::find()
+        .filter(entity::Column::OrganisationId.eq(org.id))
+        .filter(entity::Column::AccountId.eq(account_id))
+        .one(conn)
+        .await?;
+    let at = now();
+    let (row, kind) = match existing {
+        Some(m) if m.left_at.is_none() => {
+            return Err(AppError::conflict(text!(
+                en: "This person is already a member of the organisation.",
+                fr: "Cette personne est déjà membre de l'organisation."
+            )));
+        }
+        Some(m) => {
+            let mut active = m.into_active_model();
+            active.role = Set(joining.role.as_str().to_owned());
+            active.standing = Set(joining.standing.as_str().to_owned());
+            active.good_until = Set(joining.standing.good_until());
+            active.left_at = Set(None);
+            (active.update(conn).await?, EventKind::Rejoined)
+        }
+        None => {
+            let row = entity::ActiveModel {
+                id: Set(new_id()),
+                organisation_id: Set(org.id),
+                account_id: Set(account_id),
+                role: Set(joining.role.as_str().to_owned()),
+                standing: Set(joining.standing.as_str().to_owned()),
+                good_until: Set(joining.standing.good_until()),
+                joined_at: Set(at),
+                left_at: Set(None),
+            }
+            .insert(conn)
+            .await?;
+            (row, EventKind::Joined)
+        }
+    };
+    record(conn, &row, kind, joining.actor, joining.note).await?;
+    Ok(row)
+}
+
+async fn record(
+    conn: &impl ConnectionTrait,
+    m: &entity::Model,
+    kind: EventKind,
+    actor: Option<Uuid>,
+    note: Option<String>,
+) -> AppResult<()> {
+    membership_event::ActiveModel {
+        id: Set(new_id()),
+        membership_id: Set(m.id),
+        kind: Set(kind.as_str().to_owned()),
+        role: Set(m.role.clone()),
+        standing: Set(m.standing.clone()),
+        good_until: Set(m.good_until),
+        note: Set(note),
+        actor_id: Set(actor),
+        at: Set(now()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+pub fn publish(state: &AppState, m: &entity::Model, change: MembershipChange) {
+    state.events.publish(Event::Membership {
+        organisation_id: m.organisation_id,
+        membership_id: m.id,
+        change,
+    });
+}
+
+fn membership_not_found() -> AppError {
+    AppError::not_found(text!(en: "No such membership.", fr: "Cette adhésion n'existe pas."))
+}
+
+/// A membership and the acting viewer's own membership of the same
+/// organisation, which must pass `allowed`.
+async fn target_and_actor(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    membership_id: Uuid,
+    allowed: fn(Role) -> bool,
+) -> AppResult<(entity::Model, entity::Model)> {
+    let target = entity::Entity::find_by_id(membership_id)
+        .one(conn)
+        .await?
+        .filter(|m| m.left_at.is_none())
+        .ok_or_else(membership_not_found)?;
+    let actor = require_role(conn, viewer, target.organisation_id, allowed).await?;
+    Ok((target, actor))
+}
+
+fn optional_note(note: Option<String>) -> AppResult<Option<String>> {
+    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    if note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
+        return Err(AppError::validation(
+            "note",
+            text!(en: "A note has at most 1000 characters.", fr: "Une note comporte au plus 1000 caractères."),
+        ));
+    }
+    Ok(note)
+}
+
+/// Sets a member's standing (facilitators and admins): e.g. dues paid until a date.
+#[tracing::instrument(skip_all, fields(account = %viewer.id(), membership = %membership_id))]
+pub async fn set_standing(
+    state: &AppState,
+    viewer: &Viewer,
+    membership_id: Uuid,
+    standing: Standing,
+    note: Option<String>,
+) -> AppResult<entity::Model> {
+    let note = optional_note(note)?;
+    let txn = db::begin_write(&state.db).await?;
+    let (target, _) = target_and_actor(&txn, viewer, membership_id, can_manage_members).await?;
+    let mut active = target.into_active_model();
+    active.standing = Set(standing.as_str().to_owned());
+    active.good_until = Set(standing.good_until());
+    let row = active.update(&txn).await?;
+    record(
+        &txn,
+        &row,
+        EventKind::StandingChanged,
+        Some(viewer.id()),
+        note,
+    )
+    .await?;
+    txn.commit().await?;
+    publish(state, &row, MembershipChange::StandingChanged);
+    Ok(row)
+}
+
+async fn admins(conn: &impl ConnectionTrait, organisation_id: Uuid) -> AppResult<u64> {
+    Ok(entity::Entity::find()
+        .filter(entity::Column::OrganisationId.eq(organisation_id))
+        .filter(entity::Column::Role.eq(Role::Admin.as_str()))
+        .filter(entity::Column::LeftAt.is_null())
+        .count(conn)
+        .await?)
+}
+
+fn last_admin() -> AppError {
+    AppError::conflict(text!(
+        en: "An organisation needs at least one admin: name another admin first.",
+        fr: "Une organisation a besoin d'au moins un·e administrateur·ice : nommez-en un·e autre d'abord."
+    ))
+}
+
+/// Gives a member another role (admins only). The last admin cannot be demoted.
+#[tracing::instrument(skip_all, fields(account = %viewer.id(), membership = %membership_id))]
+pub async fn set_role(
+    state: &AppState,
+    viewer: &Viewer,
+    membership_id: Uuid,
+    role: Role,
+) -> AppResult<entity::Model> {
+    let txn = db::begin_write(&state.db).await?;
+    let (target, _) = target_and_actor(&txn, viewer, membership_id, can_administer).await?;
+    let demoting_admin = Role::from_db(&target.role) == Role::Admin && role != Role::Admin;
+    if !membership::keeps_an_admin(admins(&txn, target.organisation_id).await?, demoting_admin) {
+        return Err(last_admin());
+    }
+    let mut active = target.into_active_model();
+    active.role = Set(role.as_str().to_owned());
+    let row = active.update(&txn).await?;
+    record(&txn, &row, EventKind::RoleChanged, Some(viewer.id()), None).await?;
+    txn.commit().await?;
+    publish(state, &row, MembershipChange::RoleChanged);
+    Ok(row)
+}
+
+async fn end(
+    conn: &impl ConnectionTrait,
+    target: entity::Model,
+    kind: EventKind,
+    actor: Uuid,
+    note: Option<String>,
+) -> AppResult<entity::Model> {
+    let removing_admin = Role::from_db(&target.role) == Role::Admin;
+    if !membership::keeps_an_admin(admins(conn, target.organisation_id).await?, removing_admin) {
+        return Err(last_admin());
+    }
+    let mut active = target.into_active_model();
+    active.left_at = Set(Some(now()));
+    let row = active.update(conn).await?;
+    record(conn, &row, kind, Some(actor), note).await?;
+    Ok(row)
+}
+
+/// Removes a member (facilitators and admins; only an admin removes an admin),
+/// with a reason kept in the history.
+#[tracing::instrument(skip_all, fields(account = %viewer.id(), membership = %membership_id))]
+pub async fn remove(
+    state: &AppState,
+    viewer: &Viewer,
+    membership_id: Uuid,
+    reason: Option<String>,
+) -> AppResult<entity::Model> {
+    let reason = optional_note(reason)?;
+    let txn = db::begin_write(&state.db).await?;
+    let (target, actor) = target_and_actor(&txn, viewer, membership_id, can_manage_members).await?;
+    if Role::from_db(&target.role) == Role::Admin && !can_administer(Role::from_db(&actor.role)) {
+        return Err(not_allowed());
+    }
+    let row = end(&txn, target, EventKind::Removed, viewer.id(), reason).await?;
+    txn.commit().await?;
+    publish(state, &row, MembershipChange::Removed);
+    Ok(row)
+}
+
+/// Leaves an organisation. What the person wrote keeps its author.
+#[tracing::instrument(skip_all, fields(account = %viewer.id(), organisation = %organisation_id))]
+pub async fn leave(
+    state: &AppState,
+    viewer: &Viewer,
+    organisation_id: Uuid,
+) -> AppResult<entity::Model> {
+    let txn = db::begin_write(&state.db).await?;
+    organisations::get(&txn, organisation_id).await?;
+    let mine = require_member(&txn, viewer, organisation_id).await?;
+    let row = end(&txn, mine, EventKind::Left, viewer.id(), None).await?;
+    txn.commit().await?;
+    publish(state, &row, MembershipChange::Left);
+    Ok(row)
+}
+
+/// Filters for the member list.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MemberFilter {
+    pub standing: Option<EffectiveStanding>,
+}
+
+/// A page of members, the total, and the reader's own membership (whose role
+/// decides which private fields they may read).
+pub struct MemberList {
+    pub page: Page<entity::Model>,
+    pub total: u64,
+    pub reader: entity::Model,
+}
+
+/// One page of an organisation's current members, in the order they joined.
+/// Any member may list the others; private fields are filtered by the caller.
+pub async fn list(
+    state: &AppState,
+    viewer: &Viewer,
+    org: &organisation::Model,
+    filter: MemberFilter,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<MemberList> {
+    let reader = require_member(&state.db, viewer, org.id).await?;
+    let mut query = entity::Entity::find()
+        .filter(entity::Column::OrganisationId.eq(org.id))
+        .filter(entity::Column::LeftAt.is_null());
+    if let Some(standing) = filter.standing {
+        let today = today_in(org);
+        let member = entity::Column::Standing.eq("member");
+        query = query.filter(match standing {
+            EffectiveStanding::Supporter => entity::Column::Standing.eq("supporter"),
+            EffectiveStanding::GoodStanding => member.and(
+                entity::Column::GoodUntil
+                    .is_null()
+                    .or(entity::Column::GoodUntil.gte(today)),
+            ),
+            EffectiveStanding::Lapsed => member.and(entity::Column::GoodUntil.lt(today)),
+        });
+    }
+    let total = query.clone().count(&state.db).await?;
+    let page = page::by_id(
+        &state.db,
+        query,
+        entity::Column::Id,
+        "members",
+        first,
+        after,
+        Order::Asc,
+    )
+    .await?;
+    Ok(MemberList {
+        page,
+        total,
+        reader,
+    })
+}
+
+/// One page of the viewer's own current memberships.
+pub async fn mine(
+    state: &AppState,
+    viewer: &Viewer,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<entity::Model>> {
+    let query = entity::Entity::find()
+        .filter(entity::Column::AccountId.eq(viewer.id()))
+        .filter(entity::Column::LeftAt.is_null());
+    page::by_id(
+        &state.db,
+        query,
+        entity::Column::Id,
+        "memberships",
+        first,
+        after,
+        Order::Asc,
+    )
+    .await
+}
+
+/// A membership's history, oldest first: readable by the member and by the
+/// organisation's facilitators and admins.
+pub async fn history(
+    state: &AppState,
+    viewer: &Viewer,
+    m: &entity::Model,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<membership_event::Model>> {
+    if m.account_id != viewer.id() {
+        require_role(&state.db, viewer, m.organisation_id, can_manage_members).await?;
+    }
+    let query =
+        membership_event::Entity::find().filter(membership_event::Column::MembershipId.eq(m.id));
+    page::by_id(
+        &state.db,
+        query,
+        membership_event::Column::Id,
+        "history",
+        first,
+        after,
+        Order::Asc,
+    )
+    .await
+}

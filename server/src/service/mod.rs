@@ -1,0 +1,26 @@
+//! Use-cases: each checks who is asking, does its work in one transaction,
+//! writes what must follow to the outbox, and publishes live events after commit.
+
+pub mod accounts;
+pub mod invitations;
+pub mod memberships;
+pub mod organisations;
+pub mod outbox;
+pub mod page;
+pub mod passwords;
+pub mod sessions;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// A new time-ordered identifier: rows sort by creation, which pagination uses.
+pub fn new_id() -> Uuid {
+    Uuid::now_v7()
+}
+
+/// Now, to the microsecond: both databases keep microseconds, so a value read
+/// back equals the value written.
+pub fn now() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}

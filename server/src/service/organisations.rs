@@ -1,0 +1,190 @@
+//! Organisations: creating, nesting, describing.
+
+use sea_orm::prelude::*;
+use sea_orm::{ActiveValue::Set, IntoActiveModel, Order};
+
+use crate::domain::account::{parse_name, parse_timezone};
+use crate::domain::membership::{Role, Standing, can_administer};
+use crate::domain::organisation::{RegistrationMode, Slug, parse_description};
+use crate::entity::organisation;
+use crate::error::{AppError, AppResult, is_unique_violation};
+use crate::i18n::Locale;
+use crate::service::memberships::{self, Joining};
+use crate::service::page::{self, Page};
+use crate::service::sessions::Viewer;
+use crate::service::{new_id, now};
+use crate::state::AppState;
+use crate::{db, text};
+
+pub const MAX_NAME: usize = 120;
+
+pub fn not_found() -> AppError {
+    AppError::not_found(text!(en: "No such organisation.", fr: "Cette organisation n'existe pas."))
+}
+
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<organisation::Model> {
+    organisation::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(not_found)
+}
+
+pub async fn get_by_slug(
+    conn: &impl ConnectionTrait,
+    slug: &str,
+) -> AppResult<organisation::Model> {
+    organisation::Entity::find()
+        .filter(organisation::Column::Slug.eq(slug.trim()))
+        .one(conn)
+        .await?
+        .ok_or_else(not_found)
+}
+
+pub struct NewOrganisation {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub timezone: String,
+    pub default_locale: Locale,
+    pub registration_mode: RegistrationMode,
+    pub parent_id: Option<Uuid>,
+}
+
+fn slug_taken() -> AppError {
+    AppError::conflict(text!(
+        en: "Another organisation already uses this short name.",
+        fr: "Une autre organisation utilise déjà ce nom court."
+    ))
+    .with_field("slug")
+}
+
+/// Creates an organisation; its creator becomes its first admin, a member in
+/// good standing. A child organisation may only be created by an admin of its parent.
+#[tracing::instrument(skip_all, fields(account = %viewer.id()))]
+pub async fn create(
+    state: &AppState,
+    viewer: &Viewer,
+    input: NewOrganisation,
+) -> AppResult<organisation::Model> {
+    let slug = Slug::parse(&input.slug)?;
+    let name = parse_name(&input.name, "name", MAX_NAME)?;
+    let description = parse_description(&input.description)?;
+    let timezone = parse_timezone(&input.timezone)?;
+    let txn = db::begin_write(&state.db).await?;
+    if let Some(parent) = input.parent_id {
+        get(&txn, parent).await?;
+        memberships::require_role(&txn, viewer, parent, can_administer).await?;
+    }
+    if organisation::Entity::find()
+        .filter(organisation::Column::Slug.eq(slug.as_str()))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        return Err(slug_taken());
+    }
+    let at = now();
+    let org = organisation::ActiveModel {
+        id: Set(new_id()),
+        slug: Set(slug.as_str().to_owned()),
+        name: Set(name),
+        description: Set(description),
+        timezone: Set(timezone.name().to_owned()),
+        default_locale: Set(input.default_locale.as_str().to_owned()),
+        registration_mode: Set(input.registration_mode.as_str().to_owned()),
+        parent_id: Set(input.parent_id),
+        created_by: Set(viewer.id()),
+        created_at: Set(at),
+        updated_at: Set(at),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            slug_taken()
+        } else {
+            e.into()
+        }
+    })?;
+    let founder = Joining {
+        role: Role::Admin,
+        standing: Standing::Member { good_until: None },
+        actor: Some(viewer.id()),
+        note: None,
+    };
+    memberships::join(&txn, &org, viewer.id(), founder).await?;
+    txn.commit().await?;
+    Ok(org)
+}
+
+#[derive(Default)]
+pub struct OrganisationChange {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub timezone: Option<String>,
+    pub default_locale: Option<Locale>,
+    pub registration_mode: Option<RegistrationMode>,
+}
+
+/// Changes an organisation's settings (admins only).
+#[tracing::instrument(skip_all, fields(account = %viewer.id(), organisation = %id))]
+pub async fn update(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Uuid,
+    change: OrganisationChange,
+) -> AppResult<organisation::Model> {
+    let name = change
+        .name
+        .map(|n| parse_name(&n, "name", MAX_NAME))
+        .transpose()?;
+    let description = change
+        .description
+        .map(|d| parse_description(&d))
+        .transpose()?;
+    let timezone = change.timezone.map(|t| parse_timezone(&t)).transpose()?;
+    let txn = db::begin_write(&state.db).await?;
+    let org = get(&txn, id).await?;
+    memberships::require_role(&txn, viewer, id, can_administer).await?;
+    let mut active = org.into_active_model();
+    if let Some(name) = name {
+        active.name = Set(name);
+    }
+    if let Some(description) = description {
+        active.description = Set(description);
+    }
+    if let Some(tz) = timezone {
+        active.timezone = Set(tz.name().to_owned());
+    }
+    if let Some(locale) = change.default_locale {
+        active.default_locale = Set(locale.as_str().to_owned());
+    }
+    if let Some(mode) = change.registration_mode {
+        active.registration_mode = Set(mode.as_str().to_owned());
+    }
+    active.updated_at = Set(now());
+    let org = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(org)
+}
+
+/// An organisation's direct children, oldest first. Their names and
+/// descriptions are public, as the organisation's own are.
+pub async fn children(
+    state: &AppState,
+    id: Uuid,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<organisation::Model>> {
+    let query = organisation::Entity::find().filter(organisation::Column::ParentId.eq(id));
+    page::by_id(
+        &state.db,
+        query,
+        organisation::Column::Id,
+        "children",
+        first,
+        after,
+        Order::Asc,
+    )
+    .await
+}

@@ -1,0 +1,98 @@
+//! The outbox worker: delivers what transactions wrote to the outbox, with
+//! retries and backoff, after they commit.
+//!
+//! Mail has one transport for now: the log (the message, with its link, is
+//! written at `info` level). An SMTP transport plugs in at [`deliver`].
+
+use std::time::Duration;
+
+use chrono::Utc;
+use sea_orm::prelude::*;
+use sea_orm::{ActiveValue::Set, IntoActiveModel, QueryOrder, QuerySelect};
+
+use crate::entity::outbox;
+use crate::error::AppResult;
+use crate::service::{new_id, now};
+use crate::state::AppState;
+
+pub const TOPIC_MAIL_INVITATION: &str = "mail.invitation";
+
+/// Writes a message to the outbox inside the caller's transaction.
+pub async fn enqueue(conn: &impl ConnectionTrait, topic: &str, payload: Json) -> AppResult<()> {
+    let at = now();
+    outbox::ActiveModel {
+        id: Set(new_id()),
+        topic: Set(topic.to_owned()),
+        payload: Set(payload),
+        attempts: Set(0),
+        last_error: Set(None),
+        created_at: Set(at),
+        next_attempt_at: Set(at),
+        delivered_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// Runs until the process stops: wakes when told, or every few seconds.
+pub async fn run(state: AppState) {
+    loop {
+        match deliver_due(&state).await {
+            Ok(0) => {
+                let _ = tokio::time::timeout(Duration::from_secs(5), state.outbox_wake.notified())
+                    .await;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox: could not read pending messages");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }
+    }
+}
+
+/// Delivers the messages that are due; returns how many were tried.
+pub async fn deliver_due(state: &AppState) -> Result<usize, DbErr> {
+    let due = outbox::Entity::find()
+        .filter(outbox::Column::DeliveredAt.is_null())
+        .filter(outbox::Column::NextAttemptAt.lte(Utc::now()))
+        .order_by_asc(outbox::Column::Id)
+        .limit(50)
+        .all(&state.db)
+        .await?;
+    let tried = due.len();
+    for message in due {
+        let result = deliver(&message);
+        let attempts = message.attempts + 1;
+        let mut active = message.into_active_model();
+        active.attempts = Set(attempts);
+        match result {
+            Ok(()) => active.delivered_at = Set(Some(now())),
+            Err(e) => {
+                // Exponential backoff, capped at an hour.
+                let wait = 2i64.saturating_pow(attempts.clamp(0, 12) as u32).min(3600);
+                active.last_error = Set(Some(e));
+                active.next_attempt_at = Set(now() + chrono::Duration::seconds(wait));
+            }
+        }
+        active.update(&state.db).await?;
+    }
+    Ok(tried)
+}
+
+fn deliver(message: &outbox::Model) -> Result<(), String> {
+    match message.topic.as_str() {
+        TOPIC_MAIL_INVITATION => {
+            let p = &message.payload;
+            tracing::info!(
+                to = %p["to"].as_str().unwrap_or_default(),
+                organisation = %p["organisation"].as_str().unwrap_or_default(),
+                link = %p["link"].as_str().unwrap_or_default(),
+                "mail: invitation (log transport)"
+            );
+            Ok(())
+        }
+        other => Err(format!("no handler for topic {other}")),
+    }
+}

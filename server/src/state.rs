@@ -1,0 +1,60 @@
+//! What every request shares: the database, the settings, the login throttle
+//! and the event bus.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sea_orm::DatabaseConnection;
+
+use crate::config::Settings;
+use crate::db::QueryCounter;
+use crate::domain::throttle::FailureWindow;
+use crate::events::EventBus;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub login_throttle: Arc<LoginThrottle>,
+    pub events: EventBus,
+    pub queries: QueryCounter,
+    /// Wakes the outbox worker when a transaction has written to the outbox.
+    pub outbox_wake: Arc<tokio::sync::Notify>,
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, settings: Settings, queries: QueryCounter) -> Self {
+        AppState {
+            db,
+            login_throttle: Arc::new(LoginThrottle::new(&settings)),
+            settings: Arc::new(settings),
+            events: EventBus::new(),
+            queries,
+            outbox_wake: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+}
+
+/// Failed logins, counted per account and per network address. Kept in memory:
+/// a restart forgives, which is acceptable for a brake on guessing.
+pub struct LoginThrottle {
+    pub per_account: Mutex<FailureWindow>,
+    pub per_address: Mutex<FailureWindow>,
+}
+
+impl LoginThrottle {
+    fn new(settings: &Settings) -> Self {
+        let window =
+            Duration::from_secs(u64::from(settings.accounts.login_failure_window_minutes) * 60);
+        LoginThrottle {
+            per_account: Mutex::new(FailureWindow::new(
+                settings.accounts.login_max_failures,
+                window,
+            )),
+            per_address: Mutex::new(FailureWindow::new(
+                settings.accounts.address_max_failures,
+                window,
+            )),
+        }
+    }
+}

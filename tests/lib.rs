@@ -1,0 +1,1 @@
+//! Shared nothing: the suite lives in api/.
