@@ -3,12 +3,12 @@
 use std::net::SocketAddr;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::http::Request;
 use tokio::net::TcpListener;
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
@@ -27,14 +27,18 @@ pub struct Application {
 impl Application {
     /// Connects to the database, applies pending migrations and binds the port
     /// (port 0 picks a free one, as the tests do).
-    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+    pub async fn build(mut settings: Settings) -> anyhow::Result<Application> {
         let (conn, queries) = db::connect(&settings).await?;
         db::migrate(&conn).await?;
         let address = settings.bind_address()?;
-        let state = AppState::new(conn, settings, queries);
         let listener = TcpListener::bind(address)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e}"))?;
+        if settings.server.public_url.is_empty() {
+            // Links must name the port actually bound (port 0 picks one).
+            settings.server.public_url = format!("http://{}", listener.local_addr()?);
+        }
+        let state = AppState::new(conn, settings, queries);
         let schema = graphql::build_schema(Some(state.clone()), &state.settings.graphql);
         let router = router(state.clone(), schema);
         Ok(Application {
@@ -74,7 +78,7 @@ fn router(state: AppState, schema: AppSchema) -> Router {
         .merge(web::routes())
         .merge(graphql::http::routes(schema))
         .with_state(state)
-        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {

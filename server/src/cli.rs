@@ -219,7 +219,7 @@ async fn run(command: Command, settings: Settings) -> ExitCode {
 }
 
 async fn serve(settings: Settings, with_demo: bool) -> ExitCode {
-    let public_url = settings.server.public_url.clone();
+    let public_url = settings.public_url();
     let app = match Application::build(settings).await {
         Ok(app) => app,
         Err(e) => {
@@ -277,7 +277,7 @@ async fn load_demo(state: &AppState) -> ExitCode {
             let (email, password, url) = (
                 credentials.admin_email,
                 credentials.password,
-                &state.settings.server.public_url,
+                state.settings.public_url(),
             );
             say(text!(
                 en: "Demo data loaded. Log in as the admin {email} with the password {password} (every demo account uses it). Try it at {url}/graphql.",

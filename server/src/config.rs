@@ -65,7 +65,7 @@ impl Default for ServerSettings {
     fn default() -> Self {
         ServerSettings {
             bind: "127.0.0.1:8080".into(),
-            public_url: "http://127.0.0.1:8080".into(),
+            public_url: String::new(),
             data_dir: PathBuf::from("data"),
             default_locale: Locale::Fr,
             body_limit_bytes: 1024 * 1024,
@@ -105,7 +105,7 @@ impl Default for GraphqlSettings {
     fn default() -> Self {
         GraphqlSettings {
             playground: true,
-            max_depth: 12,
+            max_depth: 16,
             max_complexity: 2000,
             max_aliases: 30,
         }
@@ -206,7 +206,7 @@ impl Settings {
     fn check(&self) -> Result<(), ConfigError> {
         self.bind_address()?;
         let url = &self.server.public_url;
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             return Err(ConfigError(format!(
                 "server.public_url `{url}` must start with http:// or https://"
             )));
@@ -246,6 +246,13 @@ impl Settings {
                 self.server.bind
             ))
         })
+    }
+
+    /// The address people use to reach Plenum, without a trailing slash:
+    /// `server.public_url`, or `http://` and the bound address.
+    pub fn public_url(&self) -> String {
+        let url = self.server.public_url.trim_end_matches('/');
+        if url.is_empty() { format!("http://{}", self.server.bind) } else { url.to_owned() }
     }
 
     /// The database to use: `database.url`, or a SQLite file under the data directory.
@@ -310,7 +317,7 @@ const DOCS: &[(&str, &str)] = &[
     ),
     (
         "graphql.max_depth",
-        "Deepest nesting of fields a query may have.",
+        "Deepest nesting of fields a query may have (GraphiQL's own schema query needs 13).",
     ),
     (
         "graphql.max_complexity",

@@ -39,6 +39,9 @@ struct ConventionsExtension {
 #[async_trait::async_trait]
 impl Extension for ConventionsExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        // Over WebSocket the reader's locale is connection data, known here;
+        // over HTTP it is request data, attached only later, so the HTTP
+        // handler translates the response itself.
         let locale = locale_of(ctx);
         localise(next.run(ctx).await, locale)
     }
@@ -75,18 +78,16 @@ impl Extension for ConventionsExtension {
     }
 }
 
-fn locale_of(ctx: &ExtensionContext<'_>) -> Locale {
-    ctx.data_opt::<RequestContext>()
-        .map(|r| r.locale)
-        .unwrap_or_default()
+fn locale_of(ctx: &ExtensionContext<'_>) -> Option<Locale> {
+    ctx.data_opt::<RequestContext>().map(|r| r.locale)
 }
 
-/// Puts each error in the reader's language, and gives errors raised by the
-/// GraphQL engine itself (syntax, unknown fields, limits, bad argument
-/// types) the code `VALIDATION`: they are all the client's query at fault.
-fn localise(mut response: Response, locale: Locale) -> Response {
+/// Puts each error in the reader's language (when known), and gives errors
+/// raised by the GraphQL engine itself (syntax, unknown fields, limits, bad
+/// argument types) the code `VALIDATION`: they are all the client's query at fault.
+pub fn localise(mut response: Response, locale: Option<Locale>) -> Response {
     for error in &mut response.errors {
-        if let Some(text) = error.source::<Text>() {
+        if let (Some(text), Some(locale)) = (error.source::<Text>(), locale) {
             error.message = text.in_locale(locale).to_owned();
         }
         let extensions = error.extensions.get_or_insert_with(Default::default);

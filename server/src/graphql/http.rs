@@ -12,7 +12,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql::{Data, Pos};
+use async_graphql::Data;
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::Router;
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
@@ -24,6 +24,7 @@ use crate::config::Settings;
 use crate::error::AppError;
 use crate::graphql::AppSchema;
 use crate::graphql::context::RequestContext;
+use crate::graphql::extension::localise;
 use crate::graphql::loaders::Loaders;
 use crate::i18n::Locale;
 use crate::service::sessions::{self, Viewer};
@@ -77,19 +78,11 @@ async fn execute(
         user_agent: header_str(&headers, header::USER_AGENT).map(str::to_owned),
         via_cookie: auth.via_cookie,
     };
-    let mut response = match auth.refused {
-        Some(error) => refused(error, locale),
-        None => {
-            schema
-                .execute(
-                    request
-                        .into_inner()
-                        .data(context)
-                        .data(Loaders::new(&state.db)),
-                )
-                .await
-        }
+    let response = match auth.refused {
+        Some(error) => refused(error),
+        None => schema.execute(request.into_inner().data(context).data(Loaders::new(&state.db))).await,
     };
+    let mut response = localise(response, Some(locale));
     if auth.stale_cookie {
         response
             .http_headers
@@ -99,12 +92,11 @@ async fn execute(
 }
 
 /// A whole request refused before execution (an invalid bearer token).
-fn refused(error: AppError, locale: Locale) -> async_graphql::Response {
+fn refused(error: AppError) -> async_graphql::Response {
     let error: async_graphql::Error = error.into();
-    let mut server_error = error.into_server_error(Pos::default());
-    if let Some(text) = server_error.source::<crate::i18n::Text>() {
-        server_error.message = text.in_locale(locale).to_owned();
-    }
+    let mut server_error = async_graphql::ServerError::new(error.message, None);
+    server_error.source = error.source;
+    server_error.extensions = error.extensions;
     async_graphql::Response::from_errors(vec![server_error])
 }
 
@@ -241,12 +233,12 @@ fn is_cross_site(settings: &Settings, headers: &HeaderMap) -> bool {
     let Some(origin) = header_str(headers, header::ORIGIN) else {
         return false;
     };
-    let public = settings.server.public_url.trim_end_matches('/');
+    let public = settings.public_url();
     let host = header_str(headers, header::HOST).unwrap_or_default();
     let same_host = origin
         .split_once("://")
         .is_some_and(|(_, rest)| !host.is_empty() && rest == host);
-    !(origin == public || same_host)
+    !(origin == public.as_str() || same_host)
 }
 
 /// The reader's language: their account's, else their browser's, else the server's.
@@ -272,7 +264,7 @@ fn client_address(settings: &Settings, headers: &HeaderMap, peer: SocketAddr) ->
 }
 
 fn cookie_header(settings: &Settings, value: &str, max_age_seconds: i64) -> HeaderValue {
-    let secure = if settings.server.public_url.starts_with("https://") {
+    let secure = if settings.public_url().starts_with("https://") {
         "; Secure"
     } else {
         ""

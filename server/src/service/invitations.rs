@@ -89,7 +89,7 @@ pub async fn invite(state: &AppState, viewer: &Viewer, input: NewInvitation) -> 
     .await?;
     let link = format!(
         "{}/invitations/{secret}",
-        state.settings.server.public_url.trim_end_matches('/')
+        state.settings.public_url()
     );
     outbox::enqueue(
         &txn,

@@ -1,0 +1,197 @@
+//! The test world: a real Plenum on port 0 with its own fresh database, and a
+//! client that speaks GraphQL to it.
+//!
+//! SQLite by default (a file in a temporary folder); PostgreSQL when
+//! `PLENUM_TEST_DATABASE_URL` is set, each test creating and dropping its own
+//! database on that server.
+
+use plenum::state::AppState;
+use plenum::{Application, Settings};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    _database: TestDatabase,
+}
+
+/// Where a test's data lives; removed when the test ends.
+pub enum TestDatabase {
+    /// The folder holding the SQLite file, deleted when dropped.
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    /// A new, empty database and the URL to reach it.
+    pub async fn create() -> (TestDatabase, String) {
+        match std::env::var("PLENUM_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            Some(admin_url) => {
+                let name = format!("plenum_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&admin_url).await.expect("PostgreSQL reachable at PLENUM_TEST_DATABASE_URL");
+                admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+                admin.close().await.ok();
+                let url = with_database(&admin_url, &name);
+                (TestDatabase::Postgres { admin_url, name }, url)
+            }
+            None => {
+                let dir = tempfile::tempdir().expect("temporary folder");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("plenum.db").display());
+                (TestDatabase::Sqlite(dir), url)
+            }
+        }
+    }
+}
+
+/// The same server URL, naming another database.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (server, _) = base.rsplit_once('/').expect("a PostgreSQL URL with a database name");
+    match query {
+        Some(q) => format!("{server}/{name}?{q}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { admin_url, name } = self {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop runs inside the test's runtime: use a thread with its own.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                runtime.block_on(async {
+                    let admin = Database::connect(&admin_url).await.ok()?;
+                    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.ok()?;
+                    admin.close().await.ok()
+                })
+            })
+            .join();
+        }
+    }
+}
+
+/// Settings for a test server: port 0, its own database, fast password hashing.
+pub fn test_settings(database_url: &str) -> Settings {
+    let mut settings = Settings::default();
+    settings.server.bind = "127.0.0.1:0".into();
+    settings.server.default_locale = plenum::i18n::Locale::En;
+    settings.database.url = plenum::config::Secret::new(database_url);
+    settings.database.max_connections = 5;
+    // Hashing strength is not under test; speed is welcome.
+    settings.accounts.argon2_memory_kib = 64;
+    settings.accounts.argon2_iterations = 1;
+    settings
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let (database, url) = TestDatabase::create().await;
+    let mut settings = test_settings(&url);
+    configure(&mut settings);
+    let app = Application::build(settings).await.expect("the application builds");
+    let port = app.port();
+    let state = app.state().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        client: reqwest::Client::new(),
+        state,
+        _database: database,
+    }
+}
+
+impl TestApp {
+    /// Sends a GraphQL request, with a bearer token when given.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self.client.post(format!("{}/graphql", self.address)).json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request sent").json().await.expect("a JSON answer")
+    }
+
+    /// Registers an account and returns its session token.
+    pub async fn register(&self, email: &str, name: &str) -> String {
+        let response = self
+            .gql(
+                None,
+                "mutation($input: RegisterInput!) { register(input: $input) { token } }",
+                json!({ "input": { "email": email, "password": PASSWORD, "displayName": name, "locale": "EN" } }),
+            )
+            .await;
+        data(&response)["register"]["token"].as_str().expect("a token").to_owned()
+    }
+
+    /// Creates an organisation as `token` and returns its id.
+    pub async fn create_organisation(&self, token: &str, slug: &str, mode: &str) -> String {
+        let response = self
+            .gql(
+                Some(token),
+                "mutation($input: CreateOrganisationInput!) { createOrganisation(input: $input) { id } }",
+                json!({ "input": { "slug": slug, "name": format!("Assemblée {slug}"), "registrationMode": mode } }),
+            )
+            .await;
+        data(&response)["createOrganisation"]["id"].as_str().expect("an id").to_owned()
+    }
+
+    /// Invites `email` into `organisation` as `inviter`, registers them with
+    /// the invitation, and returns (their token, their membership id).
+    pub async fn add_member(&self, inviter: &str, organisation: &str, email: &str, name: &str, role: &str, standing: &str, good_until: Option<&str>) -> (String, String) {
+        let invited = self
+            .gql(
+                Some(inviter),
+                "mutation($input: InviteMemberInput!) { inviteMember(input: $input) { link } }",
+                json!({ "input": { "organisationId": organisation, "email": email, "role": role, "standing": standing, "goodUntil": good_until } }),
+            )
+            .await;
+        let link = data(&invited)["inviteMember"]["link"].as_str().expect("a link").to_owned();
+        let token = link.rsplit('/').next().expect("a token in the link").to_owned();
+        let registered = self
+            .gql(
+                None,
+                "mutation($input: RegisterInput!) { register(input: $input) { token viewer { memberships { nodes { id } } } } }",
+                json!({ "input": { "email": email, "password": PASSWORD, "displayName": name, "locale": "EN", "invitationToken": token } }),
+            )
+            .await;
+        let payload = &data(&registered)["register"];
+        (
+            payload["token"].as_str().expect("a token").to_owned(),
+            payload["viewer"]["memberships"]["nodes"][0]["id"].as_str().expect("a membership").to_owned(),
+        )
+    }
+
+    /// How many SQL statements the server has run so far.
+    pub fn queries(&self) -> u64 {
+        self.state.queries.get()
+    }
+}
+
+/// The `data` of a response that must have succeeded.
+pub fn data(response: &Value) -> &Value {
+    assert!(response.get("errors").is_none_or(Value::is_null), "unexpected errors: {response:#}");
+    &response["data"]
+}
+
+/// The `extensions.code` of the first error of a response that must have failed.
+pub fn error_code(response: &Value) -> String {
+    response["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error with a code, got {response:#}"))
+        .to_owned()
+}
+
+#[test]
+fn database_urls_are_rewritten_to_the_test_database() {
+    assert_eq!(with_database("postgres://postgres@127.0.0.1:5432/test", "t1"), "postgres://postgres@127.0.0.1:5432/t1");
+    assert_eq!(with_database("postgres://u@h/db?sslmode=disable", "t1"), "postgres://u@h/t1?sslmode=disable");
+}
