@@ -252,7 +252,11 @@ impl Settings {
     /// `server.public_url`, or `http://` and the bound address.
     pub fn public_url(&self) -> String {
         let url = self.server.public_url.trim_end_matches('/');
-        if url.is_empty() { format!("http://{}", self.server.bind) } else { url.to_owned() }
+        if url.is_empty() {
+            format!("http://{}", self.server.bind)
+        } else {
+            url.to_owned()
+        }
     }
 
     /// The database to use: `database.url`, or a SQLite file under the data directory.

@@ -5,10 +5,20 @@ use crate::helpers::{PASSWORD, data, error_code, spawn_app, spawn_app_with};
 #[tokio::test]
 async fn health_and_readiness_answer_and_every_response_has_a_request_id() {
     let app = spawn_app().await;
-    let health = app.client.get(format!("{}/healthz", app.address)).send().await.unwrap();
+    let health = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
     assert!(health.headers().contains_key("x-request-id"));
-    let ready = app.client.get(format!("{}/readyz", app.address)).send().await.unwrap();
+    let ready = app
+        .client
+        .get(format!("{}/readyz", app.address))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 200);
     assert_eq!(ready.text().await.unwrap(), "ready");
 }
@@ -17,14 +27,24 @@ async fn health_and_readiness_answer_and_every_response_has_a_request_id() {
 async fn readiness_fails_when_the_database_is_gone() {
     let app = spawn_app().await;
     app.state.db.clone().close().await.unwrap();
-    let ready = app.client.get(format!("{}/readyz", app.address)).send().await.unwrap();
+    let ready = app
+        .client
+        .get(format!("{}/readyz", app.address))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 503);
 }
 
 #[tokio::test]
 async fn the_playground_is_served_and_the_schema_can_be_introspected() {
     let app = spawn_app().await;
-    let page = app.client.get(format!("{}/graphql", app.address)).send().await.unwrap();
+    let page = app
+        .client
+        .get(format!("{}/graphql", app.address))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("graphiql"));
     // The query GraphiQL sends on load must fit within the depth and complexity limits.
@@ -35,7 +55,12 @@ async fn the_playground_is_served_and_the_schema_can_be_introspected() {
 #[tokio::test]
 async fn the_playground_can_be_switched_off() {
     let app = spawn_app_with(|s| s.graphql.playground = false).await;
-    let page = app.client.get(format!("{}/graphql", app.address)).send().await.unwrap();
+    let page = app
+        .client
+        .get(format!("{}/graphql", app.address))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 404);
 }
 
@@ -45,18 +70,36 @@ async fn a_query_deeper_than_the_limit_is_refused_and_the_server_carries_on() {
     let deep = "{ viewer { memberships { nodes { organisation { parent { parent { parent { name } } } } } } } }";
     let r = app.gql(None, deep, json!({})).await;
     assert_eq!(error_code(&r), "VALIDATION");
-    assert!(r["errors"][0]["message"].as_str().unwrap().contains("nested too deep"), "{r:#}");
-    let health = app.client.get(format!("{}/healthz", app.address)).send().await.unwrap();
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nested too deep"),
+        "{r:#}"
+    );
+    let health = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
 }
 
 #[tokio::test]
 async fn too_many_aliases_are_refused() {
     let app = spawn_app_with(|s| s.graphql.max_aliases = 3).await;
-    let aliased: String = (0..4).map(|i| format!("a{i}: viewer {{ email }} ")).collect();
+    let aliased: String = (0..4)
+        .map(|i| format!("a{i}: viewer {{ email }} "))
+        .collect();
     let r = app.gql(None, &format!("{{ {aliased} }}"), json!({})).await;
     assert_eq!(error_code(&r), "VALIDATION");
-    assert!(r["errors"][0]["message"].as_str().unwrap().contains("aliases"));
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("aliases")
+    );
 }
 
 #[tokio::test]
@@ -107,7 +150,10 @@ async fn errors_speak_the_readers_language() {
             r["errors"][0]["message"].as_str().unwrap().to_owned()
         }
     };
-    assert_eq!(ask("fr-FR,fr;q=0.9").await, "Cette organisation n'existe pas.");
+    assert_eq!(
+        ask("fr-FR,fr;q=0.9").await,
+        "Cette organisation n'existe pas."
+    );
     assert_eq!(ask("en-GB").await, "No such organisation.");
 }
 
@@ -123,7 +169,10 @@ async fn a_browser_session_cookie_works_same_site_and_is_ignored_cross_site() {
         .await
         .unwrap();
     let set_cookie = login.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    assert!(
+        set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"),
+        "{set_cookie}"
+    );
     let cookie = set_cookie.split(';').next().unwrap().to_owned();
     let viewer_with = |origin: Option<&'static str>| {
         let app = &app;
@@ -141,10 +190,20 @@ async fn a_browser_session_cookie_works_same_site_and_is_ignored_cross_site() {
             r["data"]["viewer"]["email"].as_str().map(str::to_owned)
         }
     };
-    assert_eq!(viewer_with(None).await.as_deref(), Some("camille@exemple.fr"));
-    assert_eq!(viewer_with(Some("https://evil.example")).await, None, "a cross-site request runs anonymously");
+    assert_eq!(
+        viewer_with(None).await.as_deref(),
+        Some("camille@exemple.fr")
+    );
+    assert_eq!(
+        viewer_with(Some("https://evil.example")).await,
+        None,
+        "a cross-site request runs anonymously"
+    );
     let same_origin: &'static str = Box::leak(app.address.clone().into_boxed_str());
-    assert_eq!(viewer_with(Some(same_origin)).await.as_deref(), Some("camille@exemple.fr"));
+    assert_eq!(
+        viewer_with(Some(same_origin)).await.as_deref(),
+        Some("camille@exemple.fr")
+    );
 
     // A forged cross-site logout does nothing: the session still works.
     let forged: Value = app
@@ -160,7 +219,10 @@ async fn a_browser_session_cookie_works_same_site_and_is_ignored_cross_site() {
         .await
         .unwrap();
     assert_eq!(error_code(&forged), "UNAUTHENTICATED");
-    assert_eq!(viewer_with(None).await.as_deref(), Some("camille@exemple.fr"));
+    assert_eq!(
+        viewer_with(None).await.as_deref(),
+        Some("camille@exemple.fr")
+    );
 }
 
 #[tokio::test]

@@ -24,24 +24,38 @@ pub struct TestApp {
 pub enum TestDatabase {
     /// The folder holding the SQLite file, deleted when dropped.
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
 }
 
 impl TestDatabase {
     /// A new, empty database and the URL to reach it.
     pub async fn create() -> (TestDatabase, String) {
-        match std::env::var("PLENUM_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        match std::env::var("PLENUM_TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
             Some(admin_url) => {
                 let name = format!("plenum_test_{}", uuid::Uuid::new_v4().simple());
-                let admin = Database::connect(&admin_url).await.expect("PostgreSQL reachable at PLENUM_TEST_DATABASE_URL");
-                admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("PostgreSQL reachable at PLENUM_TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create test database");
                 admin.close().await.ok();
                 let url = with_database(&admin_url, &name);
                 (TestDatabase::Postgres { admin_url, name }, url)
             }
             None => {
                 let dir = tempfile::tempdir().expect("temporary folder");
-                let url = format!("sqlite://{}?mode=rwc", dir.path().join("plenum.db").display());
+                let url = format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("plenum.db").display()
+                );
                 (TestDatabase::Sqlite(dir), url)
             }
         }
@@ -50,8 +64,12 @@ impl TestDatabase {
 
 /// The same server URL, naming another database.
 fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
-    let (server, _) = base.rsplit_once('/').expect("a PostgreSQL URL with a database name");
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let (server, _) = base
+        .rsplit_once('/')
+        .expect("a PostgreSQL URL with a database name");
     match query {
         Some(q) => format!("{server}/{name}?{q}"),
         None => format!("{server}/{name}"),
@@ -64,10 +82,18 @@ impl Drop for TestDatabase {
             let (admin_url, name) = (admin_url.clone(), name.clone());
             // Drop runs inside the test's runtime: use a thread with its own.
             let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
                 runtime.block_on(async {
                     let admin = Database::connect(&admin_url).await.ok()?;
-                    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.ok()?;
+                    admin
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
+                        .await
+                        .ok()?;
                     admin.close().await.ok()
                 })
             })
@@ -97,7 +123,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let (database, url) = TestDatabase::create().await;
     let mut settings = test_settings(&url);
     configure(&mut settings);
-    let app = Application::build(settings).await.expect("the application builds");
+    let app = Application::build(settings)
+        .await
+        .expect("the application builds");
     let port = app.port();
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
@@ -113,11 +141,20 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
 impl TestApp {
     /// Sends a GraphQL request, with a bearer token when given.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut request = self.client.post(format!("{}/graphql", self.address)).json(&json!({ "query": query, "variables": variables }));
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        request.send().await.expect("request sent").json().await.expect("a JSON answer")
+        request
+            .send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("a JSON answer")
     }
 
     /// Registers an account and returns its session token.
@@ -129,7 +166,10 @@ impl TestApp {
                 json!({ "input": { "email": email, "password": PASSWORD, "displayName": name, "locale": "EN" } }),
             )
             .await;
-        data(&response)["register"]["token"].as_str().expect("a token").to_owned()
+        data(&response)["register"]["token"]
+            .as_str()
+            .expect("a token")
+            .to_owned()
     }
 
     /// Creates an organisation as `token` and returns its id.
@@ -141,32 +181,50 @@ impl TestApp {
                 json!({ "input": { "slug": slug, "name": format!("Assemblée {slug}"), "registrationMode": mode } }),
             )
             .await;
-        data(&response)["createOrganisation"]["id"].as_str().expect("an id").to_owned()
+        data(&response)["createOrganisation"]["id"]
+            .as_str()
+            .expect("an id")
+            .to_owned()
     }
 
-    /// Invites `email` into `organisation` as `inviter`, registers them with
-    /// the invitation, and returns (their token, their membership id).
-    pub async fn add_member(&self, inviter: &str, organisation: &str, email: &str, name: &str, role: &str, standing: &str, good_until: Option<&str>) -> (String, String) {
+    /// Invites a newcomer into `organisation` as `inviter`, registers them
+    /// with the invitation, and returns (their token, their membership id).
+    pub async fn add_member(
+        &self,
+        inviter: &str,
+        organisation: &str,
+        who: Newcomer<'_>,
+    ) -> (String, String) {
         let invited = self
             .gql(
                 Some(inviter),
                 "mutation($input: InviteMemberInput!) { inviteMember(input: $input) { link } }",
-                json!({ "input": { "organisationId": organisation, "email": email, "role": role, "standing": standing, "goodUntil": good_until } }),
+                json!({ "input": { "organisationId": organisation, "email": who.email, "role": who.role, "standing": who.standing, "goodUntil": who.good_until } }),
             )
             .await;
-        let link = data(&invited)["inviteMember"]["link"].as_str().expect("a link").to_owned();
-        let token = link.rsplit('/').next().expect("a token in the link").to_owned();
+        let link = data(&invited)["inviteMember"]["link"]
+            .as_str()
+            .expect("a link")
+            .to_owned();
+        let token = link
+            .rsplit('/')
+            .next()
+            .expect("a token in the link")
+            .to_owned();
         let registered = self
             .gql(
                 None,
                 "mutation($input: RegisterInput!) { register(input: $input) { token viewer { memberships { nodes { id } } } } }",
-                json!({ "input": { "email": email, "password": PASSWORD, "displayName": name, "locale": "EN", "invitationToken": token } }),
+                json!({ "input": { "email": who.email, "password": PASSWORD, "displayName": who.name, "locale": "EN", "invitationToken": token } }),
             )
             .await;
         let payload = &data(&registered)["register"];
         (
             payload["token"].as_str().expect("a token").to_owned(),
-            payload["viewer"]["memberships"]["nodes"][0]["id"].as_str().expect("a membership").to_owned(),
+            payload["viewer"]["memberships"]["nodes"][0]["id"]
+                .as_str()
+                .expect("a membership")
+                .to_owned(),
         )
     }
 
@@ -176,9 +234,48 @@ impl TestApp {
     }
 }
 
+/// Someone to invite: a member in good standing with no end date unless told otherwise.
+pub struct Newcomer<'a> {
+    email: &'a str,
+    name: &'a str,
+    role: &'a str,
+    standing: &'a str,
+    good_until: Option<&'a str>,
+}
+
+impl<'a> Newcomer<'a> {
+    pub fn new(email: &'a str, name: &'a str) -> Self {
+        Newcomer {
+            email,
+            name,
+            role: "MEMBER",
+            standing: "MEMBER",
+            good_until: None,
+        }
+    }
+    pub fn role(self, role: &'a str) -> Self {
+        Newcomer { role, ..self }
+    }
+    pub fn supporter(self) -> Self {
+        Newcomer {
+            standing: "SUPPORTER",
+            ..self
+        }
+    }
+    pub fn until(self, date: &'a str) -> Self {
+        Newcomer {
+            good_until: Some(date),
+            ..self
+        }
+    }
+}
+
 /// The `data` of a response that must have succeeded.
 pub fn data(response: &Value) -> &Value {
-    assert!(response.get("errors").is_none_or(Value::is_null), "unexpected errors: {response:#}");
+    assert!(
+        response.get("errors").is_none_or(Value::is_null),
+        "unexpected errors: {response:#}"
+    );
     &response["data"]
 }
 
@@ -192,6 +289,12 @@ pub fn error_code(response: &Value) -> String {
 
 #[test]
 fn database_urls_are_rewritten_to_the_test_database() {
-    assert_eq!(with_database("postgres://postgres@127.0.0.1:5432/test", "t1"), "postgres://postgres@127.0.0.1:5432/t1");
-    assert_eq!(with_database("postgres://u@h/db?sslmode=disable", "t1"), "postgres://u@h/t1?sslmode=disable");
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/test", "t1"),
+        "postgres://postgres@127.0.0.1:5432/t1"
+    );
+    assert_eq!(
+        with_database("postgres://u@h/db?sslmode=disable", "t1"),
+        "postgres://u@h/t1?sslmode=disable"
+    );
 }

@@ -5,11 +5,20 @@ use crate::helpers::TestDatabase;
 
 async fn tables(db: &DatabaseConnection) -> Vec<String> {
     let sql = match db.get_database_backend() {
-        sea_orm::DbBackend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-        _ => "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
+        sea_orm::DbBackend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        }
+        _ => {
+            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name"
+        }
     };
-    let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
-    rows.iter().map(|r| r.try_get::<String>("", "name").unwrap()).collect()
+    let rows = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| r.try_get::<String>("", "name").unwrap())
+        .collect()
 }
 
 #[tokio::test]
@@ -18,13 +27,34 @@ async fn every_migration_goes_up_down_and_up_again() {
     let db = Database::connect(&url).await.unwrap();
     Migrator::up(&db, None).await.unwrap();
     let after_first_up = tables(&db).await;
-    for table in ["account", "auth_token", "organisation", "membership", "membership_event", "invitation", "join_request", "outbox"] {
-        assert!(after_first_up.contains(&table.to_owned()), "{table} missing from {after_first_up:?}");
+    for table in [
+        "account",
+        "auth_token",
+        "organisation",
+        "membership",
+        "membership_event",
+        "invitation",
+        "join_request",
+        "outbox",
+    ] {
+        assert!(
+            after_first_up.contains(&table.to_owned()),
+            "{table} missing from {after_first_up:?}"
+        );
     }
     Migrator::down(&db, None).await.unwrap();
-    assert_eq!(tables(&db).await, vec!["seaql_migrations".to_owned()], "down removes everything it made");
+    assert_eq!(
+        tables(&db).await,
+        vec!["seaql_migrations".to_owned()],
+        "down removes everything it made"
+    );
     Migrator::up(&db, None).await.unwrap();
     assert_eq!(tables(&db).await, after_first_up);
-    assert!(Migrator::get_pending_migrations(&db).await.unwrap().is_empty());
+    assert!(
+        Migrator::get_pending_migrations(&db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     db.close().await.unwrap();
 }

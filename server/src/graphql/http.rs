@@ -11,8 +11,8 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::Data;
+use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::Router;
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
@@ -80,7 +80,16 @@ async fn execute(
     };
     let response = match auth.refused {
         Some(error) => refused(error),
-        None => schema.execute(request.into_inner().data(context).data(Loaders::new(&state.db))).await,
+        None => {
+            schema
+                .execute(
+                    request
+                        .into_inner()
+                        .data(context)
+                        .data(Loaders::new(&state.db)),
+                )
+                .await
+        }
     };
     let mut response = localise(response, Some(locale));
     if auth.stale_cookie {

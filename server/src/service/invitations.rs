@@ -87,10 +87,7 @@ pub async fn invite(state: &AppState, viewer: &Viewer, input: NewInvitation) -> 
     }
     .insert(&txn)
     .await?;
-    let link = format!(
-        "{}/invitations/{secret}",
-        state.settings.public_url()
-    );
+    let link = format!("{}/invitations/{secret}", state.settings.public_url());
     outbox::enqueue(
         &txn,
         outbox::TOPIC_MAIL_INVITATION,
