@@ -62,7 +62,7 @@ fn invalid_configuration_stops_with_one_clear_line() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        text(&out.stderr).contains("max_depth"),
+        text(&out.stderr).to_lowercase().contains("max_depth"),
         "{}",
         text(&out.stderr)
     );
