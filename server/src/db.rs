@@ -26,6 +26,8 @@ impl QueryCounter {
 
 /// Opens the configured database (creating a SQLite file and its folder if
 /// needed) in WAL mode with a busy timeout, so readers never wait for writers.
+/// SQLite syncs every commit to disk (`synchronous = FULL`): an acknowledged
+/// write survives a power cut, not only a crash of the process.
 pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection, QueryCounter)> {
     let url = settings.database_url();
     let folder = sqlite_file(&url)
@@ -43,7 +45,7 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection,
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(busy)
                 .foreign_keys(true)
                 .create_if_missing(true)

@@ -19,8 +19,8 @@ use crate::i18n::Locale;
 use crate::service::accounts::{self, NewAccount, ProfileChange};
 use crate::service::invitations::{self, NewInvitation};
 use crate::service::organisations::{self, NewOrganisation};
+use crate::service::passwords;
 use crate::service::sessions::Viewer;
-use crate::service::{memberships, passwords};
 use crate::state::AppState;
 
 pub const ADMIN_EMAIL: &str = "camille.martin@demo.plenum.example";
@@ -288,7 +288,5 @@ async fn create(state: &AppState, password: &str) -> AppResult<()> {
         standing: Standing::Supporter,
     };
     invitations::invite(state, &admin, pending).await?;
-    // The member list shows Camille as admin of all three organisations.
-    memberships::active(&state.db, montreuil.id, admin.id()).await?;
     Ok(())
 }

@@ -1,5 +1,8 @@
 //! The `plenum` command, run as an operator would run it.
 
+// Tests may panic: unwrap and expect are the assertions of set-up code.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};

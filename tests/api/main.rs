@@ -1,6 +1,9 @@
 //! Plenum's black-box suite: every test starts a real server on port 0 with
 //! its own database and talks to it over HTTP or WebSocket.
 
+// Tests may panic: unwrap and expect are the assertions of set-up code.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod accounts;
 mod conventions;
 mod helpers;

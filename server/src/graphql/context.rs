@@ -16,8 +16,6 @@ pub struct RequestContext {
     pub locale: Locale,
     pub address: IpAddr,
     pub user_agent: Option<String>,
-    /// The credential came from the browser cookie (so logging out clears it).
-    pub via_cookie: bool,
 }
 
 pub fn state<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a AppState> {

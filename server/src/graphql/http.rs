@@ -76,7 +76,6 @@ async fn execute(
         locale,
         address: client_address(&state.settings, &headers, peer),
         user_agent: header_str(&headers, header::USER_AGENT).map(str::to_owned),
-        via_cookie: auth.via_cookie,
     };
     let response = match auth.refused {
         Some(error) => refused(error),
@@ -131,9 +130,9 @@ async fn subscriptions(
                         .or_else(|| payload.get("Authorization"))
                         .and_then(|v| v.as_str())
                         .map(|v| v.trim_start_matches("Bearer ").trim().to_owned());
-                    let (viewer, via_cookie) = match token {
-                        Some(token) => (Some(sessions::authenticate(&state, &token).await?), false),
-                        None => (cookie_auth.viewer, cookie_auth.via_cookie),
+                    let viewer = match token {
+                        Some(token) => Some(sessions::authenticate(&state, &token).await?),
+                        None => cookie_auth.viewer,
                     };
                     let locale = locale_for(&state.settings, &headers, viewer.as_ref());
                     let mut data = Data::default();
@@ -142,7 +141,6 @@ async fn subscriptions(
                         locale,
                         address,
                         user_agent,
-                        via_cookie,
                     });
                     data.insert(Loaders::new(&state.db));
                     Ok(data)
@@ -155,7 +153,6 @@ async fn subscriptions(
 #[derive(Default)]
 struct Auth {
     viewer: Option<Viewer>,
-    via_cookie: bool,
     /// A bearer token was sent and is not valid: the request is refused.
     refused: Option<AppError>,
     /// The cookie's session is over: tell the browser to drop it.
@@ -197,7 +194,6 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Auth {
     match sessions::authenticate(state, &token).await {
         Ok(viewer) => Auth {
             viewer: Some(viewer),
-            via_cookie: true,
             ..Auth::default()
         },
         Err(_) => Auth {
