@@ -41,6 +41,17 @@ enum Command {
     },
     /// Print the GraphQL schema (the API's full description).
     Schema,
+    /// Count a ballot file (JSON Lines: a header, then one ballot per line) and print the result.
+    Tally {
+        /// The ballot file, or - for standard input.
+        file: PathBuf,
+        /// `json` for programs, `text` for a summary to read aloud.
+        #[arg(long, value_enum, default_value_t = TallyFormat::Json)]
+        format: TallyFormat,
+        /// Set invalid ballots aside (and count them) instead of stopping at the first one.
+        #[arg(long)]
+        skip_invalid: bool,
+    },
     /// Show or check the configuration.
     Config {
         #[command(subcommand)]
@@ -51,6 +62,12 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum TallyFormat {
+    Json,
+    Text,
 }
 
 #[derive(Subcommand)]
@@ -119,6 +136,10 @@ const FRENCH_HELP: &[(&str, &str)] = &[
         "schema",
         "Afficher le schéma GraphQL (la description complète de l'API).",
     ),
+    (
+        "tally",
+        "Dépouiller un fichier de bulletins (JSON Lines : un en-tête, puis un bulletin par ligne) et afficher le résultat.",
+    ),
     ("config", "Afficher ou vérifier la configuration."),
     (
         "user",
@@ -158,6 +179,15 @@ pub fn main() -> ExitCode {
     if let Command::Schema = cli.command {
         print!("{}", graphql::sdl());
         return ExitCode::SUCCESS;
+    }
+    if let Command::Tally {
+        file,
+        format,
+        skip_invalid,
+    } = &cli.command
+    {
+        // Counting needs no configuration, no database and no runtime.
+        return tally(file, *format, *skip_invalid);
     }
     if let Command::Config {
         action: ConfigAction::Example,
@@ -212,6 +242,7 @@ async fn run(command: Command, settings: Settings) -> ExitCode {
             with_state(settings, |state| async move { user(&state, action).await }).await
         }
         Command::Schema
+        | Command::Tally { .. }
         | Command::Config {
             action: ConfigAction::Example,
         } => ExitCode::SUCCESS,
@@ -393,6 +424,57 @@ async fn user(state: &AppState, action: UserAction) -> ExitCode {
                 }
                 Err(e) => report(e),
             }
+        }
+    }
+}
+
+/// `plenum tally`: exit 0 with the result, 2 when the file cannot be counted.
+fn tally(file: &std::path::Path, format: TallyFormat, skip_invalid: bool) -> ExitCode {
+    use crate::domain::decision::file;
+    let counted = if file.as_os_str() == "-" {
+        file::count(std::io::stdin().lock(), skip_invalid)
+    } else {
+        match std::fs::File::open(file) {
+            Ok(f) => file::count(std::io::BufReader::with_capacity(1 << 16, f), skip_invalid),
+            Err(e) => {
+                let path = file.display();
+                return fail(
+                    text!(en: "cannot open {path}: {e}", fr: "impossible d'ouvrir {path} : {e}"),
+                    2,
+                );
+            }
+        }
+    };
+    match counted {
+        Ok(outcome) => {
+            match format {
+                TallyFormat::Json => match serde_json::to_string_pretty(&outcome) {
+                    Ok(json) => println!("{json}"),
+                    Err(e) => {
+                        return fail(
+                            text!(en: "cannot print the result: {e}", fr: "impossible d'afficher le résultat : {e}"),
+                            1,
+                        );
+                    }
+                },
+                TallyFormat::Text => {
+                    let lines = match cli_locale() {
+                        Locale::Fr => &outcome.explanation.fr,
+                        Locale::En => &outcome.explanation.en,
+                    };
+                    for line in lines {
+                        println!("{line}");
+                    }
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let (line, message) = (e.line, e.message.in_locale(cli_locale()).to_owned());
+            fail(
+                text!(en: "line {line}: {message}", fr: "ligne {line} : {message}"),
+                2,
+            )
         }
     }
 }

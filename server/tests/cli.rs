@@ -282,3 +282,76 @@ fn serve_starts_on_an_empty_folder_answers_and_stops_gracefully_on_sigterm() {
         "graceful shutdown exits 0, got {status:?}"
     );
 }
+
+#[test]
+fn tally_counts_a_ballot_file_and_explains_the_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ballots.jsonl");
+    std::fs::write(
+        &file,
+        "{\"method\": \"majority_judgment\", \"options\": [\"Aïcha\", \"Bruno\"], \"settings\": {}}\n\
+         {\"grades\": [6, 2]}\n{\"grades\": [5, 3]}\n{\"grades\": [4, 6]}\n",
+    )
+    .unwrap();
+    let out = run(
+        plenum(dir.path()).args(["tally", file.to_str().unwrap()]),
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["method"], "majority_judgment");
+    assert_eq!(result["winners"], serde_json::json!([0]));
+    assert_eq!(result["ranking"], serde_json::json!([[0], [1]]));
+    assert_eq!(result["ballots"], 3);
+    assert!(result["quorum_reached"].is_null());
+    assert_eq!(
+        result["details"]["options"][0]["majority_grade_name"],
+        "Très bien"
+    );
+
+    let out = run(
+        plenum(dir.path())
+            .args(["tally", "--format", "text", "-"])
+            .env("LANG", "fr_FR.UTF-8"),
+        Some(&std::fs::read_to_string(&file).unwrap()),
+    );
+    assert!(out.status.success());
+    assert!(
+        text(&out.stdout).contains("mention majoritaire « Très bien »"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn tally_stops_at_an_invalid_ballot_unless_told_to_skip_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ballots.jsonl");
+    std::fs::write(&file, "{\"method\": \"majority\"}\n{\"choice\": \"yes\"}\n{\"choice\": \"oui\"}\n{\"choice\": \"yes\"}\n").unwrap();
+    let out = run(
+        plenum(dir.path()).args(["tally", file.to_str().unwrap()]),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).starts_with("plenum: line 3:"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(
+        plenum(dir.path()).args(["tally", "--skip-invalid", file.to_str().unwrap()]),
+        None,
+    );
+    assert!(out.status.success());
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (
+            result["ballots"].as_u64(),
+            result["invalid"].as_u64(),
+            result["adopted"].as_bool()
+        ),
+        (Some(2), Some(1), Some(true))
+    );
+    let out = run(plenum(dir.path()).args(["tally", "missing.jsonl"]), None);
+    assert_eq!(out.status.code(), Some(2));
+}

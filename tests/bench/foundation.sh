@@ -8,16 +8,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+bin=$(pwd)/target/release/plenum
 if [ "${1:-}" = "--build" ]; then
   scratch=$(mktemp -d)
   start=$(date +%s)
   CARGO_TARGET_DIR="$scratch" cargo build --release -p plenum --locked >/dev/null 2>&1
   echo "release build from clean: $(( $(date +%s) - start )) s"
-  rm -rf "$scratch"
+  bin="$scratch/release/plenum"
 fi
-
-[ -x target/release/plenum ] || cargo build --release -p plenum --locked >/dev/null
-bin=$(pwd)/target/release/plenum
+[ -x "$bin" ] || cargo build --release -p plenum --locked >/dev/null
 port=18181
 times=()
 for _ in $(seq 1 10); do

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod cursor;
+pub mod decision;
 pub mod membership;
 pub mod organisation;
 pub mod throttle;

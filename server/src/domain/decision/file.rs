@@ -1,0 +1,120 @@
+//! Ballot files: JSON Lines, a header then one ballot per line — what
+//! secretaries type from paper ballots, and what a closed poll exports.
+//!
+//! ```text
+//! {"method": "majority", "options": [], "settings": {"threshold": "2/3"}, "electorate": 40}
+//! {"choice": "yes"}
+//! {"choice": "abstain"}
+//! ```
+
+use std::io::BufRead;
+
+use super::{Outcome, Spec, start};
+use crate::i18n::Text;
+use crate::text;
+
+/// Why a ballot file could not be counted.
+#[derive(Debug)]
+pub struct FileError {
+    /// The line at fault (1 is the header); 0 when the file could not be read.
+    pub line: u64,
+    pub message: Text,
+}
+
+/// Counts a ballot file. With `skip_invalid`, a refused ballot is set aside
+/// and counted as invalid; otherwise it stops the count.
+pub fn count(reader: impl BufRead, skip_invalid: bool) -> Result<Outcome, FileError> {
+    let mut lines = reader.lines();
+    let header = loop {
+        match lines.next() {
+            None => {
+                return Err(FileError {
+                    line: 1,
+                    message: text!(en: "The file is empty: it needs a header line.", fr: "Le fichier est vide : il lui faut une ligne d'en-tête."),
+                });
+            }
+            Some(Err(e)) => return Err(unreadable(0, e)),
+            Some(Ok(line)) if line.trim().is_empty() => continue,
+            Some(Ok(line)) => break line,
+        }
+    };
+    let spec: Spec = serde_json::from_str(&header).map_err(|e| FileError {
+        line: 1,
+        message: text!(
+            en: "The header does not read: {e}. It looks like {{\"method\": \"majority\", \"options\": [], \"settings\": {{}}}}.",
+            fr: "L'en-tête ne se lit pas : {e}. Il ressemble à {{\"method\": \"majority\", \"options\": [], \"settings\": {{}}}}."
+        ),
+    })?;
+    let mut tally = start(&spec).map_err(|message| FileError { line: 1, message })?;
+    let mut invalid = 0;
+    for (index, line) in lines.enumerate() {
+        let number = index as u64 + 2;
+        let line = line.map_err(|e| unreadable(number, e))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        if let Err(refusal) = tally.add_line(&line) {
+            if skip_invalid {
+                invalid += 1;
+            } else {
+                return Err(FileError {
+                    line: number,
+                    message: refusal.message,
+                });
+            }
+        }
+    }
+    Ok(tally.outcome(invalid))
+}
+
+fn unreadable(line: u64, e: std::io::Error) -> FileError {
+    FileError {
+        line,
+        message: text!(en: "The file cannot be read: {e}.", fr: "Le fichier ne peut pas être lu : {e}."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_is_counted_line_by_line() {
+        let file = "{\"method\": \"majority\", \"electorate\": 10, \"settings\": {\"quorum\": \"1/2\"}}\n{\"choice\": \"yes\"}\n\n{\"choice\": \"no\"}\n{\"choice\": \"yes\"}\n";
+        let outcome = count(file.as_bytes(), false).unwrap();
+        assert_eq!(outcome.ballots, 3);
+        assert_eq!(
+            outcome.adopted,
+            Some(false),
+            "3 of 10 is under the quorum of half"
+        );
+        assert_eq!(outcome.quorum_reached, Some(false));
+    }
+
+    #[test]
+    fn an_invalid_ballot_stops_the_count_with_its_line_unless_skipped() {
+        let file = "{\"method\": \"majority\"}\n{\"choice\": \"yes\"}\n{\"choice\": \"peut-être\"}\n{\"choice\": \"yes\"}\n";
+        let error = count(file.as_bytes(), false).unwrap_err();
+        assert_eq!(error.line, 3);
+        let outcome = count(file.as_bytes(), true).unwrap();
+        assert_eq!((outcome.ballots, outcome.invalid), (2, 1));
+        assert_eq!(outcome.adopted, Some(true));
+    }
+
+    #[test]
+    fn a_bad_header_is_line_one() {
+        assert_eq!(
+            count("{\"methode\": \"majority\"}\n".as_bytes(), false)
+                .unwrap_err()
+                .line,
+            1
+        );
+        assert_eq!(count("".as_bytes(), false).unwrap_err().line, 1);
+        assert_eq!(
+            count("{\"method\": \"tirage\"}\n".as_bytes(), false)
+                .unwrap_err()
+                .line,
+            1
+        );
+    }
+}
