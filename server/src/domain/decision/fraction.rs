@@ -104,6 +104,11 @@ pub fn percent(part: u64, whole: u64) -> f64 {
     }
 }
 
+/// A number as French writes it: a decimal comma.
+pub fn french(value: f64) -> String {
+    value.to_string().replace('.', ",")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

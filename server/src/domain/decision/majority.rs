@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::fraction::{Fraction, percent};
+use super::fraction::{Fraction, french, percent};
 use super::{Method, Refusal, Verdict, read_settings};
 use crate::i18n::Text;
 use crate::text;
@@ -137,6 +137,7 @@ impl Method for Majority {
             base_count > 0 && threshold.reached_by(yes, base_count, strict)
         };
         let share = percent(yes, base_count);
+        let share_fr = french(share);
         let base_name = match base {
             Base::Cast => {
                 text!(en: "the votes cast (abstentions not counted)", fr: "des suffrages exprimés (abstentions non comptées)")
@@ -157,7 +158,7 @@ impl Method for Majority {
         let (more_en, more_fr) = more;
         let mut explanation = vec![text!(
             en: "{yes} yes, {no} no, {abstain} abstentions: yes is {share}% of {base_en} ({base_count}); adoption needs {more_en} {threshold}.",
-            fr: "{yes} pour, {no} contre, {abstain} abstentions : le pour fait {share} % {base_fr} ({base_count}) ; l'adoption demande {more_fr} {threshold}."
+            fr: "{yes} pour, {no} contre, {abstain} abstentions : le pour fait {share_fr} % {base_fr} ({base_count}) ; l'adoption demande {more_fr} {threshold}."
         )];
         if tied && yes > 0 {
             explanation.push(match tie {

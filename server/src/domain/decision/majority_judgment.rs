@@ -23,7 +23,7 @@ use std::cmp::Ordering;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::fraction::percent;
+use super::fraction::{french, percent};
 use super::{Method, Refusal, Verdict, check_length, name_of, need_options, read_settings};
 use crate::i18n::Text;
 use crate::text;
@@ -206,9 +206,10 @@ impl MajorityJudgment {
                     o["p_percent"].as_f64().unwrap_or_default(),
                     o["q_percent"].as_f64().unwrap_or_default(),
                 );
+                let (p_fr, q_fr) = (french(p), french(q));
                 lines.push(text!(
                     en: "{rank}. {name}: majority grade “{grade}” ({p}% graded it higher, {q}% lower).",
-                    fr: "{rank}. {name} : mention majoritaire « {grade} » ({p} % au-dessus, {q} % en dessous)."
+                    fr: "{rank}. {name} : mention majoritaire « {grade} » ({p_fr} % au-dessus, {q_fr} % en dessous)."
                 ));
             }
         }
