@@ -307,10 +307,10 @@ pub fn compare(a: &[u64], b: &[u64], n: u64) -> (Ordering, u64) {
         // Position of this round's first element in the sequence.
         let step = 1 + 2 * (r - 1);
         for (offset, side) in sides.iter().enumerate() {
-            if let Some((x, y)) = side {
-                if x != y {
-                    return (x.cmp(y), step + offset as u64);
-                }
+            if let Some((x, y)) = side
+                && x != y
+            {
+                return (x.cmp(y), step + offset as u64);
             }
         }
         r += span;

@@ -13,12 +13,20 @@
 //! Ties are never broken silently: tied options share a rank, and a method
 //! that must break a tie (instant run-off eliminations) says how it did.
 
+pub mod approval;
 pub mod consensus;
 pub mod consent;
+pub mod dot_vote;
 pub mod file;
 pub mod fraction;
 pub mod majority;
 pub mod majority_judgment;
+pub mod meeting_time;
+pub mod multiple_choice;
+pub mod ranked_irv;
+pub mod ranked_schulze;
+pub mod score;
+pub mod single_choice;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -290,6 +298,29 @@ pub const METHODS: &[(&str, Start)] = &[
     (
         majority_judgment::MajorityJudgment::NAME,
         start_method::<majority_judgment::MajorityJudgment>,
+    ),
+    (approval::Approval::NAME, start_method::<approval::Approval>),
+    (score::Score::NAME, start_method::<score::Score>),
+    (
+        single_choice::SingleChoice::NAME,
+        start_method::<single_choice::SingleChoice>,
+    ),
+    (
+        multiple_choice::MultipleChoice::NAME,
+        start_method::<multiple_choice::MultipleChoice>,
+    ),
+    (dot_vote::DotVote::NAME, start_method::<dot_vote::DotVote>),
+    (
+        ranked_schulze::Schulze::NAME,
+        start_method::<ranked_schulze::Schulze>,
+    ),
+    (
+        ranked_irv::InstantRunoff::NAME,
+        start_method::<ranked_irv::InstantRunoff>,
+    ),
+    (
+        meeting_time::MeetingTime::NAME,
+        start_method::<meeting_time::MeetingTime>,
     ),
 ];
 
