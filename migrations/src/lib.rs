@@ -10,6 +10,7 @@ use sea_orm_migration::prelude::*;
 mod m20261122_000001_accounts;
 mod m20261122_000002_organisations;
 mod m20261122_000003_outbox;
+mod m20261122_000004_forum;
 
 /// Every migration of Plenum, oldest first.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_accounts::Migration),
             Box::new(m20261122_000002_organisations::Migration),
             Box::new(m20261122_000003_outbox::Migration),
+            Box::new(m20261122_000004_forum::Migration),
         ]
     }
 }

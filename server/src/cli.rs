@@ -299,7 +299,13 @@ where
             1,
         );
     }
-    f(AppState::new(conn, settings, queries)).await
+    f(AppState::new(
+        conn,
+        settings,
+        queries,
+        crate::events::EventBus::new(),
+    ))
+    .await
 }
 
 async fn load_demo(state: &AppState) -> ExitCode {
@@ -394,6 +400,7 @@ async fn user(state: &AppState, action: UserAction) -> ExitCode {
                 display_name: name,
                 locale: None,
                 timezone: None,
+                handle: None,
                 invitation_token: None,
             };
             match accounts::create_by_operator(state, new, operator).await {

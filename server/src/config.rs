@@ -47,6 +47,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub graphql: GraphqlSettings,
     pub accounts: AccountSettings,
+    pub forum: ForumSettings,
     pub log: LogSettings,
 }
 
@@ -137,6 +138,20 @@ impl Default for AccountSettings {
             // OWASP's first recommended argon2id setting: 19 MiB, 2 passes.
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ForumSettings {
+    pub max_body_bytes: usize,
+}
+
+impl Default for ForumSettings {
+    fn default() -> Self {
+        ForumSettings {
+            max_body_bytes: 64 * 1024,
         }
     }
 }
@@ -363,6 +378,11 @@ const DOCS: &[(&str, &str)] = &[
     (
         "accounts.argon2_iterations",
         "Passes of argon2id over that memory.",
+    ),
+    ("forum", "Discussions."),
+    (
+        "forum.max_body_bytes",
+        "Largest message, in bytes of Markdown.",
     ),
     ("log", "Logs."),
     (

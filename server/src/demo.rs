@@ -167,6 +167,7 @@ async fn person(
         display_name: name.to_owned(),
         locale: Some(Locale::Fr),
         timezone: Some("Europe/Paris".into()),
+        handle: None,
         invitation_token: None,
     };
     let account = accounts::create_by_operator(state, new, false).await?;

@@ -22,6 +22,10 @@ pub enum ErrorCode {
     Conflict,
     RateLimited,
     Internal,
+    /// A reply or edit in a closed or archived thread.
+    ThreadClosed,
+    /// A moderation act or an objection given without its required reason.
+    ReasonRequired,
 }
 
 impl ErrorCode {
@@ -34,6 +38,8 @@ impl ErrorCode {
             ErrorCode::Conflict => "CONFLICT",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::Internal => "INTERNAL",
+            ErrorCode::ThreadClosed => "THREAD_CLOSED",
+            ErrorCode::ReasonRequired => "REASON_REQUIRED",
         }
     }
 
@@ -48,6 +54,8 @@ impl ErrorCode {
             ErrorCode::Conflict => StatusCode::CONFLICT,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::ThreadClosed => StatusCode::CONFLICT,
+            ErrorCode::ReasonRequired => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 }

@@ -1,13 +1,17 @@
 //! Live events for GraphQL subscriptions, published after a transaction commits.
 //!
-//! In one process a broadcast channel is enough; several processes sharing one
-//! PostgreSQL will relay through LISTEN/NOTIFY (forum issue).
+//! Within one process a broadcast channel carries them. With PostgreSQL,
+//! every event is also sent with `NOTIFY plenum_events` and every process
+//! `LISTEN`s, so several Plenum processes sharing one database deliver to each
+//! other's subscribers; an event carries its origin, so a process does not
+//! deliver its own events twice. SQLite stays single-process.
 
-use tokio::sync::broadcast;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, mpsc};
 use uuid::Uuid;
 
 /// Something that happened to a membership.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
 pub enum MembershipChange {
     Joined,
     StandingChanged,
@@ -16,30 +20,91 @@ pub enum MembershipChange {
     Removed,
 }
 
-#[derive(Debug, Clone)]
+/// Something that happened in the forum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
+pub enum ForumChange {
+    ThreadStarted,
+    /// Closed, reopened, archived, pinned or moved.
+    ThreadChanged,
+    PostCreated,
+    PostEdited,
+    PostHidden,
+    PostDeleted,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Event {
     Membership {
         organisation_id: Uuid,
         membership_id: Uuid,
         change: MembershipChange,
     },
+    Forum {
+        organisation_id: Uuid,
+        category_id: Uuid,
+        thread_id: Uuid,
+        post_id: Option<Uuid>,
+        change: ForumChange,
+    },
 }
 
+/// An event as it crosses processes.
+#[derive(Serialize, Deserialize)]
+pub struct Envelope {
+    pub origin: Uuid,
+    pub event: Event,
+}
+
+/// The PostgreSQL channel the events travel on.
+pub const CHANNEL: &str = "plenum_events";
+
 #[derive(Clone)]
-pub struct EventBus(broadcast::Sender<Event>);
+pub struct EventBus {
+    local: broadcast::Sender<Event>,
+    origin: Uuid,
+    /// Events to send to the other processes, when there are any.
+    relay: Option<mpsc::UnboundedSender<Envelope>>,
+}
 
 impl EventBus {
     pub fn new() -> Self {
-        EventBus(broadcast::channel(1024).0)
+        EventBus {
+            local: broadcast::channel(4096).0,
+            origin: Uuid::new_v4(),
+            relay: None,
+        }
+    }
+
+    /// Sends events to other processes through `relay` too.
+    pub fn with_relay(mut self, relay: mpsc::UnboundedSender<Envelope>) -> Self {
+        self.relay = Some(relay);
+        self
+    }
+
+    pub fn origin(&self) -> Uuid {
+        self.origin
     }
 
     /// Sends to whoever listens now; nobody listening is not an error.
     pub fn publish(&self, event: Event) {
-        let _ = self.0.send(event);
+        if let Some(relay) = &self.relay {
+            let _ = relay.send(Envelope {
+                origin: self.origin,
+                event: event.clone(),
+            });
+        }
+        let _ = self.local.send(event);
+    }
+
+    /// Delivers an event that came from another process.
+    pub fn deliver_remote(&self, envelope: Envelope) {
+        if envelope.origin != self.origin {
+            let _ = self.local.send(envelope.event);
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
-        self.0.subscribe()
+        self.local.subscribe()
     }
 }
 
@@ -47,4 +112,56 @@ impl Default for EventBus {
     fn default() -> Self {
         EventBus::new()
     }
+}
+
+/// With PostgreSQL, relays events between processes: sends this process's
+/// events with `NOTIFY`, delivers the others' from `LISTEN`. With SQLite,
+/// returns the bus unchanged.
+pub async fn relay_through_postgres(
+    db: &sea_orm::DatabaseConnection,
+    bus: EventBus,
+) -> anyhow::Result<EventBus> {
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(bus);
+    }
+    let pool = db.get_postgres_connection_pool().clone();
+    let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await?;
+    listener.listen(CHANNEL).await?;
+    let incoming = bus.clone();
+    tokio::spawn(async move {
+        loop {
+            match listener.recv().await {
+                Ok(notification) => {
+                    match serde_json::from_str::<Envelope>(notification.payload()) {
+                        Ok(envelope) => incoming.deliver_remote(envelope),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "events: an unreadable notification was ignored")
+                        }
+                    }
+                }
+                // The listener reconnects by itself; wait a little before trying again.
+                Err(e) => {
+                    tracing::warn!(error = %e, "events: listening to PostgreSQL failed; retrying");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
+            }
+        }
+    });
+    let (sender, mut outgoing) = mpsc::unbounded_channel::<Envelope>();
+    tokio::spawn(async move {
+        while let Some(envelope) = outgoing.recv().await {
+            let Ok(payload) = serde_json::to_string(&envelope) else {
+                continue;
+            };
+            let sent = sea_orm::sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(payload)
+                .execute(&pool)
+                .await;
+            if let Err(e) = sent {
+                tracing::warn!(error = %e, "events: could not notify the other processes");
+            }
+        }
+    });
+    Ok(bus.with_relay(sender))
 }

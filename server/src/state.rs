@@ -23,12 +23,17 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, settings: Settings, queries: QueryCounter) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        settings: Settings,
+        queries: QueryCounter,
+        events: EventBus,
+    ) -> Self {
         AppState {
             db,
             login_throttle: Arc::new(LoginThrottle::new(&settings)),
             settings: Arc::new(settings),
-            events: EventBus::new(),
+            events,
             queries,
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
         }

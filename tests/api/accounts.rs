@@ -445,6 +445,7 @@ async fn when_registration_is_closed_only_an_invitation_opens_it() {
         display_name: "Admin".into(),
         locale: None,
         timezone: None,
+        handle: None,
         invitation_token: None,
     };
     plenum::service::accounts::create_by_operator(&app.state, operator, true)

@@ -662,6 +662,7 @@ async fn listing_fifty_members_takes_a_handful_of_queries_not_one_per_member() {
             display_name: format!("Membre {i}"),
             locale: None,
             timezone: None,
+            handle: None,
             invitation_token: None,
         };
         let account = plenum::service::accounts::create_by_operator(&app.state, new, false)

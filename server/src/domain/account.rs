@@ -108,6 +108,71 @@ pub fn parse_timezone(raw: &str) -> AppResult<chrono_tz::Tz> {
     })
 }
 
+/// A handle, the name used in @mentions: 2 to 32 lower-case letters, digits,
+/// `.`, `_` or `-`, starting with a letter or a digit.
+pub fn parse_handle(raw: &str) -> AppResult<String> {
+    let handle = raw.trim().trim_start_matches('@').to_lowercase();
+    let valid = (2..=32).contains(&handle.len())
+        && handle.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        })
+        && handle
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric())
+        && !handle.ends_with('.');
+    if valid {
+        Ok(handle)
+    } else {
+        Err(AppError::validation(
+            "handle",
+            text!(
+                en: "A handle has 2 to 32 lower-case letters, digits, dots, hyphens or underscores (e.g. camille.martin).",
+                fr: "Un identifiant comporte de 2 à 32 lettres minuscules, chiffres, points, tirets ou soulignés (ex. camille.martin)."
+            ),
+        ))
+    }
+}
+
+/// A handle made from a display name: accents folded, words joined by dots.
+pub fn handle_from_name(name: &str) -> String {
+    let mut handle = String::new();
+    for c in name.to_lowercase().chars() {
+        let folded = match c {
+            'à' | 'â' | 'ä' | 'á' | 'ã' | 'å' => "a",
+            'ç' => "c",
+            'é' | 'è' | 'ê' | 'ë' => "e",
+            'î' | 'ï' | 'í' | 'ì' => "i",
+            'ô' | 'ö' | 'ó' | 'ò' | 'õ' => "o",
+            'û' | 'ü' | 'ú' | 'ù' => "u",
+            'ÿ' => "y",
+            'ñ' => "n",
+            'œ' => "oe",
+            'æ' => "ae",
+            c if c.is_ascii_alphanumeric() => {
+                handle.push(c);
+                continue;
+            }
+            _ => {
+                if !handle.is_empty() && !handle.ends_with('.') {
+                    handle.push('.');
+                }
+                continue;
+            }
+        };
+        handle.push_str(folded);
+    }
+    let mut handle: String = handle.trim_matches('.').chars().take(24).collect();
+    while handle.ends_with('.') {
+        handle.pop();
+    }
+    if handle.len() < 2 {
+        format!("membre{handle}")
+    } else {
+        handle
+    }
+}
+
 /// Self-declared gender, used only by parity rules and speaking priority, and
 /// readable only by the person and their organisations' facilitators and admins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
@@ -195,6 +260,15 @@ mod tests {
         );
         assert!(parse_name("   ", "displayName", 80).is_err());
         assert!(parse_name(&"x".repeat(81), "displayName", 80).is_err());
+    }
+
+    #[test]
+    fn handles_are_made_from_names_and_checked() {
+        assert_eq!(handle_from_name("Léa Dubois-Hénin"), "lea.dubois.henin");
+        assert_eq!(handle_from_name("  Ø "), "membre");
+        assert_eq!(parse_handle("@Camille.Martin").unwrap(), "camille.martin");
+        assert!(parse_handle("-camille").is_err());
+        assert!(parse_handle("a").is_err());
     }
 
     #[test]

@@ -37,7 +37,8 @@ pub fn decode_uuid(list: &str, cursor: &str) -> AppResult<uuid::Uuid> {
     uuid::Uuid::parse_str(&decode(list, cursor)?).map_err(|_| invalid())
 }
 
-fn invalid() -> AppError {
+/// The error for a cursor that does not decode.
+pub fn invalid() -> AppError {
     AppError::validation(
         "after",
         text!(

@@ -4,6 +4,8 @@
 pub mod account;
 pub mod cursor;
 pub mod decision;
+pub mod forum;
+pub mod markdown;
 pub mod membership;
 pub mod organisation;
 pub mod throttle;

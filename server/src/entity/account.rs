@@ -14,11 +14,23 @@ pub struct Model {
     pub gender: Option<String>,
     pub pronouns: Option<String>,
     pub is_operator: bool,
+    /// The name used in @mentions: lower-case letters, digits, `_`, `-`, `.`.
+    #[sea_orm(unique)]
+    pub handle: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(has_many = "super::membership::Entity")]
+    Membership,
+}
+
+impl Related<super::membership::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Membership.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -3,9 +3,16 @@
 
 pub mod account;
 pub mod auth_token;
+pub mod category;
 pub mod invitation;
 pub mod join_request;
 pub mod membership;
 pub mod membership_event;
+pub mod mention;
+pub mod moderation_action;
 pub mod organisation;
 pub mod outbox;
+pub mod post;
+pub mod post_revision;
+pub mod thread;
+pub mod thread_read;

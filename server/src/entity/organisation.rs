@@ -13,6 +13,8 @@ pub struct Model {
     pub default_locale: String,
     pub registration_mode: String,
     pub parent_id: Option<Uuid>,
+    /// How long authors may edit their posts, in minutes; none: no limit.
+    pub edit_window_minutes: Option<i32>,
     pub created_by: Uuid,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -32,6 +32,10 @@ impl Person {
     async fn display_name(&self) -> &str {
         &self.account.display_name
     }
+    /// The name to @mention them by.
+    async fn handle(&self) -> Option<&str> {
+        self.account.handle.as_deref()
+    }
     /// Private: the person and their organisations' facilitators and admins only.
     async fn email(&self) -> Option<&str> {
         self.reveal_private.then_some(self.account.email.as_str())
@@ -200,6 +204,8 @@ pub struct RegisterInput {
     pub locale: Option<Locale>,
     /// An IANA time zone such as Europe/Paris (the default).
     pub timezone: Option<String>,
+    /// The name used in @mentions (e.g. camille.martin); made from the display name when absent.
+    pub handle: Option<String>,
     /// The token of an invitation link: joins its organisation at once.
     pub invitation_token: Option<String>,
 }
@@ -289,6 +295,7 @@ impl AccountMutation {
             display_name: input.display_name,
             locale: input.locale,
             timezone: input.timezone,
+            handle: input.handle,
             invitation_token: input.invitation_token,
         };
         let (account, issued) =

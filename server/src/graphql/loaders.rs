@@ -9,7 +9,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
 use sea_orm::prelude::*;
 
-use crate::entity::{account, organisation};
+use crate::entity::{account, organisation, thread_read};
 
 pub struct AccountLoader(pub DatabaseConnection);
 pub struct OrganisationLoader(pub DatabaseConnection);
@@ -40,9 +40,35 @@ impl Loader<Uuid> for OrganisationLoader {
     }
 }
 
+/// How far a person has read threads, keyed by (person, thread).
+pub struct ReadLoader(pub DatabaseConnection);
+
+impl Loader<(Uuid, Uuid)> for ReadLoader {
+    type Value = i32;
+    type Error = Arc<DbErr>;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, Uuid)],
+    ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
+        let accounts: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let threads: Vec<Uuid> = keys.iter().map(|k| k.1).collect();
+        let rows = thread_read::Entity::find()
+            .filter(thread_read::Column::AccountId.is_in(accounts))
+            .filter(thread_read::Column::ThreadId.is_in(threads))
+            .all(&self.0)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ((r.account_id, r.thread_id), r.last_read_number))
+            .collect())
+    }
+}
+
 pub struct Loaders {
     pub accounts: DataLoader<AccountLoader>,
     pub organisations: DataLoader<OrganisationLoader>,
+    pub reads: DataLoader<ReadLoader>,
 }
 
 impl Loaders {
@@ -50,6 +76,7 @@ impl Loaders {
         Loaders {
             accounts: DataLoader::new(AccountLoader(db.clone()), tokio::spawn),
             organisations: DataLoader::new(OrganisationLoader(db.clone()), tokio::spawn),
+            reads: DataLoader::new(ReadLoader(db.clone()), tokio::spawn),
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod connection;
 pub mod context;
 pub mod extension;
+pub mod forum;
 pub mod http;
 pub mod loaders;
 pub mod memberships;
@@ -19,17 +20,25 @@ use crate::state::AppState;
 use crate::text;
 
 #[derive(MergedObject, Default)]
-pub struct Query(accounts::AccountQuery, organisations::OrganisationQuery);
+pub struct Query(
+    accounts::AccountQuery,
+    organisations::OrganisationQuery,
+    forum::ForumQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     accounts::AccountMutation,
     organisations::OrganisationMutation,
     memberships::MembershipMutation,
+    forum::ForumMutation,
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(memberships::MembershipSubscription);
+pub struct Subscription(
+    memberships::MembershipSubscription,
+    forum::ForumSubscription,
+);
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 

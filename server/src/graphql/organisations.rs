@@ -116,6 +116,28 @@ impl Organisation {
         let page = invitations::pending(state(ctx)?, viewer(ctx)?, self.0.id, first, after).await?;
         Ok(simple("invitations", page, |i| i.id, Invitation, has_after))
     }
+    /// Minutes during which authors may edit their posts; null: no limit.
+    async fn edit_window_minutes(&self) -> Option<i32> {
+        self.0.edit_window_minutes
+    }
+    /// Discussion spaces the viewer may read.
+    async fn categories(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, crate::graphql::forum::Category>> {
+        crate::graphql::forum::organisation_categories(ctx, self.0.id, first, after).await
+    }
+    /// Every act of moderation, newest first (admins).
+    async fn moderation_log(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, crate::graphql::forum::ModerationEntry>> {
+        crate::graphql::forum::organisation_moderation_log(ctx, self.0.id, first, after).await
+    }
     /// Requests to join waiting for an answer (facilitators and admins).
     async fn join_requests(
         &self,
@@ -205,6 +227,8 @@ pub struct UpdateOrganisationInput {
     pub timezone: Option<String>,
     pub default_locale: Option<Locale>,
     pub registration_mode: Option<RegistrationMode>,
+    /// Minutes during which authors may edit their posts; null: no limit.
+    pub edit_window_minutes: async_graphql::MaybeUndefined<i32>,
 }
 
 #[derive(Default)]
@@ -250,6 +274,11 @@ impl OrganisationMutation {
             timezone: input.timezone,
             default_locale: input.default_locale,
             registration_mode: input.registration_mode,
+            edit_window_minutes: match input.edit_window_minutes {
+                async_graphql::MaybeUndefined::Undefined => None,
+                async_graphql::MaybeUndefined::Null => Some(None),
+                async_graphql::MaybeUndefined::Value(v) => Some(Some(v)),
+            },
         };
         Ok(Organisation(
             organisations::update(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?, change).await?,

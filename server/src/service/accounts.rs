@@ -6,7 +6,10 @@ use std::time::Instant;
 use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, IntoActiveModel};
 
-use crate::domain::account::{Email, Gender, Password, parse_name, parse_pronouns, parse_timezone};
+use crate::domain::account::{
+    Email, Gender, Password, handle_from_name, parse_handle, parse_name, parse_pronouns,
+    parse_timezone,
+};
 use crate::entity::account;
 use crate::error::{AppError, AppResult, ErrorCode, is_unique_violation};
 use crate::i18n::Locale;
@@ -24,6 +27,8 @@ pub struct NewAccount {
     pub display_name: String,
     pub locale: Option<Locale>,
     pub timezone: Option<String>,
+    /// The name used in @mentions; made from the display name when absent.
+    pub handle: Option<String>,
     /// An invitation link's token: joins its organisation, and opens
     /// registration when it is otherwise closed.
     pub invitation_token: Option<String>,
@@ -34,6 +39,7 @@ async fn parse_new(state: &AppState, input: &NewAccount) -> AppResult<account::A
     let email = Email::parse(&input.email)?;
     let password = Password::parse(&input.password, "password")?;
     let display_name = parse_name(&input.display_name, "displayName", MAX_DISPLAY_NAME)?;
+    let handle = input.handle.as_deref().map(parse_handle).transpose()?;
     let timezone = parse_timezone(input.timezone.as_deref().unwrap_or("Europe/Paris"))?;
     let locale = input.locale.unwrap_or(state.settings.server.default_locale);
     let hash = passwords::hash(&state.settings.accounts, &password).await?;
@@ -48,6 +54,7 @@ async fn parse_new(state: &AppState, input: &NewAccount) -> AppResult<account::A
         gender: Set(None),
         pronouns: Set(None),
         is_operator: Set(false),
+        handle: Set(handle),
         created_at: Set(at),
         updated_at: Set(at),
     })
@@ -64,11 +71,42 @@ fn email_taken() -> AppError {
     .with_field("email")
 }
 
-/// Inserts an account, turning a duplicate email into `CONFLICT` (a race
-/// between two registrations included).
+fn handle_taken() -> AppError {
+    AppError::conflict(text!(
+        en: "Someone already uses this handle; choose another.",
+        fr: "Quelqu'un utilise déjà cet identifiant ; choisissez-en un autre."
+    ))
+    .with_field("handle")
+}
+
+/// The first free handle among `base`, `base2`, `base3`…
+async fn free_handle(conn: &impl ConnectionTrait, base: &str) -> AppResult<String> {
+    let candidates: Vec<String> = std::iter::once(base.to_owned())
+        .chain((2..=200).map(|n| format!("{base}{n}")))
+        .collect();
+    let taken: Vec<String> = account::Entity::find()
+        .filter(account::Column::Handle.is_in(candidates.clone()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|a| a.handle)
+        .collect();
+    Ok(candidates
+        .into_iter()
+        .find(|c| !taken.contains(c))
+        .unwrap_or_else(|| {
+            format!(
+                "{base}{}",
+                &crate::service::new_id().simple().to_string()[..8]
+            )
+        }))
+}
+
+/// Inserts an account, turning a duplicate email or handle into `CONFLICT` (a
+/// race between two registrations included).
 async fn insert(
     conn: &impl ConnectionTrait,
-    model: account::ActiveModel,
+    mut model: account::ActiveModel,
 ) -> AppResult<account::Model> {
     let email = model.email.try_as_ref().cloned().unwrap_or_default();
     if account::Entity::find()
@@ -78,6 +116,22 @@ async fn insert(
         .is_some()
     {
         return Err(email_taken());
+    }
+    match model.handle.try_as_ref().cloned().flatten() {
+        Some(handle) => {
+            if account::Entity::find()
+                .filter(account::Column::Handle.eq(handle))
+                .one(conn)
+                .await?
+                .is_some()
+            {
+                return Err(handle_taken());
+            }
+        }
+        None => {
+            let name = model.display_name.try_as_ref().cloned().unwrap_or_default();
+            model.handle = Set(Some(free_handle(conn, &handle_from_name(&name)).await?));
+        }
     }
     model.insert(conn).await.map_err(|e| {
         if is_unique_violation(&e) {

@@ -93,6 +93,7 @@ pub async fn create(
         default_locale: Set(input.default_locale.as_str().to_owned()),
         registration_mode: Set(input.registration_mode.as_str().to_owned()),
         parent_id: Set(input.parent_id),
+        edit_window_minutes: Set(None),
         created_by: Set(viewer.id()),
         created_at: Set(at),
         updated_at: Set(at),
@@ -124,6 +125,8 @@ pub struct OrganisationChange {
     pub timezone: Option<String>,
     pub default_locale: Option<Locale>,
     pub registration_mode: Option<RegistrationMode>,
+    /// How long authors may edit their posts, in minutes; `Some(None)`: no limit.
+    pub edit_window_minutes: Option<Option<i32>>,
 }
 
 /// Changes an organisation's settings (admins only).
@@ -161,6 +164,15 @@ pub async fn update(
     }
     if let Some(mode) = change.registration_mode {
         active.registration_mode = Set(mode.as_str().to_owned());
+    }
+    if let Some(window) = change.edit_window_minutes {
+        if window.is_some_and(|w| w < 0) {
+            return Err(AppError::validation(
+                "editWindowMinutes",
+                text!(en: "The edit window cannot be negative.", fr: "Le délai de modification ne peut pas être négatif."),
+            ));
+        }
+        active.edit_window_minutes = Set(window);
     }
     active.updated_at = Set(now());
     let org = active.update(&txn).await?;

@@ -1,0 +1,291 @@
+//! Who may read and write where in the forum (DOMAIN.md section 2): the
+//! visibility and posting rights of a category, read against a person's role
+//! and standing in the organisation.
+
+use crate::domain::membership::{EffectiveStanding, Role};
+use crate::error::{AppError, AppResult};
+use crate::text;
+
+/// Who may read a category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum Visibility {
+    /// Everyone, visitors included.
+    Public,
+    /// Supporters and members (anyone in the organisation).
+    Supporters,
+    /// Members (in good standing or lapsed), not supporters.
+    Members,
+    /// The members of one body (a secretariat, a commission…).
+    Body,
+}
+
+/// Who may start threads, or reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum Right {
+    /// Supporters and members in good standing.
+    Supporters,
+    /// Members in good standing.
+    Members,
+    /// Facilitators and admins only.
+    Facilitators,
+}
+
+macro_rules! db_enum {
+    ($ty:ident { $($variant:ident => $text:literal),* $(,)? }) => {
+        impl $ty {
+            pub fn as_str(self) -> &'static str {
+                match self { $($ty::$variant => $text),* }
+            }
+            pub fn from_db(value: &str) -> Option<$ty> {
+                match value { $($text => Some($ty::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+db_enum!(Visibility { Public => "public", Supporters => "supporters", Members => "members", Body => "body" });
+db_enum!(Right { Supporters => "supporters", Members => "members", Facilitators => "facilitators" });
+
+/// A person's place in the organisation, as the forum rules read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reader {
+    pub role: Role,
+    pub standing: EffectiveStanding,
+    /// Member of the category's body (for body categories).
+    pub in_body: bool,
+}
+
+impl Reader {
+    fn moderates(self) -> bool {
+        self.role >= Role::Facilitator
+    }
+}
+
+/// May this reader (None: a visitor, or someone outside the organisation) read the category?
+pub fn can_read(visibility: Visibility, reader: Option<Reader>) -> bool {
+    match (visibility, reader) {
+        (Visibility::Public, _) => true,
+        (_, None) => false,
+        (_, Some(r)) if r.moderates() => true,
+        (Visibility::Supporters, Some(_)) => true,
+        (Visibility::Members, Some(r)) => r.standing != EffectiveStanding::Supporter,
+        (Visibility::Body, Some(r)) => r.in_body,
+    }
+}
+
+/// May this reader write where `right` applies? Lapsed members lose their
+/// posting rights (they keep what they wrote); facilitators may always write.
+pub fn can_write(right: Right, visibility: Visibility, reader: Option<Reader>) -> bool {
+    let Some(r) = reader else { return false };
+    if !can_read(visibility, reader) {
+        return false;
+    }
+    match right {
+        _ if r.moderates() => true,
+        Right::Facilitators => false,
+        Right::Members => r.standing == EffectiveStanding::GoodStanding,
+        Right::Supporters => r.standing != EffectiveStanding::Lapsed,
+    }
+}
+
+/// May this reader moderate (hide posts, close, move, pin, archive threads)?
+pub fn can_moderate(reader: Option<Reader>) -> bool {
+    reader.is_some_and(Reader::moderates)
+}
+
+/// Is an author still allowed to edit their post, `minutes` after writing it?
+pub fn within_edit_window(window_minutes: Option<i32>, minutes_since: i64) -> bool {
+    window_minutes.is_none_or(|w| minutes_since <= i64::from(w))
+}
+
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_TAGS: usize = 10;
+
+/// A thread title: trimmed, not empty, at most 200 characters.
+pub fn parse_title(raw: &str) -> AppResult<String> {
+    let title = raw.trim();
+    if title.is_empty() {
+        return Err(AppError::validation(
+            "title",
+            text!(en: "A thread needs a title.", fr: "Une discussion a besoin d'un titre."),
+        ));
+    }
+    if title.chars().count() > MAX_TITLE_CHARS {
+        return Err(AppError::validation(
+            "title",
+            text!(en: "A title has at most {MAX_TITLE_CHARS} characters.", fr: "Un titre comporte au plus {MAX_TITLE_CHARS} caractères."),
+        ));
+    }
+    Ok(title.to_owned())
+}
+
+/// Tags: lower-case words, at most ten, duplicates dropped.
+pub fn parse_tags(raw: &[String]) -> AppResult<Vec<String>> {
+    let mut tags: Vec<String> = Vec::new();
+    for tag in raw {
+        let tag = tag.trim().to_lowercase();
+        let valid = (1..=32).contains(&tag.chars().count())
+            && tag
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+        if !valid {
+            return Err(AppError::validation(
+                "tags",
+                text!(
+                    en: "A tag is one word of at most 32 letters, digits or hyphens.",
+                    fr: "Une étiquette est un mot d'au plus 32 lettres, chiffres ou tirets."
+                ),
+            ));
+        }
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(AppError::validation(
+            "tags",
+            text!(en: "At most {MAX_TAGS} tags.", fr: "Au plus {MAX_TAGS} étiquettes."),
+        ));
+    }
+    Ok(tags)
+}
+
+/// A post's Markdown: not empty, not over the configured size.
+pub fn parse_body(raw: &str, max_bytes: usize) -> AppResult<String> {
+    if raw.trim().is_empty() {
+        return Err(AppError::validation(
+            "body",
+            text!(en: "The message is empty.", fr: "Le message est vide."),
+        ));
+    }
+    if raw.len() > max_bytes {
+        let kib = max_bytes / 1024;
+        return Err(AppError::validation(
+            "body",
+            text!(en: "The message is too long: at most {kib} KiB.", fr: "Le message est trop long : {kib} Kio au plus."),
+        ));
+    }
+    Ok(raw.to_owned())
+}
+
+/// A moderation reason: required, so that it can be shown in place.
+pub fn parse_reason(raw: Option<&str>) -> AppResult<String> {
+    let reason = raw.map(str::trim).unwrap_or_default();
+    if reason.is_empty() {
+        return Err(AppError::new(
+            crate::error::ErrorCode::ReasonRequired,
+            text!(
+                en: "Say why: the reason is shown in place of what you moderate.",
+                fr: "Indiquez pourquoi : la raison s'affiche à la place de ce que vous modérez."
+            ),
+        )
+        .with_field("reason"));
+    }
+    if reason.chars().count() > 1000 {
+        return Err(AppError::validation(
+            "reason",
+            text!(en: "A reason has at most 1000 characters.", fr: "Une raison comporte au plus 1000 caractères."),
+        ));
+    }
+    Ok(reason.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reader(role: Role, standing: EffectiveStanding) -> Option<Reader> {
+        Some(Reader {
+            role,
+            standing,
+            in_body: false,
+        })
+    }
+
+    #[test]
+    fn visitors_read_public_categories_only() {
+        assert!(can_read(Visibility::Public, None));
+        assert!(!can_read(Visibility::Supporters, None));
+        assert!(!can_write(Right::Supporters, Visibility::Public, None));
+    }
+
+    #[test]
+    fn supporters_read_and_post_where_the_category_allows() {
+        let supporter = reader(Role::Member, EffectiveStanding::Supporter);
+        assert!(can_read(Visibility::Supporters, supporter));
+        assert!(!can_read(Visibility::Members, supporter));
+        assert!(can_write(
+            Right::Supporters,
+            Visibility::Supporters,
+            supporter
+        ));
+        assert!(!can_write(
+            Right::Members,
+            Visibility::Supporters,
+            supporter
+        ));
+    }
+
+    #[test]
+    fn lapsed_members_read_but_lose_their_posting_rights() {
+        let lapsed = reader(Role::Member, EffectiveStanding::Lapsed);
+        assert!(can_read(Visibility::Members, lapsed));
+        assert!(!can_write(Right::Members, Visibility::Members, lapsed));
+        assert!(!can_write(
+            Right::Supporters,
+            Visibility::Supporters,
+            lapsed
+        ));
+    }
+
+    #[test]
+    fn facilitators_may_always_write_and_read() {
+        let facilitator = reader(Role::Facilitator, EffectiveStanding::Lapsed);
+        assert!(can_read(Visibility::Body, facilitator));
+        assert!(can_write(
+            Right::Facilitators,
+            Visibility::Members,
+            facilitator
+        ));
+        assert!(!can_write(
+            Right::Facilitators,
+            Visibility::Members,
+            reader(Role::Member, EffectiveStanding::GoodStanding)
+        ));
+    }
+
+    #[test]
+    fn body_categories_are_for_the_bodys_members() {
+        let outsider = reader(Role::Member, EffectiveStanding::GoodStanding);
+        let insider = Some(Reader {
+            role: Role::Member,
+            standing: EffectiveStanding::GoodStanding,
+            in_body: true,
+        });
+        assert!(!can_read(Visibility::Body, outsider));
+        assert!(can_read(Visibility::Body, insider));
+    }
+
+    #[test]
+    fn the_edit_window_is_unlimited_unless_set() {
+        assert!(within_edit_window(None, 1_000_000));
+        assert!(within_edit_window(Some(30), 30));
+        assert!(!within_edit_window(Some(30), 31));
+    }
+
+    #[test]
+    fn titles_tags_bodies_and_reasons_are_checked() {
+        assert!(parse_title("   ").is_err());
+        assert_eq!(
+            parse_tags(&["Budget".into(), "budget".into()]).unwrap(),
+            vec!["budget"]
+        );
+        assert!(parse_tags(&["deux mots".into()]).is_err());
+        assert!(parse_body("  \n ", 100).is_err());
+        assert!(parse_body(&"x".repeat(101), 100).is_err());
+        assert_eq!(
+            parse_reason(None).unwrap_err().code,
+            crate::error::ErrorCode::ReasonRequired
+        );
+    }
+}

@@ -1,0 +1,295 @@
+//! Markdown for posts: CommonMark with tables, strikethrough, task lists and
+//! bare-URL links (pulldown-cmark), `@handle` mentions of the organisation's
+//! members, and HTML sanitised by ammonia — no scripts, no event attributes,
+//! no `javascript:` or `data:` URLs, every link `rel="nofollow ugc noopener"`.
+//! Rendered once, when a post is written; the source is kept beside it.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
+
+/// Handles mentioned in `source`, outside code and links, in order, once each.
+pub fn mentioned_handles(source: &str) -> Vec<String> {
+    let mut handles: Vec<String> = Vec::new();
+    for_each_plain_text(source, |text| {
+        for piece in split(text) {
+            if let Piece::Mention(handle) = piece {
+                let handle = handle.to_lowercase();
+                if !handles.contains(&handle) {
+                    handles.push(handle);
+                }
+            }
+        }
+    });
+    handles
+}
+
+/// Sanitised HTML for `source`. `members` maps the handles that are members of
+/// the organisation to the address of their profile; other `@words` stay text.
+pub fn render(source: &str, members: &HashMap<String, String>) -> String {
+    let mut code = 0usize;
+    let mut link = 0usize;
+    let mut events: Vec<Event<'_>> = Vec::new();
+    for event in Parser::new_ext(source, options()) {
+        match &event {
+            Event::Start(Tag::CodeBlock(_)) => code += 1,
+            Event::End(TagEnd::CodeBlock) => code = code.saturating_sub(1),
+            Event::Start(Tag::Link { .. }) => link += 1,
+            Event::End(TagEnd::Link) => link = link.saturating_sub(1),
+            _ => {}
+        }
+        match event {
+            Event::Text(text) if code == 0 && link == 0 => linkify(text, members, &mut events),
+            other => events.push(other),
+        }
+    }
+    let mut html = String::with_capacity(source.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    SANITISER.clean(&html).to_string()
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS
+}
+
+static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .link_rel(Some("nofollow ugc noopener"))
+        .add_tags(["input"])
+        .add_tag_attributes("input", ["checked", "disabled"])
+        .add_tag_attribute_values("input", "type", ["checkbox"])
+        .add_allowed_classes("a", ["mention"]);
+    builder
+});
+
+/// Calls `f` with every piece of plain text (not code, not inside a link).
+fn for_each_plain_text(source: &str, mut f: impl FnMut(&str)) {
+    let (mut code, mut link) = (0usize, 0usize);
+    for event in Parser::new_ext(source, options()) {
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => code += 1,
+            Event::End(TagEnd::CodeBlock) => code = code.saturating_sub(1),
+            Event::Start(Tag::Link { .. }) => link += 1,
+            Event::End(TagEnd::Link) => link = link.saturating_sub(1),
+            Event::Text(text) if code == 0 && link == 0 => f(&text),
+            _ => {}
+        }
+    }
+}
+
+enum Piece<'a> {
+    Text(&'a str),
+    Url(&'a str),
+    Mention(&'a str),
+}
+
+/// Splits text into plain runs, bare `http(s)://` URLs and `@handle` mentions.
+fn split(text: &str) -> Vec<Piece<'_>> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    let bytes = text.as_bytes();
+    while i < bytes.len() {
+        let at_word_start =
+            i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+        let rest = &text[i..];
+        if at_word_start && (rest.starts_with("https://") || rest.starts_with("http://")) {
+            let end = url_end(rest);
+            if end > rest.find("://").map_or(0, |p| p + 3) {
+                pieces.push(Piece::Text(&text[start..i]));
+                pieces.push(Piece::Url(&rest[..end]));
+                i += end;
+                start = i;
+                continue;
+            }
+        }
+        if bytes[i] == b'@' && at_word_start {
+            let len = rest[1..]
+                .bytes()
+                .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+                .count();
+            let len = rest[1..1 + len].trim_end_matches('.').len();
+            if (2..=32).contains(&len) {
+                pieces.push(Piece::Text(&text[start..i]));
+                pieces.push(Piece::Mention(&rest[1..1 + len]));
+                i += 1 + len;
+                start = i;
+                continue;
+            }
+        }
+        i += rest.chars().next().map_or(1, char::len_utf8);
+    }
+    pieces.push(Piece::Text(&text[start..]));
+    pieces
+}
+
+/// Where a bare URL ends: at white space or `<`, without trailing punctuation
+/// (a closing parenthesis stays when the URL opened one).
+fn url_end(rest: &str) -> usize {
+    let mut end = rest
+        .find(|c: char| c.is_whitespace() || c == '<')
+        .unwrap_or(rest.len());
+    loop {
+        let url = &rest[..end];
+        let Some(last) = url.chars().last() else {
+            return end;
+        };
+        let unbalanced = last == ')' && url.matches('(').count() < url.matches(')').count();
+        if matches!(last, '.' | ',' | ';' | ':' | '!' | '?' | '"' | '\'') || unbalanced {
+            end -= last.len_utf8();
+        } else {
+            return end;
+        }
+    }
+}
+
+fn linkify<'a>(text: CowStr<'a>, members: &HashMap<String, String>, out: &mut Vec<Event<'a>>) {
+    let owned = text.to_string();
+    let pieces = split(&owned);
+    if pieces.len() == 1 {
+        out.push(Event::Text(text));
+        return;
+    }
+    for piece in pieces {
+        match piece {
+            Piece::Text("") => {}
+            Piece::Text(t) => out.push(Event::Text(CowStr::from(t.to_owned()))),
+            Piece::Url(url) => push_link(out, url.to_owned(), url.to_owned(), false),
+            Piece::Mention(handle) => match members.get(&handle.to_lowercase()) {
+                Some(href) => push_link(out, href.clone(), format!("@{handle}"), true),
+                None => out.push(Event::Text(CowStr::from(format!("@{handle}")))),
+            },
+        }
+    }
+}
+
+fn push_link<'a>(out: &mut Vec<Event<'a>>, href: String, label: String, mention: bool) {
+    if mention {
+        // The class survives sanitising (it is allowed on links, and only this one).
+        out.push(Event::InlineHtml(CowStr::from(format!(
+            "<a class=\"mention\" href=\"{}\">",
+            escape(&href)
+        ))));
+        out.push(Event::Text(CowStr::from(label)));
+        out.push(Event::InlineHtml(CowStr::from("</a>")));
+    } else {
+        out.push(Event::Start(Tag::Link {
+            link_type: LinkType::Autolink,
+            dest_url: CowStr::from(href),
+            title: CowStr::from(""),
+            id: CowStr::from(""),
+        }));
+        out.push(Event::Text(CowStr::from(label)));
+        out.push(Event::End(TagEnd::Link));
+    }
+}
+
+fn escape(value: &str) -> String {
+    value
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn members() -> HashMap<String, String> {
+        HashMap::from([("camille".to_owned(), "/o/ag/members/camille".to_owned())])
+    }
+
+    #[test]
+    fn markdown_features_render() {
+        let html = render(
+            "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~non~~ **oui**\n\n- [x] fait\n- [ ] à faire\n",
+            &members(),
+        );
+        assert!(html.contains("<table>"), "{html}");
+        assert!(html.contains("<del>non</del>"));
+        assert!(html.contains("<strong>oui</strong>"));
+        assert!(html.contains("type=\"checkbox\""), "{html}");
+    }
+
+    #[test]
+    fn bare_urls_become_safe_links() {
+        let html = render("Voir https://exemple.fr/compte-rendu.pdf.", &members());
+        assert!(
+            html.contains(
+                "<a href=\"https://exemple.fr/compte-rendu.pdf\" rel=\"nofollow ugc noopener\">"
+            ),
+            "{html}"
+        );
+        assert!(html.ends_with(".</p>\n"), "{html}");
+    }
+
+    #[test]
+    fn mentions_of_members_link_and_others_stay_text() {
+        let html = render("Merci @Camille et @inconnu, écrire à a@b.fr", &members());
+        assert!(html.contains("<a class=\"mention\" href=\"/o/ag/members/camille\" rel=\"nofollow ugc noopener\">@Camille</a>"), "{html}");
+        assert!(html.contains("@inconnu"));
+        assert!(!html.contains("class=\"mention\" href=\"/o/ag/members/b"));
+        assert_eq!(
+            mentioned_handles("@camille @Lea `@code` [@lien](https://x.fr) @camille"),
+            vec!["camille", "lea"]
+        );
+    }
+
+    #[test]
+    fn the_xss_corpus_comes_out_inert() {
+        let corpus = include_str!("../../tests/data/xss-corpus.txt");
+        for (n, vector) in corpus.split("\n----\n").enumerate() {
+            let html = render(vector, &members());
+            if let Some(problem) = dangerous(&html) {
+                panic!("vector {n}: {problem}\n{vector}\n=>\n{html}");
+            }
+        }
+    }
+
+    /// What would run or load in a browser. Text is escaped by the renderer
+    /// (a literal `<` is `&lt;`), so every `<` opens a real tag: only tags
+    /// and their attributes are inspected.
+    fn dangerous(html: &str) -> Option<String> {
+        const TAGS: &[&str] = &[
+            "script", "iframe", "object", "embed", "form", "style", "meta", "link", "base", "svg",
+            "math", "body", "frame", "frameset", "button", "textarea", "select",
+        ];
+        for tag in html.split('<').skip(1) {
+            let tag = tag.split('>').next().unwrap_or_default().to_lowercase();
+            let name = tag
+                .trim_start_matches('/')
+                .split(|c: char| c.is_whitespace() || c == '/')
+                .next()
+                .unwrap_or_default();
+            if TAGS.contains(&name) {
+                return Some(format!("tag <{name}> survived"));
+            }
+            for attribute in tag.split_whitespace().skip(1) {
+                let (key, value) = attribute.split_once('=').unwrap_or((attribute, ""));
+                let value = value.trim_matches(|c| c == '"' || c == '\'');
+                if key.starts_with("on")
+                    || matches!(
+                        key,
+                        "style" | "srcdoc" | "formaction" | "background" | "xlink:href"
+                    )
+                {
+                    return Some(format!("attribute {key} survived"));
+                }
+                if ["javascript:", "vbscript:", "data:"]
+                    .iter()
+                    .any(|s| value.trim_start().starts_with(s))
+                {
+                    return Some(format!("{key}={value} survived"));
+                }
+                if name == "input" && key == "type" && value != "checkbox" {
+                    return Some(format!("input type {value}"));
+                }
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,26 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "thread")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub organisation_id: Uuid,
+    pub category_id: Uuid,
+    pub author_id: Uuid,
+    pub title: String,
+    pub tags: Json,
+    pub pinned: bool,
+    pub closed_at: Option<DateTimeUtc>,
+    pub closed_reason: Option<String>,
+    pub archived_at: Option<DateTimeUtc>,
+    /// Posts in the thread, the opening post included; also the last post's number.
+    pub post_count: i32,
+    pub created_at: DateTimeUtc,
+    pub last_activity_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,178 @@
+//! The forum's use-cases: categories, threads, replies, reading, moderation.
+//!
+//! Every use-case first finds the *place* it acts in — the organisation, the
+//! category, the person's standing there — and checks the rules of
+//! `domain::forum` against it.
+
+pub mod categories;
+pub mod moderation;
+pub mod posts;
+pub mod reading;
+pub mod threads;
+
+use sea_orm::prelude::*;
+
+use crate::domain::forum::{Reader, Right, Visibility, can_read, can_write};
+use crate::domain::membership::Role;
+use crate::entity::{category, organisation, post, thread};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::service::memberships::{self, standing_of, today_in};
+use crate::service::organisations;
+use crate::service::sessions::Viewer;
+use crate::text;
+
+/// Where an action happens, and who is acting there.
+pub struct Place {
+    pub organisation: organisation::Model,
+    pub category: category::Model,
+    pub reader: Option<Reader>,
+}
+
+impl Place {
+    pub fn visibility(&self) -> Visibility {
+        Visibility::from_db(&self.category.visibility).unwrap_or(Visibility::Members)
+    }
+
+    pub fn can_read(&self) -> bool {
+        can_read(self.visibility(), self.reader)
+    }
+
+    pub fn can_write(&self, right: &str) -> bool {
+        can_write(
+            Right::from_db(right).unwrap_or(Right::Facilitators),
+            self.visibility(),
+            self.reader,
+        )
+    }
+
+    /// Refuses readers the category is not for.
+    pub fn require_read(&self) -> AppResult<()> {
+        if self.can_read() {
+            Ok(())
+        } else if self.reader.is_none() {
+            Err(AppError::forbidden(text!(
+                en: "This discussion space is for members of the organisation; log in or join it to read it.",
+                fr: "Cet espace de discussion est réservé aux membres de l'organisation ; connectez-vous ou adhérez pour le lire."
+            )))
+        } else {
+            Err(AppError::forbidden(text!(
+                en: "This discussion space is reserved to other members of the organisation.",
+                fr: "Cet espace de discussion est réservé à d'autres membres de l'organisation."
+            )))
+        }
+    }
+
+    pub fn require_moderator(&self) -> AppResult<()> {
+        if crate::domain::forum::can_moderate(self.reader) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(text!(
+                en: "Only the organisation's facilitators and admins moderate discussions.",
+                fr: "Seules les personnes qui animent ou administrent l'organisation modèrent les discussions."
+            )))
+        }
+    }
+}
+
+/// The reader's place in an organisation, if they are a member.
+pub async fn reader(
+    conn: &impl ConnectionTrait,
+    organisation: &organisation::Model,
+    viewer: Option<&Viewer>,
+) -> AppResult<Option<Reader>> {
+    let Some(viewer) = viewer else {
+        return Ok(None);
+    };
+    let Some(m) = memberships::active(conn, organisation.id, viewer.id()).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Reader {
+        role: Role::from_db(&m.role),
+        standing: standing_of(&m).on(today_in(organisation)),
+        in_body: false,
+    }))
+}
+
+pub fn category_not_found() -> AppError {
+    AppError::not_found(
+        text!(en: "No such discussion space.", fr: "Cet espace de discussion n'existe pas."),
+    )
+}
+
+pub fn thread_not_found() -> AppError {
+    AppError::not_found(text!(en: "No such discussion.", fr: "Cette discussion n'existe pas."))
+}
+
+pub fn post_not_found() -> AppError {
+    AppError::not_found(text!(en: "No such message.", fr: "Ce message n'existe pas."))
+}
+
+pub async fn place_of_category(
+    conn: &impl ConnectionTrait,
+    viewer: Option<&Viewer>,
+    category_id: Uuid,
+) -> AppResult<Place> {
+    let category = category::Entity::find_by_id(category_id)
+        .one(conn)
+        .await?
+        .ok_or_else(category_not_found)?;
+    let organisation = organisations::get(conn, category.organisation_id).await?;
+    let reader = reader(conn, &organisation, viewer).await?;
+    Ok(Place {
+        organisation,
+        category,
+        reader,
+    })
+}
+
+pub async fn place_of_thread(
+    conn: &impl ConnectionTrait,
+    viewer: Option<&Viewer>,
+    thread_id: Uuid,
+) -> AppResult<(Place, thread::Model)> {
+    let thread = thread::Entity::find_by_id(thread_id)
+        .one(conn)
+        .await?
+        .ok_or_else(thread_not_found)?;
+    let place = place_of_category(conn, viewer, thread.category_id).await?;
+    Ok((place, thread))
+}
+
+pub async fn place_of_post(
+    conn: &impl ConnectionTrait,
+    viewer: Option<&Viewer>,
+    post_id: Uuid,
+) -> AppResult<(Place, thread::Model, post::Model)> {
+    let post = post::Entity::find_by_id(post_id)
+        .one(conn)
+        .await?
+        .ok_or_else(post_not_found)?;
+    let (place, thread) = place_of_thread(conn, viewer, post.thread_id).await?;
+    Ok((place, thread, post))
+}
+
+/// Refuses new posts in a closed or archived thread.
+pub fn require_open(thread: &thread::Model) -> AppResult<()> {
+    if thread.archived_at.is_some() {
+        return Err(AppError::new(
+            ErrorCode::ThreadClosed,
+            text!(en: "This discussion is archived: it can be read, not changed.", fr: "Cette discussion est archivée : on peut la lire, pas la modifier."),
+        ));
+    }
+    if thread.closed_at.is_some() {
+        let reason = thread.closed_reason.clone().unwrap_or_default();
+        return Err(AppError::new(
+            ErrorCode::ThreadClosed,
+            text!(en: "This discussion is closed to new replies: {reason}", fr: "Cette discussion est fermée aux nouvelles réponses : {reason}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses what a reader's role or standing does not allow.
+pub fn not_allowed_to_write() -> AppError {
+    AppError::forbidden(text!(
+        en: "You may read this discussion space but not write in it (members in good standing may; lapsed members may not).",
+        fr: "Vous pouvez lire cet espace mais pas y écrire (les adhérent·es à jour le peuvent ; pas les adhésions échues)."
+    ))
+}

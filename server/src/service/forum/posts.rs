@@ -1,0 +1,440 @@
+//! Posts: replies anywhere in the tree, edits that keep every version,
+//! deletion by the author, and the two ways of reading a thread.
+
+use std::collections::HashMap;
+
+use sea_orm::prelude::*;
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, IntoActiveModel, Order, QueryOrder, QuerySelect};
+
+use super::moderation::{self, Action};
+use super::{Place, not_allowed_to_write, place_of_post, place_of_thread, require_open};
+use crate::domain::cursor;
+use crate::domain::forum::{parse_body, parse_reason, parse_title, within_edit_window};
+use crate::domain::markdown;
+use crate::entity::{account, membership, mention, organisation, post, post_revision, thread};
+use crate::error::{AppError, AppResult};
+use crate::events::{Event, ForumChange};
+use crate::service::page::Page;
+use crate::service::sessions::Viewer;
+use crate::service::{new_id, now};
+use crate::state::AppState;
+use crate::{db, text};
+
+/// A body rendered to HTML, and the members it mentions.
+pub struct Rendered {
+    pub html: String,
+    pub mentioned: Vec<Uuid>,
+}
+
+/// Renders Markdown, linking `@handle` only for the organisation's members.
+pub async fn render(
+    conn: &impl ConnectionTrait,
+    org: &organisation::Model,
+    source: &str,
+) -> AppResult<Rendered> {
+    let handles = markdown::mentioned_handles(source);
+    let mut links = HashMap::new();
+    let mut mentioned = Vec::new();
+    if !handles.is_empty() {
+        let members = account::Entity::find()
+            .filter(account::Column::Handle.is_in(handles))
+            .inner_join(membership::Entity)
+            .filter(membership::Column::OrganisationId.eq(org.id))
+            .filter(membership::Column::LeftAt.is_null())
+            .all(conn)
+            .await?;
+        for member in members {
+            if let Some(handle) = member.handle {
+                links.insert(handle.clone(), format!("/o/{}/members/{handle}", org.slug));
+                mentioned.push(member.id);
+            }
+        }
+    }
+    Ok(Rendered {
+        html: markdown::render(source, &links),
+        mentioned,
+    })
+}
+
+pub async fn record_mentions(
+    conn: &impl ConnectionTrait,
+    post_id: Uuid,
+    accounts: &[Uuid],
+) -> AppResult<()> {
+    mention::Entity::delete_many()
+        .filter(mention::Column::PostId.eq(post_id))
+        .exec(conn)
+        .await?;
+    if !accounts.is_empty() {
+        let rows = accounts.iter().map(|&account_id| mention::ActiveModel {
+            post_id: Set(post_id),
+            account_id: Set(account_id),
+        });
+        mention::Entity::insert_many(rows).exec(conn).await?;
+    }
+    Ok(())
+}
+
+fn publish(state: &AppState, place: &Place, thread_id: Uuid, post_id: Uuid, change: ForumChange) {
+    state.events.publish(Event::Forum {
+        organisation_id: place.organisation.id,
+        category_id: place.category.id,
+        thread_id,
+        post_id: Some(post_id),
+        change,
+    });
+}
+
+/// Answers a post of a thread (any post, at any depth).
+#[tracing::instrument(skip_all, fields(account = %viewer.id(), thread = %thread_id))]
+pub async fn reply(
+    state: &AppState,
+    viewer: &Viewer,
+    thread_id: Uuid,
+    parent_id: Uuid,
+    body: &str,
+) -> AppResult<post::Model> {
+    let body = parse_body(body, state.settings.forum.max_body_bytes)?;
+    let txn = db::begin_write(&state.db).await?;
+    let (place, thread) = place_of_thread(&txn, Some(viewer), thread_id).await?;
+    place.require_read()?;
+    require_open(&thread)?;
+    if !place.can_write(&place.category.reply_right) {
+        return Err(not_allowed_to_write());
+    }
+    let parent = post::Entity::find_by_id(parent_id).one(&txn).await?.filter(|p| p.thread_id == thread_id).ok_or_else(|| {
+        AppError::validation(
+            "parentId",
+            text!(en: "The message you answer is not in this discussion.", fr: "Le message auquel vous répondez n'est pas dans cette discussion."),
+        )
+    })?;
+    // The thread row is the lock that numbers its posts one after another.
+    let at = now();
+    thread::Entity::update_many()
+        .col_expr(
+            thread::Column::PostCount,
+            Expr::col(thread::Column::PostCount).add(1),
+        )
+        .col_expr(thread::Column::LastActivityAt, Expr::value(at))
+        .filter(thread::Column::Id.eq(thread_id))
+        .exec(&txn)
+        .await?;
+    let number = thread::Entity::find_by_id(thread_id)
+        .one(&txn)
+        .await?
+        .map(|t| t.post_count)
+        .ok_or_else(super::thread_not_found)?;
+    let ancestors: Vec<i32> = parent
+        .path
+        .split('/')
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    post::Entity::update_many()
+        .col_expr(
+            post::Column::DescendantCount,
+            Expr::col(post::Column::DescendantCount).add(1),
+        )
+        .filter(post::Column::ThreadId.eq(thread_id))
+        .filter(post::Column::Number.is_in(ancestors))
+        .exec(&txn)
+        .await?;
+    post::Entity::update_many()
+        .col_expr(
+            post::Column::ChildCount,
+            Expr::col(post::Column::ChildCount).add(1),
+        )
+        .filter(post::Column::Id.eq(parent.id))
+        .exec(&txn)
+        .await?;
+    let rendered = render(&txn, &place.organisation, &body).await?;
+    let created = post::ActiveModel {
+        id: Set(new_id()),
+        thread_id: Set(thread_id),
+        parent_id: Set(Some(parent.id)),
+        number: Set(number),
+        depth: Set(parent.depth + 1),
+        path: Set(format!("{}/{number}", parent.path)),
+        descendant_count: Set(0),
+        child_count: Set(0),
+        author_id: Set(viewer.id()),
+        body_source: Set(body),
+        body_html: Set(rendered.html),
+        revision_count: Set(0),
+        created_at: Set(at),
+        edited_at: Set(None),
+        edited_by: Set(None),
+        deleted_at: Set(None),
+        hidden_at: Set(None),
+        hidden_reason: Set(None),
+        hidden_by: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    record_mentions(&txn, created.id, &rendered.mentioned).await?;
+    super::reading::mark(&txn, viewer.id(), thread_id, number).await?;
+    txn.commit().await?;
+    publish(
+        state,
+        &place,
+        thread_id,
+        created.id,
+        ForumChange::PostCreated,
+    );
+    Ok(created)
+}
+
+/// Edits a post (and, for an opening post, its thread's title), keeping the
+/// previous version. Authors may edit within the organisation's edit window;
+/// facilitators may always edit, and their edits of others' posts are logged.
+#[tracing::instrument(skip_all, fields(account = %viewer.id(), post = %post_id))]
+pub async fn edit(
+    state: &AppState,
+    viewer: &Viewer,
+    post_id: Uuid,
+    body: &str,
+    title: Option<&str>,
+) -> AppResult<post::Model> {
+    let body = parse_body(body, state.settings.forum.max_body_bytes)?;
+    let title = title.map(parse_title).transpose()?;
+    let txn = db::begin_write(&state.db).await?;
+    let (place, thread, current) = place_of_post(&txn, Some(viewer), post_id).await?;
+    place.require_read()?;
+    if thread.archived_at.is_some() {
+        require_open(&thread)?;
+    }
+    let moderator = crate::domain::forum::can_moderate(place.reader);
+    let own = current.author_id == viewer.id();
+    let minutes = (now() - current.created_at).num_minutes();
+    let author_may = own
+        && within_edit_window(place.organisation.edit_window_minutes, minutes)
+        && current.deleted_at.is_none();
+    if !(author_may || moderator) {
+        return Err(AppError::forbidden(if own {
+            text!(en: "The time to edit this message has passed.", fr: "Le délai pour modifier ce message est passé.")
+        } else {
+            text!(en: "Only its author (or a facilitator) may edit a message.", fr: "Seul·e son auteur·ice (ou l'animation) peut modifier un message.")
+        }));
+    }
+    if title.is_some() && current.number != 1 {
+        return Err(AppError::validation(
+            "title",
+            text!(en: "Only the opening message carries the title.", fr: "Seul le message d'ouverture porte le titre."),
+        ));
+    }
+    let version = current.revision_count + 1;
+    post_revision::ActiveModel {
+        id: Set(new_id()),
+        post_id: Set(current.id),
+        version: Set(version),
+        title: Set((current.number == 1).then(|| thread.title.clone())),
+        body_source: Set(current.body_source.clone()),
+        author_id: Set(current.edited_by.unwrap_or(current.author_id)),
+        written_at: Set(current.edited_at.unwrap_or(current.created_at)),
+    }
+    .insert(&txn)
+    .await?;
+    let rendered = render(&txn, &place.organisation, &body).await?;
+    let author_id = current.author_id;
+    let mut active = current.into_active_model();
+    active.body_source = Set(body);
+    active.body_html = Set(rendered.html);
+    active.revision_count = Set(version);
+    active.edited_at = Set(Some(now()));
+    active.edited_by = Set(Some(viewer.id()));
+    let updated = active.update(&txn).await?;
+    if let Some(title) = title {
+        let mut t = thread.into_active_model();
+        t.title = Set(title);
+        t.update(&txn).await?;
+    }
+    record_mentions(&txn, updated.id, &rendered.mentioned).await?;
+    if author_id != viewer.id() {
+        moderation::log(
+            &txn,
+            place.organisation.id,
+            viewer.id(),
+            Action::EditPost,
+            "post",
+            post_id,
+            None,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    publish(
+        state,
+        &place,
+        updated.thread_id,
+        updated.id,
+        ForumChange::PostEdited,
+    );
+    Ok(updated)
+}
+
+/// Deletes one's own post: its place in the tree stays, marked deleted.
+#[tracing::instrument(skip_all, fields(account = %viewer.id(), post = %post_id))]
+pub async fn delete(state: &AppState, viewer: &Viewer, post_id: Uuid) -> AppResult<post::Model> {
+    let txn = db::begin_write(&state.db).await?;
+    let (place, thread, current) = place_of_post(&txn, Some(viewer), post_id).await?;
+    place.require_read()?;
+    if current.author_id != viewer.id() {
+        return Err(AppError::forbidden(text!(
+            en: "Only its author may delete a message; facilitators hide messages instead, with a reason.",
+            fr: "Seul·e son auteur·ice peut supprimer un message ; l'animation masque les messages, avec une raison."
+        )));
+    }
+    if thread.archived_at.is_some() {
+        require_open(&thread)?;
+    }
+    let mut active = current.into_active_model();
+    active.deleted_at = Set(Some(now()));
+    let updated = active.update(&txn).await?;
+    txn.commit().await?;
+    publish(
+        state,
+        &place,
+        updated.thread_id,
+        updated.id,
+        ForumChange::PostDeleted,
+    );
+    Ok(updated)
+}
+
+/// Hides a post, with a reason shown in its place (facilitators).
+pub async fn hide(
+    state: &AppState,
+    viewer: &Viewer,
+    post_id: Uuid,
+    reason: Option<&str>,
+) -> AppResult<post::Model> {
+    let reason = parse_reason(reason)?;
+    set_hidden(state, viewer, post_id, Some(reason)).await
+}
+
+pub async fn unhide(state: &AppState, viewer: &Viewer, post_id: Uuid) -> AppResult<post::Model> {
+    set_hidden(state, viewer, post_id, None).await
+}
+
+async fn set_hidden(
+    state: &AppState,
+    viewer: &Viewer,
+    post_id: Uuid,
+    reason: Option<String>,
+) -> AppResult<post::Model> {
+    let txn = db::begin_write(&state.db).await?;
+    let (place, _, current) = place_of_post(&txn, Some(viewer), post_id).await?;
+    place.require_moderator()?;
+    let action = if reason.is_some() {
+        Action::HidePost
+    } else {
+        Action::UnhidePost
+    };
+    let mut active = current.into_active_model();
+    active.hidden_at = Set(reason.as_ref().map(|_| now()));
+    active.hidden_reason = Set(reason.clone());
+    active.hidden_by = Set(reason.as_ref().map(|_| viewer.id()));
+    let updated = active.update(&txn).await?;
+    moderation::log(
+        &txn,
+        place.organisation.id,
+        viewer.id(),
+        action,
+        "post",
+        post_id,
+        reason,
+    )
+    .await?;
+    txn.commit().await?;
+    publish(
+        state,
+        &place,
+        updated.thread_id,
+        updated.id,
+        ForumChange::PostHidden,
+    );
+    Ok(updated)
+}
+
+fn by_number(list: &str, first: Option<i32>, after: Option<String>) -> AppResult<(u64, i32)> {
+    let size = cursor::page_size(first)?;
+    let after = match after {
+        Some(a) => cursor::decode(list, &a)?
+            .parse()
+            .map_err(|_| cursor::invalid())?,
+        None => 0,
+    };
+    Ok((size, after))
+}
+
+async fn page_of(
+    conn: &impl ConnectionTrait,
+    query: sea_orm::Select<post::Entity>,
+    size: u64,
+    after: i32,
+) -> AppResult<Page<post::Model>> {
+    let mut rows = query
+        .filter(post::Column::Number.gt(after))
+        .order_by(post::Column::Number, Order::Asc)
+        .limit(size + 1)
+        .all(conn)
+        .await?;
+    let has_next = rows.len() as u64 > size;
+    rows.truncate(size as usize);
+    Ok(Page { rows, has_next })
+}
+
+/// A thread as one chronological list (each post knows its parent and depth).
+pub async fn page(
+    state: &AppState,
+    viewer: Option<&Viewer>,
+    thread_id: Uuid,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<post::Model>> {
+    let (size, after) = by_number("posts", first, after)?;
+    let (place, _) = place_of_thread(&state.db, viewer, thread_id).await?;
+    place.require_read()?;
+    page_of(
+        &state.db,
+        post::Entity::find().filter(post::Column::ThreadId.eq(thread_id)),
+        size,
+        after,
+    )
+    .await
+}
+
+/// The direct answers to a post, oldest first (each knows how many answers lie below it).
+pub async fn children(
+    state: &AppState,
+    viewer: Option<&Viewer>,
+    post_id: Uuid,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<post::Model>> {
+    let (size, after) = by_number("replies", first, after)?;
+    let (place, _, _) = place_of_post(&state.db, viewer, post_id).await?;
+    place.require_read()?;
+    page_of(
+        &state.db,
+        post::Entity::find().filter(post::Column::ParentId.eq(post_id)),
+        size,
+        after,
+    )
+    .await
+}
+
+/// Every earlier version of a post, oldest first.
+pub async fn revisions(
+    state: &AppState,
+    viewer: Option<&Viewer>,
+    post_id: Uuid,
+) -> AppResult<Vec<post_revision::Model>> {
+    let (place, _, _) = place_of_post(&state.db, viewer, post_id).await?;
+    place.require_read()?;
+    Ok(post_revision::Entity::find()
+        .filter(post_revision::Column::PostId.eq(post_id))
+        .order_by(post_revision::Column::Version, Order::Asc)
+        .all(&state.db)
+        .await?)
+}
