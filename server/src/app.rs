@@ -38,8 +38,12 @@ impl Application {
             // Links must name the port actually bound (port 0 picks one).
             settings.server.public_url = format!("http://{}", listener.local_addr()?);
         }
-        let events =
-            crate::events::relay_through_postgres(&conn, crate::events::EventBus::new()).await?;
+        let events = crate::events::relay_through_postgres(
+            &conn,
+            &settings.database_url(),
+            crate::events::EventBus::new(),
+        )
+        .await?;
         let state = AppState::new(conn, settings, queries, events);
         let schema = graphql::build_schema(Some(state.clone()), &state.settings.graphql);
         let router = router(state.clone(), schema);

@@ -117,15 +117,19 @@ impl Default for EventBus {
 /// With PostgreSQL, relays events between processes: sends this process's
 /// events with `NOTIFY`, delivers the others' from `LISTEN`. With SQLite,
 /// returns the bus unchanged.
+///
+/// The listener has a connection of its own, outside the pool: it is held
+/// for the life of the process and must not hold back closing the pool.
 pub async fn relay_through_postgres(
     db: &sea_orm::DatabaseConnection,
+    url: &str,
     bus: EventBus,
 ) -> anyhow::Result<EventBus> {
     if db.get_database_backend() != sea_orm::DbBackend::Postgres {
         return Ok(bus);
     }
     let pool = db.get_postgres_connection_pool().clone();
-    let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await?;
+    let mut listener = sea_orm::sqlx::postgres::PgListener::connect(url).await?;
     listener.listen(CHANNEL).await?;
     let incoming = bus.clone();
     tokio::spawn(async move {

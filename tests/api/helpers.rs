@@ -17,7 +17,9 @@ pub struct TestApp {
     pub port: u16,
     pub client: reqwest::Client,
     pub state: AppState,
-    _database: TestDatabase,
+    /// Where this server keeps its data (a second server may share it).
+    pub database_url: String,
+    _database: Option<TestDatabase>,
 }
 
 /// Where a test's data lives; removed when the test ends.
@@ -123,6 +125,12 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let (database, url) = TestDatabase::create().await;
     let mut settings = test_settings(&url);
     configure(&mut settings);
+    let mut app = start(settings, url).await;
+    app._database = Some(database);
+    app
+}
+
+async fn start(settings: Settings, database_url: String) -> TestApp {
     let app = Application::build(settings)
         .await
         .expect("the application builds");
@@ -134,7 +142,16 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         port,
         client: reqwest::Client::new(),
         state,
-        _database: database,
+        database_url,
+        _database: None,
+    }
+}
+
+impl TestApp {
+    /// A second server process sharing this one's database, as in a deployment
+    /// with several processes behind a load balancer.
+    pub async fn second_server(&self) -> TestApp {
+        start(test_settings(&self.database_url), self.database_url.clone()).await
     }
 }
 

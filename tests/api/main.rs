@@ -6,6 +6,7 @@
 
 mod accounts;
 mod conventions;
+mod forum;
 mod helpers;
 mod memberships;
 mod migrations;

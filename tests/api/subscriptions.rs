@@ -6,6 +6,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::helpers::{Newcomer, TestApp, data, spawn_app};
+use plenum::events::Event;
 
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -135,5 +136,150 @@ async fn a_websocket_with_a_bad_token_is_refused() {
             assert!(frame.reason.contains("session"), "{}", frame.reason);
         }
         other => panic!("expected the connection to be closed, got {other:?}"),
+    }
+}
+
+/// Subscribes `token` to `query`.
+async fn subscribe(app: &TestApp, token: &str, query: &str, variables: Value) -> Socket {
+    let mut socket = connect(app, token).await;
+    send(&mut socket, json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": variables } })).await;
+    socket
+}
+
+/// Repeats `act` until the socket receives an event (the subscription starts
+/// asynchronously), within a bounded number of tries.
+async fn first_event<F, Fut>(socket: &mut Socket, mut act: F) -> Value
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for attempt in 0..20 {
+        act(attempt).await;
+        if let Ok(message) = tokio::time::timeout(Duration::from_millis(500), next(socket)).await {
+            return message;
+        }
+    }
+    panic!("no event arrived");
+}
+
+async fn forum_world(app: &TestApp) -> (String, String, String) {
+    let admin = app.register("camille@exemple.fr", "Camille").await;
+    let org = app.create_organisation(&admin, "ag", "INVITATION").await;
+    let (member, _) = app
+        .add_member(&admin, &org, Newcomer::new("lucas@exemple.fr", "Lucas"))
+        .await;
+    let r = app
+        .gql(Some(&admin), "mutation($o: ID!) { createCategory(input: { organisationId: $o, slug: \"debats\", name: \"Débats\" }) { id } }", json!({ "o": org }))
+        .await;
+    let space = data(&r)["createCategory"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (admin, member, space)
+}
+
+const START: &str = "mutation($c: ID!, $t: String!) { startThread(input: { categoryId: $c, title: $t, body: \"…\" }) { thread { id } post { id } } }";
+
+#[tokio::test]
+async fn readers_of_a_thread_see_new_posts_live() {
+    let app = spawn_app().await;
+    let (admin, member, space) = forum_world(&app).await;
+    let r = app
+        .gql(Some(&admin), START, json!({ "c": space, "t": "En direct" }))
+        .await;
+    let (thread, root) = (
+        data(&r)["startThread"]["thread"]["id"].clone(),
+        data(&r)["startThread"]["post"]["id"].clone(),
+    );
+    let query = "subscription($t: ID!) { threadPosts(threadId: $t) { change post { number bodyHtml author { displayName } } } }";
+    let mut socket = subscribe(&app, &member, query, json!({ "t": thread })).await;
+    let event = first_event(&mut socket, |i| {
+        let (app, admin, thread, root) = (&app, admin.clone(), thread.clone(), root.clone());
+        async move {
+            let reply = "mutation($t: ID!, $p: ID!, $b: String!) { reply(threadId: $t, parentId: $p, body: $b) { id } }";
+            app.gql(Some(&admin), reply, json!({ "t": thread, "p": root, "b": format!("Réponse {i}") })).await;
+        }
+    })
+    .await;
+    let payload = &event["payload"]["data"]["threadPosts"];
+    assert_eq!(payload["change"], "POST_CREATED");
+    assert_eq!(payload["post"]["author"]["displayName"], "Camille");
+    assert!(
+        payload["post"]["bodyHtml"]
+            .as_str()
+            .unwrap()
+            .starts_with("<p>Réponse")
+    );
+}
+
+#[tokio::test]
+async fn a_space_announces_new_threads_only_to_those_who_may_read_it() {
+    let app = spawn_app().await;
+    let (admin, member, space) = forum_world(&app).await;
+    let outsider = app.register("outsider@exemple.fr", "Outsider").await;
+    let query =
+        "subscription($c: ID!) { categoryThreads(categoryId: $c) { change thread { title } } }";
+    let mut refused = subscribe(&app, &outsider, query, json!({ "c": space })).await;
+    let message = next(&mut refused).await;
+    assert_eq!(
+        message["payload"]["errors"][0]["extensions"]["code"],
+        "FORBIDDEN"
+    );
+    let mut socket = subscribe(&app, &member, query, json!({ "c": space })).await;
+    let event = first_event(&mut socket, |i| {
+        let (app, admin, space) = (&app, admin.clone(), space.clone());
+        async move {
+            app.gql(
+                Some(&admin),
+                START,
+                json!({ "c": space, "t": format!("Sujet {i}") }),
+            )
+            .await;
+        }
+    })
+    .await;
+    assert_eq!(
+        event["payload"]["data"]["categoryThreads"]["change"],
+        "THREAD_STARTED"
+    );
+}
+
+#[tokio::test]
+async fn servers_sharing_one_postgresql_deliver_each_others_events() {
+    let first = spawn_app().await;
+    if first.state.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        // SQLite serves one process only: there is nothing to relay.
+        return;
+    }
+    let second = first.second_server().await;
+    let mut events = second.state.events.subscribe();
+    let (_, member, space) = forum_world(&first).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut attempt = 0;
+    loop {
+        first
+            .gql(
+                Some(&member),
+                START,
+                json!({ "c": space, "t": format!("Relais {attempt}") }),
+            )
+            .await;
+        attempt += 1;
+        let received = tokio::time::timeout(Duration::from_millis(500), async {
+            loop {
+                if let Ok(Event::Forum { category_id, .. }) = events.recv().await {
+                    return category_id;
+                }
+            }
+        })
+        .await;
+        if let Ok(category) = received {
+            assert_eq!(category.to_string(), space);
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the second server never heard of the new thread"
+        );
     }
 }

@@ -69,15 +69,16 @@ impl Category {
     async fn parent_id(&self) -> Option<ID> {
         self.0.parent_id.map(id)
     }
-    /// Threads, by latest activity (pinned first), newest, or unread first.
+    /// Threads, by latest activity (pinned first; the default), newest, or unread first.
     async fn threads(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default_with = "ThreadOrder::LatestActivity")] order: ThreadOrder,
+        order: Option<ThreadOrder>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<String, Thread>> {
         let viewer = maybe_viewer(ctx);
+        let order = order.unwrap_or(ThreadOrder::LatestActivity);
         let has_after = after.is_some();
         let place = categories::get(state(ctx)?, viewer, self.0.id).await?;
         let moderator = can_moderate(place.reader);
