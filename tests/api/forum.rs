@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use crate::helpers::{Newcomer, TestApp, data, error_code, spawn_app, spawn_app_with};
+use crate::helpers::{Newcomer, TestApp, data, error_code, spawn_app_with};
 
 async fn category(
     app: &TestApp,
