@@ -23,6 +23,8 @@ use crate::service::passwords;
 use crate::service::sessions::Viewer;
 use crate::state::AppState;
 
+mod forum;
+
 pub const ADMIN_EMAIL: &str = "camille.martin@demo.plenum.example";
 const MONTREUIL: &str = "assemblee-montreuil";
 
@@ -245,6 +247,7 @@ async fn create(state: &AppState, password: &str) -> AppResult<()> {
     let today = Utc::now().date_naive();
     let end_of_year = NaiveDate::from_ymd_opt(today.year(), 12, 31).unwrap_or(today);
     let lapsed_on = today.checked_sub_months(Months::new(3)).unwrap_or(today);
+    let mut people = Vec::new();
     for (name, local_part, gender, role, dues) in PEOPLE {
         let member = person(state, name, demo_email(local_part), password, *gender).await?;
         let standing = match dues {
@@ -265,7 +268,9 @@ async fn create(state: &AppState, password: &str) -> AppResult<()> {
         let sent = invitations::invite(state, &admin, invitation).await?;
         let token = sent.link.rsplit('/').next().unwrap_or_default().to_owned();
         invitations::accept(state, &member, &token).await?;
+        people.push(member);
     }
+    forum::load(state, &montreuil, &admin, &people).await?;
     // Someone waiting for an answer, and an invitation not yet used.
     let newcomer = person(
         state,
