@@ -81,6 +81,19 @@ pub struct DatabaseSettings {
     pub url: Secret,
     pub max_connections: u32,
     pub busy_timeout_ms: u64,
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+/// When SQLite waits for the disk (PRAGMA synchronous, in WAL mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    /// Every commit reaches the disk before it is acknowledged: nothing
+    /// acknowledged is lost, even on a power cut.
+    Full,
+    /// Commits reach the disk at checkpoints: nothing is lost if Plenum
+    /// crashes, but a power cut may lose the last commits. Faster writes.
+    Normal,
 }
 
 impl Default for DatabaseSettings {
@@ -89,6 +102,7 @@ impl Default for DatabaseSettings {
             url: Secret::default(),
             max_connections: 10,
             busy_timeout_ms: 5000,
+            sqlite_synchronous: SqliteSynchronous::Full,
         }
     }
 }
@@ -328,6 +342,10 @@ const DOCS: &[(&str, &str)] = &[
     (
         "database.busy_timeout_ms",
         "SQLite only: how long a write waits for another to finish, in milliseconds.",
+    ),
+    (
+        "database.sqlite_synchronous",
+        "SQLite only: \"full\" (every commit on disk before it is acknowledged, safe on a power cut) or \"normal\" (faster writes; safe if Plenum crashes, a power cut may lose the last commits).",
     ),
     ("graphql", "The GraphQL API."),
     (

@@ -26,8 +26,9 @@ impl QueryCounter {
 
 /// Opens the configured database (creating a SQLite file and its folder if
 /// needed) in WAL mode with a busy timeout, so readers never wait for writers.
-/// SQLite syncs every commit to disk (`synchronous = FULL`): an acknowledged
-/// write survives a power cut, not only a crash of the process.
+/// By default SQLite syncs every commit to disk (`synchronous = FULL`): an
+/// acknowledged write survives a power cut, not only a crash of the process
+/// (`database.sqlite_synchronous`).
 pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection, QueryCounter)> {
     let url = settings.database_url();
     let folder = sqlite_file(&url)
@@ -38,6 +39,10 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection,
             .map_err(|e| anyhow::anyhow!("cannot create the data folder {}: {e}", dir.display()))?;
     }
     let busy = Duration::from_millis(settings.database.busy_timeout_ms);
+    let synchronous = match settings.database.sqlite_synchronous {
+        crate::config::SqliteSynchronous::Full => SqliteSynchronous::Full,
+        crate::config::SqliteSynchronous::Normal => SqliteSynchronous::Normal,
+    };
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(settings.database.max_connections)
@@ -45,7 +50,7 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection,
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Full)
+                .synchronous(synchronous)
                 .busy_timeout(busy)
                 .foreign_keys(true)
                 .create_if_missing(true)
@@ -81,6 +86,25 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..Default::default()
     })
     .await
+}
+
+/// SQL written with `?` placeholders, as the backend wants them (`$1, $2…`
+/// for PostgreSQL), for the few statements sea-query cannot express.
+pub fn sql(backend: sea_orm::DbBackend, sql: &str) -> String {
+    if backend != sea_orm::DbBackend::Postgres {
+        return sql.to_owned();
+    }
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Is the database reachable? (`/readyz`)

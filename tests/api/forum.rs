@@ -937,5 +937,5 @@ async fn a_page_of_fifty_posts_costs_a_handful_of_queries() {
             .len(),
         50
     );
-    assert!(spent <= 15, "a page of 50 posts ran {spent} queries");
+    assert!(spent <= 7, "a page of 50 posts ran {spent} queries");
 }

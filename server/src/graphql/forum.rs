@@ -1,6 +1,8 @@
 //! The forum in GraphQL: categories, threads, posts in a tree, revisions,
 //! moderation, reading state, and live updates.
 
+use std::sync::Arc;
+
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
@@ -19,7 +21,7 @@ use crate::graphql::loaders::Loaders;
 use crate::graphql::{id, parse_id};
 use crate::service::forum::moderation::Action;
 use crate::service::forum::threads::{NewThread, ThreadCursor, ThreadOrder};
-use crate::service::forum::{self, categories, moderation, posts, reading, threads};
+use crate::service::forum::{self, Place, categories, moderation, posts, reading, threads};
 use crate::service::page::Page;
 
 async fn person(ctx: &Context<'_>, account_id: uuid::Uuid) -> Result<Option<Person>> {
@@ -81,7 +83,7 @@ impl Category {
         let order = order.unwrap_or(ThreadOrder::LatestActivity);
         let has_after = after.is_some();
         let place = categories::get(state(ctx)?, viewer, self.0.id).await?;
-        let moderator = can_moderate(place.reader);
+        let place = Arc::new(place);
         let page = threads::list(state(ctx)?, viewer, self.0.id, order, first, after).await?;
         let mut connection = Connection::new(has_after, page.has_next);
         connection.edges = page
@@ -90,7 +92,7 @@ impl Category {
             .map(|(t, unread)| {
                 async_graphql::connection::Edge::new(
                     ThreadCursor::encode(order, &t, unread),
-                    Thread { row: t, moderator },
+                    Thread::in_place(t, place.clone()),
                 )
             })
             .collect();
@@ -115,6 +117,39 @@ pub struct Thread {
     row: thread::Model,
     /// Is the reader a facilitator here (who sees hidden posts)?
     moderator: bool,
+    /// The place already checked for this reader, when known: its posts
+    /// are then read without checking again.
+    place: Option<Arc<Place>>,
+}
+
+impl Thread {
+    fn new(row: thread::Model, moderator: bool) -> Self {
+        Thread {
+            row,
+            moderator,
+            place: None,
+        }
+    }
+
+    fn in_place(row: thread::Model, place: Arc<Place>) -> Self {
+        Thread {
+            row,
+            moderator: can_moderate(place.reader),
+            place: Some(place),
+        }
+    }
+
+    async fn page(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<post::Model>> {
+        Ok(match &self.place {
+            Some(place) => posts::page_in(state(ctx)?, place, self.row.id, first, after).await?,
+            None => posts::page(state(ctx)?, maybe_viewer(ctx), self.row.id, first, after).await?,
+        })
+    }
 }
 
 #[Object]
@@ -186,12 +221,12 @@ impl Thread {
         after: Option<String>,
     ) -> Result<Connection<String, Post>> {
         let has_after = after.is_some();
-        let page = posts::page(state(ctx)?, maybe_viewer(ctx), self.row.id, first, after).await?;
+        let page = self.page(ctx, first, after).await?;
         Ok(posts_connection("posts", page, self.moderator, has_after))
     }
     /// The opening post, root of the reply tree.
     async fn opening_post(&self, ctx: &Context<'_>) -> Result<Option<Post>> {
-        let page = posts::page(state(ctx)?, maybe_viewer(ctx), self.row.id, Some(1), None).await?;
+        let page = self.page(ctx, Some(1), None).await?;
         Ok(page.rows.into_iter().next().map(|row| Post {
             row,
             moderator: self.moderator,
@@ -424,10 +459,7 @@ impl ForumQuery {
             forum::place_of_thread(&state(ctx)?.db, maybe_viewer(ctx), parse_id(&id, "id")?)
                 .await?;
         place.require_read()?;
-        Ok(Thread {
-            row,
-            moderator: can_moderate(place.reader),
-        })
+        Ok(Thread::in_place(row, Arc::new(place)))
     }
     async fn post(&self, ctx: &Context<'_>, id: ID) -> Result<Post> {
         let (place, _, row) =
@@ -547,10 +579,7 @@ impl ForumMutation {
         };
         let (thread, post) = threads::start(state(ctx)?, viewer(ctx)?, new).await?;
         Ok(StartThreadPayload {
-            thread: Thread {
-                row: thread,
-                moderator: false,
-            },
+            thread: Thread::new(thread, false),
             post: Post {
                 row: post,
                 moderator: false,
@@ -638,38 +667,38 @@ impl ForumMutation {
         id: ID,
         reason: Option<String>,
     ) -> Result<Thread> {
-        Ok(Thread {
-            row: threads::close(
+        Ok(Thread::new(
+            threads::close(
                 state(ctx)?,
                 viewer(ctx)?,
                 parse_id(&id, "id")?,
                 reason.as_deref(),
             )
             .await?,
-            moderator: true,
-        })
+            true,
+        ))
     }
 
     async fn reopen_thread(&self, ctx: &Context<'_>, id: ID) -> Result<Thread> {
-        Ok(Thread {
-            row: threads::reopen(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?).await?,
-            moderator: true,
-        })
+        Ok(Thread::new(
+            threads::reopen(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?).await?,
+            true,
+        ))
     }
 
     /// Makes a thread read-only for good (facilitators).
     async fn archive_thread(&self, ctx: &Context<'_>, id: ID) -> Result<Thread> {
-        Ok(Thread {
-            row: threads::archive(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?).await?,
-            moderator: true,
-        })
+        Ok(Thread::new(
+            threads::archive(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?).await?,
+            true,
+        ))
     }
 
     async fn pin_thread(&self, ctx: &Context<'_>, id: ID, pinned: bool) -> Result<Thread> {
-        Ok(Thread {
-            row: threads::pin(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?, pinned).await?,
-            moderator: true,
-        })
+        Ok(Thread::new(
+            threads::pin(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?, pinned).await?,
+            true,
+        ))
     }
 
     /// Moves a thread to another space of the organisation (facilitators).
@@ -681,10 +710,7 @@ impl ForumMutation {
             parse_id(&category_id, "categoryId")?,
         )
         .await?;
-        Ok(Thread {
-            row,
-            moderator: true,
-        })
+        Ok(Thread::new(row, true))
     }
 
     /// Marks a thread read up to a post number (default: all of it).
@@ -701,10 +727,7 @@ impl ForumMutation {
             up_to,
         )
         .await?;
-        Ok(Thread {
-            row,
-            moderator: false,
-        })
+        Ok(Thread::new(row, false))
     }
 
     /// Marks every thread of a space read.
@@ -812,7 +835,7 @@ impl ForumSubscription {
                     .flatten()?;
                 Some(ThreadEvent {
                     change,
-                    thread: Thread { row, moderator },
+                    thread: Thread::new(row, moderator),
                 })
             }
         }))

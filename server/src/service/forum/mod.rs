@@ -22,6 +22,7 @@ use crate::service::sessions::Viewer;
 use crate::text;
 
 /// Where an action happens, and who is acting there.
+#[derive(Debug, Clone)]
 pub struct Place {
     pub organisation: organisation::Model,
     pub category: category::Model,
@@ -130,12 +131,23 @@ pub async fn place_of_thread(
     viewer: Option<&Viewer>,
     thread_id: Uuid,
 ) -> AppResult<(Place, thread::Model)> {
-    let thread = thread::Entity::find_by_id(thread_id)
+    let found = thread::Entity::find_by_id(thread_id)
+        .find_also_related(category::Entity)
         .one(conn)
-        .await?
-        .ok_or_else(thread_not_found)?;
-    let place = place_of_category(conn, viewer, thread.category_id).await?;
-    Ok((place, thread))
+        .await?;
+    let Some((thread, Some(category))) = found else {
+        return Err(thread_not_found());
+    };
+    let organisation = organisations::get(conn, category.organisation_id).await?;
+    let reader = reader(conn, &organisation, viewer).await?;
+    Ok((
+        Place {
+            organisation,
+            category,
+            reader,
+        },
+        thread,
+    ))
 }
 
 pub async fn place_of_post(

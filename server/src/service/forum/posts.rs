@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 
 use sea_orm::prelude::*;
-use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, IntoActiveModel, Order, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, IntoActiveModel, Order, QueryOrder, QuerySelect, Statement,
+};
 
 use super::moderation::{self, Action};
 use super::{Place, not_allowed_to_write, place_of_post, place_of_thread, require_open};
@@ -87,6 +88,11 @@ fn publish(state: &AppState, place: &Place, thread_id: Uuid, post_id: Uuid, chan
 }
 
 /// Answers a post of a thread (any post, at any depth).
+///
+/// Everything that only reads — who may write, what is answered, the
+/// rendering — happens before the write transaction, so the write lock is
+/// held for five statements. The numbering statement re-checks that the
+/// thread is still open, so a thread closed meanwhile refuses the reply.
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), thread = %thread_id))]
 pub async fn reply(
     state: &AppState,
@@ -96,58 +102,65 @@ pub async fn reply(
     body: &str,
 ) -> AppResult<post::Model> {
     let body = parse_body(body, state.settings.forum.max_body_bytes)?;
-    let txn = db::begin_write(&state.db).await?;
-    let (place, thread) = place_of_thread(&txn, Some(viewer), thread_id).await?;
+    let (place, thread) = place_of_thread(&state.db, Some(viewer), thread_id).await?;
     place.require_read()?;
     require_open(&thread)?;
     if !place.can_write(&place.category.reply_right) {
         return Err(not_allowed_to_write());
     }
-    let parent = post::Entity::find_by_id(parent_id).one(&txn).await?.filter(|p| p.thread_id == thread_id).ok_or_else(|| {
+    let parent = post::Entity::find_by_id(parent_id).one(&state.db).await?.filter(|p| p.thread_id == thread_id).ok_or_else(|| {
         AppError::validation(
             "parentId",
             text!(en: "The message you answer is not in this discussion.", fr: "Le message auquel vous répondez n'est pas dans cette discussion."),
         )
     })?;
-    // The thread row is the lock that numbers its posts one after another.
+    let rendered = render(&state.db, &place.organisation, &body).await?;
     let at = now();
-    thread::Entity::update_many()
-        .col_expr(
-            thread::Column::PostCount,
-            Expr::col(thread::Column::PostCount).add(1),
-        )
-        .col_expr(thread::Column::LastActivityAt, Expr::value(at))
-        .filter(thread::Column::Id.eq(thread_id))
-        .exec(&txn)
+    let txn = db::begin_write(&state.db).await?;
+    let backend = txn.get_database_backend();
+    // The thread row is the lock that numbers its posts one after another.
+    let numbered = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            db::sql(
+                backend,
+                "UPDATE thread SET post_count = post_count + 1, last_activity_at = ? \
+                 WHERE id = ? AND closed_at IS NULL AND archived_at IS NULL RETURNING post_count",
+            ),
+            [at.into(), thread_id.into()],
+        ))
         .await?;
-    let number = thread::Entity::find_by_id(thread_id)
-        .one(&txn)
-        .await?
-        .map(|t| t.post_count)
-        .ok_or_else(super::thread_not_found)?;
-    let ancestors: Vec<i32> = parent
+    let Some(number) = numbered.and_then(|row| row.try_get::<i32>("", "post_count").ok()) else {
+        let now_closed = thread::Entity::find_by_id(thread_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(super::thread_not_found)?;
+        require_open(&now_closed)?;
+        return Err(super::thread_not_found());
+    };
+    // Every ancestor gains a descendant; the parent also gains a child.
+    let ancestors: Vec<sea_orm::Value> = parent
         .path
         .split('/')
-        .filter_map(|n| n.parse().ok())
+        .filter_map(|n| n.parse::<i32>().ok())
+        .map(Into::into)
         .collect();
-    post::Entity::update_many()
-        .col_expr(
-            post::Column::DescendantCount,
-            Expr::col(post::Column::DescendantCount).add(1),
-        )
-        .filter(post::Column::ThreadId.eq(thread_id))
-        .filter(post::Column::Number.is_in(ancestors))
-        .exec(&txn)
-        .await?;
-    post::Entity::update_many()
-        .col_expr(
-            post::Column::ChildCount,
-            Expr::col(post::Column::ChildCount).add(1),
-        )
-        .filter(post::Column::Id.eq(parent.id))
-        .exec(&txn)
-        .await?;
-    let rendered = render(&txn, &place.organisation, &body).await?;
+    let marks = vec!["?"; ancestors.len()].join(", ");
+    let mut values: Vec<sea_orm::Value> = vec![parent.id.into(), thread_id.into()];
+    values.extend(ancestors);
+    txn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        db::sql(
+            backend,
+            &format!(
+                "UPDATE post SET descendant_count = descendant_count + 1, \
+                 child_count = child_count + CASE WHEN id = ? THEN 1 ELSE 0 END \
+                 WHERE thread_id = ? AND number IN ({marks})"
+            ),
+        ),
+        values,
+    ))
+    .await?;
     let created = post::ActiveModel {
         id: Set(new_id()),
         thread_id: Set(thread_id),
@@ -171,7 +184,9 @@ pub async fn reply(
     }
     .insert(&txn)
     .await?;
-    record_mentions(&txn, created.id, &rendered.mentioned).await?;
+    if !rendered.mentioned.is_empty() {
+        record_mentions(&txn, created.id, &rendered.mentioned).await?;
+    }
     super::reading::mark(&txn, viewer.id(), thread_id, number).await?;
     txn.commit().await?;
     publish(
@@ -392,8 +407,19 @@ pub async fn page(
     first: Option<i32>,
     after: Option<String>,
 ) -> AppResult<Page<post::Model>> {
-    let (size, after) = by_number("posts", first, after)?;
     let (place, _) = place_of_thread(&state.db, viewer, thread_id).await?;
+    page_in(state, &place, thread_id, first, after).await
+}
+
+/// [`page`] where the thread's place is already known.
+pub async fn page_in(
+    state: &AppState,
+    place: &Place,
+    thread_id: Uuid,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<post::Model>> {
+    let (size, after) = by_number("posts", first, after)?;
     place.require_read()?;
     page_of(
         &state.db,

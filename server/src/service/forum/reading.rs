@@ -3,7 +3,7 @@
 
 use sea_orm::prelude::*;
 use sea_orm::sea_query::{ExprTrait, Query};
-use sea_orm::{ActiveValue::Set, Condition, ConnectionTrait, DbBackend, Statement};
+use sea_orm::{Condition, ConnectionTrait, Statement};
 
 use super::place_of_category;
 use crate::db;
@@ -13,38 +13,33 @@ use crate::service::now;
 use crate::service::sessions::Viewer;
 use crate::state::AppState;
 
-/// Records that `account_id` has read `thread_id` up to post `number` (never backwards).
+/// Records that `account_id` has read `thread_id` up to post `number` (never
+/// backwards), in one statement.
 pub async fn mark(
     conn: &impl ConnectionTrait,
     account_id: Uuid,
     thread_id: Uuid,
     number: i32,
 ) -> AppResult<()> {
-    let existing = thread_read::Entity::find_by_id((account_id, thread_id))
-        .one(conn)
-        .await?;
-    match existing {
-        Some(row) if row.last_read_number >= number => {}
-        Some(_) => {
-            thread_read::Entity::update_many()
-                .col_expr(thread_read::Column::LastReadNumber, Expr::value(number))
-                .col_expr(thread_read::Column::UpdatedAt, Expr::value(now()))
-                .filter(thread_read::Column::AccountId.eq(account_id))
-                .filter(thread_read::Column::ThreadId.eq(thread_id))
-                .exec(conn)
-                .await?;
-        }
-        None => {
-            thread_read::ActiveModel {
-                account_id: Set(account_id),
-                thread_id: Set(thread_id),
-                last_read_number: Set(number),
-                updated_at: Set(now()),
-            }
-            .insert(conn)
-            .await?;
-        }
-    }
+    let backend = conn.get_database_backend();
+    let sql = db::sql(
+        backend,
+        "INSERT INTO thread_read (account_id, thread_id, last_read_number, updated_at) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (account_id, thread_id) DO UPDATE SET updated_at = excluded.updated_at, \
+         last_read_number = CASE WHEN excluded.last_read_number > thread_read.last_read_number \
+         THEN excluded.last_read_number ELSE thread_read.last_read_number END",
+    );
+    conn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [
+            account_id.into(),
+            thread_id.into(),
+            number.into(),
+            now().into(),
+        ],
+    ))
+    .await?;
     Ok(())
 }
 
@@ -77,7 +72,7 @@ pub async fn mark_category(state: &AppState, viewer: &Viewer, category_id: Uuid)
     let place = place_of_category(&txn, Some(viewer), category_id).await?;
     place.require_read()?;
     let backend = txn.get_database_backend();
-    let sql = placeholders(
+    let sql = db::sql(
         backend,
         "INSERT INTO thread_read (account_id, thread_id, last_read_number, updated_at) \
          SELECT ?, id, post_count, ? FROM thread WHERE category_id = ? \
@@ -118,7 +113,7 @@ pub async fn unread_in_category(
     category_id: Uuid,
 ) -> AppResult<i64> {
     let backend = conn.get_database_backend();
-    let sql = placeholders(
+    let sql = db::sql(
         backend,
         "SELECT CAST(COALESCE(SUM(t.post_count - COALESCE(r.last_read_number, 0)), 0) AS BIGINT) AS unread \
          FROM thread t LEFT JOIN thread_read r ON r.thread_id = t.id AND r.account_id = ? WHERE t.category_id = ?",
@@ -146,22 +141,4 @@ pub async fn read_positions(
         .filter(thread_read::Column::ThreadId.is_in(threads.iter().copied()))
         .all(conn)
         .await?)
-}
-
-/// `?` placeholders as the backend wants them (`$1, $2…` for PostgreSQL).
-fn placeholders(backend: DbBackend, sql: &str) -> String {
-    if backend != DbBackend::Postgres {
-        return sql.to_owned();
-    }
-    let mut out = String::with_capacity(sql.len() + 8);
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            out.push_str(&format!("${n}"));
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
