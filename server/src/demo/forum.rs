@@ -10,16 +10,18 @@ use crate::service::forum::threads::{self, NewThread};
 use crate::service::sessions::Viewer;
 use crate::state::AppState;
 
+/// Who reads a space, who starts threads, who replies.
+type Access = (Visibility, Right, Right);
+
 fn space(
     org: &organisation::Model,
     slug: &str,
     name: &str,
     description: &str,
-    visibility: Visibility,
-    thread_right: Right,
-    reply_right: Right,
+    access: Access,
     position: i32,
 ) -> NewCategory {
+    let (visibility, thread_right, reply_right) = access;
     NewCategory {
         organisation_id: org.id,
         parent_id: None,
@@ -52,9 +54,7 @@ pub async fn load(
             "accueil",
             "Accueil",
             "Présentez-vous, posez vos questions : ouvert à toutes et tous.",
-            Visibility::Public,
-            Right::Facilitators,
-            Right::Supporters,
+            (Visibility::Public, Right::Facilitators, Right::Supporters),
             0,
         ),
     )
@@ -67,9 +67,7 @@ pub async fn load(
             "assemblee-generale",
             "Assemblée générale",
             "Débats entre deux AG, propositions à mettre à l'ordre du jour.",
-            Visibility::Members,
-            Right::Members,
-            Right::Members,
+            (Visibility::Members, Right::Members, Right::Members),
             1,
         ),
     )
@@ -82,9 +80,7 @@ pub async fn load(
             "luttes-locales",
             "Luttes locales",
             "Suivi des mobilisations du quartier, ouvert aux sympathisant·es.",
-            Visibility::Supporters,
-            Right::Supporters,
-            Right::Supporters,
+            (Visibility::Supporters, Right::Supporters, Right::Supporters),
             2,
         ),
     )
