@@ -87,6 +87,40 @@ fn publish(state: &AppState, place: &Place, thread_id: Uuid, post_id: Uuid, chan
     });
 }
 
+/// The row of a new post: an opening post when `parent` is `None`, else an
+/// answer one level below `parent`.
+pub fn new_row(
+    thread_id: Uuid,
+    parent: Option<&post::Model>,
+    number: i32,
+    author_id: Uuid,
+    body: String,
+    html: String,
+    at: DateTimeUtc,
+) -> post::ActiveModel {
+    post::ActiveModel {
+        id: Set(new_id()),
+        thread_id: Set(thread_id),
+        parent_id: Set(parent.map(|p| p.id)),
+        number: Set(number),
+        depth: Set(parent.map_or(0, |p| p.depth + 1)),
+        path: Set(parent.map_or_else(|| number.to_string(), |p| format!("{}/{number}", p.path))),
+        descendant_count: Set(0),
+        child_count: Set(0),
+        author_id: Set(author_id),
+        body_source: Set(body),
+        body_html: Set(html),
+        revision_count: Set(0),
+        created_at: Set(at),
+        edited_at: Set(None),
+        edited_by: Set(None),
+        deleted_at: Set(None),
+        hidden_at: Set(None),
+        hidden_reason: Set(None),
+        hidden_by: Set(None),
+    }
+}
+
 /// Answers a post of a thread (any post, at any depth).
 ///
 /// Everything that only reads — who may write, what is answered, the
@@ -161,29 +195,16 @@ pub async fn reply(
         values,
     ))
     .await?;
-    let created = post::ActiveModel {
-        id: Set(new_id()),
-        thread_id: Set(thread_id),
-        parent_id: Set(Some(parent.id)),
-        number: Set(number),
-        depth: Set(parent.depth + 1),
-        path: Set(format!("{}/{number}", parent.path)),
-        descendant_count: Set(0),
-        child_count: Set(0),
-        author_id: Set(viewer.id()),
-        body_source: Set(body),
-        body_html: Set(rendered.html),
-        revision_count: Set(0),
-        created_at: Set(at),
-        edited_at: Set(None),
-        edited_by: Set(None),
-        deleted_at: Set(None),
-        hidden_at: Set(None),
-        hidden_reason: Set(None),
-        hidden_by: Set(None),
-    }
-    .insert(&txn)
-    .await?;
+    let row = new_row(
+        thread_id,
+        Some(&parent),
+        number,
+        viewer.id(),
+        body,
+        rendered.html,
+        at,
+    );
+    let created = row.insert(&txn).await?;
     if !rendered.mentioned.is_empty() {
         record_mentions(&txn, created.id, &rendered.mentioned).await?;
     }

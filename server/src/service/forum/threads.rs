@@ -61,29 +61,9 @@ pub async fn start(
     .insert(&txn)
     .await?;
     let html = super::posts::render(&txn, &place.organisation, &body).await?;
-    let opening = post::ActiveModel {
-        id: Set(new_id()),
-        thread_id: Set(thread.id),
-        parent_id: Set(None),
-        number: Set(1),
-        depth: Set(0),
-        path: Set("1".into()),
-        descendant_count: Set(0),
-        child_count: Set(0),
-        author_id: Set(viewer.id()),
-        body_source: Set(body),
-        body_html: Set(html.html),
-        revision_count: Set(0),
-        created_at: Set(at),
-        edited_at: Set(None),
-        edited_by: Set(None),
-        deleted_at: Set(None),
-        hidden_at: Set(None),
-        hidden_reason: Set(None),
-        hidden_by: Set(None),
-    }
-    .insert(&txn)
-    .await?;
+    let opening = super::posts::new_row(thread.id, None, 1, viewer.id(), body, html.html, at)
+        .insert(&txn)
+        .await?;
     super::posts::record_mentions(&txn, opening.id, &html.mentioned).await?;
     txn.commit().await?;
     publish_thread(state, &thread, ForumChange::ThreadStarted);
