@@ -22,6 +22,10 @@ use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
+/// The allocator the `plenum` binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const CLIENTS: usize = 32;
 const POSTS: usize = 10_000;
 const MAX_DEPTH: i64 = 30;
