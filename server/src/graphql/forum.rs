@@ -17,59 +17,71 @@ use crate::events::{Event, ForumChange};
 use crate::graphql::accounts::Person;
 use crate::graphql::connection::simple;
 use crate::graphql::context::{maybe_viewer, state, viewer};
-use crate::graphql::loaders::Loaders;
+use crate::graphql::loaders::{Loaders, person};
 use crate::graphql::{id, parse_id};
 use crate::service::forum::moderation::Action;
 use crate::service::forum::threads::{NewThread, ThreadCursor, ThreadOrder};
 use crate::service::forum::{self, Place, categories, moderation, posts, reading, threads};
 use crate::service::page::Page;
 
-async fn person(ctx: &Context<'_>, account_id: uuid::Uuid) -> Result<Option<Person>> {
-    let loaders = ctx.data::<Loaders>()?;
-    let account = loaders
-        .accounts
-        .load_one(account_id)
-        .await
-        .map_err(crate::error::AppError::internal)?;
-    Ok(account.map(|account| Person {
-        account,
-        reveal_private: false,
-    }))
+/// A discussion space of an organisation.
+pub struct Category {
+    row: category::Model,
+    /// The place already checked for this reader, when known.
+    place: Option<Arc<Place>>,
 }
 
-/// A discussion space of an organisation.
-pub struct Category(pub category::Model);
+impl Category {
+    fn new(row: category::Model) -> Self {
+        Category { row, place: None }
+    }
+
+    fn in_place(place: Arc<Place>) -> Self {
+        Category {
+            row: place.category.clone(),
+            place: Some(place),
+        }
+    }
+
+    /// The place, checked for this reader (looked up once when not known).
+    async fn place(&self, ctx: &Context<'_>) -> Result<Arc<Place>> {
+        Ok(match &self.place {
+            Some(place) => place.clone(),
+            None => Arc::new(categories::get(state(ctx)?, maybe_viewer(ctx), self.row.id).await?),
+        })
+    }
+}
 
 #[Object]
 impl Category {
     async fn id(&self) -> ID {
-        id(self.0.id)
+        id(self.row.id)
     }
     async fn slug(&self) -> &str {
-        &self.0.slug
+        &self.row.slug
     }
     async fn name(&self) -> &str {
-        &self.0.name
+        &self.row.name
     }
     async fn description(&self) -> &str {
-        &self.0.description
+        &self.row.description
     }
     async fn visibility(&self) -> Visibility {
-        Visibility::from_db(&self.0.visibility).unwrap_or(Visibility::Members)
+        Visibility::from_db(&self.row.visibility).unwrap_or(Visibility::Members)
     }
     /// Who may start threads.
     async fn thread_right(&self) -> Right {
-        Right::from_db(&self.0.thread_right).unwrap_or(Right::Facilitators)
+        Right::from_db(&self.row.thread_right).unwrap_or(Right::Facilitators)
     }
     /// Who may reply.
     async fn reply_right(&self) -> Right {
-        Right::from_db(&self.0.reply_right).unwrap_or(Right::Facilitators)
+        Right::from_db(&self.row.reply_right).unwrap_or(Right::Facilitators)
     }
     async fn position(&self) -> i32 {
-        self.0.position
+        self.row.position
     }
     async fn parent_id(&self) -> Option<ID> {
-        self.0.parent_id.map(id)
+        self.row.parent_id.map(id)
     }
     /// Threads, by latest activity (pinned first; the default), newest, or unread first.
     async fn threads(
@@ -82,9 +94,8 @@ impl Category {
         let viewer = maybe_viewer(ctx);
         let order = order.unwrap_or(ThreadOrder::LatestActivity);
         let has_after = after.is_some();
-        let place = categories::get(state(ctx)?, viewer, self.0.id).await?;
-        let place = Arc::new(place);
-        let page = threads::list(state(ctx)?, viewer, self.0.id, order, first, after).await?;
+        let place = self.place(ctx).await?;
+        let page = threads::list(state(ctx)?, viewer, &place, order, first, after).await?;
         let mut connection = Connection::new(has_after, page.has_next);
         connection.edges = page
             .rows
@@ -101,14 +112,14 @@ impl Category {
     /// Posts the viewer has not read in this space.
     async fn unread_count(&self, ctx: &Context<'_>) -> Result<i64> {
         match maybe_viewer(ctx) {
-            Some(v) => Ok(reading::unread_in_category(&state(ctx)?.db, v.id(), self.0.id).await?),
+            Some(v) => Ok(reading::unread_in_category(&state(ctx)?.db, v.id(), self.row.id).await?),
             None => Ok(0),
         }
     }
     /// May the viewer start a thread here?
     async fn viewer_can_start_thread(&self, ctx: &Context<'_>) -> Result<bool> {
-        let place = forum::place_of_category(&state(ctx)?.db, maybe_viewer(ctx), self.0.id).await?;
-        Ok(place.can_write(&self.0.thread_right))
+        let place = self.place(ctx).await?;
+        Ok(place.can_write(&self.row.thread_right))
     }
 }
 
@@ -164,7 +175,7 @@ impl Thread {
         serde_json::from_value(self.row.tags.clone()).unwrap_or_default()
     }
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.row.author_id).await
+        person(ctx, self.row.author_id, false).await
     }
     async fn category_id(&self) -> ID {
         id(self.row.category_id)
@@ -289,7 +300,7 @@ impl Post {
         id(self.row.thread_id)
     }
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.row.author_id).await
+        person(ctx, self.row.author_id, false).await
     }
     /// The rendered, sanitised HTML; null when deleted or hidden.
     async fn body_html(&self) -> Option<&str> {
@@ -370,7 +381,7 @@ impl PostRevision {
         &self.0.body_source
     }
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.0.author_id).await
+        person(ctx, self.0.author_id, false).await
     }
     async fn written_at(&self) -> DateTime<Utc> {
         self.0.written_at
@@ -398,7 +409,7 @@ impl ModerationEntry {
         self.0.reason.as_deref()
     }
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.0.actor_id).await
+        person(ctx, self.0.actor_id, false).await
     }
     async fn at(&self) -> DateTime<Utc> {
         self.0.at
@@ -421,7 +432,13 @@ pub async fn organisation_categories(
         after,
     )
     .await?;
-    Ok(simple("categories", page, |c| c.id, Category, has_after))
+    Ok(simple(
+        "categories",
+        page,
+        |p| p.category.id,
+        |p| Category::in_place(Arc::new(p)),
+        has_after,
+    ))
 }
 
 pub async fn organisation_moderation_log(
@@ -448,11 +465,9 @@ pub struct ForumQuery;
 #[Object]
 impl ForumQuery {
     async fn category(&self, ctx: &Context<'_>, id: ID) -> Result<Category> {
-        Ok(Category(
-            categories::get(state(ctx)?, maybe_viewer(ctx), parse_id(&id, "id")?)
-                .await?
-                .category,
-        ))
+        Ok(Category::in_place(Arc::new(
+            categories::get(state(ctx)?, maybe_viewer(ctx), parse_id(&id, "id")?).await?,
+        )))
     }
     async fn thread(&self, ctx: &Context<'_>, id: ID) -> Result<Thread> {
         let (place, row) =
@@ -542,7 +557,7 @@ impl ForumMutation {
             reply_right: input.reply_right,
             position: input.position,
         };
-        Ok(Category(
+        Ok(Category::new(
             categories::create(state(ctx)?, viewer(ctx)?, new).await?,
         ))
     }
@@ -561,7 +576,7 @@ impl ForumMutation {
             reply_right: input.reply_right,
             position: input.position,
         };
-        Ok(Category(
+        Ok(Category::new(
             categories::update(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?, change).await?,
         ))
     }

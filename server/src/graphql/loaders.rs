@@ -80,3 +80,24 @@ impl Loaders {
         }
     }
 }
+
+/// A person by account id, through the request's batching loader; private
+/// fields only when `reveal_private` (the reader is the person or moderates).
+pub async fn person(
+    ctx: &async_graphql::Context<'_>,
+    account_id: Uuid,
+    reveal_private: bool,
+) -> async_graphql::Result<Option<crate::graphql::accounts::Person>> {
+    let loaders = ctx
+        .data::<Loaders>()
+        .map_err(|_| crate::error::AppError::internal(anyhow::anyhow!("loaders missing")))?;
+    let account = loaders
+        .accounts
+        .load_one(account_id)
+        .await
+        .map_err(crate::error::AppError::internal)?;
+    Ok(account.map(|account| crate::graphql::accounts::Person {
+        account,
+        reveal_private,
+    }))
+}

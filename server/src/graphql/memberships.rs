@@ -17,32 +17,12 @@ use crate::events::{Event, MembershipChange};
 use crate::graphql::accounts::Person;
 use crate::graphql::connection::simple;
 use crate::graphql::context::{state, viewer};
-use crate::graphql::loaders::Loaders;
+use crate::graphql::loaders::person;
 use crate::graphql::organisations::{Organisation, load as load_organisation};
 use crate::graphql::{id, parse_id};
 use crate::service::invitations::{self, JoinOutcome, NewInvitation};
 use crate::service::memberships::{self, EventKind, standing_of};
 use crate::service::organisations;
-
-/// Loads a person through the request's batching loader.
-async fn load_person(
-    ctx: &Context<'_>,
-    account_id: uuid::Uuid,
-    reveal_private: bool,
-) -> Result<Option<Person>> {
-    let loaders = ctx
-        .data::<Loaders>()
-        .map_err(|_| AppError::internal(anyhow::anyhow!("loaders missing")))?;
-    let account = loaders
-        .accounts
-        .load_one(account_id)
-        .await
-        .map_err(AppError::internal)?;
-    Ok(account.map(|account| Person {
-        account,
-        reveal_private,
-    }))
-}
 
 /// A person's membership of an organisation.
 pub struct Membership {
@@ -88,7 +68,7 @@ impl Membership {
         self.row.left_at
     }
     async fn person(&self, ctx: &Context<'_>) -> Result<Person> {
-        load_person(ctx, self.row.account_id, self.reveal)
+        person(ctx, self.row.account_id, self.reveal)
             .await?
             .ok_or_else(|| AppError::internal(anyhow::anyhow!("membership without account")).into())
     }
@@ -147,7 +127,7 @@ impl MembershipEvent {
     /// Who made the change.
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
         match self.0.actor_id {
-            Some(actor) => load_person(ctx, actor, false).await,
+            Some(actor) => person(ctx, actor, false).await,
             None => Ok(None),
         }
     }
@@ -183,7 +163,7 @@ impl Invitation {
         self.0.expires_at
     }
     async fn invited_by(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        load_person(ctx, self.0.invited_by, false).await
+        person(ctx, self.0.invited_by, false).await
     }
 }
 
@@ -197,7 +177,7 @@ impl JoinRequest {
     }
     /// The person asking; facilitators and admins see their email to reply.
     async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        load_person(ctx, self.0.account_id, true).await
+        person(ctx, self.0.account_id, true).await
     }
     async fn message(&self) -> &str {
         &self.0.message

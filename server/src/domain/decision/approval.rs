@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use super::fraction::percent;
 use super::{
-    Method, Refusal, Verdict, check_indices, name_of, names_of, need_options, rank_by,
-    read_settings, winners_of,
+    Line, Method, Refusal, Verdict, check_indices, name_of, names_of, need_options, rank_by,
+    ranked_lines, read_settings, winners_of,
 };
 use crate::i18n::Text;
 use crate::text;
@@ -67,21 +67,13 @@ impl Method for Approval {
             .map(|(i, &a)| json!({ "option": i, "approvals": a, "percent_of_ballots": percent(a, ballots) }))
             .collect();
         let mut explanation = Vec::new();
-        for (rank, group) in ranking.iter().enumerate() {
-            for &i in group {
-                let (rank, name, approvals, share) = (
-                    rank + 1,
-                    name_of(&self.options, i),
-                    self.approvals[i],
-                    percent(self.approvals[i], ballots),
-                );
-                let share_fr = super::fraction::french(share);
-                explanation.push(text!(
-                    en: "{rank}. {name}: approved on {approvals} of {ballots} ballots ({share}%).",
-                    fr: "{rank}. {name} : approuvée sur {approvals} des {ballots} bulletins ({share_fr} %)."
-                ));
-            }
-        }
+        explanation.extend(ranked_lines(&self.options, &ranking, &self.approvals, ballots, |line| {
+            let Line { rank, name, count: approvals, share, share_fr } = line;
+            text!(
+                        en: "{rank}. {name}: approved on {approvals} of {ballots} ballots ({share}%).",
+                        fr: "{rank}. {name} : approuvée sur {approvals} des {ballots} bulletins ({share_fr} %)."
+                    )
+        }));
         explanation.push(match winners.as_slice() {
             [] => text!(en: "No ballot was counted: nothing is chosen.", fr: "Aucun bulletin n'a été compté : rien n'est choisi."),
             [winner] => {

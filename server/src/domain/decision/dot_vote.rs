@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 
 use super::fraction::percent;
 use super::{
-    Method, Refusal, Verdict, check_length, name_of, names_of, need_options, rank_by,
-    read_settings, winners_of,
+    Line, Method, Refusal, Verdict, check_length, name_of, names_of, need_options, rank_by,
+    ranked_lines, read_settings, winners_of,
 };
 use crate::i18n::Text;
 use crate::text;
@@ -117,21 +117,25 @@ impl Method for DotVote {
             en: "{ballots} ballots spent {spent} dots, with a budget of {budget} each.",
             fr: "{ballots} bulletins ont dépensé {spent} gommettes, avec un budget de {budget} chacun."
         )];
-        for (rank, group) in ranking.iter().enumerate() {
-            for &i in group {
-                let (rank, name, dots, share) = (
-                    rank + 1,
-                    name_of(&self.options, i),
-                    self.dots[i],
-                    percent(self.dots[i], spent),
-                );
-                let share_fr = super::fraction::french(share);
-                explanation.push(text!(
+        explanation.extend(ranked_lines(
+            &self.options,
+            &ranking,
+            &self.dots,
+            spent,
+            |line| {
+                let Line {
+                    rank,
+                    name,
+                    count: dots,
+                    share,
+                    share_fr,
+                } = line;
+                text!(
                     en: "{rank}. {name}: {dots} dots ({share}% of the dots spent).",
                     fr: "{rank}. {name} : {dots} gommettes ({share_fr} % des gommettes dépensées)."
-                ));
-            }
-        }
+                )
+            },
+        ));
         explanation.push(match winners.as_slice() {
             [] => text!(en: "No ballot was counted: nothing is chosen.", fr: "Aucun bulletin n'a été compté : rien n'est choisi."),
             [winner] => {

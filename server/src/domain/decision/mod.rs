@@ -368,6 +368,57 @@ pub fn winners_of(ranking: &[Vec<usize>], ballots: u64) -> Vec<usize> {
     }
 }
 
+/// A ranked ballot (Schulze, instant run-off): options best first, each at
+/// most once; options left out rank below all ranked ones.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RankedBallot {
+    pub ranking: Vec<usize>,
+}
+
+/// Most options a ranked count accepts: Schulze's matrices grow with the
+/// square of the options and its strongest paths with the cube, instant
+/// run-off keeps every round; a bound keeps an untrusted file from
+/// exhausting the machine (and lets an option index fit in a `u16`).
+pub const MAX_RANKED_OPTIONS: usize = 500;
+
+/// One option's line in an explanation of counts.
+pub struct Line {
+    /// 1 for the best; tied options share a rank.
+    pub rank: usize,
+    pub name: String,
+    pub count: u64,
+    /// `count` as a percentage of the whole, and the same written the French way.
+    pub share: f64,
+    pub share_fr: String,
+}
+
+/// One sentence per option, best first, for methods that rank by a count.
+pub fn ranked_lines(
+    options: &[String],
+    ranking: &[Vec<usize>],
+    counts: &[u64],
+    whole: u64,
+    sentence: impl Fn(Line) -> Text,
+) -> Vec<Text> {
+    let mut lines = Vec::new();
+    for (rank, group) in ranking.iter().enumerate() {
+        for &i in group {
+            let count = counts.get(i).copied().unwrap_or(0);
+            let share = fraction::percent(count, whole);
+            let share_fr = fraction::french(share);
+            lines.push(sentence(Line {
+                rank: rank + 1,
+                name: name_of(options, i),
+                count,
+                share,
+                share_fr,
+            }));
+        }
+    }
+    lines
+}
+
 /// Checks that every index names an option, at most once.
 pub fn check_indices(indices: &[usize], options: usize) -> Result<(), Refusal> {
     let mut seen = vec![false; options];

@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 
 use super::fraction::percent;
 use super::{
-    Method, Refusal, Verdict, check_indices, name_of, names_of, need_options, rank_by,
-    read_settings, winners_of,
+    Line, Method, Refusal, Verdict, check_indices, name_of, names_of, need_options, rank_by,
+    ranked_lines, read_settings, winners_of,
 };
 use crate::i18n::Text;
 use crate::text;
@@ -110,21 +110,25 @@ impl Method for MultipleChoice {
             en: "{ballots} ballots each picked between {min} and {max} options.",
             fr: "{ballots} bulletins ont chacun choisi entre {min} et {max} options."
         )];
-        for (rank, group) in ranking.iter().enumerate() {
-            for &i in group {
-                let (rank, name, votes, share) = (
-                    rank + 1,
-                    name_of(&self.options, i),
-                    self.votes[i],
-                    percent(self.votes[i], ballots),
-                );
-                let share_fr = super::fraction::french(share);
-                explanation.push(text!(
+        explanation.extend(ranked_lines(
+            &self.options,
+            &ranking,
+            &self.votes,
+            ballots,
+            |line| {
+                let Line {
+                    rank,
+                    name,
+                    count: votes,
+                    share,
+                    share_fr,
+                } = line;
+                text!(
                     en: "{rank}. {name}: picked on {votes} ballots ({share}%).",
                     fr: "{rank}. {name} : choisie sur {votes} bulletins ({share_fr} %)."
-                ));
-            }
-        }
+                )
+            },
+        ));
         explanation.push(match winners.as_slice() {
             [] => text!(en: "No ballot was counted: nothing is chosen.", fr: "Aucun bulletin n'a été compté : rien n'est choisi."),
             [winner] => {

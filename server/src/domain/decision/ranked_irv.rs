@@ -32,17 +32,10 @@ use super::{
 use crate::i18n::Text;
 use crate::text;
 
-/// Each round is kept for the tie rule and the explanation, so memory grows
-/// with the square of the options: a bound keeps an untrusted file from
-/// exhausting it (and lets an option fit in a `u16`).
-pub const MAX_OPTIONS: usize = 500;
+pub use super::MAX_RANKED_OPTIONS as MAX_OPTIONS;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Ballot {
-    /// Options from best to worst, each at most once.
-    pub ranking: Vec<usize>,
-}
+/// Options from best to worst, each at most once; those left out come last, tied.
+pub type Ballot = super::RankedBallot;
 
 /// Instant run-off has no settings of its own.
 #[derive(Debug, Default, Deserialize)]

@@ -24,16 +24,10 @@ use super::{
 use crate::i18n::Text;
 use crate::text;
 
-/// The matrices grow with the square of the options and the strongest paths
-/// take their cube: a bound keeps an untrusted file from exhausting memory.
-pub const MAX_OPTIONS: usize = 500;
+pub use super::MAX_RANKED_OPTIONS as MAX_OPTIONS;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Ballot {
-    /// Options from best to worst, each at most once; those left out come last, tied.
-    pub ranking: Vec<usize>,
-}
+/// Options from best to worst, each at most once; those left out come last, tied.
+pub type Ballot = super::RankedBallot;
 
 /// Schulze has no settings of its own.
 #[derive(Debug, Default, Deserialize)]

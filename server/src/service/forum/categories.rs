@@ -177,30 +177,30 @@ pub async fn get(state: &AppState, viewer: Option<&Viewer>, id: Uuid) -> AppResu
     Ok(place)
 }
 
-/// The categories of an organisation the viewer may read, oldest first.
+/// The categories of an organisation the viewer may read, oldest first,
+/// each as a place already checked for the viewer.
 pub async fn list(
     state: &AppState,
     viewer: Option<&Viewer>,
     organisation_id: Uuid,
     first: Option<i32>,
     after: Option<String>,
-) -> AppResult<Page<category::Model>> {
+) -> AppResult<Page<Place>> {
     let organisation = organisations::get(&state.db, organisation_id).await?;
     let reader = reader(&state.db, &organisation, viewer).await?;
     let readable: Vec<&'static str> = [
         Visibility::Public,
         Visibility::Supporters,
         Visibility::Members,
-        Visibility::Body,
     ]
     .into_iter()
-    .filter(|v| *v != Visibility::Body && can_read(*v, reader))
+    .filter(|v| can_read(*v, reader))
     .map(Visibility::as_str)
     .collect();
     let query = category::Entity::find()
         .filter(category::Column::OrganisationId.eq(organisation_id))
         .filter(category::Column::Visibility.is_in(readable));
-    page::by_id(
+    let page = page::by_id(
         &state.db,
         query,
         category::Column::Id,
@@ -209,5 +209,10 @@ pub async fn list(
         after,
         Order::Asc,
     )
-    .await
+    .await?;
+    Ok(page.map(|category| Place {
+        organisation: organisation.clone(),
+        category,
+        reader,
+    }))
 }

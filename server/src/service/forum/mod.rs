@@ -16,9 +16,11 @@ use crate::domain::forum::{Reader, Right, Visibility, can_read, can_write};
 use crate::domain::membership::Role;
 use crate::entity::{category, organisation, post, thread};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::events::{Event, ForumChange};
 use crate::service::memberships::{self, standing_of, today_in};
 use crate::service::organisations;
 use crate::service::sessions::Viewer;
+use crate::state::AppState;
 use crate::text;
 
 /// Where an action happens, and who is acting there.
@@ -187,4 +189,15 @@ pub fn not_allowed_to_write() -> AppError {
         en: "You may read this discussion space but not write in it (members in good standing may; lapsed members may not).",
         fr: "Vous pouvez lire cet espace mais pas y écrire (les adhérent·es à jour le peuvent ; pas les adhésions échues)."
     ))
+}
+
+/// Tells live listeners about a change to a thread (`post: None`) or to one of its posts.
+pub fn publish(state: &AppState, thread: &thread::Model, post: Option<Uuid>, change: ForumChange) {
+    state.events.publish(Event::Forum {
+        organisation_id: thread.organisation_id,
+        category_id: thread.category_id,
+        thread_id: thread.id,
+        post_id: post,
+        change,
+    });
 }

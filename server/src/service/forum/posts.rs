@@ -15,7 +15,7 @@ use crate::domain::forum::{parse_body, parse_reason, parse_title, within_edit_wi
 use crate::domain::markdown;
 use crate::entity::{account, membership, mention, organisation, post, post_revision, thread};
 use crate::error::{AppError, AppResult};
-use crate::events::{Event, ForumChange};
+use crate::events::ForumChange;
 use crate::service::page::Page;
 use crate::service::sessions::Viewer;
 use crate::service::{new_id, now};
@@ -75,16 +75,6 @@ pub async fn record_mentions(
         mention::Entity::insert_many(rows).exec(conn).await?;
     }
     Ok(())
-}
-
-fn publish(state: &AppState, place: &Place, thread_id: Uuid, post_id: Uuid, change: ForumChange) {
-    state.events.publish(Event::Forum {
-        organisation_id: place.organisation.id,
-        category_id: place.category.id,
-        thread_id,
-        post_id: Some(post_id),
-        change,
-    });
 }
 
 /// The row of a new post: an opening post when `parent` is `None`, else an
@@ -210,13 +200,7 @@ pub async fn reply(
     }
     super::reading::mark(&txn, viewer.id(), thread_id, number).await?;
     txn.commit().await?;
-    publish(
-        state,
-        &place,
-        thread_id,
-        created.id,
-        ForumChange::PostCreated,
-    );
+    super::publish(state, &thread, Some(created.id), ForumChange::PostCreated);
     Ok(created)
 }
 
@@ -280,7 +264,7 @@ pub async fn edit(
     active.edited_by = Set(Some(viewer.id()));
     let updated = active.update(&txn).await?;
     if let Some(title) = title {
-        let mut t = thread.into_active_model();
+        let mut t = thread.clone().into_active_model();
         t.title = Set(title);
         t.update(&txn).await?;
     }
@@ -298,13 +282,7 @@ pub async fn edit(
         .await?;
     }
     txn.commit().await?;
-    publish(
-        state,
-        &place,
-        updated.thread_id,
-        updated.id,
-        ForumChange::PostEdited,
-    );
+    super::publish(state, &thread, Some(updated.id), ForumChange::PostEdited);
     Ok(updated)
 }
 
@@ -327,13 +305,7 @@ pub async fn delete(state: &AppState, viewer: &Viewer, post_id: Uuid) -> AppResu
     active.deleted_at = Set(Some(now()));
     let updated = active.update(&txn).await?;
     txn.commit().await?;
-    publish(
-        state,
-        &place,
-        updated.thread_id,
-        updated.id,
-        ForumChange::PostDeleted,
-    );
+    super::publish(state, &thread, Some(updated.id), ForumChange::PostDeleted);
     Ok(updated)
 }
 
@@ -359,7 +331,7 @@ async fn set_hidden(
     reason: Option<String>,
 ) -> AppResult<post::Model> {
     let txn = db::begin_write(&state.db).await?;
-    let (place, _, current) = place_of_post(&txn, Some(viewer), post_id).await?;
+    let (place, thread, current) = place_of_post(&txn, Some(viewer), post_id).await?;
     place.require_moderator()?;
     let action = if reason.is_some() {
         Action::HidePost
@@ -382,13 +354,7 @@ async fn set_hidden(
     )
     .await?;
     txn.commit().await?;
-    publish(
-        state,
-        &place,
-        updated.thread_id,
-        updated.id,
-        ForumChange::PostHidden,
-    );
+    super::publish(state, &thread, Some(updated.id), ForumChange::PostHidden);
     Ok(updated)
 }
 

@@ -7,12 +7,12 @@ use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ActiveValue::Set, Condition, IntoActiveModel, Order, QueryOrder, QuerySelect};
 
 use super::moderation::{self, Action};
-use super::{not_allowed_to_write, place_of_category, place_of_thread};
+use super::{Place, not_allowed_to_write, place_of_category, place_of_thread};
 use crate::domain::cursor;
 use crate::domain::forum::{parse_body, parse_reason, parse_tags, parse_title};
 use crate::entity::{post, thread};
 use crate::error::{AppError, AppResult};
-use crate::events::{Event, ForumChange};
+use crate::events::ForumChange;
 use crate::service::page::Page;
 use crate::service::sessions::Viewer;
 use crate::service::{new_id, now};
@@ -66,18 +66,8 @@ pub async fn start(
         .await?;
     super::posts::record_mentions(&txn, opening.id, &html.mentioned).await?;
     txn.commit().await?;
-    publish_thread(state, &thread, ForumChange::ThreadStarted);
+    super::publish(state, &thread, None, ForumChange::ThreadStarted);
     Ok((thread, opening))
-}
-
-pub fn publish_thread(state: &AppState, thread: &thread::Model, change: ForumChange) {
-    state.events.publish(Event::Forum {
-        organisation_id: thread.organisation_id,
-        category_id: thread.category_id,
-        thread_id: thread.id,
-        post_id: None,
-        change,
-    });
 }
 
 /// How a category's threads are listed.
@@ -96,13 +86,13 @@ pub enum ThreadOrder {
 pub async fn list(
     state: &AppState,
     viewer: Option<&Viewer>,
-    category_id: Uuid,
+    place: &Place,
     order: ThreadOrder,
     first: Option<i32>,
     after: Option<String>,
 ) -> AppResult<Page<(thread::Model, bool)>> {
-    let place = place_of_category(&state.db, viewer, category_id).await?;
     place.require_read()?;
+    let category_id = place.category.id;
     let size = cursor::page_size(first)?;
     let after = after.map(|a| ThreadCursor::decode(order, &a)).transpose()?;
     let base = thread::Entity::find().filter(thread::Column::CategoryId.eq(category_id));
@@ -353,6 +343,6 @@ async fn moderate(
     )
     .await?;
     txn.commit().await?;
-    publish_thread(state, &updated, ForumChange::ThreadChanged);
+    super::publish(state, &updated, None, ForumChange::ThreadChanged);
     Ok(updated)
 }
