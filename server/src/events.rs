@@ -120,6 +120,9 @@ impl Default for EventBus {
 ///
 /// The listener has a connection of its own, outside the pool: it is held
 /// for the life of the process and must not hold back closing the pool.
+/// Most events sent in one `NOTIFY` statement.
+const NOTIFY_BATCH: usize = 256;
+
 pub async fn relay_through_postgres(
     db: &sea_orm::DatabaseConnection,
     url: &str,
@@ -153,17 +156,27 @@ pub async fn relay_through_postgres(
     });
     let (sender, mut outgoing) = mpsc::unbounded_channel::<Envelope>();
     tokio::spawn(async move {
-        while let Some(envelope) = outgoing.recv().await {
-            let Ok(payload) = serde_json::to_string(&envelope) else {
-                continue;
-            };
-            let sent = sea_orm::sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
-                .bind(payload)
-                .execute(&pool)
-                .await;
+        // Everything waiting goes in one statement: under a burst of writes
+        // the relay keeps up with one round trip per batch, not per event.
+        let mut batch = Vec::new();
+        while outgoing.recv_many(&mut batch, NOTIFY_BATCH).await > 0 {
+            let payloads: Vec<String> = batch
+                .drain(..)
+                .filter_map(|envelope| serde_json::to_string(&envelope).ok())
+                .collect();
+            let sent = sea_orm::sqlx::query(
+                "SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload",
+            )
+            .bind(CHANNEL)
+            .bind(&payloads)
+            .execute(&pool)
+            .await;
             if let Err(e) = sent {
-                tracing::warn!(error = %e, "events: could not notify the other processes");
+                if pool.is_closed() {
+                    // Shutting down: the other processes' subscribers reload on reconnect.
+                    break;
+                }
+                tracing::warn!(error = %e, events = payloads.len(), "events: could not notify the other processes");
             }
         }
     });
