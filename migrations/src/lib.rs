@@ -11,6 +11,7 @@ mod m20261122_000001_accounts;
 mod m20261122_000002_organisations;
 mod m20261122_000003_outbox;
 mod m20261122_000004_forum;
+mod m20261122_000005_proposals;
 
 /// Every migration of Plenum, oldest first.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_organisations::Migration),
             Box::new(m20261122_000003_outbox::Migration),
             Box::new(m20261122_000004_forum::Migration),
+            Box::new(m20261122_000005_proposals::Migration),
         ]
     }
 }

@@ -13,7 +13,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
 use crate::graphql::{self, AppSchema};
-use crate::service::outbox;
+use crate::service::{outbox, proposals};
 use crate::state::AppState;
 use crate::{db, web};
 
@@ -65,6 +65,7 @@ impl Application {
     /// Serves until SIGTERM or Ctrl-C, then finishes the requests under way.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let worker = tokio::spawn(outbox::run(self.state.clone()));
+        let clock = tokio::spawn(proposals::schedule::run(self.state.clone()));
         let served = axum::serve(
             self.listener,
             self.router
@@ -73,6 +74,7 @@ impl Application {
         .with_graceful_shutdown(shutdown_signal())
         .await;
         worker.abort();
+        clock.abort();
         self.state.db.clone().close().await.ok();
         served
     }

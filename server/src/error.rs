@@ -26,6 +26,10 @@ pub enum ErrorCode {
     ThreadClosed,
     /// A moderation act or an objection given without its required reason.
     ReasonRequired,
+    /// A ballot before voting opens or after it closes.
+    PollClosed,
+    /// A ballot from someone outside the proposal's electorate.
+    NotEligible,
 }
 
 impl ErrorCode {
@@ -40,6 +44,8 @@ impl ErrorCode {
             ErrorCode::Internal => "INTERNAL",
             ErrorCode::ThreadClosed => "THREAD_CLOSED",
             ErrorCode::ReasonRequired => "REASON_REQUIRED",
+            ErrorCode::PollClosed => "POLL_CLOSED",
+            ErrorCode::NotEligible => "NOT_ELIGIBLE",
         }
     }
 
@@ -56,6 +62,8 @@ impl ErrorCode {
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::ThreadClosed => StatusCode::CONFLICT,
             ErrorCode::ReasonRequired => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::PollClosed => StatusCode::CONFLICT,
+            ErrorCode::NotEligible => StatusCode::FORBIDDEN,
         }
     }
 }

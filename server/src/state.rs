@@ -20,6 +20,8 @@ pub struct AppState {
     pub queries: QueryCounter,
     /// Wakes the outbox worker when a transaction has written to the outbox.
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the proposal scheduler when a proposal's times may have changed.
+    pub proposal_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -36,6 +38,7 @@ impl AppState {
             events,
             queries,
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
+            proposal_wake: Arc::new(tokio::sync::Notify::new()),
         }
     }
 }

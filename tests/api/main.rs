@@ -11,4 +11,5 @@ mod helpers;
 mod memberships;
 mod migrations;
 mod organisations;
+mod proposals;
 mod subscriptions;

@@ -4,7 +4,7 @@
 
 use crate::domain::membership::{EffectiveStanding, Role};
 use crate::error::{AppError, AppResult};
-use crate::text;
+use crate::{db_enum, text};
 
 /// Who may read a category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
@@ -28,19 +28,6 @@ pub enum Right {
     Members,
     /// Facilitators and admins only.
     Facilitators,
-}
-
-macro_rules! db_enum {
-    ($ty:ident { $($variant:ident => $text:literal),* $(,)? }) => {
-        impl $ty {
-            pub fn as_str(self) -> &'static str {
-                match self { $($ty::$variant => $text),* }
-            }
-            pub fn from_db(value: &str) -> Option<$ty> {
-                match value { $($text => Some($ty::$variant),)* _ => None }
-            }
-        }
-    };
 }
 
 db_enum!(Visibility { Public => "public", Supporters => "supporters", Members => "members", Body => "body" });

@@ -8,5 +8,21 @@ pub mod forum;
 pub mod markdown;
 pub mod membership;
 pub mod organisation;
+pub mod proposal;
 pub mod throttle;
 pub mod token;
+
+/// Gives a plain enum its stored name both ways: `as_str` and `from_db`.
+#[macro_export]
+macro_rules! db_enum {
+    ($ty:ident { $($variant:ident => $text:literal),* $(,)? }) => {
+        impl $ty {
+            pub fn as_str(self) -> &'static str {
+                match self { $($ty::$variant => $text),* }
+            }
+            pub fn from_db(value: &str) -> Option<$ty> {
+                match value { $($text => Some($ty::$variant),)* _ => None }
+            }
+        }
+    };
+}

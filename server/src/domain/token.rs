@@ -12,6 +12,8 @@ pub enum TokenKind {
     Session,
     Personal,
     Invitation,
+    /// The receipt of a secret ballot: only its holder can change that ballot.
+    Receipt,
 }
 
 impl TokenKind {
@@ -20,6 +22,7 @@ impl TokenKind {
             TokenKind::Session => "plm_s_",
             TokenKind::Personal => "plm_p_",
             TokenKind::Invitation => "plm_i_",
+            TokenKind::Receipt => "plm_r_",
         }
     }
 }

@@ -3,7 +3,9 @@
 
 pub mod account;
 pub mod auth_token;
+pub mod ballot;
 pub mod category;
+pub mod elector;
 pub mod invitation;
 pub mod join_request;
 pub mod membership;
@@ -14,5 +16,7 @@ pub mod organisation;
 pub mod outbox;
 pub mod post;
 pub mod post_revision;
+pub mod proposal;
+pub mod secret_ballot;
 pub mod thread;
 pub mod thread_read;

@@ -10,6 +10,7 @@ pub mod http;
 pub mod loaders;
 pub mod memberships;
 pub mod organisations;
+pub mod proposals;
 
 use async_graphql::{ID, MergedObject, MergedSubscription, Schema};
 use uuid::Uuid;
@@ -24,6 +25,7 @@ pub struct Query(
     accounts::AccountQuery,
     organisations::OrganisationQuery,
     forum::ForumQuery,
+    proposals::ProposalQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -32,6 +34,7 @@ pub struct Mutation(
     organisations::OrganisationMutation,
     memberships::MembershipMutation,
     forum::ForumMutation,
+    proposals::ProposalMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -9,6 +9,7 @@ pub mod organisations;
 pub mod outbox;
 pub mod page;
 pub mod passwords;
+pub mod proposals;
 pub mod sessions;
 
 use chrono::{DateTime, Utc};

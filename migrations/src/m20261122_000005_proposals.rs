@@ -1,0 +1,193 @@
+//! Proposals and their ballots: the proposal and its settings, the electorate
+//! frozen when voting opens, named ballots, and secret ballots kept apart from
+//! any person.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261122_000005_proposals"
+    }
+}
+
+fn references(
+    table: &'static str,
+    column: &'static str,
+    target: &'static str,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from(table, column)
+        .to(target, "id")
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
+}
+
+async fn index(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: &'static str,
+    columns: &[&'static str],
+    unique: bool,
+) -> Result<(), DbErr> {
+    let mut statement = Index::create().name(name).table(table).to_owned();
+    for column in columns {
+        statement.col(*column);
+    }
+    if unique {
+        statement.unique();
+    }
+    manager.create_index(statement).await
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("proposal")
+                    .col(pk_uuid("id"))
+                    .col(uuid("organisation_id"))
+                    .col(uuid_null("thread_id"))
+                    .col(uuid("author_id"))
+                    .col(string_len("title", 200))
+                    .col(text("details_source"))
+                    .col(text("details_html"))
+                    .col(string_len("method", 32))
+                    .col(json("options"))
+                    .col(json("settings"))
+                    .col(string_len("electorate_rule", 16))
+                    .col(json("listed"))
+                    .col(boolean("secret"))
+                    .col(string_len("results_visibility", 16))
+                    .col(string_len("reasons", 16))
+                    .col(boolean("changeable"))
+                    .col(boolean("urgent"))
+                    .col(boolean("needs_ratification"))
+                    .col(timestamp_with_time_zone("opens_at"))
+                    .col(timestamp_with_time_zone("closes_at"))
+                    .col(timestamp_with_time_zone_null("opened_at"))
+                    .col(integer_null("electorate_size"))
+                    .col(timestamp_with_time_zone_null("closed_at"))
+                    .col(uuid_null("closed_by"))
+                    .col(json_null("result"))
+                    .col(string_len_null("export_sha256", 64))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .foreign_key(&mut references(
+                        "proposal",
+                        "organisation_id",
+                        "organisation",
+                    ))
+                    .foreign_key(&mut references("proposal", "thread_id", "thread"))
+                    .to_owned(),
+            )
+            .await?;
+        index(
+            manager,
+            "idx_proposal_organisation",
+            "proposal",
+            &["organisation_id", "created_at"],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_proposal_thread",
+            "proposal",
+            &["thread_id"],
+            false,
+        )
+        .await?;
+        // The scheduler's question: which open proposals close next?
+        index(
+            manager,
+            "idx_proposal_schedule",
+            "proposal",
+            &["closed_at", "closes_at"],
+            false,
+        )
+        .await?;
+
+        // The electorate, frozen when voting opens. `voted` is the only trace
+        // of participation in a secret vote: no time, no link to a ballot.
+        manager
+            .create_table(
+                Table::create()
+                    .table("elector")
+                    .col(uuid("proposal_id"))
+                    .col(uuid("account_id"))
+                    .col(boolean("voted").default(false))
+                    .col(text_null("excluded_reason"))
+                    .col(uuid_null("excluded_by"))
+                    .primary_key(Index::create().col("proposal_id").col("account_id"))
+                    .foreign_key(&mut references("elector", "proposal_id", "proposal"))
+                    .foreign_key(&mut references("elector", "account_id", "account"))
+                    .to_owned(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table("ballot")
+                    .col(pk_uuid("id"))
+                    .col(uuid("proposal_id"))
+                    .col(uuid("voter_id"))
+                    .col(uuid("cast_by"))
+                    .col(json("choice"))
+                    .col(text_null("reason"))
+                    .col(timestamp_with_time_zone("cast_at"))
+                    .col(timestamp_with_time_zone_null("changed_at"))
+                    .foreign_key(&mut references("ballot", "proposal_id", "proposal"))
+                    .to_owned(),
+            )
+            .await?;
+        index(
+            manager,
+            "uq_ballot_proposal_voter",
+            "ballot",
+            &["proposal_id", "voter_id"],
+            true,
+        )
+        .await?;
+
+        // Secret ballots name nobody and carry no time; their id is random and
+        // they are read in id order. On SQLite the table is stored in key
+        // order (WITHOUT ROWID), so not even the file keeps the order of casting.
+        let mut secret = Table::create()
+            .table("secret_ballot")
+            .col(uuid("proposal_id"))
+            .col(uuid("id"))
+            .col(json("choice"))
+            .col(text_null("reason"))
+            .col(string_len("receipt_hash", 64))
+            .primary_key(Index::create().col("proposal_id").col("id"))
+            .foreign_key(&mut references("secret_ballot", "proposal_id", "proposal"))
+            .to_owned();
+        if manager.get_database_backend() == sea_orm::DbBackend::Sqlite {
+            secret.extra("WITHOUT ROWID");
+        }
+        manager.create_table(secret).await?;
+        index(
+            manager,
+            "uq_secret_ballot_receipt",
+            "secret_ballot",
+            &["receipt_hash"],
+            true,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in ["secret_ballot", "ballot", "elector", "proposal"] {
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}

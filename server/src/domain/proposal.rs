@@ -1,0 +1,282 @@
+//! Proposals: when a question accepts ballots, who sees its results, and the
+//! reasons a ballot must give. DOMAIN.md, section 2.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::{db_enum, text};
+
+/// Who votes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum ElectorateRule {
+    /// The organisation's members in good standing when voting opens (the default).
+    Organisation,
+    /// A listed set of the organisation's people, whatever their standing.
+    Listed,
+}
+
+/// When results may be read, before the proposal closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum ResultsVisibility {
+    /// At any time, as ballots arrive.
+    Always,
+    /// Once the reader has voted.
+    OnceVoted,
+    /// Only after closing.
+    AfterClosing,
+}
+
+/// The reasons ballots give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum ReasonPolicy {
+    /// No reasons.
+    Off,
+    /// A reason may be given.
+    Optional,
+    /// Every ballot gives its reason.
+    Required,
+    /// Objections must give their reason; other ballots may.
+    RequiredForObjections,
+}
+
+db_enum!(ElectorateRule { Organisation => "organisation", Listed => "listed" });
+db_enum!(ResultsVisibility { Always => "always", OnceVoted => "once_voted", AfterClosing => "after_closing" });
+db_enum!(ReasonPolicy { Off => "off", Optional => "optional", Required => "required", RequiredForObjections => "objections" });
+
+/// Where a proposal stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum Status {
+    /// Voting has not opened yet.
+    Scheduled,
+    Open,
+    Closed,
+}
+
+pub fn status(opened_at: Option<DateTime<Utc>>, closed_at: Option<DateTime<Utc>>) -> Status {
+    match (opened_at, closed_at) {
+        (_, Some(_)) => Status::Closed,
+        (Some(_), None) => Status::Open,
+        (None, None) => Status::Scheduled,
+    }
+}
+
+/// Does the proposal take a ballot now? Past its closing time it does not,
+/// even before the scheduler has closed it.
+pub fn accepts_ballots(status: Status, closes_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    status == Status::Open && now < closes_at
+}
+
+/// The refusal of a ballot outside the voting time.
+pub fn poll_closed(status: Status) -> AppError {
+    match status {
+        Status::Scheduled => AppError::new(
+            ErrorCode::PollClosed,
+            text!(en: "Voting on this proposal has not opened yet.", fr: "Le vote sur cette proposition n'est pas encore ouvert."),
+        ),
+        _ => AppError::new(
+            ErrorCode::PollClosed,
+            text!(en: "Voting on this proposal is closed.", fr: "Le vote sur cette proposition est clos."),
+        ),
+    }
+}
+
+/// May a reader see the results (or the live count) now?
+pub fn results_visible(visibility: ResultsVisibility, status: Status, has_voted: bool) -> bool {
+    status == Status::Closed
+        || match visibility {
+            ResultsVisibility::Always => true,
+            ResultsVisibility::OnceVoted => has_voted,
+            ResultsVisibility::AfterClosing => false,
+        }
+}
+
+/// Checks the opening and closing times given at creation. An opening time
+/// in the past means "now".
+pub fn check_times(
+    opens_at: DateTime<Utc>,
+    closes_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if closes_at <= now {
+        return Err(AppError::validation(
+            "closesAt",
+            text!(en: "The closing time is in the past.", fr: "L'heure de clôture est déjà passée."),
+        ));
+    }
+    if closes_at <= opens_at {
+        return Err(AppError::validation(
+            "closesAt",
+            text!(en: "The closing time must come after the opening time.", fr: "La clôture doit venir après l'ouverture."),
+        ));
+    }
+    Ok(())
+}
+
+pub const MAX_TITLE_CHARS: usize = 200;
+
+/// A proposal's title: trimmed, not empty, at most 200 characters.
+pub fn parse_title(raw: &str) -> AppResult<String> {
+    let title = raw.trim();
+    if title.is_empty() {
+        return Err(AppError::validation(
+            "title",
+            text!(en: "A proposal needs a title: the question put to the vote.", fr: "Une proposition a besoin d'un titre : la question mise au vote."),
+        ));
+    }
+    if title.chars().count() > MAX_TITLE_CHARS {
+        return Err(AppError::validation(
+            "title",
+            text!(en: "A title has at most {MAX_TITLE_CHARS} characters.", fr: "Un titre comporte au plus {MAX_TITLE_CHARS} caractères."),
+        ));
+    }
+    Ok(title.to_owned())
+}
+
+/// A proposal's details (Markdown; may be empty), within the body size limit.
+pub fn parse_details(raw: &str, max_bytes: usize) -> AppResult<String> {
+    if raw.len() > max_bytes {
+        return Err(AppError::validation(
+            "details",
+            text!(en: "The details are too long: at most {max_bytes} bytes.", fr: "Les détails sont trop longs : au plus {max_bytes} octets."),
+        ));
+    }
+    Ok(raw.trim().to_owned())
+}
+
+/// Is this ballot an objection (consensus and consent)?
+pub fn is_objection(method: &str, choice: &Value) -> bool {
+    matches!(method, "consensus" | "consent")
+        && choice.get("position").and_then(Value::as_str) == Some("object")
+}
+
+pub const MAX_REASON_CHARS: usize = 10_000;
+
+/// The reason a ballot keeps, under the proposal's policy.
+pub fn check_reason(
+    policy: ReasonPolicy,
+    objection: bool,
+    reason: Option<&str>,
+) -> AppResult<Option<String>> {
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if reason.is_some_and(|r| r.chars().count() > MAX_REASON_CHARS) {
+        return Err(AppError::validation(
+            "reason",
+            text!(en: "A reason has at most {MAX_REASON_CHARS} characters.", fr: "Une raison comporte au plus {MAX_REASON_CHARS} caractères."),
+        ));
+    }
+    match (policy, reason) {
+        (ReasonPolicy::Off, Some(_)) => Err(AppError::validation(
+            "reason",
+            text!(en: "This proposal takes no reasons with ballots.", fr: "Cette proposition ne prend pas de raison avec les votes."),
+        )),
+        (ReasonPolicy::Required, None) => Err(AppError::new(
+            ErrorCode::ReasonRequired,
+            text!(en: "Every ballot on this proposal gives its reason.", fr: "Chaque vote sur cette proposition donne sa raison."),
+        )),
+        (ReasonPolicy::RequiredForObjections, None) if objection => Err(AppError::new(
+            ErrorCode::ReasonRequired,
+            text!(en: "An objection must give its reason, so that it can be discussed and perhaps lifted.", fr: "Une objection doit être argumentée, pour pouvoir être discutée et peut-être levée."),
+        )),
+        (_, reason) => Ok(reason.map(str::to_owned)),
+    }
+}
+
+/// The ballot the method counts: consensus and consent ballots carry their
+/// reason themselves (a bare objection does not count), so the reason given
+/// beside the ballot goes into it.
+pub fn ballot_with_reason(method: &str, mut choice: Value, reason: Option<&str>) -> Value {
+    if let (true, Some(reason), Value::Object(map)) = (
+        matches!(method, "consensus" | "consent"),
+        reason,
+        &mut choice,
+    ) {
+        map.entry("reason")
+            .or_insert_with(|| Value::String(reason.to_owned()));
+    }
+    choice
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+    use serde_json::json;
+
+    #[test]
+    fn ballots_are_taken_only_while_open_and_before_the_closing_time() {
+        let now = Utc::now();
+        let open = status(Some(now), None);
+        assert!(accepts_ballots(open, now + Duration::minutes(1), now));
+        assert!(!accepts_ballots(open, now, now));
+        assert!(!accepts_ballots(
+            Status::Scheduled,
+            now + Duration::days(1),
+            now
+        ));
+        assert!(!accepts_ballots(
+            status(Some(now), Some(now)),
+            now + Duration::days(1),
+            now
+        ));
+    }
+
+    #[test]
+    fn results_show_as_the_proposal_says() {
+        use ResultsVisibility::*;
+        assert!(results_visible(Always, Status::Open, false));
+        assert!(!results_visible(OnceVoted, Status::Open, false));
+        assert!(results_visible(OnceVoted, Status::Open, true));
+        assert!(!results_visible(AfterClosing, Status::Open, true));
+        assert!(results_visible(AfterClosing, Status::Closed, false));
+    }
+
+    #[test]
+    fn a_closing_time_in_the_past_or_before_opening_is_refused() {
+        let now = Utc::now();
+        assert!(check_times(now, now - Duration::minutes(1), now).is_err());
+        assert!(check_times(now + Duration::days(2), now + Duration::days(1), now).is_err());
+        assert!(check_times(now - Duration::days(1), now + Duration::days(1), now).is_ok());
+    }
+
+    #[test]
+    fn reasons_follow_the_policy() {
+        use ReasonPolicy::*;
+        let code = |r: AppResult<Option<String>>| r.err().map(|e| e.code);
+        assert_eq!(
+            code(check_reason(Required, false, Some("  "))),
+            Some(ErrorCode::ReasonRequired)
+        );
+        assert_eq!(
+            code(check_reason(RequiredForObjections, true, None)),
+            Some(ErrorCode::ReasonRequired)
+        );
+        assert_eq!(
+            check_reason(RequiredForObjections, false, None).ok(),
+            Some(None)
+        );
+        assert_eq!(
+            code(check_reason(Off, false, Some("why"))),
+            Some(ErrorCode::Validation)
+        );
+        assert_eq!(
+            check_reason(Optional, false, Some(" parce que ")).ok(),
+            Some(Some("parce que".into()))
+        );
+    }
+
+    #[test]
+    fn a_consensus_objection_carries_its_reason_into_the_ballot() {
+        let ballot = ballot_with_reason(
+            "consensus",
+            json!({ "position": "object" }),
+            Some("trop tôt"),
+        );
+        assert!(is_objection("consensus", &ballot));
+        assert_eq!(ballot["reason"], "trop tôt");
+        assert_eq!(
+            ballot_with_reason("majority", json!({ "choice": "no" }), Some("non")),
+            json!({ "choice": "no" })
+        );
+    }
+}

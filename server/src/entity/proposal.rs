@@ -1,0 +1,50 @@
+use sea_orm::entity::prelude::*;
+
+/// A question put to a decision. Its status follows from the times:
+/// scheduled until `opened_at` is set, open until `closed_at` is.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "proposal")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub organisation_id: Uuid,
+    pub thread_id: Option<Uuid>,
+    pub author_id: Uuid,
+    pub title: String,
+    pub details_source: String,
+    pub details_html: String,
+    /// A method of the decision engine (`majority_judgment`).
+    pub method: String,
+    pub options: Json,
+    /// The method's settings, the quorum included, as `plenum tally` reads them.
+    pub settings: Json,
+    /// `organisation` (members in good standing) or `listed`.
+    pub electorate_rule: String,
+    /// The people of a `listed` electorate, before it is frozen.
+    pub listed: Json,
+    pub secret: bool,
+    pub results_visibility: String,
+    pub reasons: String,
+    pub changeable: bool,
+    pub urgent: bool,
+    pub needs_ratification: bool,
+    pub opens_at: DateTimeUtc,
+    pub closes_at: DateTimeUtc,
+    /// When the electorate was frozen and voting began.
+    pub opened_at: Option<DateTimeUtc>,
+    /// Electors not excluded, counted when voting opened.
+    pub electorate_size: Option<i32>,
+    pub closed_at: Option<DateTimeUtc>,
+    /// Who closed it early; none when it closed at its time.
+    pub closed_by: Option<Uuid>,
+    /// The decision engine's outcome, as `plenum tally` prints it.
+    pub result: Option<Json>,
+    /// SHA-256 (hex) of the ballot export the result was counted from.
+    pub export_sha256: Option<String>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,570 @@
+//! Proposals in GraphQL: putting a question to a decision, casting, closing,
+//! results.
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, ID, InputObject, Json, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, Order, QueryFilter};
+use serde_json::Value;
+
+use crate::domain::decision::Outcome;
+use crate::domain::proposal::{ElectorateRule, ReasonPolicy, ResultsVisibility, Status};
+use crate::entity::{ballot, elector};
+use crate::error::AppError;
+use crate::graphql::accounts::Person;
+use crate::graphql::connection::simple;
+use crate::graphql::context::{maybe_viewer, request, state, viewer};
+use crate::graphql::loaders::person;
+use crate::graphql::{id, parse_id};
+use crate::service::page::by_id;
+use crate::service::proposals::casting::{self, Cast};
+use crate::service::proposals::{self, NewProposal, Seen, closing, results_visibility};
+use crate::text;
+
+/// A question put to a decision, as one person sees it.
+pub struct Proposal(Seen);
+
+fn hidden_results() -> AppError {
+    AppError::forbidden(text!(
+        en: "The results of this proposal are not visible yet (see resultsVisibility).",
+        fr: "Les résultats de cette proposition ne sont pas encore visibles (voir resultsVisibility)."
+    ))
+}
+
+#[Object]
+impl Proposal {
+    async fn id(&self) -> ID {
+        id(self.0.proposal.id)
+    }
+    async fn organisation_id(&self) -> ID {
+        id(self.0.proposal.organisation_id)
+    }
+    async fn thread_id(&self) -> Option<ID> {
+        self.0.proposal.thread_id.map(id)
+    }
+    async fn title(&self) -> &str {
+        &self.0.proposal.title
+    }
+    /// The details, in Markdown as written.
+    async fn details(&self) -> &str {
+        &self.0.proposal.details_source
+    }
+    /// The details rendered to safe HTML.
+    async fn details_html(&self) -> &str {
+        &self.0.proposal.details_html
+    }
+    async fn author(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        person(ctx, self.0.proposal.author_id, false).await
+    }
+    /// The decision method (see `plenum tally --help` for the list).
+    async fn method(&self) -> &str {
+        &self.0.proposal.method
+    }
+    async fn options(&self) -> Vec<String> {
+        serde_json::from_value(self.0.proposal.options.clone()).unwrap_or_default()
+    }
+    /// The method's settings, the quorum included.
+    async fn settings(&self) -> Json<Value> {
+        Json(self.0.proposal.settings.clone())
+    }
+    async fn status(&self) -> Status {
+        self.0.status()
+    }
+    async fn opens_at(&self) -> DateTime<Utc> {
+        self.0.proposal.opens_at
+    }
+    async fn closes_at(&self) -> DateTime<Utc> {
+        self.0.proposal.closes_at
+    }
+    async fn opened_at(&self) -> Option<DateTime<Utc>> {
+        self.0.proposal.opened_at
+    }
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.proposal.closed_at
+    }
+    /// Closed before its time by its author or a facilitator.
+    async fn closed_early(&self) -> bool {
+        self.0.proposal.closed_by.is_some()
+    }
+    async fn electorate_rule(&self) -> ElectorateRule {
+        ElectorateRule::from_db(&self.0.proposal.electorate_rule)
+            .unwrap_or(ElectorateRule::Organisation)
+    }
+    /// Secret: nobody can link a ballot to a voter. Named: who voted what is shown.
+    async fn secret(&self) -> bool {
+        self.0.proposal.secret
+    }
+    async fn results_visibility(&self) -> ResultsVisibility {
+        results_visibility(&self.0.proposal)
+    }
+    async fn reasons(&self) -> ReasonPolicy {
+        proposals::reason_policy(&self.0.proposal)
+    }
+    /// A vote may be changed until closing.
+    async fn changeable(&self) -> bool {
+        self.0.proposal.changeable
+    }
+    async fn urgent(&self) -> bool {
+        self.0.proposal.urgent
+    }
+    /// The decision must be ratified by the next assembly.
+    async fn needs_ratification(&self) -> bool {
+        self.0.proposal.needs_ratification
+    }
+    /// Who has voted so far, out of the frozen electorate (always visible).
+    async fn participation(&self, ctx: &Context<'_>) -> Result<Participation> {
+        let (voted, electorate) =
+            proposals::participation(&state(ctx)?.db, &self.0.proposal).await?;
+        Ok(Participation::new(voted, electorate))
+    }
+    /// Is the viewer in the electorate (frozen when voting opened)?
+    async fn viewer_in_electorate(&self) -> bool {
+        self.0
+            .elector
+            .as_ref()
+            .is_some_and(|e| e.excluded_reason.is_none())
+    }
+    async fn viewer_has_voted(&self) -> bool {
+        self.0.has_voted()
+    }
+    /// Why the viewer is excluded from this vote, if they are.
+    async fn viewer_exclusion(&self) -> Option<&str> {
+        self.0.elector.as_ref()?.excluded_reason.as_deref()
+    }
+    /// The result: stored once closed, counted live before when
+    /// `resultsVisibility` allows it; `FORBIDDEN` otherwise.
+    async fn result(&self, ctx: &Context<'_>) -> Result<ProposalResult> {
+        if !self.0.results_visible() {
+            return Err(hidden_results().into());
+        }
+        let p = &self.0.proposal;
+        let (outcome, sha256) = match (&p.result, &p.export_sha256) {
+            (Some(stored), sha) => (stored.clone(), sha.clone()),
+            (None, _) => {
+                let export = closing::export(&state(ctx)?.db, p).await?;
+                let outcome: Outcome = closing::count(&export)?;
+                (
+                    serde_json::to_value(&outcome).map_err(AppError::internal)?,
+                    None,
+                )
+            }
+        };
+        Ok(ProposalResult {
+            outcome,
+            export_sha256: sha256,
+            provisional: p.closed_at.is_none(),
+        })
+    }
+    /// Named ballots, oldest first: who voted what and why. Refused for
+    /// secret proposals, and while results are hidden.
+    async fn ballots(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, NamedBallot>> {
+        if self.0.proposal.secret {
+            return Err(AppError::forbidden(text!(
+                en: "This vote is secret: its ballots are not linked to anyone.",
+                fr: "Ce vote est secret : ses bulletins ne sont liés à personne."
+            ))
+            .into());
+        }
+        if !self.0.results_visible() {
+            return Err(hidden_results().into());
+        }
+        let has_after = after.is_some();
+        let page = by_id(
+            &state(ctx)?.db,
+            ballot::Entity::find().filter(ballot::Column::ProposalId.eq(self.0.proposal.id)),
+            ballot::Column::Id,
+            "ballots",
+            first,
+            after,
+            Order::Asc,
+        )
+        .await?;
+        Ok(simple("ballots", page, |b| b.id, NamedBallot, has_after))
+    }
+    /// The electorate with who voted (facilitators only).
+    async fn electors(&self, ctx: &Context<'_>) -> Result<Vec<Elector>> {
+        if !self.0.moderates() {
+            return Err(AppError::forbidden(text!(
+                en: "Only facilitators see the list of electors.",
+                fr: "Seuls les facilitateurs voient la liste des électeurs."
+            ))
+            .into());
+        }
+        Ok(elector::Entity::find()
+            .filter(elector::Column::ProposalId.eq(self.0.proposal.id))
+            .all(&state(ctx)?.db)
+            .await?
+            .into_iter()
+            .map(Elector)
+            .collect())
+    }
+}
+
+/// Participation in a vote.
+#[derive(SimpleObject)]
+pub struct Participation {
+    pub voted: u64,
+    pub electorate: u64,
+    pub percent: f64,
+}
+
+impl Participation {
+    fn new(voted: u64, electorate: u64) -> Self {
+        Participation {
+            voted,
+            electorate,
+            percent: crate::domain::decision::fraction::percent(voted, electorate),
+        }
+    }
+}
+
+/// What the decision engine concluded (as `plenum tally` prints it).
+pub struct ProposalResult {
+    outcome: Value,
+    export_sha256: Option<String>,
+    provisional: bool,
+}
+
+impl ProposalResult {
+    /// Option names; none for yes/no methods, which answer with `adopted`.
+    fn names(&self, indices: &Value) -> Vec<String> {
+        let options = self.outcome["options"].as_array().filter(|o| !o.is_empty());
+        if options.is_none() {
+            return Vec::new();
+        }
+        indices
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_u64)
+            .map(|i| {
+                options
+                    .and_then(|o| o.get(i as usize))
+                    .and_then(Value::as_str)
+                    .map_or_else(|| format!("#{i}"), str::to_owned)
+            })
+            .collect()
+    }
+}
+
+#[Object]
+impl ProposalResult {
+    /// Counted live from the ballots so far: the proposal is still open.
+    async fn provisional(&self) -> bool {
+        self.provisional
+    }
+    /// The options chosen; several when they tie.
+    async fn winners(&self) -> Vec<String> {
+        self.names(&self.outcome["winners"])
+    }
+    /// Options from best to worst; tied options share a group.
+    async fn ranking(&self) -> Vec<Vec<String>> {
+        self.outcome["ranking"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|group| self.names(group))
+            .collect()
+    }
+    /// For yes/no methods: adopted or not.
+    async fn adopted(&self) -> Option<bool> {
+        self.outcome["adopted"].as_bool()
+    }
+    /// For consensus and consent: `reached`, `objections_to_address`, `not_reached`.
+    async fn consensus_status(&self) -> Option<&str> {
+        self.outcome["status"].as_str()
+    }
+    async fn ballots(&self) -> u64 {
+        self.outcome["ballots"].as_u64().unwrap_or(0)
+    }
+    async fn quorum_reached(&self) -> Option<bool> {
+        self.outcome["quorum_reached"].as_bool()
+    }
+    /// Sentences that explain the result, in the reader's language.
+    async fn explanation(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        let locale = request(ctx)?.locale;
+        Ok(self.outcome["explanation"][locale.as_str()]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect())
+    }
+    /// The whole outcome, as `plenum tally` prints it.
+    async fn outcome(&self) -> Json<Value> {
+        Json(self.outcome.clone())
+    }
+    /// SHA-256 of the ballot file the result was counted from (once closed).
+    async fn export_sha256(&self) -> Option<&str> {
+        self.export_sha256.as_deref()
+    }
+}
+
+/// A named ballot.
+pub struct NamedBallot(ballot::Model);
+
+#[Object]
+impl NamedBallot {
+    async fn voter(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        person(ctx, self.0.voter_id, false).await
+    }
+    /// The ballot as the method reads it.
+    async fn choice(&self) -> Json<Value> {
+        Json(self.0.choice.clone())
+    }
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+    async fn cast_at(&self) -> DateTime<Utc> {
+        self.0.cast_at
+    }
+    async fn changed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.changed_at
+    }
+    /// Cast by the holder of the voter's proxy.
+    async fn by_proxy(&self) -> bool {
+        self.0.cast_by != self.0.voter_id
+    }
+}
+
+/// One person of a proposal's electorate.
+pub struct Elector(elector::Model);
+
+#[Object]
+impl Elector {
+    async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        person(ctx, self.0.account_id, false).await
+    }
+    async fn voted(&self) -> bool {
+        self.0.voted
+    }
+    async fn excluded_reason(&self) -> Option<&str> {
+        self.0.excluded_reason.as_deref()
+    }
+}
+
+#[derive(Default)]
+pub struct ProposalQuery;
+
+#[Object]
+impl ProposalQuery {
+    async fn proposal(&self, ctx: &Context<'_>, id: ID) -> Result<Proposal> {
+        let seen =
+            proposals::seen(&state(ctx)?.db, maybe_viewer(ctx), parse_id(&id, "id")?).await?;
+        Ok(Proposal(seen))
+    }
+    /// An organisation's proposals the viewer may see (or one thread's), newest first.
+    async fn proposals(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: ID,
+        thread_id: Option<ID>,
+    ) -> Result<Vec<Proposal>> {
+        let state = state(ctx)?;
+        let organisation_id = parse_id(&organisation_id, "organisationId")?;
+        let thread_id = thread_id.map(|t| parse_id(&t, "threadId")).transpose()?;
+        let reader = match thread_id {
+            Some(thread_id) => {
+                let (place, _) =
+                    crate::service::forum::place_of_thread(&state.db, maybe_viewer(ctx), thread_id)
+                        .await?;
+                place.require_read()?;
+                place.reader
+            }
+            None => {
+                let organisation =
+                    crate::service::organisations::get(&state.db, organisation_id).await?;
+                crate::service::forum::reader(&state.db, &organisation, maybe_viewer(ctx)).await?
+            }
+        };
+        let rows = proposals::list(&state.db, organisation_id, thread_id, reader).await?;
+        let mut seen = Vec::with_capacity(rows.len());
+        for row in rows {
+            seen.push(Proposal(
+                proposals::seen(&state.db, maybe_viewer(ctx), row.id).await?,
+            ));
+        }
+        Ok(seen)
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateProposalInput {
+    pub organisation_id: ID,
+    /// The discussion the question comes from.
+    pub thread_id: Option<ID>,
+    pub title: String,
+    #[graphql(default)]
+    pub details: String,
+    /// A method of the decision engine: majority, consensus, consent,
+    /// majority_judgment, approval, score, single_choice, multiple_choice,
+    /// dot_vote, ranked_schulze, ranked_irv, meeting_time.
+    pub method: String,
+    #[graphql(default)]
+    pub options: Vec<String>,
+    /// The method's settings, e.g. `{"threshold": "2/3"}`.
+    pub settings: Option<Json<Value>>,
+    /// The share of the electorate that must take part, e.g. `"1/4"`.
+    pub quorum: Option<String>,
+    #[graphql(default_with = "ElectorateRule::Organisation")]
+    pub electorate: ElectorateRule,
+    /// The people of a `LISTED` electorate.
+    #[graphql(default)]
+    pub listed: Vec<ID>,
+    #[graphql(default)]
+    pub secret: bool,
+    #[graphql(default_with = "ResultsVisibility::AfterClosing")]
+    pub results_visibility: ResultsVisibility,
+    #[graphql(default_with = "ReasonPolicy::Optional")]
+    pub reasons: ReasonPolicy,
+    #[graphql(default = true)]
+    pub changeable: bool,
+    #[graphql(default)]
+    pub urgent: bool,
+    #[graphql(default)]
+    pub needs_ratification: bool,
+    /// Later than now to schedule the opening; now when absent.
+    pub opens_at: Option<DateTime<Utc>>,
+    pub closes_at: DateTime<Utc>,
+}
+
+#[derive(InputObject)]
+pub struct CastBallotInput {
+    pub proposal_id: ID,
+    /// The ballot as the method reads it: `{"choice": "yes"}`,
+    /// `{"position": "object", "reason": "…"}`, `{"grades": [6, 3, 0]}`…
+    pub ballot: Json<Value>,
+    pub reason: Option<String>,
+    /// To change a secret ballot: the receipt given when it was cast.
+    pub receipt: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct CastBallotPayload {
+    pub proposal: Proposal,
+    /// An earlier ballot was replaced.
+    pub changed: bool,
+    /// For a new secret ballot: the receipt, shown this once. Keep it to
+    /// change the ballot, or to find it in the published ballot file.
+    pub receipt: Option<String>,
+}
+
+#[derive(Default)]
+pub struct ProposalMutation;
+
+#[Object]
+impl ProposalMutation {
+    /// Puts a question to a decision.
+    async fn create_proposal(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateProposalInput,
+    ) -> Result<Proposal> {
+        let viewer = viewer(ctx)?;
+        let state = state(ctx)?;
+        let listed = input
+            .listed
+            .iter()
+            .map(|l| parse_id(l, "listed"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let created = proposals::create(
+            state,
+            viewer,
+            NewProposal {
+                organisation_id: parse_id(&input.organisation_id, "organisationId")?,
+                thread_id: input
+                    .thread_id
+                    .map(|t| parse_id(&t, "threadId"))
+                    .transpose()?,
+                title: input.title,
+                details: input.details,
+                method: input.method,
+                options: input.options,
+                settings: input.settings.map(|s| s.0).unwrap_or(Value::Null),
+                quorum: input.quorum,
+                electorate: input.electorate,
+                listed,
+                secret: input.secret,
+                results_visibility: input.results_visibility,
+                reasons: input.reasons,
+                changeable: input.changeable,
+                urgent: input.urgent,
+                needs_ratification: input.needs_ratification,
+                opens_at: input.opens_at,
+                closes_at: input.closes_at,
+            },
+        )
+        .await?;
+        Ok(Proposal(
+            proposals::seen(&state.db, Some(viewer), created.id).await?,
+        ))
+    }
+
+    /// Casts (or changes) the viewer's ballot.
+    async fn cast_ballot(
+        &self,
+        ctx: &Context<'_>,
+        input: CastBallotInput,
+    ) -> Result<CastBallotPayload> {
+        let viewer = viewer(ctx)?;
+        let state = state(ctx)?;
+        let proposal_id = parse_id(&input.proposal_id, "proposalId")?;
+        let casted = casting::cast(
+            state,
+            viewer,
+            Cast {
+                proposal_id,
+                ballot: input.ballot.0,
+                reason: input.reason,
+                receipt: input.receipt,
+            },
+        )
+        .await?;
+        Ok(CastBallotPayload {
+            proposal: Proposal(proposals::seen(&state.db, Some(viewer), proposal_id).await?),
+            changed: casted.changed,
+            receipt: casted.receipt,
+        })
+    }
+
+    /// Closes a proposal before its time (its author or a facilitator) and counts it.
+    async fn close_proposal(&self, ctx: &Context<'_>, id: ID) -> Result<Proposal> {
+        let viewer = viewer(ctx)?;
+        let state = state(ctx)?;
+        let closed = closing::close(state, viewer, parse_id(&id, "id")?).await?;
+        Ok(Proposal(
+            proposals::seen(&state.db, Some(viewer), closed.id).await?,
+        ))
+    }
+
+    /// Takes someone out of a vote (recusal), with the reason: the person
+    /// themselves, or a facilitator; not once they have voted.
+    async fn exclude_from_vote(
+        &self,
+        ctx: &Context<'_>,
+        proposal_id: ID,
+        account_id: ID,
+        reason: Option<String>,
+    ) -> Result<Proposal> {
+        let viewer = viewer(ctx)?;
+        let state = state(ctx)?;
+        let proposal_id = parse_id(&proposal_id, "proposalId")?;
+        proposals::exclude(
+            state,
+            viewer,
+            proposal_id,
+            parse_id(&account_id, "accountId")?,
+            reason.as_deref(),
+        )
+        .await?;
+        Ok(Proposal(
+            proposals::seen(&state.db, Some(viewer), proposal_id).await?,
+        ))
+    }
+}

@@ -1,0 +1,200 @@
+//! Casting a ballot: one per elector, validated by the method, changed until
+//! closing when the proposal allows it.
+//!
+//! A named ballot is stored with its voter. A secret ballot is stored with
+//! no person and no time, under a random id; participation is recorded apart,
+//! as `elector.voted`. The voter receives a receipt (shown once, stored only
+//! as a hash in the ballot) which alone lets them change that ballot.
+//!
+//! Concurrency: the transaction first reads the proposal `FOR SHARE`
+//! (PostgreSQL; SQLite serialises writers), so closing — which updates that
+//! row — waits for ballots under way and ballots wait for a closing under
+//! way: a ballot either counts or is refused with `POLL_CLOSED`. The
+//! elector's row is then claimed with `voted = false → true`: of two
+//! concurrent ballots of one person, exactly one claims it.
+
+use sea_orm::prelude::*;
+use sea_orm::{ActiveValue::Set, QuerySelect};
+use serde_json::Value;
+
+use super::{proposal_not_found, reason_policy, spec_of};
+use crate::domain::decision;
+use crate::domain::proposal::{self, ballot_with_reason, check_reason, is_objection};
+use crate::domain::token::{self, TokenKind};
+use crate::entity::{ballot, elector, proposal as entity, secret_ballot};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::service::sessions::Viewer;
+use crate::service::{new_id, now};
+use crate::state::AppState;
+use crate::{db, text};
+
+pub struct Cast {
+    pub proposal_id: Uuid,
+    /// The ballot as the method reads it, e.g. `{"choice": "yes"}`.
+    pub ballot: Value,
+    pub reason: Option<String>,
+    /// To change a secret ballot: the receipt given when it was cast.
+    pub receipt: Option<String>,
+}
+
+pub struct Casted {
+    /// A ballot replaced an earlier one.
+    pub changed: bool,
+    /// For a new secret ballot: the receipt, shown this once.
+    pub receipt: Option<String>,
+}
+
+fn not_eligible() -> AppError {
+    AppError::new(
+        ErrorCode::NotEligible,
+        text!(
+            en: "You are not in the electorate of this proposal: it was fixed when voting opened.",
+            fr: "Vous ne faites pas partie du corps électoral de cette proposition : il a été arrêté à l'ouverture du vote."
+        ),
+    )
+}
+
+/// Checks a ballot against the method and the reasons policy; gives the
+/// ballot to store and the reason to keep.
+pub fn check_ballot(
+    p: &entity::Model,
+    ballot: Value,
+    reason: Option<&str>,
+) -> AppResult<(Value, Option<String>)> {
+    let ballot = ballot_with_reason(&p.method, ballot, reason);
+    let tally = decision::start(&spec_of(p)).map_err(|e| AppError::validation("ballot", e))?;
+    if let Err(refusal) = tally.check_json(&ballot) {
+        return Err(if refusal.reason_required {
+            AppError::new(ErrorCode::ReasonRequired, refusal.message)
+        } else {
+            AppError::validation("ballot", refusal.message)
+        });
+    }
+    let reason = check_reason(reason_policy(p), is_objection(&p.method, &ballot), reason)?;
+    Ok((ballot, reason))
+}
+
+#[tracing::instrument(skip_all, fields(account = %viewer.id(), proposal = %input.proposal_id))]
+pub async fn cast(state: &AppState, viewer: &Viewer, input: Cast) -> AppResult<Casted> {
+    // The method's check needs no lock: options never change once voting opened.
+    let p = entity::Entity::find_by_id(input.proposal_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(proposal_not_found)?;
+    let (choice, reason) = check_ballot(&p, input.ballot, input.reason.as_deref())?;
+
+    let txn = db::begin_write(&state.db).await?;
+    let p = entity::Entity::find_by_id(input.proposal_id)
+        .lock_shared()
+        .one(&txn)
+        .await?
+        .ok_or_else(proposal_not_found)?;
+    let status = proposal::status(p.opened_at, p.closed_at);
+    if !proposal::accepts_ballots(status, p.closes_at, now()) {
+        return Err(proposal::poll_closed(status));
+    }
+    let me = elector::Entity::find_by_id((p.id, viewer.id()))
+        .one(&txn)
+        .await?
+        .ok_or_else(not_eligible)?;
+    if let Some(why) = me.excluded_reason {
+        return Err(AppError::new(
+            ErrorCode::NotEligible,
+            text!(en: "You are excluded from this vote: {why}", fr: "Vous êtes exclu·e de ce vote : {why}"),
+        ));
+    }
+    let claimed = elector::Entity::update_many()
+        .col_expr(elector::Column::Voted, Expr::value(true))
+        .filter(elector::Column::ProposalId.eq(p.id))
+        .filter(elector::Column::AccountId.eq(viewer.id()))
+        .filter(elector::Column::Voted.eq(false))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    let casted = match (claimed, p.secret) {
+        (true, false) => {
+            ballot::ActiveModel {
+                id: Set(new_id()),
+                proposal_id: Set(p.id),
+                voter_id: Set(viewer.id()),
+                cast_by: Set(viewer.id()),
+                choice: Set(choice),
+                reason: Set(reason),
+                cast_at: Set(now()),
+                changed_at: Set(None),
+            }
+            .insert(&txn)
+            .await?;
+            Casted {
+                changed: false,
+                receipt: None,
+            }
+        }
+        (true, true) => {
+            let receipt = token::generate(TokenKind::Receipt);
+            secret_ballot::ActiveModel {
+                proposal_id: Set(p.id),
+                // Random, unlike every other id: nothing in it tells when it was cast.
+                id: Set(Uuid::new_v4()),
+                choice: Set(choice),
+                reason: Set(reason),
+                receipt_hash: Set(token::hash(&receipt)),
+            }
+            .insert(&txn)
+            .await?;
+            Casted {
+                changed: false,
+                receipt: Some(receipt),
+            }
+        }
+        (false, _) if !p.changeable => {
+            return Err(AppError::conflict(text!(
+                en: "You have already voted, and this proposal does not allow changing a vote.",
+                fr: "Vous avez déjà voté, et cette proposition ne permet pas de changer de vote."
+            )));
+        }
+        (false, false) => {
+            ballot::Entity::update_many()
+                .col_expr(ballot::Column::Choice, Expr::value(choice))
+                .col_expr(ballot::Column::Reason, Expr::value(reason))
+                .col_expr(ballot::Column::ChangedAt, Expr::value(Some(now())))
+                .filter(ballot::Column::ProposalId.eq(p.id))
+                .filter(ballot::Column::VoterId.eq(viewer.id()))
+                .exec(&txn)
+                .await?;
+            Casted {
+                changed: true,
+                receipt: None,
+            }
+        }
+        (false, true) => {
+            let Some(receipt) = input.receipt.as_deref().filter(|r| !r.trim().is_empty()) else {
+                return Err(AppError::conflict(text!(
+                    en: "You have already voted. A secret ballot can only be changed with the receipt given when it was cast.",
+                    fr: "Vous avez déjà voté. Un vote secret ne se change qu'avec le reçu remis lors du vote."
+                )));
+            };
+            let changed = secret_ballot::Entity::update_many()
+                .col_expr(secret_ballot::Column::Choice, Expr::value(choice))
+                .col_expr(secret_ballot::Column::Reason, Expr::value(reason))
+                .filter(secret_ballot::Column::ProposalId.eq(p.id))
+                .filter(secret_ballot::Column::ReceiptHash.eq(token::hash(receipt)))
+                .exec(&txn)
+                .await?
+                .rows_affected;
+            if changed != 1 {
+                return Err(AppError::validation(
+                    "receipt",
+                    text!(en: "This receipt matches no ballot of this proposal.", fr: "Ce reçu ne correspond à aucun vote de cette proposition."),
+                ));
+            }
+            Casted {
+                changed: true,
+                receipt: None,
+            }
+        }
+    };
+    txn.commit().await?;
+    Ok(casted)
+}

@@ -1,0 +1,488 @@
+//! Proposals: putting a question to a decision, freezing its electorate when
+//! voting opens, and who may see it. Casting is in [`casting`], closing and
+//! counting in [`closing`], the clock that opens and closes on time in
+//! [`schedule`].
+
+pub mod casting;
+pub mod closing;
+pub mod schedule;
+
+use chrono::{DateTime, Utc};
+use sea_orm::prelude::*;
+use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect, Statement};
+use serde_json::Value;
+
+use crate::domain::decision::{self, Spec};
+use crate::domain::forum::{Reader, Visibility, can_moderate, can_read};
+use crate::domain::membership::{EffectiveStanding, Role};
+use crate::domain::proposal::{self, ElectorateRule, ReasonPolicy, ResultsVisibility, Status};
+use crate::entity::{category, elector, membership, organisation, proposal as entity, thread};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::service::forum::{self, posts};
+use crate::service::memberships::{standing_of, today_in};
+use crate::service::organisations;
+use crate::service::sessions::Viewer;
+use crate::service::{new_id, now};
+use crate::state::AppState;
+use crate::{db, text};
+
+pub struct NewProposal {
+    pub organisation_id: Uuid,
+    pub thread_id: Option<Uuid>,
+    pub title: String,
+    pub details: String,
+    pub method: String,
+    pub options: Vec<String>,
+    pub settings: Value,
+    /// A share of the electorate that must take part, e.g. `1/4`.
+    pub quorum: Option<String>,
+    pub electorate: ElectorateRule,
+    pub listed: Vec<Uuid>,
+    pub secret: bool,
+    pub results_visibility: ResultsVisibility,
+    pub reasons: ReasonPolicy,
+    pub changeable: bool,
+    pub urgent: bool,
+    pub needs_ratification: bool,
+    pub opens_at: Option<DateTime<Utc>>,
+    pub closes_at: DateTime<Utc>,
+}
+
+/// A proposal with what the viewer may do with it.
+#[derive(Clone)]
+pub struct Seen {
+    pub proposal: entity::Model,
+    pub organisation: organisation::Model,
+    pub reader: Option<Reader>,
+    /// The viewer's place in the electorate, once frozen.
+    pub elector: Option<elector::Model>,
+}
+
+impl Seen {
+    pub fn status(&self) -> Status {
+        proposal::status(self.proposal.opened_at, self.proposal.closed_at)
+    }
+
+    pub fn moderates(&self) -> bool {
+        can_moderate(self.reader)
+    }
+
+    /// The author and the organisation's facilitators steer a proposal.
+    pub fn steers(&self, viewer: Option<&Viewer>) -> bool {
+        self.moderates() || viewer.is_some_and(|v| v.id() == self.proposal.author_id)
+    }
+
+    pub fn has_voted(&self) -> bool {
+        self.elector.as_ref().is_some_and(|e| e.voted)
+    }
+
+    pub fn results_visible(&self) -> bool {
+        proposal::results_visible(
+            results_visibility(&self.proposal),
+            self.status(),
+            self.has_voted(),
+        )
+    }
+
+    /// What the decision engine counts: the header of the ballot export.
+    pub fn spec(&self) -> Spec {
+        spec_of(&self.proposal)
+    }
+}
+
+pub fn spec_of(p: &entity::Model) -> Spec {
+    Spec {
+        method: p.method.clone(),
+        options: serde_json::from_value(p.options.clone()).unwrap_or_default(),
+        settings: p.settings.clone(),
+        electorate: p.electorate_size.map(|n| n.max(0) as u64),
+    }
+}
+
+pub fn results_visibility(p: &entity::Model) -> ResultsVisibility {
+    ResultsVisibility::from_db(&p.results_visibility).unwrap_or(ResultsVisibility::AfterClosing)
+}
+
+pub fn reason_policy(p: &entity::Model) -> ReasonPolicy {
+    ReasonPolicy::from_db(&p.reasons).unwrap_or(ReasonPolicy::Optional)
+}
+
+pub fn proposal_not_found() -> AppError {
+    AppError::not_found(text!(en: "No such proposal.", fr: "Cette proposition n'existe pas."))
+}
+
+/// Finds a proposal the viewer may see: through its thread's category when
+/// it has one, otherwise as a person of the organisation or of its electorate.
+pub async fn seen(
+    conn: &impl ConnectionTrait,
+    viewer: Option<&Viewer>,
+    id: Uuid,
+) -> AppResult<Seen> {
+    let proposal = entity::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(proposal_not_found)?;
+    let elector = match viewer {
+        Some(v) => {
+            elector::Entity::find_by_id((proposal.id, v.id()))
+                .one(conn)
+                .await?
+        }
+        None => None,
+    };
+    let (organisation, reader, readable) = match proposal.thread_id {
+        Some(thread_id) => {
+            let (place, _) = forum::place_of_thread(conn, viewer, thread_id).await?;
+            let readable = place.can_read();
+            (place.organisation, place.reader, readable)
+        }
+        None => {
+            let organisation = organisations::get(conn, proposal.organisation_id).await?;
+            let reader = forum::reader(conn, &organisation, viewer).await?;
+            let readable = reader.is_some();
+            (organisation, reader, readable)
+        }
+    };
+    if !readable && elector.is_none() {
+        return Err(proposal_not_found());
+    }
+    Ok(Seen {
+        proposal,
+        organisation,
+        reader,
+        elector,
+    })
+}
+
+fn bad_method(message: crate::i18n::Text) -> AppError {
+    AppError::validation("method", message)
+}
+
+/// Puts a question to a decision. Voting opens at once unless `opens_at` is
+/// later; the electorate is frozen then.
+#[tracing::instrument(skip_all, fields(account = %viewer.id(), organisation = %input.organisation_id))]
+pub async fn create(
+    state: &AppState,
+    viewer: &Viewer,
+    input: NewProposal,
+) -> AppResult<entity::Model> {
+    let title = proposal::parse_title(&input.title)?;
+    let details = proposal::parse_details(&input.details, state.settings.forum.max_body_bytes)?;
+    let at = now();
+    let opens_at = input.opens_at.filter(|t| *t > at).unwrap_or(at);
+    proposal::check_times(opens_at, input.closes_at, at)?;
+    let mut settings = match input.settings {
+        Value::Null => serde_json::Map::new(),
+        Value::Object(map) => map,
+        _ => {
+            return Err(AppError::validation(
+                "settings",
+                text!(en: "`settings` must be an object.", fr: "`settings` doit être un objet."),
+            ));
+        }
+    };
+    if let Some(quorum) = input
+        .quorum
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+    {
+        settings.insert("quorum".into(), Value::String(quorum.to_owned()));
+    }
+    let spec = Spec {
+        method: input.method.trim().to_owned(),
+        options: input.options.iter().map(|o| o.trim().to_owned()).collect(),
+        settings: Value::Object(settings),
+        // Known when voting opens; any size checks the settings now.
+        electorate: Some(1),
+    };
+    if spec.options.iter().any(String::is_empty) {
+        return Err(AppError::validation(
+            "options",
+            text!(en: "An option cannot be empty.", fr: "Une option ne peut pas être vide."),
+        ));
+    }
+    decision::start(&spec).map_err(bad_method)?;
+    if input.electorate == ElectorateRule::Listed && input.listed.is_empty() {
+        return Err(AppError::validation(
+            "listed",
+            text!(en: "A listed electorate names at least one person.", fr: "Un corps électoral sur liste nomme au moins une personne."),
+        ));
+    }
+
+    let txn = db::begin_write(&state.db).await?;
+    let organisation = organisations::get(&txn, input.organisation_id).await?;
+    let member = crate::service::memberships::require_member(&txn, viewer, organisation.id).await?;
+    let role = Role::from_db(&member.role);
+    if role < Role::Facilitator
+        && standing_of(&member).on(today_in(&organisation)) != EffectiveStanding::GoodStanding
+    {
+        return Err(AppError::forbidden(text!(
+            en: "Only members in good standing and facilitators put questions to a decision.",
+            fr: "Seuls les membres à jour et les facilitateurs soumettent une question à décision."
+        )));
+    }
+    if let Some(thread_id) = input.thread_id {
+        let (place, thread) = forum::place_of_thread(&txn, Some(viewer), thread_id).await?;
+        place.require_read()?;
+        if place.organisation.id != organisation.id {
+            return Err(AppError::validation(
+                "threadId",
+                text!(en: "The discussion belongs to another organisation.", fr: "La discussion appartient à une autre organisation."),
+            ));
+        }
+        forum::require_open(&thread)?;
+        if !place.can_write(&place.category.reply_right) {
+            return Err(forum::not_allowed_to_write());
+        }
+    }
+    if input.electorate == ElectorateRule::Listed {
+        let found = membership::Entity::find()
+            .filter(membership::Column::OrganisationId.eq(organisation.id))
+            .filter(membership::Column::AccountId.is_in(input.listed.clone()))
+            .filter(membership::Column::LeftAt.is_null())
+            .count(&txn)
+            .await?;
+        let mut listed = input.listed.clone();
+        listed.sort();
+        listed.dedup();
+        if found as usize != listed.len() {
+            return Err(AppError::validation(
+                "listed",
+                text!(en: "Everyone listed must belong to the organisation.", fr: "Chaque personne de la liste doit appartenir à l'organisation."),
+            ));
+        }
+    }
+    let rendered = posts::render(&txn, &organisation, &details).await?;
+    let created = entity::ActiveModel {
+        id: Set(new_id()),
+        organisation_id: Set(organisation.id),
+        thread_id: Set(input.thread_id),
+        author_id: Set(viewer.id()),
+        title: Set(title),
+        details_source: Set(details),
+        details_html: Set(rendered.html),
+        method: Set(spec.method),
+        options: Set(serde_json::json!(spec.options)),
+        settings: Set(spec.settings),
+        electorate_rule: Set(input.electorate.as_str().into()),
+        listed: Set(serde_json::json!(input.listed)),
+        secret: Set(input.secret),
+        results_visibility: Set(input.results_visibility.as_str().into()),
+        reasons: Set(input.reasons.as_str().into()),
+        changeable: Set(input.changeable),
+        urgent: Set(input.urgent),
+        needs_ratification: Set(input.needs_ratification),
+        opens_at: Set(opens_at),
+        closes_at: Set(input.closes_at),
+        opened_at: Set(None),
+        electorate_size: Set(None),
+        closed_at: Set(None),
+        closed_by: Set(None),
+        result: Set(None),
+        export_sha256: Set(None),
+        created_at: Set(at),
+    }
+    .insert(&txn)
+    .await?;
+    let created = if opens_at <= at {
+        open(&txn, created, &organisation).await?
+    } else {
+        created
+    };
+    txn.commit().await?;
+    state.proposal_wake.notify_one();
+    Ok(created)
+}
+
+/// Opens voting: freezes the electorate as it stands now. Later changes of
+/// standing change nothing for this proposal.
+pub async fn open(
+    conn: &impl ConnectionTrait,
+    proposal: entity::Model,
+    organisation: &organisation::Model,
+) -> AppResult<entity::Model> {
+    let backend = conn.get_database_backend();
+    let rule =
+        ElectorateRule::from_db(&proposal.electorate_rule).unwrap_or(ElectorateRule::Organisation);
+    let frozen = match rule {
+        ElectorateRule::Organisation => conn
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                db::sql(
+                    backend,
+                    "INSERT INTO elector (proposal_id, account_id, voted) \
+                     SELECT ?, account_id, ? FROM membership \
+                     WHERE organisation_id = ? AND left_at IS NULL AND standing = 'member' \
+                     AND (good_until IS NULL OR good_until >= ?)",
+                ),
+                [
+                    proposal.id.into(),
+                    false.into(),
+                    organisation.id.into(),
+                    today_in(organisation).into(),
+                ],
+            ))
+            .await?
+            .rows_affected(),
+        ElectorateRule::Listed => {
+            let listed: Vec<Uuid> =
+                serde_json::from_value(proposal.listed.clone()).unwrap_or_default();
+            let people = membership::Entity::find()
+                .select_only()
+                .column(membership::Column::AccountId)
+                .filter(membership::Column::OrganisationId.eq(organisation.id))
+                .filter(membership::Column::AccountId.is_in(listed))
+                .filter(membership::Column::LeftAt.is_null())
+                .into_tuple::<Uuid>()
+                .all(conn)
+                .await?;
+            let count = people.len() as u64;
+            if !people.is_empty() {
+                elector::Entity::insert_many(people.into_iter().map(|account_id| {
+                    elector::ActiveModel {
+                        proposal_id: Set(proposal.id),
+                        account_id: Set(account_id),
+                        voted: Set(false),
+                        excluded_reason: Set(None),
+                        excluded_by: Set(None),
+                    }
+                }))
+                .exec(conn)
+                .await?;
+            }
+            count
+        }
+    };
+    let mut active: entity::ActiveModel = proposal.into();
+    active.opened_at = Set(Some(now()));
+    active.electorate_size = Set(Some(i32::try_from(frozen).unwrap_or(i32::MAX)));
+    Ok(active.update(conn).await?)
+}
+
+/// Takes a person out of a proposal's electorate (recusal), with the reason.
+/// The person themselves may, or a facilitator; not once they have voted.
+pub async fn exclude(
+    state: &AppState,
+    viewer: &Viewer,
+    proposal_id: Uuid,
+    account_id: Uuid,
+    reason: Option<&str>,
+) -> AppResult<elector::Model> {
+    let reason = crate::domain::forum::parse_reason(reason)?;
+    let txn = db::begin_write(&state.db).await?;
+    // The proposal's row first, as casting and closing lock it: one order, no deadlock.
+    let locked = entity::Entity::find_by_id(proposal_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?;
+    let seen = seen(&txn, Some(viewer), proposal_id).await?;
+    let Some(mut proposal) = locked else {
+        return Err(proposal_not_found());
+    };
+    if !(seen.moderates() || viewer.id() == account_id) {
+        return Err(AppError::forbidden(text!(
+            en: "Only facilitators exclude someone else from a vote.",
+            fr: "Seuls les facilitateurs excluent quelqu'un d'autre d'un vote."
+        )));
+    }
+    let status = seen.status();
+    if status != Status::Open {
+        return Err(AppError::conflict(text!(
+            en: "The electorate exists only while voting is open: it is frozen when voting opens.",
+            fr: "Le corps électoral n'existe que pendant le vote : il est figé à l'ouverture."
+        )));
+    }
+    let elector = elector::Entity::find_by_id((proposal_id, account_id))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| {
+            AppError::new(
+                ErrorCode::NotEligible,
+                text!(en: "This person is not in the electorate of this proposal.", fr: "Cette personne ne fait pas partie du corps électoral de cette proposition."),
+            )
+        })?;
+    if elector.voted {
+        return Err(AppError::conflict(text!(
+            en: "This person has already voted: a ballot cast is not taken back.",
+            fr: "Cette personne a déjà voté : un vote exprimé n'est pas repris."
+        )));
+    }
+    if elector.excluded_reason.is_some() {
+        return Err(AppError::conflict(text!(
+            en: "This person is already excluded from this vote.",
+            fr: "Cette personne est déjà exclue de ce vote."
+        )));
+    }
+    let mut active: elector::ActiveModel = elector.into();
+    active.excluded_reason = Set(Some(reason));
+    active.excluded_by = Set(Some(viewer.id()));
+    let excluded = active.update(&txn).await?;
+    proposal.electorate_size = proposal.electorate_size.map(|n| (n - 1).max(0));
+    entity::Entity::update_many()
+        .col_expr(
+            entity::Column::ElectorateSize,
+            Expr::value(proposal.electorate_size),
+        )
+        .filter(entity::Column::Id.eq(proposal_id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(excluded)
+}
+
+/// Participation so far: electors who voted, and the electorate.
+pub async fn participation(
+    conn: &impl ConnectionTrait,
+    p: &entity::Model,
+) -> AppResult<(u64, u64)> {
+    let voted = elector::Entity::find()
+        .filter(elector::Column::ProposalId.eq(p.id))
+        .filter(elector::Column::Voted.eq(true))
+        .count(conn)
+        .await?;
+    Ok((voted, p.electorate_size.unwrap_or(0).max(0) as u64))
+}
+
+/// The proposals of an organisation the reader may see, or of one thread
+/// (already checked), newest first.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    thread_id: Option<Uuid>,
+    reader: Option<Reader>,
+) -> AppResult<Vec<entity::Model>> {
+    let mut query =
+        entity::Entity::find().filter(entity::Column::OrganisationId.eq(organisation_id));
+    if let Some(thread_id) = thread_id {
+        query = query.filter(entity::Column::ThreadId.eq(thread_id));
+    }
+    let proposals = query
+        .order_by_desc(entity::Column::CreatedAt)
+        .limit(200)
+        .all(conn)
+        .await?;
+    if thread_id.is_some() {
+        return Ok(proposals);
+    }
+    // Through the spaces of their threads: one query for all of them.
+    let threads: Vec<Uuid> = proposals.iter().filter_map(|p| p.thread_id).collect();
+    let readable: std::collections::HashSet<Uuid> = thread::Entity::find()
+        .filter(thread::Column::Id.is_in(threads))
+        .find_also_related(category::Entity)
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|(t, c)| {
+            let visibility = Visibility::from_db(&c?.visibility)?;
+            can_read(visibility, reader).then_some(t.id)
+        })
+        .collect();
+    Ok(proposals
+        .into_iter()
+        .filter(|p| match p.thread_id {
+            Some(t) => readable.contains(&t),
+            None => reader.is_some(),
+        })
+        .collect())
+}

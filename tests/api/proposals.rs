@@ -1,0 +1,668 @@
+use std::time::Duration;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use crate::helpers::{Newcomer, TestApp, data, error_code, spawn_app};
+
+const CREATE: &str = "mutation($input: CreateProposalInput!) { createProposal(input: $input) { id status participation { voted electorate } } }";
+const CAST: &str = "mutation($input: CastBallotInput!) { castBallot(input: $input) { changed receipt proposal { viewerHasVoted participation { voted electorate } } } }";
+const STATUS: &str = "query($id: ID!) { proposal(id: $id) { status closedEarly } }";
+const RESULT: &str = "query($id: ID!) { proposal(id: $id) { status closedEarly result { provisional winners adopted ballots explanation exportSha256 consensusStatus } } }";
+
+/// An organisation with an admin and two members in good standing, a
+/// supporter and a lapsed member; a members' space with a thread.
+struct World {
+    app: TestApp,
+    admin: String,
+    members: Vec<String>,
+    supporter: String,
+    lapsed: String,
+    org: String,
+    thread: String,
+}
+
+async fn world() -> World {
+    let app = spawn_app().await;
+    let admin = app.register("camille@exemple.fr", "Camille Martin").await;
+    let org = app.create_organisation(&admin, "ag", "INVITATION").await;
+    let mut members = Vec::new();
+    for (email, name) in [
+        ("lucas@exemple.fr", "Lucas Bernard"),
+        ("ines@exemple.fr", "Inès Petit"),
+    ] {
+        members.push(
+            app.add_member(&admin, &org, Newcomer::new(email, name))
+                .await
+                .0,
+        );
+    }
+    let (supporter, _) = app
+        .add_member(
+            &admin,
+            &org,
+            Newcomer::new("thomas@exemple.fr", "Thomas Roux").supporter(),
+        )
+        .await;
+    let (lapsed, _) = app
+        .add_member(
+            &admin,
+            &org,
+            Newcomer::new("julien@exemple.fr", "Julien Faure").until("2020-12-31"),
+        )
+        .await;
+    let space = app
+        .gql(
+            Some(&admin),
+            "mutation($input: CreateCategoryInput!) { createCategory(input: $input) { id } }",
+            json!({ "input": { "organisationId": org, "slug": "debats", "name": "Débats", "visibility": "MEMBERS", "threadRight": "MEMBERS", "replyRight": "MEMBERS" } }),
+        )
+        .await;
+    let space = data(&space)["createCategory"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let started = app
+        .gql(
+            Some(&admin),
+            "mutation($input: StartThreadInput!) { startThread(input: $input) { thread { id } } }",
+            json!({ "input": { "categoryId": space, "title": "Le local", "body": "Faut-il louer le local de la rue Voltaire ?" } }),
+        )
+        .await;
+    let thread = data(&started)["startThread"]["thread"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    World {
+        app,
+        admin,
+        members,
+        supporter,
+        lapsed,
+        org,
+        thread,
+    }
+}
+
+fn in_days(days: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339()
+}
+
+impl World {
+    /// Creates a proposal in the thread with `extra` input fields; gives its id.
+    async fn propose(&self, extra: Value) -> String {
+        let response = self.try_propose(&self.admin, extra).await;
+        data(&response)["createProposal"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn try_propose(&self, token: &str, extra: Value) -> Value {
+        let mut input = json!({
+            "organisationId": self.org,
+            "threadId": self.thread,
+            "title": "Louer le local de la rue Voltaire",
+            "details": "Loyer : **450 €** par mois.",
+            "method": "majority",
+            "closesAt": in_days(7),
+        });
+        for (key, value) in extra.as_object().unwrap() {
+            input[key] = value.clone();
+        }
+        self.app
+            .gql(Some(token), CREATE, json!({ "input": input }))
+            .await
+    }
+
+    async fn cast(&self, token: &str, proposal: &str, ballot: Value) -> Value {
+        self.cast_with(token, proposal, json!({ "ballot": ballot }))
+            .await
+    }
+
+    async fn cast_with(&self, token: &str, proposal: &str, extra: Value) -> Value {
+        let mut input = json!({ "proposalId": proposal });
+        for (key, value) in extra.as_object().unwrap() {
+            input[key] = value.clone();
+        }
+        self.app
+            .gql(Some(token), CAST, json!({ "input": input }))
+            .await
+    }
+
+    async fn close(&self, token: &str, proposal: &str) -> Value {
+        self.app
+            .gql(
+                Some(token),
+                "mutation($id: ID!) { closeProposal(id: $id) { status } }",
+                json!({ "id": proposal }),
+            )
+            .await
+    }
+
+    async fn result(&self, token: &str, proposal: &str) -> Value {
+        self.app
+            .gql(Some(token), RESULT, json!({ "id": proposal }))
+            .await
+    }
+
+    async fn account_id(&self, token: &str) -> String {
+        let r = self
+            .app
+            .gql(Some(token), "{ viewer { person { id } } }", json!({}))
+            .await;
+        data(&r)["viewer"]["person"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+#[tokio::test]
+async fn a_named_majority_vote_runs_from_opening_to_its_result() {
+    let w = world().await;
+    let created = w.try_propose(&w.admin, json!({})).await;
+    let proposal = &data(&created)["createProposal"];
+    assert_eq!(proposal["status"], "OPEN");
+    // The admin and two members are in good standing; the supporter and the lapsed member are not.
+    assert_eq!(
+        proposal["participation"],
+        json!({ "voted": 0, "electorate": 3 })
+    );
+    let id = proposal["id"].as_str().unwrap();
+
+    let cast = w
+        .cast_with(
+            &w.members[0],
+            id,
+            json!({ "ballot": { "choice": "yes" }, "reason": "Le quartier en a besoin." }),
+        )
+        .await;
+    assert_eq!(
+        data(&cast)["castBallot"]["proposal"]["participation"]["voted"],
+        1
+    );
+    assert_eq!(data(&cast)["castBallot"]["changed"], false);
+    data(&w.cast(&w.members[1], id, json!({ "choice": "yes" })).await);
+    data(&w.cast(&w.admin, id, json!({ "choice": "no" })).await);
+    // A change of mind before closing replaces the ballot.
+    let changed = w.cast(&w.admin, id, json!({ "choice": "abstain" })).await;
+    assert_eq!(data(&changed)["castBallot"]["changed"], true);
+
+    // Results are hidden until closing by default.
+    assert_eq!(error_code(&w.result(&w.members[0], id).await), "FORBIDDEN");
+    // A member who is not the author nor a facilitator cannot close it.
+    assert_eq!(error_code(&w.close(&w.members[0], id).await), "FORBIDDEN");
+    assert_eq!(
+        data(&w.close(&w.admin, id).await)["closeProposal"]["status"],
+        "CLOSED"
+    );
+    assert_eq!(error_code(&w.close(&w.admin, id).await), "CONFLICT");
+
+    let read = w.result(&w.members[0], id).await;
+    let proposal = &data(&read)["proposal"];
+    assert_eq!(proposal["closedEarly"], true);
+    let result = &proposal["result"];
+    assert_eq!(result["provisional"], false);
+    assert_eq!(result["ballots"], 3);
+    assert_eq!(result["adopted"], true);
+    assert_eq!(result["exportSha256"].as_str().unwrap().len(), 64);
+    assert!(!result["explanation"].as_array().unwrap().is_empty());
+
+    // Named: who voted what, with reasons, for those who may see the proposal.
+    let ballots = w
+        .app
+        .gql(
+            Some(&w.members[1]),
+            "query($id: ID!) { proposal(id: $id) { ballots { nodes { voter { displayName } choice reason changedAt } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let nodes = data(&ballots)["proposal"]["ballots"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(nodes.len(), 3);
+    assert!(
+        nodes
+            .iter()
+            .any(|b| b["voter"]["displayName"] == "Lucas Bernard"
+                && b["reason"] == "Le quartier en a besoin."
+                && b["choice"] == json!({ "choice": "yes" }))
+    );
+    assert!(
+        nodes
+            .iter()
+            .any(|b| b["choice"] == json!({ "choice": "abstain" }) && !b["changedAt"].is_null())
+    );
+
+    // After closing, no ballot is taken.
+    assert_eq!(
+        error_code(&w.cast(&w.members[0], id, json!({ "choice": "no" })).await),
+        "POLL_CLOSED"
+    );
+}
+
+#[tokio::test]
+async fn only_the_electorate_frozen_at_opening_votes() {
+    let w = world().await;
+    let id = w.propose(json!({})).await;
+    assert_eq!(
+        error_code(
+            &w.cast(&w.supporter, id.as_str(), json!({ "choice": "yes" }))
+                .await
+        ),
+        "NOT_ELIGIBLE"
+    );
+    assert_eq!(
+        error_code(&w.cast(&w.lapsed, &id, json!({ "choice": "yes" })).await),
+        "NOT_ELIGIBLE"
+    );
+    // Someone who joins after opening is not in this electorate.
+    let (late, _) = w
+        .app
+        .add_member(
+            &w.admin,
+            &w.org,
+            Newcomer::new("nora@exemple.fr", "Nora Blanc"),
+        )
+        .await;
+    let refused = w.cast(&late, &id, json!({ "choice": "yes" })).await;
+    assert_eq!(error_code(&refused), "NOT_ELIGIBLE");
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("when voting opened")
+    );
+    // Supporters and lapsed members do not put questions to a decision either.
+    assert_eq!(
+        error_code(&w.try_propose(&w.supporter, json!({})).await),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        error_code(&w.try_propose(&w.lapsed, json!({})).await),
+        "FORBIDDEN"
+    );
+}
+
+#[tokio::test]
+async fn bad_proposals_and_bad_ballots_are_refused_and_change_nothing() {
+    let w = world().await;
+    let past = w
+        .try_propose(&w.admin, json!({ "closesAt": in_days(-1) }))
+        .await;
+    assert_eq!(error_code(&past), "VALIDATION");
+    assert_eq!(past["errors"][0]["extensions"]["field"], "closesAt");
+    let unknown = w
+        .try_propose(&w.admin, json!({ "method": "lottery" }))
+        .await;
+    assert_eq!(error_code(&unknown), "VALIDATION");
+    assert!(
+        unknown["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("majority_judgment")
+    );
+    assert_eq!(
+        error_code(&w.try_propose(&w.admin, json!({ "title": "  " })).await),
+        "VALIDATION"
+    );
+    assert_eq!(
+        error_code(
+            &w.try_propose(
+                &w.admin,
+                json!({ "method": "majority_judgment", "options": [] })
+            )
+            .await
+        ),
+        "VALIDATION"
+    );
+    let listed = w
+        .app
+        .gql(
+            Some(&w.admin),
+            "query($o: ID!) { proposals(organisationId: $o) { id } }",
+            json!({ "o": w.org }),
+        )
+        .await;
+    assert_eq!(data(&listed)["proposals"], json!([]));
+
+    let id = w.propose(json!({})).await;
+    let invalid = w
+        .cast(&w.members[0], &id, json!({ "choice": "maybe" }))
+        .await;
+    assert_eq!(error_code(&invalid), "VALIDATION");
+    assert_eq!(invalid["errors"][0]["extensions"]["field"], "ballot");
+
+    let consensus = w
+        .propose(json!({ "method": "consensus", "reasons": "REQUIRED_FOR_OBJECTIONS" }))
+        .await;
+    assert_eq!(
+        error_code(
+            &w.cast(&w.members[0], &consensus, json!({ "position": "object" }))
+                .await
+        ),
+        "REASON_REQUIRED"
+    );
+    let argued = w
+        .cast_with(&w.members[0], &consensus, json!({ "ballot": { "position": "object" }, "reason": "Le loyer dépasse notre budget." }))
+        .await;
+    data(&argued);
+    let unchanged = w
+        .app
+        .gql(
+            Some(&w.admin),
+            "query($id: ID!) { proposal(id: $id) { participation { voted } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(data(&unchanged)["proposal"]["participation"]["voted"], 0);
+
+    // Scheduled: no ballot before opening.
+    let later = w
+        .propose(json!({ "opensAt": in_days(1), "closesAt": in_days(3) }))
+        .await;
+    let early = w
+        .cast(&w.members[0], &later, json!({ "choice": "yes" }))
+        .await;
+    assert_eq!(error_code(&early), "POLL_CLOSED");
+    assert!(
+        early["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not opened yet")
+    );
+}
+
+#[tokio::test]
+async fn results_show_live_only_as_the_proposal_allows() {
+    let w = world().await;
+    let id = w
+        .propose(json!({ "resultsVisibility": "ONCE_VOTED" }))
+        .await;
+    assert_eq!(error_code(&w.result(&w.members[0], &id).await), "FORBIDDEN");
+    data(&w.cast(&w.members[0], &id, json!({ "choice": "yes" })).await);
+    let live = w.result(&w.members[0], &id).await;
+    let result = &data(&live)["proposal"]["result"];
+    assert_eq!(result["provisional"], true);
+    assert_eq!(result["ballots"], 1);
+    assert!(result["exportSha256"].is_null());
+    // Someone who has not voted still sees nothing.
+    assert_eq!(error_code(&w.result(&w.members[1], &id).await), "FORBIDDEN");
+
+    let always = w.propose(json!({ "resultsVisibility": "ALWAYS" })).await;
+    assert_eq!(
+        data(&w.result(&w.members[1], &always).await)["proposal"]["result"]["ballots"],
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_secret_ballot_cannot_be_linked_to_its_voter() {
+    let w = world().await;
+    let id = w
+        .propose(json!({ "secret": true, "resultsVisibility": "ALWAYS" }))
+        .await;
+    let cast = w.cast(&w.members[0], &id, json!({ "choice": "no" })).await;
+    let receipt = data(&cast)["castBallot"]["receipt"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(receipt.starts_with("plm_r_"));
+    data(&w.cast(&w.members[1], &id, json!({ "choice": "yes" })).await);
+
+    // Changing a secret ballot takes its receipt.
+    assert_eq!(
+        error_code(&w.cast(&w.members[0], &id, json!({ "choice": "yes" })).await),
+        "CONFLICT"
+    );
+    let wrong = w
+        .cast_with(
+            &w.members[0],
+            &id,
+            json!({ "ballot": { "choice": "yes" }, "receipt": "plm_r_nothing" }),
+        )
+        .await;
+    assert_eq!(error_code(&wrong), "VALIDATION");
+    let changed = w
+        .cast_with(
+            &w.members[0],
+            &id,
+            json!({ "ballot": { "choice": "yes" }, "receipt": receipt }),
+        )
+        .await;
+    assert_eq!(data(&changed)["castBallot"]["changed"], true);
+    assert_eq!(
+        data(&w.result(&w.admin, &id).await)["proposal"]["result"]["adopted"],
+        true
+    );
+
+    // Nobody reads who voted what: not through the API...
+    let ballots = w
+        .app
+        .gql(
+            Some(&w.admin),
+            "query($id: ID!) { proposal(id: $id) { ballots { nodes { choice } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(error_code(&ballots), "FORBIDDEN");
+    // ...nor in the database: no named ballot, and the secret ones name nobody and carry no time.
+    let db = &w.app.state.db;
+    let proposal = uuid::Uuid::parse_str(&id).unwrap();
+    let named = plenum::entity::ballot::Entity::find()
+        .filter(plenum::entity::ballot::Column::ProposalId.eq(proposal))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(named, 0);
+    let secret = plenum::entity::secret_ballot::Entity::find()
+        .filter(plenum::entity::secret_ballot::Column::ProposalId.eq(proposal))
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(secret.len(), 2);
+    assert!(
+        secret.iter().all(|b| b.id.get_version_num() == 4),
+        "ids are random, not time-ordered"
+    );
+    let columns: Vec<String> = match db.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => db
+            .query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), "SELECT name FROM pragma_table_info('secret_ballot')"))
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.try_get::<String>("", "name").unwrap())
+            .collect(),
+        _ => db
+            .query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'secret_ballot' AND table_schema = current_schema()"))
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.try_get::<String>("", "name").unwrap())
+            .collect(),
+    };
+    let mut columns = columns;
+    columns.sort();
+    assert_eq!(
+        columns,
+        ["choice", "id", "proposal_id", "reason", "receipt_hash"]
+    );
+}
+
+#[tokio::test]
+async fn concurrent_ballots_of_one_person_leave_exactly_one() {
+    let w = world().await;
+    for secret in [false, true] {
+        let id = w
+            .propose(json!({ "secret": secret, "changeable": false }))
+            .await;
+        let mut casts = Vec::new();
+        for _ in 0..8 {
+            casts.push(w.cast(&w.members[0], &id, json!({ "choice": "yes" })));
+        }
+        let answers = futures_util::future::join_all(casts).await;
+        let accepted = answers
+            .iter()
+            .filter(|a| a.get("errors").is_none_or(Value::is_null))
+            .count();
+        assert_eq!(accepted, 1, "secret: {secret}: {answers:#?}");
+        assert!(
+            answers
+                .iter()
+                .filter(|a| !a["errors"].is_null())
+                .all(|a| error_code(a) == "CONFLICT")
+        );
+        data(&w.close(&w.admin, &id).await);
+        assert_eq!(
+            data(&w.result(&w.admin, &id).await)["proposal"]["result"]["ballots"],
+            1
+        );
+    }
+}
+
+#[tokio::test]
+async fn closing_while_ballots_arrive_counts_each_ballot_or_refuses_it() {
+    let w = world().await;
+    let mut voters = w.members.clone();
+    for i in 0..10 {
+        let (token, _) = w
+            .app
+            .add_member(
+                &w.admin,
+                &w.org,
+                Newcomer::new(&format!("m{i}@exemple.fr"), "Membre"),
+            )
+            .await;
+        voters.push(token);
+    }
+    let id = w.propose(json!({ "secret": true })).await;
+    let casts = voters
+        .iter()
+        .map(|v| w.cast(v, &id, json!({ "choice": "yes" })));
+    let close = async {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        w.close(&w.admin, &id).await
+    };
+    let (answers, closed) = tokio::join!(futures_util::future::join_all(casts), close);
+    data(&closed);
+    let mut counted = 0;
+    for answer in &answers {
+        if answer.get("errors").is_none_or(Value::is_null) {
+            counted += 1;
+        } else {
+            assert_eq!(error_code(answer), "POLL_CLOSED", "{answer:#}");
+        }
+    }
+    let result = w.result(&w.admin, &id).await;
+    assert_eq!(data(&result)["proposal"]["result"]["ballots"], counted);
+    let participation = w
+        .app
+        .gql(
+            Some(&w.admin),
+            "query($id: ID!) { proposal(id: $id) { participation { voted } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        data(&participation)["proposal"]["participation"]["voted"],
+        counted
+    );
+}
+
+#[tokio::test]
+async fn recusal_takes_a_person_out_of_the_vote() {
+    let w = world().await;
+    let id = w.propose(json!({})).await;
+    let me = w.account_id(&w.members[0]).await;
+    let other = w.account_id(&w.members[1]).await;
+    let exclude = "mutation($p: ID!, $a: ID!, $r: String) { excludeFromVote(proposalId: $p, accountId: $a, reason: $r) { viewerExclusion participation { electorate } } }";
+    let bare = w
+        .app
+        .gql(Some(&w.members[0]), exclude, json!({ "p": id, "a": me }))
+        .await;
+    assert_eq!(error_code(&bare), "REASON_REQUIRED");
+    let someone_else = w
+        .app
+        .gql(
+            Some(&w.members[0]),
+            exclude,
+            json!({ "p": id, "a": other, "r": "conflit" }),
+        )
+        .await;
+    assert_eq!(error_code(&someone_else), "FORBIDDEN");
+    let recused = w
+        .app
+        .gql(
+            Some(&w.members[0]),
+            exclude,
+            json!({ "p": id, "a": me, "r": "Je suis candidat au bail." }),
+        )
+        .await;
+    let recused = &data(&recused)["excludeFromVote"];
+    assert_eq!(recused["viewerExclusion"], "Je suis candidat au bail.");
+    assert_eq!(recused["participation"]["electorate"], 2);
+    let refused = w.cast(&w.members[0], &id, json!({ "choice": "yes" })).await;
+    assert_eq!(error_code(&refused), "NOT_ELIGIBLE");
+    // A facilitator may exclude someone, but not after they voted.
+    data(&w.cast(&w.members[1], &id, json!({ "choice": "yes" })).await);
+    let too_late = w
+        .app
+        .gql(
+            Some(&w.admin),
+            exclude,
+            json!({ "p": id, "a": other, "r": "conflit" }),
+        )
+        .await;
+    assert_eq!(error_code(&too_late), "CONFLICT");
+}
+
+#[tokio::test]
+async fn the_scheduler_closes_on_time_and_after_a_restart() {
+    let w = world().await;
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    let id = w.propose(json!({ "closesAt": soon })).await;
+    data(&w.cast(&w.members[0], &id, json!({ "choice": "yes" })).await);
+    let mut status = Value::Null;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        status =
+            data(&w.app.gql(Some(&w.admin), STATUS, json!({ "id": id })).await)["proposal"].clone();
+        if status["status"] == "CLOSED" {
+            break;
+        }
+    }
+    assert_eq!(status["status"], "CLOSED");
+    assert_eq!(status["closedEarly"], false);
+    let result = w.result(&w.admin, &id).await;
+    assert_eq!(data(&result)["proposal"]["result"]["ballots"], 1);
+
+    // A closing time that passed while no server ran: the next one to start closes it.
+    let missed = w.propose(json!({})).await;
+    let db = &w.app.state.db;
+    plenum::entity::proposal::Entity::update_many()
+        .col_expr(
+            plenum::entity::proposal::Column::ClosesAt,
+            sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::hours(1)),
+        )
+        .filter(plenum::entity::proposal::Column::Id.eq(uuid::Uuid::parse_str(&missed).unwrap()))
+        .exec(db)
+        .await
+        .unwrap();
+    let restarted = w.app.second_server().await;
+    let mut status = Value::Null;
+    for _ in 0..50 {
+        status = data(
+            &restarted
+                .gql(Some(&w.admin), STATUS, json!({ "id": missed }))
+                .await,
+        )["proposal"]
+            .clone();
+        if status["status"] == "CLOSED" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status["status"], "CLOSED");
+}
