@@ -2,6 +2,7 @@ use std::time::Duration;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
+use sha2::Digest;
 
 use crate::helpers::{Newcomer, TestApp, data, error_code, spawn_app};
 
@@ -665,4 +666,54 @@ async fn the_scheduler_closes_on_time_and_after_a_restart() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(status["status"], "CLOSED");
+}
+
+#[tokio::test]
+async fn a_closed_proposal_exports_a_ballot_file_that_recounts_to_its_result() {
+    let w = world().await;
+    let id = w
+        .propose(json!({ "method": "majority_judgment", "options": ["Voltaire", "Gambetta", "Jaurès"], "secret": true, "quorum": "1/2" }))
+        .await;
+    for (voter, grades) in [
+        (&w.members[0], [6, 3, 0]),
+        (&w.members[1], [5, 5, 1]),
+        (&w.admin, [2, 6, 4]),
+    ] {
+        data(&w.cast(voter, &id, json!({ "grades": grades })).await);
+    }
+    let query = "query($id: ID!) { proposal(id: $id) { ballotFile summaryCsv result { winners exportSha256 outcome } } }";
+    let open = w.app.gql(Some(&w.admin), query, json!({ "id": id })).await;
+    assert_eq!(error_code(&open), "CONFLICT");
+    data(&w.close(&w.admin, &id).await);
+
+    let read = w
+        .app
+        .gql(Some(&w.members[0]), query, json!({ "id": id }))
+        .await;
+    let proposal = &data(&read)["proposal"];
+    let file = proposal["ballotFile"].as_str().unwrap();
+    assert_eq!(
+        file.lines().count(),
+        4,
+        "a header and three ballots: {file}"
+    );
+    assert!(file.lines().next().unwrap().contains("\"electorate\":3"));
+    // The published digest is the file's, and counting the file (as `plenum tally` does) gives the stored result.
+    let digest = sha2::Sha256::digest(file.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(proposal["result"]["exportSha256"], hex);
+    let recount = plenum::domain::decision::file::count(file.as_bytes(), false).unwrap();
+    assert_eq!(
+        serde_json::to_value(&recount).unwrap(),
+        proposal["result"]["outcome"]
+    );
+    assert_eq!(proposal["result"]["winners"], json!(["Gambetta"]));
+
+    let csv = proposal["summaryCsv"].as_str().unwrap();
+    assert!(csv.starts_with("Proposal,"), "{csv}");
+    assert!(csv.contains(&hex));
+    assert!(
+        !csv.contains("Lucas"),
+        "a secret vote's summary names nobody: {csv}"
+    );
 }

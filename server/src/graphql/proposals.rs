@@ -186,6 +186,16 @@ impl Proposal {
         .await?;
         Ok(simple("ballots", page, |b| b.id, NamedBallot, has_after))
     }
+    /// The ballot file of a closed proposal, in the JSON Lines format of
+    /// `plenum tally`: its SHA-256 is `result.exportSha256`, and counting it
+    /// gives `result.outcome` again. Refused (`CONFLICT`) while open.
+    async fn ballot_file(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(closing::ballot_file(&state(ctx)?.db, &self.0).await?)
+    }
+    /// A summary of a closed proposal for secretaries, as CSV, in the reader's language.
+    async fn summary_csv(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(closing::summary_csv(&state(ctx)?.db, &self.0, request(ctx)?.locale).await?)
+    }
     /// The electorate with who voted (facilitators only).
     async fn electors(&self, ctx: &Context<'_>) -> Result<Vec<Elector>> {
         if !self.0.moderates() {

@@ -12,13 +12,15 @@ use std::fmt::Write as _;
 use futures_util::TryStreamExt;
 use sea_orm::prelude::*;
 use sea_orm::{QueryOrder, QuerySelect, StreamTrait};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::{Seen, proposal_not_found, seen, spec_of};
 use crate::domain::decision::{Outcome, file};
 use crate::domain::proposal::Status;
-use crate::entity::{ballot, proposal as entity, secret_ballot};
+use crate::entity::{account, ballot, proposal as entity, secret_ballot};
 use crate::error::{AppError, AppResult};
+use crate::i18n::{Locale, Text};
 use crate::service::now;
 use crate::service::sessions::Viewer;
 use crate::state::AppState;
@@ -142,4 +144,137 @@ pub async fn finish(
     txn.commit().await?;
     tracing::info!(proposal = %id, ballots = outcome.ballots, "proposal closed");
     Ok(Some(closed))
+}
+
+fn refuse_until_closed(p: &entity::Model) -> AppResult<()> {
+    if p.closed_at.is_none() {
+        return Err(AppError::conflict(text!(
+            en: "The ballots are published once the proposal is closed.",
+            fr: "Les bulletins sont publiés une fois la proposition close."
+        )));
+    }
+    Ok(())
+}
+
+/// The ballot file of a closed proposal, for `plenum tally`: anonymous for
+/// secret ballots (and named ones alike: the file holds ballots, not people).
+pub async fn ballot_file(conn: &DatabaseConnection, seen: &Seen) -> AppResult<String> {
+    refuse_until_closed(&seen.proposal)?;
+    export(conn, &seen.proposal).await
+}
+
+/// A summary for secretaries: one line per figure, then (named votes) one
+/// line per ballot, in the reader's language.
+pub async fn summary_csv(
+    conn: &DatabaseConnection,
+    seen: &Seen,
+    locale: Locale,
+) -> AppResult<String> {
+    let p = &seen.proposal;
+    refuse_until_closed(p)?;
+    let outcome = p.result.clone().unwrap_or_default();
+    let t = |text: Text| text.in_locale(locale).to_owned();
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut row = |a: String, b: String| out.write_record([a, b]);
+    let yes_no = |v: Option<bool>| match v {
+        Some(true) => t(text!(en: "yes", fr: "oui")),
+        Some(false) => t(text!(en: "no", fr: "non")),
+        None => "—".to_owned(),
+    };
+    let winners: Vec<String> = outcome["winners"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_u64)
+        .filter_map(|i| {
+            outcome["options"]
+                .get(i as usize)?
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect();
+    let figures = [
+        (t(text!(en: "Proposal", fr: "Proposition")), p.title.clone()),
+        (t(text!(en: "Method", fr: "Méthode")), p.method.clone()),
+        (
+            t(text!(en: "Secret ballot", fr: "Vote secret")),
+            yes_no(Some(p.secret)),
+        ),
+        (
+            t(text!(en: "Opened", fr: "Ouverture")),
+            p.opened_at.map(|d| d.to_rfc3339()).unwrap_or_default(),
+        ),
+        (
+            t(text!(en: "Closed", fr: "Clôture")),
+            p.closed_at.map(|d| d.to_rfc3339()).unwrap_or_default(),
+        ),
+        (
+            t(text!(en: "Electorate", fr: "Corps électoral")),
+            p.electorate_size.unwrap_or(0).to_string(),
+        ),
+        (
+            t(text!(en: "Ballots", fr: "Bulletins")),
+            outcome["ballots"].to_string(),
+        ),
+        (
+            t(text!(en: "Participation (%)", fr: "Participation (%)")),
+            outcome["participation_percent"].to_string(),
+        ),
+        (
+            t(text!(en: "Quorum reached", fr: "Quorum atteint")),
+            yes_no(outcome["quorum_reached"].as_bool()),
+        ),
+        (
+            t(text!(en: "Adopted", fr: "Adoptée")),
+            yes_no(outcome["adopted"].as_bool()),
+        ),
+        (t(text!(en: "Chosen", fr: "Retenu")), winners.join(", ")),
+        (
+            t(text!(en: "Ballot file SHA-256", fr: "SHA-256 du fichier des bulletins")),
+            p.export_sha256.clone().unwrap_or_default(),
+        ),
+    ];
+    for (name, value) in figures {
+        row(name, value).map_err(AppError::internal)?;
+    }
+    for line in outcome["explanation"][locale.as_str()]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
+        row(
+            t(text!(en: "Explanation", fr: "Explication")),
+            line.to_owned(),
+        )
+        .map_err(AppError::internal)?;
+    }
+    if !p.secret {
+        let ballots = ballot::Entity::find()
+            .filter(ballot::Column::ProposalId.eq(p.id))
+            .find_also_related(account::Entity)
+            .order_by_asc(ballot::Column::Id)
+            .all(conn)
+            .await?;
+        out.write_record([
+            t(text!(en: "Voter", fr: "Votant·e")),
+            t(text!(en: "Ballot", fr: "Bulletin")),
+            t(text!(en: "Reason", fr: "Raison")),
+            t(text!(en: "By proxy", fr: "Par procuration")),
+        ])
+        .map_err(AppError::internal)?;
+        for (b, voter) in ballots {
+            out.write_record([
+                voter.map(|v| v.display_name).unwrap_or_default(),
+                b.choice.to_string(),
+                b.reason.unwrap_or_default(),
+                yes_no(Some(b.cast_by != b.voter_id)),
+            ])
+            .map_err(AppError::internal)?;
+        }
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
+    String::from_utf8(bytes).map_err(AppError::internal)
 }
