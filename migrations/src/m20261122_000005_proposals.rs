@@ -1,6 +1,6 @@
 //! Proposals and their ballots: the proposal and its settings, the electorate
-//! frozen when voting opens, named ballots, and secret ballots kept apart from
-//! any person.
+//! frozen when voting opens, named ballots, secret ballots kept apart from
+//! any person, proxies, and the organisation's cap on proxies held.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -75,6 +75,18 @@ impl MigrationTrait for Migration {
                     .col(uuid_null("closed_by"))
                     .col(json_null("result"))
                     .col(string_len_null("export_sha256", 64))
+                    // A vote taken in the room keeps its ballot file as recorded.
+                    .col(string_len("origin", 8).default("online"))
+                    .col(text_null("ballot_file"))
+                    .col(integer("round").default(1))
+                    .col(text_null("outcome_source"))
+                    .col(text_null("outcome_html"))
+                    .col(uuid_null("outcome_by"))
+                    .col(timestamp_with_time_zone_null("outcome_at"))
+                    .col(string_len_null("ratification", 16))
+                    .col(text_null("ratification_note"))
+                    .col(uuid_null("ratified_by"))
+                    .col(timestamp_with_time_zone_null("ratified_at"))
                     .col(timestamp_with_time_zone("created_at"))
                     .foreign_key(&mut references(
                         "proposal",
@@ -120,6 +132,8 @@ impl MigrationTrait for Migration {
                     .col(uuid("proposal_id"))
                     .col(uuid("account_id"))
                     .col(boolean("voted").default(false))
+                    // Who cast this elector's ballot with their proxy: that a proxy was used, not how.
+                    .col(uuid_null("proxy_holder_id"))
                     .col(text_null("excluded_reason"))
                     .col(uuid_null("excluded_by"))
                     .primary_key(Index::create().col("proposal_id").col("account_id"))
@@ -136,6 +150,7 @@ impl MigrationTrait for Migration {
                     .col(pk_uuid("id"))
                     .col(uuid("proposal_id"))
                     .col(uuid("voter_id"))
+                    .col(integer("round").default(1))
                     .col(uuid("cast_by"))
                     .col(json("choice"))
                     .col(text_null("reason"))
@@ -149,7 +164,7 @@ impl MigrationTrait for Migration {
             manager,
             "uq_ballot_proposal_voter",
             "ballot",
-            &["proposal_id", "voter_id"],
+            &["proposal_id", "round", "voter_id"],
             true,
         )
         .await?;
@@ -161,6 +176,7 @@ impl MigrationTrait for Migration {
             .table("secret_ballot")
             .col(uuid("proposal_id"))
             .col(uuid("id"))
+            .col(integer("round").default(1))
             .col(json("choice"))
             .col(text_null("reason"))
             .col(string_len("receipt_hash", 64))
@@ -179,11 +195,63 @@ impl MigrationTrait for Migration {
             true,
         )
         .await?;
+
+        // A proxy [procuration]: for one proposal, or for a period.
+        manager
+            .create_table(
+                Table::create()
+                    .table("proxy")
+                    .col(pk_uuid("id"))
+                    .col(uuid("organisation_id"))
+                    .col(uuid("giver_id"))
+                    .col(uuid("holder_id"))
+                    .col(uuid_null("proposal_id"))
+                    .col(timestamp_with_time_zone("starts_at"))
+                    .col(timestamp_with_time_zone_null("ends_at"))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .col(timestamp_with_time_zone_null("revoked_at"))
+                    .foreign_key(&mut references("proxy", "organisation_id", "organisation"))
+                    .foreign_key(&mut references("proxy", "proposal_id", "proposal"))
+                    .to_owned(),
+            )
+            .await?;
+        index(
+            manager,
+            "idx_proxy_holder",
+            "proxy",
+            &["holder_id", "organisation_id"],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_proxy_giver",
+            "proxy",
+            &["giver_id", "organisation_id"],
+            false,
+        )
+        .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("organisation")
+                    .add_column(integer("max_proxies_held").default(1))
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in ["secret_ballot", "ballot", "elector", "proposal"] {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("organisation")
+                    .drop_column("max_proxies_held")
+                    .to_owned(),
+            )
+            .await?;
+        for table in ["proxy", "secret_ballot", "ballot", "elector", "proposal"] {
             manager
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;

@@ -488,7 +488,14 @@ async fn a_secret_ballot_cannot_be_linked_to_its_voter() {
     columns.sort();
     assert_eq!(
         columns,
-        ["choice", "id", "proposal_id", "reason", "receipt_hash"]
+        [
+            "choice",
+            "id",
+            "proposal_id",
+            "reason",
+            "receipt_hash",
+            "round"
+        ]
     );
 }
 
@@ -716,4 +723,170 @@ async fn a_closed_proposal_exports_a_ballot_file_that_recounts_to_its_result() {
         !csv.contains("Lucas"),
         "a secret vote's summary names nobody: {csv}"
     );
+}
+
+const GIVE: &str = "mutation($input: GiveProxyInput!) { giveProxy(input: $input) { id holder { displayName } proposalId } }";
+
+#[tokio::test]
+async fn a_proxy_lets_its_holder_vote_for_the_giver_within_the_cap() {
+    let w = world().await;
+    let id = w.propose(json!({})).await;
+    let (lucas, ines, admin) = (
+        w.account_id(&w.members[0]).await,
+        w.account_id(&w.members[1]).await,
+        w.account_id(&w.admin).await,
+    );
+    // Lucas gives his vote on this proposal to Inès.
+    let given = w
+        .app
+        .gql(
+            Some(&w.members[0]),
+            GIVE,
+            json!({ "input": { "organisationId": w.org, "holderId": ines, "proposalId": id } }),
+        )
+        .await;
+    let proxy = data(&given)["giveProxy"]["id"].as_str().unwrap().to_owned();
+    // Not to a supporter, not beyond the cap (one by default), not to oneself.
+    let supporter = w.account_id(&w.supporter).await;
+    let to_supporter = w
+        .app
+        .gql(
+            Some(&w.admin),
+            GIVE,
+            json!({ "input": { "organisationId": w.org, "holderId": supporter } }),
+        )
+        .await;
+    assert_eq!(error_code(&to_supporter), "NOT_ELIGIBLE");
+    let beyond = w
+        .app
+        .gql(
+            Some(&w.admin),
+            GIVE,
+            json!({ "input": { "organisationId": w.org, "holderId": ines } }),
+        )
+        .await;
+    assert_eq!(error_code(&beyond), "CONFLICT");
+    let to_self = w
+        .app
+        .gql(
+            Some(&w.admin),
+            GIVE,
+            json!({ "input": { "organisationId": w.org, "holderId": admin } }),
+        )
+        .await;
+    assert_eq!(error_code(&to_self), "VALIDATION");
+    // The admin cannot vote for Lucas: no proxy.
+    let stolen = w
+        .cast_with(
+            &w.admin,
+            &id,
+            json!({ "ballot": { "choice": "no" }, "forAccountId": lucas }),
+        )
+        .await;
+    assert_eq!(error_code(&stolen), "FORBIDDEN");
+
+    let cast = w
+        .cast_with(
+            &w.members[1],
+            &id,
+            json!({ "ballot": { "choice": "yes" }, "forAccountId": lucas }),
+        )
+        .await;
+    assert_eq!(
+        data(&cast)["castBallot"]["proposal"]["participation"]["voted"],
+        1
+    );
+    data(&w.cast(&w.members[1], &id, json!({ "choice": "no" })).await);
+    // Once used, the proxy stays; Lucas can no longer vote himself.
+    let revoke = "mutation($id: ID!) { revokeProxy(id: $id) { revokedAt } }";
+    assert_eq!(
+        error_code(
+            &w.app
+                .gql(Some(&w.members[0]), revoke, json!({ "id": proxy }))
+                .await
+        ),
+        "CONFLICT"
+    );
+    assert_eq!(
+        error_code(&w.cast(&w.members[0], &id, json!({ "choice": "no" })).await),
+        "CONFLICT"
+    );
+
+    data(&w.close(&w.admin, &id).await);
+    let ballots = w
+        .app
+        .gql(Some(&w.admin), "query($id: ID!) { proposal(id: $id) { ballots { nodes { voter { displayName } byProxy choice } } electors { voted byProxy } } }", json!({ "id": id }))
+        .await;
+    let proposal = &data(&ballots)["proposal"];
+    let nodes = proposal["ballots"]["nodes"].as_array().unwrap();
+    assert!(
+        nodes
+            .iter()
+            .any(|b| b["voter"]["displayName"] == "Lucas Bernard"
+                && b["byProxy"] == true
+                && b["choice"]["choice"] == "yes")
+    );
+    assert_eq!(
+        proposal["electors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["byProxy"] == true)
+            .count(),
+        1
+    );
+
+    // A larger cap lets one person hold two; a revoked proxy no longer votes.
+    let update = "mutation($id: ID!) { updateOrganisation(id: $id, input: { maxProxiesHeld: 2 }) { maxProxiesHeld } }";
+    assert_eq!(
+        data(
+            &w.app
+                .gql(Some(&w.admin), update, json!({ "id": w.org }))
+                .await
+        )["updateOrganisation"]["maxProxiesHeld"],
+        2
+    );
+    let second = w.propose(json!({ "secret": true })).await;
+    let period = w
+        .app
+        .gql(
+            Some(&w.admin),
+            GIVE,
+            json!({ "input": { "organisationId": w.org, "holderId": ines } }),
+        )
+        .await;
+    let period = data(&period)["giveProxy"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    data(
+        &w.app
+            .gql(
+                Some(&w.members[0]),
+                GIVE,
+                json!({ "input": { "organisationId": w.org, "holderId": ines } }),
+            )
+            .await,
+    );
+    let secret = w
+        .cast_with(
+            &w.members[1],
+            &second,
+            json!({ "ballot": { "choice": "yes" }, "forAccountId": lucas }),
+        )
+        .await;
+    assert!(data(&secret)["castBallot"]["receipt"].as_str().is_some());
+    data(
+        &w.app
+            .gql(Some(&w.admin), revoke, json!({ "id": period }))
+            .await,
+    );
+    let revoked = w
+        .cast_with(
+            &w.members[1],
+            &second,
+            json!({ "ballot": { "choice": "yes" }, "forAccountId": admin }),
+        )
+        .await;
+    assert_eq!(error_code(&revoked), "FORBIDDEN");
 }

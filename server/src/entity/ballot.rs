@@ -8,6 +8,7 @@ pub struct Model {
     pub id: Uuid,
     pub proposal_id: Uuid,
     pub voter_id: Uuid,
+    pub round: i32,
     /// The voter, or the holder of their proxy.
     pub cast_by: Uuid,
     /// The ballot as the decision method reads it.

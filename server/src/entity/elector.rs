@@ -10,6 +10,8 @@ pub struct Model {
     pub account_id: Uuid,
     /// Has taken part. In a secret vote this is all that is known of it.
     pub voted: bool,
+    /// Who cast this elector's ballot with their proxy, if someone did.
+    pub proxy_holder_id: Option<Uuid>,
     /// Set when the person is excluded from this vote (recusal), with why.
     pub excluded_reason: Option<String>,
     pub excluded_by: Option<Uuid>,

@@ -15,6 +15,8 @@ pub struct Model {
     pub parent_id: Option<Uuid>,
     /// How long authors may edit their posts, in minutes; none: no limit.
     pub edit_window_minutes: Option<i32>,
+    /// How many proxies one person may hold at once (default 1).
+    pub max_proxies_held: i32,
     pub created_by: Uuid,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -41,6 +41,22 @@ pub struct Model {
     pub result: Option<Json>,
     /// SHA-256 (hex) of the ballot export the result was counted from.
     pub export_sha256: Option<String>,
+    /// `online`, or `room` for a vote counted in a meeting and recorded.
+    pub origin: String,
+    /// The ballot file of a vote counted in the room, as recorded.
+    pub ballot_file: Option<String>,
+    /// The current round: a consensus proposal amended starts a new one.
+    pub round: i32,
+    /// The outcome statement, in Markdown, written after closing.
+    pub outcome_source: Option<String>,
+    pub outcome_html: Option<String>,
+    pub outcome_by: Option<Uuid>,
+    pub outcome_at: Option<DateTimeUtc>,
+    /// For decisions that need it: `ratified` or `rejected` once the assembly has spoken.
+    pub ratification: Option<String>,
+    pub ratification_note: Option<String>,
+    pub ratified_by: Option<Uuid>,
+    pub ratified_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 

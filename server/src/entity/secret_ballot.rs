@@ -9,6 +9,7 @@ pub struct Model {
     pub proposal_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    pub round: i32,
     pub choice: Json,
     pub reason: Option<String>,
     pub receipt_hash: String,

@@ -26,6 +26,7 @@ pub struct Query(
     organisations::OrganisationQuery,
     forum::ForumQuery,
     proposals::ProposalQuery,
+    proposals::ProxyQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -35,6 +36,7 @@ pub struct Mutation(
     memberships::MembershipMutation,
     forum::ForumMutation,
     proposals::ProposalMutation,
+    proposals::ProxyMutation,
 );
 
 #[derive(MergedSubscription, Default)]

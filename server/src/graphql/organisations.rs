@@ -120,6 +120,10 @@ impl Organisation {
     async fn edit_window_minutes(&self) -> Option<i32> {
         self.0.edit_window_minutes
     }
+    /// How many proxies one person may hold at once (0: no proxies).
+    async fn max_proxies_held(&self) -> i32 {
+        self.0.max_proxies_held
+    }
     /// Discussion spaces the viewer may read.
     async fn categories(
         &self,
@@ -229,6 +233,8 @@ pub struct UpdateOrganisationInput {
     pub registration_mode: Option<RegistrationMode>,
     /// Minutes during which authors may edit their posts; null: no limit.
     pub edit_window_minutes: async_graphql::MaybeUndefined<i32>,
+    /// How many proxies one person may hold at once (0 to 100; default 1).
+    pub max_proxies_held: Option<i32>,
 }
 
 #[derive(Default)]
@@ -279,6 +285,7 @@ impl OrganisationMutation {
                 async_graphql::MaybeUndefined::Null => Some(None),
                 async_graphql::MaybeUndefined::Value(v) => Some(Some(v)),
             },
+            max_proxies_held: input.max_proxies_held,
         };
         Ok(Organisation(
             organisations::update(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?, change).await?,

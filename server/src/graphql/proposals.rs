@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::domain::decision::Outcome;
 use crate::domain::proposal::{ElectorateRule, ReasonPolicy, ResultsVisibility, Status};
-use crate::entity::{ballot, elector};
+use crate::entity::{ballot, elector, proxy};
 use crate::error::AppError;
 use crate::graphql::accounts::Person;
 use crate::graphql::connection::simple;
@@ -18,6 +18,7 @@ use crate::graphql::loaders::person;
 use crate::graphql::{id, parse_id};
 use crate::service::page::by_id;
 use crate::service::proposals::casting::{self, Cast};
+use crate::service::proposals::proxies::{self, GiveProxy};
 use crate::service::proposals::{self, NewProposal, Seen, closing, results_visibility};
 use crate::text;
 
@@ -176,7 +177,9 @@ impl Proposal {
         let has_after = after.is_some();
         let page = by_id(
             &state(ctx)?.db,
-            ballot::Entity::find().filter(ballot::Column::ProposalId.eq(self.0.proposal.id)),
+            ballot::Entity::find()
+                .filter(ballot::Column::ProposalId.eq(self.0.proposal.id))
+                .filter(ballot::Column::Round.eq(self.0.proposal.round)),
             ballot::Column::Id,
             "ballots",
             first,
@@ -354,6 +357,10 @@ impl Elector {
     async fn voted(&self) -> bool {
         self.0.voted
     }
+    /// Voted through a proxy (who held it, not how they voted).
+    async fn by_proxy(&self) -> bool {
+        self.0.proxy_holder_id.is_some()
+    }
     async fn excluded_reason(&self) -> Option<&str> {
         self.0.excluded_reason.as_deref()
     }
@@ -453,6 +460,8 @@ pub struct CastBallotInput {
     pub reason: Option<String>,
     /// To change a secret ballot: the receipt given when it was cast.
     pub receipt: Option<String>,
+    /// To vote with a proxy: the person who gave it.
+    pub for_account_id: Option<ID>,
 }
 
 #[derive(SimpleObject)]
@@ -533,6 +542,10 @@ impl ProposalMutation {
                 ballot: input.ballot.0,
                 reason: input.reason,
                 receipt: input.receipt,
+                for_account: input
+                    .for_account_id
+                    .map(|a| parse_id(&a, "forAccountId"))
+                    .transpose()?,
             },
         )
         .await?;
@@ -575,6 +588,94 @@ impl ProposalMutation {
         .await?;
         Ok(Proposal(
             proposals::seen(&state.db, Some(viewer), proposal_id).await?,
+        ))
+    }
+}
+
+/// A proxy [procuration] given or held.
+pub struct Proxy(proxy::Model);
+
+#[Object]
+impl Proxy {
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    async fn giver(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        person(ctx, self.0.giver_id, false).await
+    }
+    async fn holder(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        person(ctx, self.0.holder_id, false).await
+    }
+    /// The one proposal it is for; none for a period.
+    async fn proposal_id(&self) -> Option<ID> {
+        self.0.proposal_id.map(id)
+    }
+    async fn starts_at(&self) -> DateTime<Utc> {
+        self.0.starts_at
+    }
+    async fn ends_at(&self) -> Option<DateTime<Utc>> {
+        self.0.ends_at
+    }
+    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.revoked_at
+    }
+}
+
+#[derive(InputObject)]
+pub struct GiveProxyInput {
+    pub organisation_id: ID,
+    /// A member in good standing (for one proposal: in its electorate).
+    pub holder_id: ID,
+    /// For one proposal; for a period when absent.
+    pub proposal_id: Option<ID>,
+    /// The end of a period proxy; open-ended when absent.
+    pub until: Option<DateTime<Utc>>,
+}
+
+#[derive(Default)]
+pub struct ProxyQuery;
+
+#[Object]
+impl ProxyQuery {
+    /// The proxies the viewer gave and holds in an organisation, newest first.
+    async fn proxies(&self, ctx: &Context<'_>, organisation_id: ID) -> Result<Vec<Proxy>> {
+        let rows = proxies::of(
+            &state(ctx)?.db,
+            viewer(ctx)?,
+            parse_id(&organisation_id, "organisationId")?,
+        )
+        .await?;
+        Ok(rows.into_iter().map(Proxy).collect())
+    }
+}
+
+#[derive(Default)]
+pub struct ProxyMutation;
+
+#[Object]
+impl ProxyMutation {
+    /// Gives one's vote to another member, for one proposal or for a period.
+    async fn give_proxy(&self, ctx: &Context<'_>, input: GiveProxyInput) -> Result<Proxy> {
+        let given = proxies::give(
+            state(ctx)?,
+            viewer(ctx)?,
+            GiveProxy {
+                organisation_id: parse_id(&input.organisation_id, "organisationId")?,
+                holder_id: parse_id(&input.holder_id, "holderId")?,
+                proposal_id: input
+                    .proposal_id
+                    .map(|p| parse_id(&p, "proposalId"))
+                    .transpose()?,
+                until: input.until,
+            },
+        )
+        .await?;
+        Ok(Proxy(given))
+    }
+    /// Takes back a proxy one gave, until the holder has voted with it.
+    async fn revoke_proxy(&self, ctx: &Context<'_>, id: ID) -> Result<Proxy> {
+        Ok(Proxy(
+            proxies::revoke(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?).await?,
         ))
     }
 }

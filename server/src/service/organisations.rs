@@ -94,6 +94,7 @@ pub async fn create(
         registration_mode: Set(input.registration_mode.as_str().to_owned()),
         parent_id: Set(input.parent_id),
         edit_window_minutes: Set(None),
+        max_proxies_held: Set(1),
         created_by: Set(viewer.id()),
         created_at: Set(at),
         updated_at: Set(at),
@@ -127,6 +128,7 @@ pub struct OrganisationChange {
     pub registration_mode: Option<RegistrationMode>,
     /// How long authors may edit their posts, in minutes; `Some(None)`: no limit.
     pub edit_window_minutes: Option<Option<i32>>,
+    pub max_proxies_held: Option<i32>,
 }
 
 /// Changes an organisation's settings (admins only).
@@ -173,6 +175,15 @@ pub async fn update(
             ));
         }
         active.edit_window_minutes = Set(window);
+    }
+    if let Some(cap) = change.max_proxies_held {
+        if !(0..=100).contains(&cap) {
+            return Err(AppError::validation(
+                "maxProxiesHeld",
+                text!(en: "The number of proxies one person may hold is between 0 and 100.", fr: "Le nombre de procurations qu'une personne peut détenir est compris entre 0 et 100."),
+            ));
+        }
+        active.max_proxies_held = Set(cap);
     }
     active.updated_at = Set(now());
     let org = active.update(&txn).await?;

@@ -1,5 +1,5 @@
 //! Casting a ballot: one per elector, validated by the method, changed until
-//! closing when the proposal allows it.
+//! closing when the proposal allows it, in one's own name or with a proxy.
 //!
 //! A named ballot is stored with its voter. A secret ballot is stored with
 //! no person and no time, under a random id; participation is recorded apart,
@@ -17,7 +17,7 @@ use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, QuerySelect};
 use serde_json::Value;
 
-use super::{proposal_not_found, reason_policy, spec_of};
+use super::{proposal_not_found, proxies, reason_policy, spec_of};
 use crate::domain::decision;
 use crate::domain::proposal::{self, ballot_with_reason, check_reason, is_objection};
 use crate::domain::token::{self, TokenKind};
@@ -35,6 +35,8 @@ pub struct Cast {
     pub reason: Option<String>,
     /// To change a secret ballot: the receipt given when it was cast.
     pub receipt: Option<String>,
+    /// Voting with a proxy: the person who gave it.
+    pub for_account: Option<Uuid>,
 }
 
 pub struct Casted {
@@ -44,13 +46,20 @@ pub struct Casted {
     pub receipt: Option<String>,
 }
 
-fn not_eligible() -> AppError {
+fn not_eligible(by_proxy: bool) -> AppError {
     AppError::new(
         ErrorCode::NotEligible,
-        text!(
-            en: "You are not in the electorate of this proposal: it was fixed when voting opened.",
-            fr: "Vous ne faites pas partie du corps électoral de cette proposition : il a été arrêté à l'ouverture du vote."
-        ),
+        if by_proxy {
+            text!(
+                en: "The person who gave you their proxy is not in the electorate of this proposal.",
+                fr: "La personne qui vous a donné procuration ne fait pas partie du corps électoral de cette proposition."
+            )
+        } else {
+            text!(
+                en: "You are not in the electorate of this proposal: it was fixed when voting opened.",
+                fr: "Vous ne faites pas partie du corps électoral de cette proposition : il a été arrêté à l'ouverture du vote."
+            )
+        },
     )
 }
 
@@ -74,6 +83,27 @@ pub fn check_ballot(
     Ok((ballot, reason))
 }
 
+/// The elector whose ballot this is, refused with `NOT_ELIGIBLE` when
+/// outside the electorate or excluded from it.
+async fn elector_of(
+    conn: &impl ConnectionTrait,
+    proposal_id: Uuid,
+    account_id: Uuid,
+    by_proxy: bool,
+) -> AppResult<elector::Model> {
+    let elector = elector::Entity::find_by_id((proposal_id, account_id))
+        .one(conn)
+        .await?
+        .ok_or_else(|| not_eligible(by_proxy))?;
+    if let Some(why) = &elector.excluded_reason {
+        return Err(AppError::new(
+            ErrorCode::NotEligible,
+            text!(en: "Excluded from this vote: {why}", fr: "Exclu·e de ce vote : {why}"),
+        ));
+    }
+    Ok(elector)
+}
+
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), proposal = %input.proposal_id))]
 pub async fn cast(state: &AppState, viewer: &Viewer, input: Cast) -> AppResult<Casted> {
     // The method's check needs no lock: options never change once voting opened.
@@ -82,6 +112,8 @@ pub async fn cast(state: &AppState, viewer: &Viewer, input: Cast) -> AppResult<C
         .await?
         .ok_or_else(proposal_not_found)?;
     let (choice, reason) = check_ballot(&p, input.ballot, input.reason.as_deref())?;
+    let voter = input.for_account.unwrap_or(viewer.id());
+    let by_proxy = voter != viewer.id();
 
     let txn = db::begin_write(&state.db).await?;
     let p = entity::Entity::find_by_id(input.proposal_id)
@@ -93,31 +125,46 @@ pub async fn cast(state: &AppState, viewer: &Viewer, input: Cast) -> AppResult<C
     if !proposal::accepts_ballots(status, p.closes_at, now()) {
         return Err(proposal::poll_closed(status));
     }
-    let me = elector::Entity::find_by_id((p.id, viewer.id()))
-        .one(&txn)
-        .await?
-        .ok_or_else(not_eligible)?;
-    if let Some(why) = me.excluded_reason {
-        return Err(AppError::new(
-            ErrorCode::NotEligible,
-            text!(en: "You are excluded from this vote: {why}", fr: "Vous êtes exclu·e de ce vote : {why}"),
-        ));
+    if by_proxy {
+        // The holder votes too: they must be in the electorate themselves.
+        elector_of(&txn, p.id, viewer.id(), false).await?;
+        proxies::require_usable(&txn, &p, voter, viewer.id()).await?;
     }
+    elector_of(&txn, p.id, voter, by_proxy).await?;
     let claimed = elector::Entity::update_many()
         .col_expr(elector::Column::Voted, Expr::value(true))
+        .col_expr(
+            elector::Column::ProxyHolderId,
+            Expr::value(by_proxy.then_some(viewer.id())),
+        )
         .filter(elector::Column::ProposalId.eq(p.id))
-        .filter(elector::Column::AccountId.eq(viewer.id()))
+        .filter(elector::Column::AccountId.eq(voter))
         .filter(elector::Column::Voted.eq(false))
         .exec(&txn)
         .await?
         .rows_affected
         == 1;
+    if !claimed {
+        // A vote cast with a proxy is the holder's to change, and a vote
+        // cast in person is its voter's: neither overrides the other.
+        let cast_by = elector_of(&txn, p.id, voter, by_proxy)
+            .await?
+            .proxy_holder_id;
+        if cast_by != by_proxy.then_some(viewer.id()) {
+            return Err(AppError::conflict(if by_proxy {
+                text!(en: "This person has already voted.", fr: "Cette personne a déjà voté.")
+            } else {
+                text!(en: "Your vote was cast by the holder of your proxy.", fr: "Votre vote a été exprimé par la personne qui détient votre procuration.")
+            }));
+        }
+    }
     let casted = match (claimed, p.secret) {
         (true, false) => {
             ballot::ActiveModel {
                 id: Set(new_id()),
                 proposal_id: Set(p.id),
-                voter_id: Set(viewer.id()),
+                voter_id: Set(voter),
+                round: Set(p.round),
                 cast_by: Set(viewer.id()),
                 choice: Set(choice),
                 reason: Set(reason),
@@ -137,6 +184,7 @@ pub async fn cast(state: &AppState, viewer: &Viewer, input: Cast) -> AppResult<C
                 proposal_id: Set(p.id),
                 // Random, unlike every other id: nothing in it tells when it was cast.
                 id: Set(Uuid::new_v4()),
+                round: Set(p.round),
                 choice: Set(choice),
                 reason: Set(reason),
                 receipt_hash: Set(token::hash(&receipt)),
@@ -150,17 +198,19 @@ pub async fn cast(state: &AppState, viewer: &Viewer, input: Cast) -> AppResult<C
         }
         (false, _) if !p.changeable => {
             return Err(AppError::conflict(text!(
-                en: "You have already voted, and this proposal does not allow changing a vote.",
-                fr: "Vous avez déjà voté, et cette proposition ne permet pas de changer de vote."
+                en: "This vote has already been cast, and this proposal does not allow changing a vote.",
+                fr: "Ce vote a déjà été exprimé, et cette proposition ne permet pas de changer de vote."
             )));
         }
         (false, false) => {
             ballot::Entity::update_many()
                 .col_expr(ballot::Column::Choice, Expr::value(choice))
                 .col_expr(ballot::Column::Reason, Expr::value(reason))
+                .col_expr(ballot::Column::CastBy, Expr::value(viewer.id()))
                 .col_expr(ballot::Column::ChangedAt, Expr::value(Some(now())))
                 .filter(ballot::Column::ProposalId.eq(p.id))
-                .filter(ballot::Column::VoterId.eq(viewer.id()))
+                .filter(ballot::Column::Round.eq(p.round))
+                .filter(ballot::Column::VoterId.eq(voter))
                 .exec(&txn)
                 .await?;
             Casted {
@@ -171,14 +221,15 @@ pub async fn cast(state: &AppState, viewer: &Viewer, input: Cast) -> AppResult<C
         (false, true) => {
             let Some(receipt) = input.receipt.as_deref().filter(|r| !r.trim().is_empty()) else {
                 return Err(AppError::conflict(text!(
-                    en: "You have already voted. A secret ballot can only be changed with the receipt given when it was cast.",
-                    fr: "Vous avez déjà voté. Un vote secret ne se change qu'avec le reçu remis lors du vote."
+                    en: "This vote has already been cast. A secret ballot can only be changed with the receipt given when it was cast.",
+                    fr: "Ce vote a déjà été exprimé. Un vote secret ne se change qu'avec le reçu remis lors du vote."
                 )));
             };
             let changed = secret_ballot::Entity::update_many()
                 .col_expr(secret_ballot::Column::Choice, Expr::value(choice))
                 .col_expr(secret_ballot::Column::Reason, Expr::value(reason))
                 .filter(secret_ballot::Column::ProposalId.eq(p.id))
+                .filter(secret_ballot::Column::Round.eq(p.round))
                 .filter(secret_ballot::Column::ReceiptHash.eq(token::hash(receipt)))
                 .exec(&txn)
                 .await?

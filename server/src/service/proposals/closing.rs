@@ -31,6 +31,9 @@ pub async fn export<C>(conn: &C, p: &entity::Model) -> AppResult<String>
 where
     C: ConnectionTrait + StreamTrait,
 {
+    if let Some(recorded) = &p.ballot_file {
+        return Ok(recorded.clone());
+    }
     let mut out = serde_json::to_string(&spec_of(p)).map_err(AppError::internal)?;
     out.push('\n');
     let mut write = |choice: Json| {
@@ -41,6 +44,7 @@ where
             .select_only()
             .column(secret_ballot::Column::Choice)
             .filter(secret_ballot::Column::ProposalId.eq(p.id))
+            .filter(secret_ballot::Column::Round.eq(p.round))
             .order_by_asc(secret_ballot::Column::Id)
             .into_tuple::<Json>()
             .stream(conn)
@@ -53,6 +57,7 @@ where
             .select_only()
             .column(ballot::Column::Choice)
             .filter(ballot::Column::ProposalId.eq(p.id))
+            .filter(ballot::Column::Round.eq(p.round))
             .order_by_asc(ballot::Column::Id)
             .into_tuple::<Json>()
             .stream(conn)
@@ -252,6 +257,7 @@ pub async fn summary_csv(
     if !p.secret {
         let ballots = ballot::Entity::find()
             .filter(ballot::Column::ProposalId.eq(p.id))
+            .filter(ballot::Column::Round.eq(p.round))
             .find_also_related(account::Entity)
             .order_by_asc(ballot::Column::Id)
             .all(conn)

@@ -5,6 +5,7 @@
 
 pub mod casting;
 pub mod closing;
+pub mod proxies;
 pub mod schedule;
 
 use chrono::{DateTime, Utc};
@@ -281,6 +282,17 @@ pub async fn create(
         closed_by: Set(None),
         result: Set(None),
         export_sha256: Set(None),
+        origin: Set("online".into()),
+        ballot_file: Set(None),
+        round: Set(1),
+        outcome_source: Set(None),
+        outcome_html: Set(None),
+        outcome_by: Set(None),
+        outcome_at: Set(None),
+        ratification: Set(None),
+        ratification_note: Set(None),
+        ratified_by: Set(None),
+        ratified_at: Set(None),
         created_at: Set(at),
     }
     .insert(&txn)
@@ -344,6 +356,7 @@ pub async fn open(
                         proposal_id: Set(proposal.id),
                         account_id: Set(account_id),
                         voted: Set(false),
+                        proxy_holder_id: Set(None),
                         excluded_reason: Set(None),
                         excluded_by: Set(None),
                     }
