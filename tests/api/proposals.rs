@@ -890,3 +890,160 @@ async fn a_proxy_lets_its_holder_vote_for_the_giver_within_the_cap() {
         .await;
     assert_eq!(error_code(&revoked), "FORBIDDEN");
 }
+
+#[tokio::test]
+async fn a_decision_gets_its_outcome_and_waits_for_ratification() {
+    let w = world().await;
+    let id = w
+        .propose(json!({ "urgent": true, "needsRatification": true }))
+        .await;
+    let outcome = "mutation($p: ID!, $s: String!) { writeOutcome(proposalId: $p, statement: $s) { outcome outcomeHtml outcomeBy { displayName } } }";
+    let early = w
+        .app
+        .gql(Some(&w.admin), outcome, json!({ "p": id, "s": "Adopté." }))
+        .await;
+    assert_eq!(error_code(&early), "CONFLICT");
+    data(&w.cast(&w.members[0], &id, json!({ "choice": "yes" })).await);
+    data(&w.close(&w.admin, &id).await);
+    assert_eq!(
+        error_code(
+            &w.app
+                .gql(
+                    Some(&w.members[0]),
+                    outcome,
+                    json!({ "p": id, "s": "Adopté." })
+                )
+                .await
+        ),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        error_code(
+            &w.app
+                .gql(Some(&w.admin), outcome, json!({ "p": id, "s": "  " }))
+                .await
+        ),
+        "VALIDATION"
+    );
+    let written = w
+        .app
+        .gql(
+            Some(&w.admin),
+            outcome,
+            json!({ "p": id, "s": "Le bail est **signé** pour un an." }),
+        )
+        .await;
+    let written = &data(&written)["writeOutcome"];
+    assert!(
+        written["outcomeHtml"]
+            .as_str()
+            .unwrap()
+            .contains("<strong>signé</strong>")
+    );
+    assert_eq!(written["outcomeBy"]["displayName"], "Camille Martin");
+
+    let pending = "query($o: ID!) { pendingRatifications(organisationId: $o) { id ratification } }";
+    let listed = w
+        .app
+        .gql(Some(&w.members[1]), pending, json!({ "o": w.org }))
+        .await;
+    assert_eq!(
+        data(&listed)["pendingRatifications"],
+        json!([{ "id": id, "ratification": "PENDING" }])
+    );
+    let ratify = "mutation($p: ID!, $r: Boolean!) { ratifyDecision(proposalId: $p, ratified: $r, note: \"AG du 3 décembre\") { ratification ratificationNote } }";
+    assert_eq!(
+        error_code(
+            &w.app
+                .gql(Some(&w.members[0]), ratify, json!({ "p": id, "r": true }))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+    let ruled = w
+        .app
+        .gql(Some(&w.admin), ratify, json!({ "p": id, "r": true }))
+        .await;
+    assert_eq!(data(&ruled)["ratifyDecision"]["ratification"], "RATIFIED");
+    assert_eq!(
+        error_code(
+            &w.app
+                .gql(Some(&w.admin), ratify, json!({ "p": id, "r": false }))
+                .await
+        ),
+        "CONFLICT"
+    );
+    assert_eq!(
+        data(
+            &w.app
+                .gql(Some(&w.members[1]), pending, json!({ "o": w.org }))
+                .await
+        )["pendingRatifications"],
+        json!([])
+    );
+    assert_eq!(
+        error_code(
+            &w.app
+                .gql(
+                    Some(&w.admin),
+                    outcome,
+                    json!({ "p": id, "s": "Autre chose." })
+                )
+                .await
+        ),
+        "CONFLICT"
+    );
+}
+
+#[tokio::test]
+async fn a_vote_counted_in_the_room_is_recorded_as_a_decision() {
+    let w = world().await;
+    let record = "mutation($input: RecordCountedVoteInput!) { recordCountedVote(input: $input) { id status countedInRoom participation { voted electorate } result { adopted ballots exportSha256 } ballotFile } }";
+    let input = |counts: Value, present: u32| json!({ "input": { "organisationId": w.org, "threadId": w.thread, "title": "Achat d'une sono", "method": "majority", "settings": { "threshold": "2/3" }, "present": present, "counts": counts } });
+    let counts = json!([{ "ballot": { "choice": "yes" }, "count": 14 }, { "ballot": { "choice": "no" }, "count": 5 }, { "ballot": { "choice": "abstain" }, "count": 2 }]);
+    assert_eq!(
+        error_code(
+            &w.app
+                .gql(Some(&w.members[0]), record, input(counts.clone(), 25))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+    let too_many = w
+        .app
+        .gql(Some(&w.admin), record, input(counts.clone(), 20))
+        .await;
+    assert_eq!(error_code(&too_many), "VALIDATION");
+    assert_eq!(too_many["errors"][0]["extensions"]["field"], "counts");
+    let bad = w
+        .app
+        .gql(
+            Some(&w.admin),
+            record,
+            input(
+                json!([{ "ballot": { "choice": "peut-être" }, "count": 1 }]),
+                20,
+            ),
+        )
+        .await;
+    assert_eq!(error_code(&bad), "VALIDATION");
+
+    let recorded = w.app.gql(Some(&w.admin), record, input(counts, 25)).await;
+    let p = &data(&recorded)["recordCountedVote"];
+    assert_eq!(p["status"], "CLOSED");
+    assert_eq!(p["countedInRoom"], true);
+    assert_eq!(p["result"]["ballots"], 21);
+    // 14 of 19 votes cast is more than two thirds.
+    assert_eq!(p["result"]["adopted"], true);
+    assert_eq!(p["ballotFile"].as_str().unwrap().lines().count(), 22);
+
+    // A consensus check with the objections noted.
+    let check = json!({ "input": { "organisationId": w.org, "title": "Charte du local", "method": "consensus", "present": 12, "counts": [
+        { "ballot": { "position": "agree" }, "count": 10 },
+        { "ballot": { "position": "object", "reason": "Les horaires excluent les personnes qui travaillent." }, "count": 1 },
+    ] } });
+    let checked = w.app.gql(Some(&w.admin), "mutation($input: RecordCountedVoteInput!) { recordCountedVote(input: $input) { result { consensusStatus ballots } } }", check).await;
+    let result = &data(&checked)["recordCountedVote"]["result"];
+    assert_eq!(result["ballots"], 11);
+    assert_ne!(result["consensusStatus"], "reached");
+}

@@ -18,6 +18,7 @@ use crate::graphql::loaders::person;
 use crate::graphql::{id, parse_id};
 use crate::service::page::by_id;
 use crate::service::proposals::casting::{self, Cast};
+use crate::service::proposals::decisions::{self, CountedVote, Ratification};
 use crate::service::proposals::proxies::{self, GiveProxy};
 use crate::service::proposals::{self, NewProposal, Seen, closing, results_visibility};
 use crate::text;
@@ -111,6 +112,39 @@ impl Proposal {
     /// The decision must be ratified by the next assembly.
     async fn needs_ratification(&self) -> bool {
         self.0.proposal.needs_ratification
+    }
+    /// Voted online, or counted in the room and recorded.
+    async fn counted_in_room(&self) -> bool {
+        self.0.proposal.origin == "room"
+    }
+    /// The current round (a consensus proposal amended starts a new one).
+    async fn round(&self) -> i32 {
+        self.0.proposal.round
+    }
+    /// What was decided, in Markdown, written after closing.
+    async fn outcome(&self) -> Option<&str> {
+        self.0.proposal.outcome_source.as_deref()
+    }
+    async fn outcome_html(&self) -> Option<&str> {
+        self.0.proposal.outcome_html.as_deref()
+    }
+    async fn outcome_at(&self) -> Option<DateTime<Utc>> {
+        self.0.proposal.outcome_at
+    }
+    async fn outcome_by(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        match self.0.proposal.outcome_by {
+            Some(by) => person(ctx, by, false).await,
+            None => Ok(None),
+        }
+    }
+    async fn ratification(&self) -> Ratification {
+        decisions::ratification(&self.0.proposal)
+    }
+    async fn ratification_note(&self) -> Option<&str> {
+        self.0.proposal.ratification_note.as_deref()
+    }
+    async fn ratified_at(&self) -> Option<DateTime<Utc>> {
+        self.0.proposal.ratified_at
     }
     /// Who has voted so far, out of the frozen electorate (always visible).
     async fn participation(&self, ctx: &Context<'_>) -> Result<Participation> {
@@ -401,14 +435,46 @@ impl ProposalQuery {
             }
         };
         let rows = proposals::list(&state.db, organisation_id, thread_id, reader).await?;
-        let mut seen = Vec::with_capacity(rows.len());
-        for row in rows {
-            seen.push(Proposal(
-                proposals::seen(&state.db, maybe_viewer(ctx), row.id).await?,
-            ));
-        }
-        Ok(seen)
+        seen_all(ctx, rows).await
     }
+    /// Closed decisions waiting for the assembly's ratification, oldest
+    /// first (for the organisation's people).
+    async fn pending_ratifications(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: ID,
+    ) -> Result<Vec<Proposal>> {
+        let state = state(ctx)?;
+        let organisation = crate::service::organisations::get(
+            &state.db,
+            parse_id(&organisation_id, "organisationId")?,
+        )
+        .await?;
+        let reader =
+            crate::service::forum::reader(&state.db, &organisation, maybe_viewer(ctx)).await?;
+        let rows = decisions::pending_ratifications(&state.db, organisation.id).await?;
+        let visible = proposals::list(&state.db, organisation.id, None, reader).await?;
+        let rows = rows
+            .into_iter()
+            .filter(|r| visible.iter().any(|v| v.id == r.id))
+            .collect();
+        seen_all(ctx, rows).await
+    }
+}
+
+/// The proposals as the viewer sees them.
+async fn seen_all(
+    ctx: &Context<'_>,
+    rows: Vec<crate::entity::proposal::Model>,
+) -> Result<Vec<Proposal>> {
+    let db = &state(ctx)?.db;
+    let mut seen = Vec::with_capacity(rows.len());
+    for row in rows {
+        seen.push(Proposal(
+            proposals::seen(db, maybe_viewer(ctx), row.id).await?,
+        ));
+    }
+    Ok(seen)
 }
 
 #[derive(InputObject)]
@@ -474,11 +540,115 @@ pub struct CastBallotPayload {
     pub receipt: Option<String>,
 }
 
+/// One distinct ballot of a vote counted in the room, and how many times it was cast.
+#[derive(InputObject)]
+pub struct BallotCount {
+    pub ballot: Json<Value>,
+    pub count: u32,
+}
+
+#[derive(InputObject)]
+pub struct RecordCountedVoteInput {
+    pub organisation_id: ID,
+    pub thread_id: Option<ID>,
+    pub title: String,
+    #[graphql(default)]
+    pub details: String,
+    pub method: String,
+    #[graphql(default)]
+    pub options: Vec<String>,
+    pub settings: Option<Json<Value>>,
+    pub quorum: Option<String>,
+    /// People present and entitled to vote.
+    pub present: u32,
+    /// `[{ballot: {choice: "yes"}, count: 12}, …]`; for a consensus check,
+    /// one entry per objection noted with its reason.
+    pub counts: Vec<BallotCount>,
+}
+
 #[derive(Default)]
 pub struct ProposalMutation;
 
 #[Object]
 impl ProposalMutation {
+    /// Writes what was decided, once the proposal is closed (its author or a facilitator).
+    async fn write_outcome(
+        &self,
+        ctx: &Context<'_>,
+        proposal_id: ID,
+        statement: String,
+    ) -> Result<Proposal> {
+        let viewer = viewer(ctx)?;
+        let state = state(ctx)?;
+        let p = decisions::write_outcome(
+            state,
+            viewer,
+            parse_id(&proposal_id, "proposalId")?,
+            &statement,
+        )
+        .await?;
+        Ok(Proposal(
+            proposals::seen(&state.db, Some(viewer), p.id).await?,
+        ))
+    }
+    /// Records the assembly's ruling on a decision that needed ratification (facilitators).
+    async fn ratify_decision(
+        &self,
+        ctx: &Context<'_>,
+        proposal_id: ID,
+        ratified: bool,
+        note: Option<String>,
+    ) -> Result<Proposal> {
+        let viewer = viewer(ctx)?;
+        let state = state(ctx)?;
+        let p = decisions::ratify(
+            state,
+            viewer,
+            parse_id(&proposal_id, "proposalId")?,
+            ratified,
+            note.as_deref(),
+        )
+        .await?;
+        Ok(Proposal(
+            proposals::seen(&state.db, Some(viewer), p.id).await?,
+        ))
+    }
+    /// Records a vote counted in the room as a closed decision (facilitators).
+    async fn record_counted_vote(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordCountedVoteInput,
+    ) -> Result<Proposal> {
+        let viewer = viewer(ctx)?;
+        let state = state(ctx)?;
+        let p = decisions::record_counted(
+            state,
+            viewer,
+            CountedVote {
+                organisation_id: parse_id(&input.organisation_id, "organisationId")?,
+                thread_id: input
+                    .thread_id
+                    .map(|t| parse_id(&t, "threadId"))
+                    .transpose()?,
+                title: input.title,
+                details: input.details,
+                method: input.method,
+                options: input.options,
+                settings: input.settings.map(|s| s.0).unwrap_or(Value::Null),
+                quorum: input.quorum,
+                present: input.present,
+                counts: input
+                    .counts
+                    .into_iter()
+                    .map(|c| (c.ballot.0, c.count))
+                    .collect(),
+            },
+        )
+        .await?;
+        Ok(Proposal(
+            proposals::seen(&state.db, Some(viewer), p.id).await?,
+        ))
+    }
     /// Puts a question to a decision.
     async fn create_proposal(
         &self,

@@ -5,6 +5,7 @@
 
 pub mod casting;
 pub mod closing;
+pub mod decisions;
 pub mod proxies;
 pub mod schedule;
 
@@ -255,27 +256,73 @@ pub async fn create(
         }
     }
     let rendered = posts::render(&txn, &organisation, &details).await?;
-    let created = entity::ActiveModel {
+    let mut row = new_row(Question {
+        organisation_id: organisation.id,
+        thread_id: input.thread_id,
+        author_id: viewer.id(),
+        title,
+        details,
+        details_html: rendered.html,
+        spec: &spec,
+        at,
+    });
+    row.electorate_rule = Set(input.electorate.as_str().into());
+    row.listed = Set(serde_json::json!(input.listed));
+    row.secret = Set(input.secret);
+    row.results_visibility = Set(input.results_visibility.as_str().into());
+    row.reasons = Set(input.reasons.as_str().into());
+    row.changeable = Set(input.changeable);
+    row.urgent = Set(input.urgent);
+    row.needs_ratification = Set(input.needs_ratification);
+    row.opens_at = Set(opens_at);
+    row.closes_at = Set(input.closes_at);
+    let created = row.insert(&txn).await?;
+    let created = if opens_at <= at {
+        open(&txn, created, &organisation).await?
+    } else {
+        created
+    };
+    txn.commit().await?;
+    state.proposal_wake.notify_one();
+    Ok(created)
+}
+
+/// What every new proposal's row is made from.
+pub struct Question<'a> {
+    pub organisation_id: Uuid,
+    pub thread_id: Option<Uuid>,
+    pub author_id: Uuid,
+    pub title: String,
+    pub details: String,
+    pub details_html: String,
+    pub spec: &'a Spec,
+    pub at: DateTime<Utc>,
+}
+
+/// A new proposal's row: an online, named, changeable vote of the
+/// organisation's members, results after closing; callers set the rest.
+pub fn new_row(q: Question<'_>) -> entity::ActiveModel {
+    entity::ActiveModel {
         id: Set(new_id()),
-        organisation_id: Set(organisation.id),
-        thread_id: Set(input.thread_id),
-        author_id: Set(viewer.id()),
-        title: Set(title),
-        details_source: Set(details),
-        details_html: Set(rendered.html),
-        method: Set(spec.method),
-        options: Set(serde_json::json!(spec.options)),
-        settings: Set(spec.settings),
-        electorate_rule: Set(input.electorate.as_str().into()),
-        listed: Set(serde_json::json!(input.listed)),
-        secret: Set(input.secret),
-        results_visibility: Set(input.results_visibility.as_str().into()),
-        reasons: Set(input.reasons.as_str().into()),
-        changeable: Set(input.changeable),
-        urgent: Set(input.urgent),
-        needs_ratification: Set(input.needs_ratification),
-        opens_at: Set(opens_at),
-        closes_at: Set(input.closes_at),
+        organisation_id: Set(q.organisation_id),
+        thread_id: Set(q.thread_id),
+        author_id: Set(q.author_id),
+        title: Set(q.title),
+        details_source: Set(q.details),
+        details_html: Set(q.details_html),
+        method: Set(q.spec.method.clone()),
+        options: Set(serde_json::json!(q.spec.options)),
+        settings: Set(q.spec.settings.clone()),
+        electorate_rule: Set(ElectorateRule::Organisation.as_str().into()),
+        listed: Set(serde_json::json!([])),
+        secret: Set(false),
+        results_visibility: Set(ResultsVisibility::AfterClosing.as_str().into()),
+        reasons: Set(ReasonPolicy::Optional.as_str().into()),
+        changeable: Set(true),
+        urgent: Set(false),
+        needs_ratification: Set(false),
+        opens_at: Set(q.at),
+        closes_at: Set(q.at),
         opened_at: Set(None),
         electorate_size: Set(None),
         closed_at: Set(None),
@@ -293,18 +340,8 @@ pub async fn create(
         ratification_note: Set(None),
         ratified_by: Set(None),
         ratified_at: Set(None),
-        created_at: Set(at),
+        created_at: Set(q.at),
     }
-    .insert(&txn)
-    .await?;
-    let created = if opens_at <= at {
-        open(&txn, created, &organisation).await?
-    } else {
-        created
-    };
-    txn.commit().await?;
-    state.proposal_wake.notify_one();
-    Ok(created)
 }
 
 /// Opens voting: freezes the electorate as it stands now. Later changes of
