@@ -32,6 +32,16 @@ pub enum ForumChange {
     PostDeleted,
 }
 
+/// Something that happened to a proposal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
+pub enum ProposalChange {
+    Opened,
+    BallotCast,
+    /// Someone was excluded from the vote.
+    ElectorateChanged,
+    Closed,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Event {
     Membership {
@@ -45,6 +55,11 @@ pub enum Event {
         thread_id: Uuid,
         post_id: Option<Uuid>,
         change: ForumChange,
+    },
+    Proposal {
+        organisation_id: Uuid,
+        proposal_id: Uuid,
+        change: ProposalChange,
     },
 }
 

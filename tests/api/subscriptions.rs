@@ -283,3 +283,50 @@ async fn servers_sharing_one_postgresql_deliver_each_others_events() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_proposal_shows_participation_live_and_results_only_to_those_who_may_see_them() {
+    let app = spawn_app().await;
+    let admin = app.register("camille@exemple.fr", "Camille").await;
+    let org = app.create_organisation(&admin, "ag", "INVITATION").await;
+    let (member, _) = app
+        .add_member(&admin, &org, Newcomer::new("lucas@exemple.fr", "Lucas"))
+        .await;
+    let closes = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
+    let r = app
+        .gql(
+            Some(&admin),
+            "mutation($input: CreateProposalInput!) { createProposal(input: $input) { id } }",
+            json!({ "input": { "organisationId": org, "title": "Date de l'AG", "method": "majority", "resultsVisibility": "ONCE_VOTED", "closesAt": closes } }),
+        )
+        .await;
+    let proposal = data(&r)["createProposal"]["id"].clone();
+    let query = "subscription($p: ID!) { proposalLive(proposalId: $p) { change status participation { voted electorate } result { ballots } } }";
+    let mut socket = subscribe(&app, &member, query, json!({ "p": proposal })).await;
+    let cast = "mutation($p: ID!, $c: String!) { castBallot(input: { proposalId: $p, ballot: { choice: $c } }) { changed } }";
+    let event = first_event(&mut socket, |_| {
+        let (app, admin, proposal) = (&app, admin.clone(), proposal.clone());
+        async move {
+            app.gql(Some(&admin), cast, json!({ "p": proposal, "c": "yes" }))
+                .await;
+        }
+    })
+    .await;
+    let live = &event["payload"]["data"]["proposalLive"];
+    assert_eq!(live["change"], "BALLOT_CAST");
+    assert_eq!(
+        live["participation"],
+        json!({ "voted": 1, "electorate": 2 })
+    );
+    // Lucas has not voted: the results stay hidden from him.
+    assert!(live["result"].is_null(), "{live}");
+
+    data(
+        &app.gql(Some(&member), cast, json!({ "p": proposal, "c": "no" }))
+            .await,
+    );
+    let event = next(&mut socket).await;
+    let live = &event["payload"]["data"]["proposalLive"];
+    assert_eq!(live["participation"]["voted"], 2);
+    assert_eq!(live["result"]["ballots"], 2);
+}

@@ -43,6 +43,7 @@ pub struct Mutation(
 pub struct Subscription(
     memberships::MembershipSubscription,
     forum::ForumSubscription,
+    proposals::ProposalSubscription,
 );
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;

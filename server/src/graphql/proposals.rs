@@ -2,15 +2,20 @@
 //! results.
 
 use async_graphql::connection::Connection;
-use async_graphql::{Context, ID, InputObject, Json, Object, Result, SimpleObject};
+use std::time::Duration;
+
+use async_graphql::{Context, ID, InputObject, Json, Object, Result, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
+use futures_util::{FutureExt, Stream, StreamExt};
 use sea_orm::{ColumnTrait, EntityTrait, Order, QueryFilter};
 use serde_json::Value;
+use tokio_stream::wrappers::BroadcastStream;
 
 use crate::domain::decision::Outcome;
 use crate::domain::proposal::{ElectorateRule, ReasonPolicy, ResultsVisibility, Status};
 use crate::entity::{ballot, elector, proxy};
 use crate::error::AppError;
+use crate::events::{Event, ProposalChange};
 use crate::graphql::accounts::Person;
 use crate::graphql::connection::simple;
 use crate::graphql::context::{maybe_viewer, request, state, viewer};
@@ -172,23 +177,7 @@ impl Proposal {
         if !self.0.results_visible() {
             return Err(hidden_results().into());
         }
-        let p = &self.0.proposal;
-        let (outcome, sha256) = match (&p.result, &p.export_sha256) {
-            (Some(stored), sha) => (stored.clone(), sha.clone()),
-            (None, _) => {
-                let export = closing::export(&state(ctx)?.db, p).await?;
-                let outcome: Outcome = closing::count(&export)?;
-                (
-                    serde_json::to_value(&outcome).map_err(AppError::internal)?,
-                    None,
-                )
-            }
-        };
-        Ok(ProposalResult {
-            outcome,
-            export_sha256: sha256,
-            provisional: p.closed_at.is_none(),
-        })
+        Ok(result_of(&state(ctx)?.db, &self.0.proposal).await?)
     }
     /// Named ballots, oldest first: who voted what and why. Refused for
     /// secret proposals, and while results are hidden.
@@ -250,6 +239,26 @@ impl Proposal {
             .map(Elector)
             .collect())
     }
+}
+
+/// The stored result of a closed proposal, or the count so far of an open one.
+async fn result_of(
+    db: &sea_orm::DatabaseConnection,
+    p: &crate::entity::proposal::Model,
+) -> Result<ProposalResult, AppError> {
+    let outcome = match &p.result {
+        Some(stored) => stored.clone(),
+        None => {
+            let export = closing::export(db, p).await?;
+            let outcome: Outcome = closing::count(&export)?;
+            serde_json::to_value(&outcome).map_err(AppError::internal)?
+        }
+    };
+    Ok(ProposalResult {
+        outcome,
+        export_sha256: p.export_sha256.clone(),
+        provisional: p.closed_at.is_none(),
+    })
 }
 
 /// Participation in a vote.
@@ -847,5 +856,76 @@ impl ProxyMutation {
         Ok(Proxy(
             proxies::revoke(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?).await?,
         ))
+    }
+}
+
+/// A proposal as it changes: participation always, the result only when
+/// the subscriber may see it.
+#[derive(SimpleObject)]
+pub struct ProposalLive {
+    pub change: ProposalChange,
+    pub status: Status,
+    pub participation: Participation,
+    /// Null while the results are hidden from this subscriber.
+    pub result: Option<ProposalResult>,
+}
+
+/// How long a burst of ballots is gathered into one update.
+const LIVE_COALESCE: Duration = Duration::from_millis(250);
+
+#[derive(Default)]
+pub struct ProposalSubscription;
+
+#[Subscription]
+impl ProposalSubscription {
+    /// Participation as ballots arrive, and live results to those allowed
+    /// to see them. A burst of ballots gives one update (at most four a second).
+    async fn proposal_live(
+        &self,
+        ctx: &Context<'_>,
+        proposal_id: ID,
+    ) -> Result<impl Stream<Item = ProposalLive> + use<>> {
+        let state = state(ctx)?.clone();
+        let mut events = BroadcastStream::new(state.events.subscribe());
+        let viewer = maybe_viewer(ctx).cloned();
+        let proposal_id = parse_id(&proposal_id, "proposalId")?;
+        // Refuses, before any event, a proposal the subscriber may not see.
+        proposals::seen(&state.db, viewer.as_ref(), proposal_id).await?;
+        Ok(async_stream::stream! {
+            while let Some(event) = events.next().await {
+                let Ok(Event::Proposal { proposal_id: p, change, .. }) = event else {
+                    continue;
+                };
+                if p != proposal_id {
+                    continue;
+                }
+                let mut change = change;
+                tokio::time::sleep(LIVE_COALESCE).await;
+                while let Some(Some(next)) = events.next().now_or_never() {
+                    if let Ok(Event::Proposal { proposal_id: p, change: c, .. }) = next {
+                        if p == proposal_id && c != ProposalChange::BallotCast {
+                            change = c;
+                        }
+                    }
+                }
+                let Ok(seen) = proposals::seen(&state.db, viewer.as_ref(), proposal_id).await else {
+                    break;
+                };
+                let Ok((voted, electorate)) = proposals::participation(&state.db, &seen.proposal).await else {
+                    break;
+                };
+                let result = if seen.results_visible() {
+                    result_of(&state.db, &seen.proposal).await.ok()
+                } else {
+                    None
+                };
+                yield ProposalLive {
+                    change,
+                    status: seen.status(),
+                    participation: Participation::new(voted, electorate),
+                    result,
+                };
+            }
+        })
     }
 }

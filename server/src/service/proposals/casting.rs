@@ -23,6 +23,7 @@ use crate::domain::proposal::{self, ballot_with_reason, check_reason, is_objecti
 use crate::domain::token::{self, TokenKind};
 use crate::entity::{ballot, elector, proposal as entity, secret_ballot};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::events::ProposalChange;
 use crate::service::sessions::Viewer;
 use crate::service::{new_id, now};
 use crate::state::AppState;
@@ -247,5 +248,6 @@ pub async fn cast(state: &AppState, viewer: &Viewer, input: Cast) -> AppResult<C
         }
     };
     txn.commit().await?;
+    super::publish(state, &p, ProposalChange::BallotCast);
     Ok(casted)
 }

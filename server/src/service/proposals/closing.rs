@@ -20,6 +20,7 @@ use crate::domain::decision::{Outcome, file};
 use crate::domain::proposal::Status;
 use crate::entity::{account, ballot, proposal as entity, secret_ballot};
 use crate::error::{AppError, AppResult};
+use crate::events::ProposalChange;
 use crate::i18n::{Locale, Text};
 use crate::service::now;
 use crate::service::sessions::Viewer;
@@ -147,6 +148,7 @@ pub async fn finish(
     active.export_sha256 = sea_orm::ActiveValue::Set(Some(sha256_hex(&export)));
     let closed = active.update(&txn).await?;
     txn.commit().await?;
+    super::publish(state, &closed, ProposalChange::Closed);
     tracing::info!(proposal = %id, ballots = outcome.ballots, "proposal closed");
     Ok(Some(closed))
 }

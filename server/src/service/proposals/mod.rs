@@ -20,6 +20,7 @@ use crate::domain::membership::{EffectiveStanding, Role};
 use crate::domain::proposal::{self, ElectorateRule, ReasonPolicy, ResultsVisibility, Status};
 use crate::entity::{category, elector, membership, organisation, proposal as entity, thread};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::events::{Event, ProposalChange};
 use crate::service::forum::{self, posts};
 use crate::service::memberships::{standing_of, today_in};
 use crate::service::organisations;
@@ -107,6 +108,15 @@ pub fn results_visibility(p: &entity::Model) -> ResultsVisibility {
 
 pub fn reason_policy(p: &entity::Model) -> ReasonPolicy {
     ReasonPolicy::from_db(&p.reasons).unwrap_or(ReasonPolicy::Optional)
+}
+
+/// Tells live subscribers, after commit.
+pub fn publish(state: &AppState, p: &entity::Model, change: ProposalChange) {
+    state.events.publish(Event::Proposal {
+        organisation_id: p.organisation_id,
+        proposal_id: p.id,
+        change,
+    });
 }
 
 pub fn proposal_not_found() -> AppError {
@@ -284,6 +294,9 @@ pub async fn create(
     };
     txn.commit().await?;
     state.proposal_wake.notify_one();
+    if created.opened_at.is_some() {
+        publish(state, &created, ProposalChange::Opened);
+    }
     Ok(created)
 }
 
@@ -478,6 +491,7 @@ pub async fn exclude(
         .exec(&txn)
         .await?;
     txn.commit().await?;
+    publish(state, &proposal, ProposalChange::ElectorateChanged);
     Ok(excluded)
 }
 

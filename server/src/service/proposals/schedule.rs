@@ -14,6 +14,7 @@ use super::{closing, open};
 use crate::db;
 use crate::entity::proposal as entity;
 use crate::error::AppResult;
+use crate::events::ProposalChange;
 use crate::service::{now, organisations};
 use crate::state::AppState;
 
@@ -96,7 +97,8 @@ async fn open_due(state: &AppState, id: Uuid) -> AppResult<()> {
         return Ok(());
     }
     let organisation = organisations::get(&txn, p.organisation_id).await?;
-    open(&txn, p, &organisation).await?;
+    let opened = open(&txn, p, &organisation).await?;
     txn.commit().await?;
+    super::publish(state, &opened, ProposalChange::Opened);
     Ok(())
 }
