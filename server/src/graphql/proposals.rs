@@ -902,10 +902,11 @@ impl ProposalSubscription {
                 let mut change = change;
                 tokio::time::sleep(LIVE_COALESCE).await;
                 while let Some(Some(next)) = events.next().now_or_never() {
-                    if let Ok(Event::Proposal { proposal_id: p, change: c, .. }) = next {
-                        if p == proposal_id && c != ProposalChange::BallotCast {
-                            change = c;
-                        }
+                    if let Ok(Event::Proposal { proposal_id: p, change: c, .. }) = next
+                        && p == proposal_id
+                        && c != ProposalChange::BallotCast
+                    {
+                        change = c;
                     }
                 }
                 let Ok(seen) = proposals::seen(&state.db, viewer.as_ref(), proposal_id).await else {
