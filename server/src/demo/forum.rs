@@ -2,6 +2,8 @@
 //! replies nest, as a real debate does.
 
 use crate::domain::forum::{Right, Visibility};
+use uuid::Uuid;
+
 use crate::entity::organisation;
 use crate::error::AppResult;
 use crate::service::forum::categories::{self, NewCategory};
@@ -35,6 +37,8 @@ fn space(
     }
 }
 
+/// Gives the debate's thread, where the demo's proposals are put.
+///
 /// `people` are the demo members in the order of `PEOPLE`: Yasmine
 /// (facilitator), Lucas, Inès, Hugo, Léa, Karim, Sacha, then the supporters.
 pub async fn load(
@@ -42,9 +46,9 @@ pub async fn load(
     org: &organisation::Model,
     admin: &Viewer,
     people: &[Viewer],
-) -> AppResult<()> {
+) -> AppResult<Option<Uuid>> {
     let [yasmine, lucas, ines, hugo, lea, karim, sacha, thomas, ..] = people else {
-        return Ok(());
+        return Ok(None);
     };
     let welcome = categories::create(
         state,
@@ -145,5 +149,5 @@ pub async fn load(
     .await?;
     posts::reply(state, lea, thread.id, d.id, "On pourrait louer un box pour le matériel : une trentaine d'euros par mois d'après mes recherches.").await?;
     posts::reply(state, sacha, thread.id, opening.id, "Avant de décider, il faudrait le budget de l'an dernier. Le secrétariat peut-il le publier ?").await?;
-    Ok(())
+    Ok(Some(thread.id))
 }

@@ -24,6 +24,7 @@ use crate::service::sessions::Viewer;
 use crate::state::AppState;
 
 mod forum;
+mod proposals;
 
 pub const ADMIN_EMAIL: &str = "camille.martin@demo.plenum.example";
 const MONTREUIL: &str = "assemblee-montreuil";
@@ -270,7 +271,8 @@ async fn create(state: &AppState, password: &str) -> AppResult<()> {
         invitations::accept(state, &member, &token).await?;
         people.push(member);
     }
-    forum::load(state, &montreuil, &admin, &people).await?;
+    let debate = forum::load(state, &montreuil, &admin, &people).await?;
+    proposals::load(state, &montreuil, debate, &people).await?;
     // Someone waiting for an answer, and an invitation not yet used.
     let newcomer = person(
         state,
