@@ -1047,3 +1047,145 @@ async fn a_vote_counted_in_the_room_is_recorded_as_a_decision() {
     assert_eq!(result["ballots"], 11);
     assert_ne!(result["consensusStatus"], "reached");
 }
+
+#[tokio::test]
+async fn options_and_method_change_only_until_someone_votes() {
+    let w = world().await;
+    let id = w
+        .propose(json!({ "method": "single_choice", "options": ["Mercredi", "Jeudi"] }))
+        .await;
+    let update = "mutation($id: ID!, $input: UpdateProposalInput!) { updateProposal(id: $id, input: $input) { title options method closesAt } }";
+    let changed = w
+        .app
+        .gql(Some(&w.admin), update, json!({ "id": id, "input": { "options": ["Mercredi", "Jeudi", "Samedi"], "title": "Le jour des AG" } }))
+        .await;
+    assert_eq!(
+        data(&changed)["updateProposal"]["options"],
+        json!(["Mercredi", "Jeudi", "Samedi"])
+    );
+    assert_eq!(
+        error_code(
+            &w.app
+                .gql(
+                    Some(&w.members[0]),
+                    update,
+                    json!({ "id": id, "input": { "title": "Autre" } })
+                )
+                .await
+        ),
+        "FORBIDDEN"
+    );
+    let past = w
+        .app
+        .gql(
+            Some(&w.admin),
+            update,
+            json!({ "id": id, "input": { "closesAt": in_days(-1) } }),
+        )
+        .await;
+    assert_eq!(error_code(&past), "VALIDATION");
+    let empty = w
+        .app
+        .gql(
+            Some(&w.admin),
+            update,
+            json!({ "id": id, "input": { "options": ["Mercredi", " "] } }),
+        )
+        .await;
+    assert_eq!(error_code(&empty), "VALIDATION");
+
+    data(&w.cast(&w.members[0], &id, json!({ "choice": 2 })).await);
+    let late = w
+        .app
+        .gql(
+            Some(&w.admin),
+            update,
+            json!({ "id": id, "input": { "options": ["Mercredi"] } }),
+        )
+        .await;
+    assert_eq!(error_code(&late), "CONFLICT");
+    let method = w
+        .app
+        .gql(
+            Some(&w.admin),
+            update,
+            json!({ "id": id, "input": { "method": "approval" } }),
+        )
+        .await;
+    assert_eq!(error_code(&method), "CONFLICT");
+    // The wording and the closing time may still change.
+    let later = w.app.gql(Some(&w.admin), update, json!({ "id": id, "input": { "closesAt": in_days(14), "details": "Précision : en visio aussi." } })).await;
+    data(&later);
+    data(&w.close(&w.admin, &id).await);
+    assert_eq!(
+        error_code(
+            &w.app
+                .gql(
+                    Some(&w.admin),
+                    update,
+                    json!({ "id": id, "input": { "title": "Trop tard" } })
+                )
+                .await
+        ),
+        "CONFLICT"
+    );
+}
+
+#[tokio::test]
+async fn argued_objections_are_listed_and_their_authors_may_lift_them() {
+    let w = world().await;
+    let objections =
+        "query($id: ID!) { proposal(id: $id) { objections { objector { displayName } reason } } }";
+    let lift = "mutation($p: ID!, $r: String) { liftObjection(proposalId: $p, receipt: $r) { objections { reason } } }";
+    for secret in [false, true] {
+        let id = w
+            .propose(json!({ "method": "consensus", "secret": secret, "changeable": false, "reasons": "REQUIRED_FOR_OBJECTIONS" }))
+            .await;
+        let objected = w
+            .cast_with(&w.members[0], &id, json!({ "ballot": { "position": "object" }, "reason": "Le mercredi exclut les parents." }))
+            .await;
+        let receipt = data(&objected)["castBallot"]["receipt"]
+            .as_str()
+            .map(str::to_owned);
+        data(
+            &w.cast(&w.members[1], &id, json!({ "position": "agree" }))
+                .await,
+        );
+        let listed = w
+            .app
+            .gql(Some(&w.admin), objections, json!({ "id": id }))
+            .await;
+        let listed = data(&listed)["proposal"]["objections"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0]["reason"], "Le mercredi exclut les parents.");
+        assert_eq!(
+            listed[0]["objector"].is_null(),
+            secret,
+            "named only in a named vote"
+        );
+
+        // Someone with no objection has nothing to lift.
+        assert_eq!(
+            error_code(
+                &w.app
+                    .gql(Some(&w.members[1]), lift, json!({ "p": id }))
+                    .await
+            ),
+            if secret { "VALIDATION" } else { "CONFLICT" }
+        );
+        let lifted = w
+            .app
+            .gql(Some(&w.members[0]), lift, json!({ "p": id, "r": receipt }))
+            .await;
+        assert_eq!(data(&lifted)["liftObjection"]["objections"], json!([]));
+        data(&w.close(&w.admin, &id).await);
+        let result = w.result(&w.admin, &id).await;
+        assert_eq!(
+            data(&result)["proposal"]["result"]["consensusStatus"],
+            "reached"
+        );
+    }
+}

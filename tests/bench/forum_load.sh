@@ -19,7 +19,7 @@ cargo build --release --locked -p plenum --bin plenum >/dev/null 2>&1
 cargo build --release --locked -p plenum-tests --example forum_load >/dev/null 2>&1
 
 dir=$(mktemp -d)
-port=18182
+port=$((18700 + $$ % 500))
 admin=${1:-}
 if [ -n "$admin" ]; then
   name="plenum_load_$$"

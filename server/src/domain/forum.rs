@@ -90,12 +90,18 @@ pub const MAX_TAGS: usize = 10;
 
 /// A thread title: trimmed, not empty, at most 200 characters.
 pub fn parse_title(raw: &str) -> AppResult<String> {
+    parse_title_or(
+        raw,
+        text!(en: "A thread needs a title.", fr: "Une discussion a besoin d'un titre."),
+    )
+}
+
+/// A title (of a thread, a proposal…): trimmed, at most 200 characters, and
+/// refused with `missing` when empty.
+pub fn parse_title_or(raw: &str, missing: crate::i18n::Text) -> AppResult<String> {
     let title = raw.trim();
     if title.is_empty() {
-        return Err(AppError::validation(
-            "title",
-            text!(en: "A thread needs a title.", fr: "Une discussion a besoin d'un titre."),
-        ));
+        return Err(AppError::validation("title", missing));
     }
     if title.chars().count() > MAX_TITLE_CHARS {
         return Err(AppError::validation(

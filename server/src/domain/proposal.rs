@@ -113,24 +113,12 @@ pub fn check_times(
     Ok(())
 }
 
-pub const MAX_TITLE_CHARS: usize = 200;
-
 /// A proposal's title: trimmed, not empty, at most 200 characters.
 pub fn parse_title(raw: &str) -> AppResult<String> {
-    let title = raw.trim();
-    if title.is_empty() {
-        return Err(AppError::validation(
-            "title",
-            text!(en: "A proposal needs a title: the question put to the vote.", fr: "Une proposition a besoin d'un titre : la question mise au vote."),
-        ));
-    }
-    if title.chars().count() > MAX_TITLE_CHARS {
-        return Err(AppError::validation(
-            "title",
-            text!(en: "A title has at most {MAX_TITLE_CHARS} characters.", fr: "Un titre comporte au plus {MAX_TITLE_CHARS} caractères."),
-        ));
-    }
-    Ok(title.to_owned())
+    crate::domain::forum::parse_title_or(
+        raw,
+        text!(en: "A proposal needs a title: the question put to the vote.", fr: "Une proposition a besoin d'un titre : la question mise au vote."),
+    )
 }
 
 /// A proposal's details (Markdown; may be empty), within the body size limit.
@@ -142,6 +130,25 @@ pub fn parse_details(raw: &str, max_bytes: usize) -> AppResult<String> {
         ));
     }
     Ok(raw.trim().to_owned())
+}
+
+/// A method's settings as given (an object, or nothing), with the quorum
+/// (a share of the electorate, e.g. `1/4`) set among them.
+pub fn settings_with_quorum(settings: Value, quorum: Option<&str>) -> AppResult<Value> {
+    let mut settings = match settings {
+        Value::Null => serde_json::Map::new(),
+        Value::Object(map) => map,
+        _ => {
+            return Err(AppError::validation(
+                "settings",
+                text!(en: "`settings` must be an object.", fr: "`settings` doit être un objet."),
+            ));
+        }
+    };
+    if let Some(quorum) = quorum.map(str::trim).filter(|q| !q.is_empty()) {
+        settings.insert("quorum".into(), Value::String(quorum.to_owned()));
+    }
+    Ok(Value::Object(settings))
 }
 
 /// Is this ballot an objection (consensus and consent)?

@@ -23,9 +23,12 @@ use crate::graphql::loaders::person;
 use crate::graphql::{id, parse_id};
 use crate::service::page::by_id;
 use crate::service::proposals::casting::{self, Cast};
+use crate::service::proposals::consensus;
 use crate::service::proposals::decisions::{self, CountedVote, Ratification};
 use crate::service::proposals::proxies::{self, GiveProxy};
-use crate::service::proposals::{self, NewProposal, Seen, closing, results_visibility};
+use crate::service::proposals::{
+    self, NewProposal, ProposalEdit, Seen, closing, results_visibility,
+};
 use crate::text;
 
 /// A question put to a decision, as one person sees it.
@@ -222,6 +225,13 @@ impl Proposal {
     async fn summary_csv(&self, ctx: &Context<'_>) -> Result<String> {
         Ok(closing::summary_csv(&state(ctx)?.db, &self.0, request(ctx)?.locale).await?)
     }
+    /// Argued objections standing in the current round (consensus and
+    /// consent): listed for all who may see the proposal, so that they can be
+    /// discussed; the objector is named only in a named vote.
+    async fn objections(&self, ctx: &Context<'_>) -> Result<Vec<Objection>> {
+        let rows = consensus::objections(&state(ctx)?.db, &self.0.proposal).await?;
+        Ok(rows.into_iter().map(Objection).collect())
+    }
     /// The electorate with who voted (facilitators only).
     async fn electors(&self, ctx: &Context<'_>) -> Result<Vec<Elector>> {
         if !self.0.moderates() {
@@ -359,6 +369,23 @@ impl ProposalResult {
     /// SHA-256 of the ballot file the result was counted from (once closed).
     async fn export_sha256(&self) -> Option<&str> {
         self.export_sha256.as_deref()
+    }
+}
+
+/// An objection standing.
+pub struct Objection(consensus::Objection);
+
+#[Object]
+impl Objection {
+    /// Who objects: only in a named vote.
+    async fn objector(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        match self.0.objector {
+            Some(by) => person(ctx, by, false).await,
+            None => Ok(None),
+        }
+    }
+    async fn reason(&self) -> &str {
+        &self.0.reason
     }
 }
 
@@ -526,6 +553,19 @@ pub struct CreateProposalInput {
     pub closes_at: DateTime<Utc>,
 }
 
+/// What changes in a proposal; absent fields stay. Method, options and
+/// settings only until someone votes (`CONFLICT` after).
+#[derive(InputObject)]
+pub struct UpdateProposalInput {
+    pub title: Option<String>,
+    pub details: Option<String>,
+    pub method: Option<String>,
+    pub options: Option<Vec<String>>,
+    pub settings: Option<Json<Value>>,
+    pub quorum: Option<String>,
+    pub closes_at: Option<DateTime<Utc>>,
+}
+
 #[derive(InputObject)]
 pub struct CastBallotInput {
     pub proposal_id: ID,
@@ -539,14 +579,28 @@ pub struct CastBallotInput {
     pub for_account_id: Option<ID>,
 }
 
-#[derive(SimpleObject)]
 pub struct CastBallotPayload {
-    pub proposal: Proposal,
+    proposal_id: uuid::Uuid,
+    changed: bool,
+    receipt: Option<String>,
+}
+
+#[Object]
+impl CastBallotPayload {
+    /// The proposal as it stands after the ballot (read only when asked for).
+    async fn proposal(&self, ctx: &Context<'_>) -> Result<Proposal> {
+        let seen = proposals::seen(&state(ctx)?.db, maybe_viewer(ctx), self.proposal_id).await?;
+        Ok(Proposal(seen))
+    }
     /// An earlier ballot was replaced.
-    pub changed: bool,
+    async fn changed(&self) -> bool {
+        self.changed
+    }
     /// For a new secret ballot: the receipt, shown this once. Keep it to
     /// change the ballot, or to find it in the published ballot file.
-    pub receipt: Option<String>,
+    async fn receipt(&self) -> Option<&str> {
+        self.receipt.as_deref()
+    }
 }
 
 /// One distinct ballot of a vote counted in the room, and how many times it was cast.
@@ -704,6 +758,58 @@ impl ProposalMutation {
         ))
     }
 
+    /// Changes a proposal (its author or a facilitator) until it closes.
+    async fn update_proposal(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateProposalInput,
+    ) -> Result<Proposal> {
+        let viewer = viewer(ctx)?;
+        let state = state(ctx)?;
+        let updated = proposals::update(
+            state,
+            viewer,
+            parse_id(&id, "id")?,
+            ProposalEdit {
+                title: input.title,
+                details: input.details,
+                method: input.method,
+                options: input.options,
+                settings: input.settings.map(|s| s.0),
+                quorum: input.quorum,
+                closes_at: input.closes_at,
+            },
+        )
+        .await?;
+        Ok(Proposal(
+            proposals::seen(&state.db, Some(viewer), updated.id).await?,
+        ))
+    }
+
+    /// Lifts the viewer's objection (consensus, consent) while voting is
+    /// open: it becomes a reservation, its reason kept. A secret ballot's
+    /// objection is found by its receipt.
+    async fn lift_objection(
+        &self,
+        ctx: &Context<'_>,
+        proposal_id: ID,
+        receipt: Option<String>,
+    ) -> Result<Proposal> {
+        let viewer = viewer(ctx)?;
+        let state = state(ctx)?;
+        let p = consensus::lift_objection(
+            state,
+            viewer,
+            parse_id(&proposal_id, "proposalId")?,
+            receipt.as_deref(),
+        )
+        .await?;
+        Ok(Proposal(
+            proposals::seen(&state.db, Some(viewer), p.id).await?,
+        ))
+    }
+
     /// Casts (or changes) the viewer's ballot.
     async fn cast_ballot(
         &self,
@@ -729,7 +835,7 @@ impl ProposalMutation {
         )
         .await?;
         Ok(CastBallotPayload {
-            proposal: Proposal(proposals::seen(&state.db, Some(viewer), proposal_id).await?),
+            proposal_id,
             changed: casted.changed,
             receipt: casted.receipt,
         })

@@ -107,12 +107,6 @@ async fn elector_of(
 
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), proposal = %input.proposal_id))]
 pub async fn cast(state: &AppState, viewer: &Viewer, input: Cast) -> AppResult<Casted> {
-    // The method's check needs no lock: options never change once voting opened.
-    let p = entity::Entity::find_by_id(input.proposal_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(proposal_not_found)?;
-    let (choice, reason) = check_ballot(&p, input.ballot, input.reason.as_deref())?;
     let voter = input.for_account.unwrap_or(viewer.id());
     let by_proxy = voter != viewer.id();
 
@@ -126,6 +120,7 @@ pub async fn cast(state: &AppState, viewer: &Viewer, input: Cast) -> AppResult<C
     if !proposal::accepts_ballots(status, p.closes_at, now()) {
         return Err(proposal::poll_closed(status));
     }
+    let (choice, reason) = check_ballot(&p, input.ballot, input.reason.as_deref())?;
     if by_proxy {
         // The holder votes too: they must be in the electorate themselves.
         elector_of(&txn, p.id, viewer.id(), false).await?;

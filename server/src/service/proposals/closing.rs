@@ -37,35 +37,27 @@ where
     }
     let mut out = serde_json::to_string(&spec_of(p)).map_err(AppError::internal)?;
     out.push('\n');
-    let mut write = |choice: Json| {
-        let _ = writeln!(out, "{choice}");
-    };
-    if p.secret {
-        let mut rows = secret_ballot::Entity::find()
+    // Secret ballots in the order of their random ids; named ones as cast.
+    let choices = if p.secret {
+        secret_ballot::Entity::find()
             .select_only()
             .column(secret_ballot::Column::Choice)
             .filter(secret_ballot::Column::ProposalId.eq(p.id))
             .filter(secret_ballot::Column::Round.eq(p.round))
             .order_by_asc(secret_ballot::Column::Id)
             .into_tuple::<Json>()
-            .stream(conn)
-            .await?;
-        while let Some(choice) = rows.try_next().await? {
-            write(choice);
-        }
     } else {
-        let mut rows = ballot::Entity::find()
+        ballot::Entity::find()
             .select_only()
             .column(ballot::Column::Choice)
             .filter(ballot::Column::ProposalId.eq(p.id))
             .filter(ballot::Column::Round.eq(p.round))
             .order_by_asc(ballot::Column::Id)
             .into_tuple::<Json>()
-            .stream(conn)
-            .await?;
-        while let Some(choice) = rows.try_next().await? {
-            write(choice);
-        }
+    };
+    let mut rows = choices.stream(conn).await?;
+    while let Some(choice) = rows.try_next().await? {
+        let _ = writeln!(out, "{choice}");
     }
     Ok(out)
 }

@@ -178,24 +178,8 @@ pub async fn record_counted(
     let title = crate::domain::proposal::parse_title(&vote.title)?;
     let details =
         crate::domain::proposal::parse_details(&vote.details, state.settings.forum.max_body_bytes)?;
-    let mut settings = match vote.settings {
-        Value::Null => serde_json::Map::new(),
-        Value::Object(map) => map,
-        _ => {
-            return Err(AppError::validation(
-                "settings",
-                text!(en: "`settings` must be an object.", fr: "`settings` doit être un objet."),
-            ));
-        }
-    };
-    if let Some(quorum) = vote
-        .quorum
-        .as_deref()
-        .map(str::trim)
-        .filter(|q| !q.is_empty())
-    {
-        settings.insert("quorum".into(), Value::String(quorum.to_owned()));
-    }
+    let settings =
+        crate::domain::proposal::settings_with_quorum(vote.settings, vote.quorum.as_deref())?;
     if vote.present == 0 {
         return Err(AppError::validation(
             "present",
@@ -213,7 +197,7 @@ pub async fn record_counted(
     let spec = Spec {
         method: vote.method.trim().to_owned(),
         options: vote.options.iter().map(|o| o.trim().to_owned()).collect(),
-        settings: Value::Object(settings),
+        settings,
         electorate: Some(u64::from(vote.present)),
     };
     let tally = decision::start(&spec).map_err(|e| AppError::validation("method", e))?;

@@ -5,6 +5,7 @@
 
 pub mod casting;
 pub mod closing;
+pub mod consensus;
 pub mod decisions;
 pub mod proxies;
 pub mod schedule;
@@ -166,8 +167,16 @@ pub async fn seen(
     })
 }
 
-fn bad_method(message: crate::i18n::Text) -> AppError {
-    AppError::validation("method", message)
+/// Refuses a method, options or settings the decision engine cannot count.
+fn check_spec(spec: &Spec) -> AppResult<()> {
+    if spec.options.iter().any(String::is_empty) {
+        return Err(AppError::validation(
+            "options",
+            text!(en: "An option cannot be empty.", fr: "Une option ne peut pas être vide."),
+        ));
+    }
+    decision::start(spec).map_err(|message| AppError::validation("method", message))?;
+    Ok(())
 }
 
 /// Puts a question to a decision. Voting opens at once unless `opens_at` is
@@ -183,38 +192,15 @@ pub async fn create(
     let at = now();
     let opens_at = input.opens_at.filter(|t| *t > at).unwrap_or(at);
     proposal::check_times(opens_at, input.closes_at, at)?;
-    let mut settings = match input.settings {
-        Value::Null => serde_json::Map::new(),
-        Value::Object(map) => map,
-        _ => {
-            return Err(AppError::validation(
-                "settings",
-                text!(en: "`settings` must be an object.", fr: "`settings` doit être un objet."),
-            ));
-        }
-    };
-    if let Some(quorum) = input
-        .quorum
-        .as_deref()
-        .map(str::trim)
-        .filter(|q| !q.is_empty())
-    {
-        settings.insert("quorum".into(), Value::String(quorum.to_owned()));
-    }
+    let settings = proposal::settings_with_quorum(input.settings, input.quorum.as_deref())?;
     let spec = Spec {
         method: input.method.trim().to_owned(),
         options: input.options.iter().map(|o| o.trim().to_owned()).collect(),
-        settings: Value::Object(settings),
+        settings,
         // Known when voting opens; any size checks the settings now.
         electorate: Some(1),
     };
-    if spec.options.iter().any(String::is_empty) {
-        return Err(AppError::validation(
-            "options",
-            text!(en: "An option cannot be empty.", fr: "Une option ne peut pas être vide."),
-        ));
-    }
-    decision::start(&spec).map_err(bad_method)?;
+    check_spec(&spec)?;
     if input.electorate == ElectorateRule::Listed && input.listed.is_empty() {
         return Err(AppError::validation(
             "listed",
@@ -549,4 +535,109 @@ pub async fn list(
             None => reader.is_some(),
         })
         .collect())
+}
+
+/// What may change in a proposal. Method, options and settings only until
+/// the first ballot; nothing once closed.
+#[derive(Default)]
+pub struct ProposalEdit {
+    pub title: Option<String>,
+    pub details: Option<String>,
+    pub method: Option<String>,
+    pub options: Option<Vec<String>>,
+    pub settings: Option<Value>,
+    pub quorum: Option<String>,
+    pub closes_at: Option<DateTime<Utc>>,
+}
+
+/// Changes a proposal (its author or a facilitator).
+#[tracing::instrument(skip_all, fields(account = %viewer.id(), proposal = %id))]
+pub async fn update(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Uuid,
+    change: ProposalEdit,
+) -> AppResult<entity::Model> {
+    let title = change
+        .title
+        .as_deref()
+        .map(proposal::parse_title)
+        .transpose()?;
+    let details = change
+        .details
+        .as_deref()
+        .map(|d| proposal::parse_details(d, state.settings.forum.max_body_bytes))
+        .transpose()?;
+    let txn = db::begin_write(&state.db).await?;
+    // The row first, locked: ballots under way finish before the count of voters below.
+    entity::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(proposal_not_found)?;
+    let seen = seen(&txn, Some(viewer), id).await?;
+    if !seen.steers(Some(viewer)) {
+        return Err(AppError::forbidden(text!(
+            en: "Only the proposal's author or a facilitator changes it.",
+            fr: "Seuls l'auteur·rice de la proposition ou un·e facilitateur·rice la modifient."
+        )));
+    }
+    if seen.status() == Status::Closed {
+        return Err(AppError::conflict(text!(
+            en: "This proposal is closed: it no longer changes.",
+            fr: "Cette proposition est close : elle ne change plus."
+        )));
+    }
+    let p = seen.proposal.clone();
+    let mut active: entity::ActiveModel = seen.proposal.clone().into();
+    if change.method.is_some()
+        || change.options.is_some()
+        || change.settings.is_some()
+        || change.quorum.is_some()
+    {
+        let (voted, _) = participation(&txn, &p).await?;
+        if voted > 0 {
+            return Err(AppError::conflict(text!(
+                en: "Someone has already voted: the method, the options and the settings no longer change.",
+                fr: "Quelqu'un a déjà voté : la méthode, les options et les réglages ne changent plus."
+            )));
+        }
+        let current = spec_of(&p);
+        let settings = match change.settings {
+            Some(s) => proposal::settings_with_quorum(s, change.quorum.as_deref())?,
+            None => proposal::settings_with_quorum(current.settings, change.quorum.as_deref())?,
+        };
+        let spec = Spec {
+            method: change
+                .method
+                .map(|m| m.trim().to_owned())
+                .unwrap_or(current.method),
+            options: change
+                .options
+                .map(|o| o.iter().map(|o| o.trim().to_owned()).collect())
+                .unwrap_or(current.options),
+            settings,
+            electorate: Some(1),
+        };
+        check_spec(&spec)?;
+        active.method = Set(spec.method);
+        active.options = Set(serde_json::json!(spec.options));
+        active.settings = Set(spec.settings);
+    }
+    if let Some(closes_at) = change.closes_at {
+        proposal::check_times(p.opens_at, closes_at, now())?;
+        active.closes_at = Set(closes_at);
+    }
+    if let Some(title) = title {
+        active.title = Set(title);
+    }
+    if let Some(details) = details {
+        let rendered = posts::render(&txn, &seen.organisation, &details).await?;
+        active.details_source = Set(details);
+        active.details_html = Set(rendered.html);
+    }
+    let updated = active.update(&txn).await?;
+    txn.commit().await?;
+    state.proposal_wake.notify_one();
+    Ok(updated)
 }

@@ -1,0 +1,299 @@
+//! The ballots under load (`ballots_load.sh` drives it):
+//!
+//! - `seed <database-url> <out-dir>`: an organisation of 20,000 members in
+//!   good standing, each with a session (`tokens.txt`); an open named
+//!   majority vote for all of them (`majority.txt` holds its id); and a secret
+//!   majority judgment over 7 options already holding 400,000 ballots
+//!   (`judgment.txt`), written straight to the database;
+//! - `cast <graphql-url> <out-dir>`: every member casts a ballot through
+//!   `POST /graphql`, 64 clients at a time; prints ballots/s, then checks that
+//!   the proposal counts exactly one ballot per member.
+//!
+//! `cargo run --release -p plenum-tests --example ballots_load -- seed|cast …`
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use plenum::domain::decision::Spec;
+use plenum::entity::{
+    account, auth_token, elector, membership, organisation, proposal, secret_ballot,
+};
+use plenum::service::proposals::{Question, new_row, open};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use serde_json::{Value, json};
+
+const VOTERS: usize = 20_000;
+const CLIENTS: usize = 64;
+const JUDGMENT_BALLOTS: usize = 400_000;
+const CHUNK: usize = 1_000;
+
+fn write(path: std::path::PathBuf, lines: &[String]) {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    for line in lines {
+        writeln!(file, "{line}").unwrap();
+    }
+}
+
+async fn seed(url: &str, out: &std::path::Path) {
+    let mut settings = plenum::Settings::default();
+    settings.database.url = plenum::config::Secret::new(url);
+    let (db, _) = plenum::db::connect(&settings).await.unwrap();
+    plenum::db::migrate(&db).await.unwrap();
+    let now = chrono::Utc::now();
+    let started = Instant::now();
+    let mut accounts = Vec::new();
+    let mut tokens = Vec::new();
+    for _ in 0..VOTERS {
+        accounts.push(uuid::Uuid::now_v7());
+        tokens.push(plenum::domain::token::generate(
+            plenum::domain::token::TokenKind::Session,
+        ));
+    }
+    for (n, (chunk, secrets)) in accounts.chunks(CHUNK).zip(tokens.chunks(CHUNK)).enumerate() {
+        account::Entity::insert_many(chunk.iter().enumerate().map(|(i, id)| {
+            account::ActiveModel {
+                id: Set(*id),
+                email: Set(format!("{}@exemple.fr", id.simple())),
+                password_hash: Set("not a hash: no login".into()),
+                display_name: Set("Membre".into()),
+                locale: Set("fr".into()),
+                timezone: Set("Europe/Paris".into()),
+                gender: Set(None),
+                pronouns: Set(None),
+                is_operator: Set(false),
+                handle: Set(Some(format!("membre{}", n * CHUNK + i))),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+        }))
+        .exec(&db)
+        .await
+        .unwrap();
+        auth_token::Entity::insert_many(chunk.iter().zip(secrets).map(|(id, secret)| {
+            auth_token::ActiveModel {
+                id: Set(uuid::Uuid::now_v7()),
+                account_id: Set(*id),
+                kind: Set("session".into()),
+                name: Set(None),
+                token_hash: Set(plenum::domain::token::hash(secret)),
+                user_agent: Set(None),
+                created_at: Set(now),
+                expires_at: Set(None),
+                last_used_at: Set(Some(now)),
+                revoked_at: Set(None),
+            }
+        }))
+        .exec(&db)
+        .await
+        .unwrap();
+    }
+    let org = organisation::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        slug: Set("vote-national".into()),
+        name: Set("Vote national".into()),
+        description: Set(String::new()),
+        timezone: Set("Europe/Paris".into()),
+        default_locale: Set("fr".into()),
+        registration_mode: Set("invitation".into()),
+        parent_id: Set(None),
+        edit_window_minutes: Set(None),
+        max_proxies_held: Set(1),
+        created_by: Set(accounts[0]),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    for chunk in accounts.chunks(CHUNK) {
+        membership::Entity::insert_many(chunk.iter().enumerate().map(|(i, id)| {
+            membership::ActiveModel {
+                id: Set(uuid::Uuid::now_v7()),
+                organisation_id: Set(org.id),
+                account_id: Set(*id),
+                role: Set(if i == 0 { "admin" } else { "member" }.into()),
+                standing: Set("member".into()),
+                good_until: Set(None),
+                joined_at: Set(now),
+                left_at: Set(None),
+            }
+        }))
+        .exec(&db)
+        .await
+        .unwrap();
+    }
+    let question = |title: &str, spec: &Spec| {
+        new_row(Question {
+            organisation_id: org.id,
+            thread_id: None,
+            author_id: accounts[0],
+            title: title.into(),
+            details: String::new(),
+            details_html: String::new(),
+            spec,
+            at: now,
+        })
+    };
+    let majority = Spec {
+        method: "majority".into(),
+        options: vec![],
+        settings: json!({}),
+        electorate: None,
+    };
+    let mut row = question("Adopter la motion d'orientation", &majority);
+    row.closes_at = Set(now + chrono::Duration::days(1));
+    row.results_visibility = Set("always".into());
+    let majority = open(&db, row.insert(&db).await.unwrap(), &org)
+        .await
+        .unwrap();
+
+    let options: Vec<String> = (1..=7).map(|i| format!("Candidature {i}")).collect();
+    let judgment = Spec {
+        method: "majority_judgment".into(),
+        options: options.clone(),
+        settings: json!({}),
+        electorate: None,
+    };
+    let mut row = question("Désigner la tête de liste", &judgment);
+    row.closes_at = Set(now + chrono::Duration::days(1));
+    row.secret = Set(true);
+    let judgment = row.insert(&db).await.unwrap();
+    let mut seed = 42u64;
+    for chunk in 0..JUDGMENT_BALLOTS / CHUNK {
+        secret_ballot::Entity::insert_many((0..CHUNK).map(|i| {
+            let grades: Vec<u64> = (0..7)
+                .map(|_| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    (seed >> 33) % 7
+                })
+                .collect();
+            secret_ballot::ActiveModel {
+                proposal_id: Set(judgment.id),
+                id: Set(uuid::Uuid::new_v4()),
+                round: Set(1),
+                choice: Set(json!({ "grades": grades })),
+                reason: Set(None),
+                receipt_hash: Set(format!("seed-{chunk}-{i}")),
+            }
+        }))
+        .exec(&db)
+        .await
+        .unwrap();
+    }
+    let mut judgment: proposal::ActiveModel = judgment.into();
+    judgment.opened_at = Set(Some(now));
+    judgment.electorate_size = Set(Some(JUDGMENT_BALLOTS as i32));
+    let judgment = judgment.update(&db).await.unwrap();
+    let electors = elector::Entity::find().all(&db).await.unwrap().len();
+    println!(
+        "seeded {VOTERS} members ({electors} electors) and {JUDGMENT_BALLOTS} secret ballots in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    write(out.join("tokens.txt"), &tokens);
+    write(out.join("majority.txt"), &[majority.id.to_string()]);
+    write(out.join("judgment.txt"), &[judgment.id.to_string()]);
+}
+
+async fn cast(url: &str, out: &std::path::Path) {
+    let tokens: Arc<Vec<String>> = Arc::new(
+        std::fs::read_to_string(out.join("tokens.txt"))
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect(),
+    );
+    let proposal = std::fs::read_to_string(out.join("majority.txt"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let http = reqwest::Client::new();
+    let next = Arc::new(AtomicUsize::new(0));
+    let failed = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CLIENTS {
+        let (http, tokens, next, failed, url, proposal) = (
+            http.clone(),
+            tokens.clone(),
+            next.clone(),
+            failed.clone(),
+            url.to_owned(),
+            proposal.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(token) = tokens.get(i) else { break };
+                let choice = ["yes", "no", "abstain"][i % 3];
+                let answer: Value = http
+                    .post(&url)
+                    .bearer_auth(token)
+                    .json(&json!({ "query": "mutation($p: ID!, $c: String!) { castBallot(input: { proposalId: $p, ballot: { choice: $c } }) { changed } }", "variables": { "p": proposal, "c": choice } }))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                if !answer["errors"].is_null() {
+                    failed.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "{} ballots cast by {CLIENTS} clients in {elapsed:.1} s = {:.0} ballots/s ({} refused)",
+        tokens.len(),
+        tokens.len() as f64 / elapsed,
+        failed.load(Ordering::Relaxed)
+    );
+    let check: Value = http
+        .post(url)
+        .bearer_auth(&tokens[0])
+        .json(&json!({ "query": "query($p: ID!) { proposal(id: $p) { participation { voted electorate } result { ballots } } }", "variables": { "p": proposal } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let proposal = &check["data"]["proposal"];
+    println!(
+        "counted afterwards: {} voted of {}, {} ballots in the count",
+        proposal["participation"]["voted"],
+        proposal["participation"]["electorate"],
+        proposal["result"]["ballots"]
+    );
+    assert_eq!(proposal["participation"]["voted"], tokens.len());
+    assert_eq!(proposal["result"]["ballots"], tokens.len());
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["seed", url, out] => seed(url, std::path::Path::new(out)).await,
+        ["cast", url, out] => cast(url, std::path::Path::new(out)).await,
+        _ => {
+            eprintln!(
+                "usage: ballots_load seed <database-url> <out-dir> | cast <graphql-url> <out-dir>"
+            );
+            std::process::exit(2);
+        }
+    }
+}
