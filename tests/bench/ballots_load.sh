@@ -13,37 +13,13 @@ cd "$(dirname "$0")/../.."
 cargo build --release --locked -p plenum --bin plenum >/dev/null 2>&1
 cargo build --release --locked -p plenum-tests --example ballots_load >/dev/null 2>&1
 
-dir=$(mktemp -d)
-port=$((18200 + $$ % 500))
-admin=${1:-}
-if [ -n "$admin" ]; then
-  name="plenum_ballots_$$"
-  psql -q "$admin" -c "CREATE DATABASE $name"
-  url="${admin%/*}/$name"
-  pool=16
-else
-  url="sqlite://$dir/plenum.db?mode=rwc"
-  pool=4
-fi
-server=
-cleanup() {
-  [ -n "$server" ] && { kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null || true; }
-  [ -n "$admin" ] && psql -q "$admin" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)"
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+. tests/bench/lib.sh
+fresh_database "${1:-}"
 memory() { grep -E "^$1:" "/proc/$server/status" | awk '{ printf "%d MiB", $2 / 1024 }'; }
 
-echo "ballots load run on $([ -n "$admin" ] && echo PostgreSQL || echo SQLite)"
+echo "ballots load run on $backend"
 target/release/examples/ballots_load seed "$url" "$dir"
-(cd "$dir" && PLENUM_SERVER__BIND=127.0.0.1:$port PLENUM_DATABASE__URL="$url" \
-  PLENUM_DATABASE__MAX_CONNECTIONS=${PLENUM_DATABASE__MAX_CONNECTIONS:-$pool} PLENUM_LOG__FILTER=warn \
-  exec "$OLDPWD/target/release/plenum" serve >/dev/null) &
-server=$!
-until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do
-  kill -0 "$server" 2>/dev/null || { echo "the server did not start"; exit 1; }
-  sleep 0.05
-done
+start_server
 echo "server memory at start: $(memory VmRSS)"
 target/release/examples/ballots_load cast "http://127.0.0.1:$port/graphql" "$dir"
 echo "server memory after casting: $(memory VmRSS) (peak $(memory VmHWM))"

@@ -18,37 +18,11 @@ command -v wrk >/dev/null || { apt-get install -y wrk >/dev/null 2>&1 || { echo 
 cargo build --release --locked -p plenum --bin plenum >/dev/null 2>&1
 cargo build --release --locked -p plenum-tests --example forum_load >/dev/null 2>&1
 
-dir=$(mktemp -d)
-port=$((18700 + $$ % 500))
-admin=${1:-}
-if [ -n "$admin" ]; then
-  name="plenum_load_$$"
-  psql -q "$admin" -c "CREATE DATABASE $name"
-  url="${admin%/*}/$name"
-  pool=16
-else
-  url="sqlite://$dir/plenum.db?mode=rwc"
-  # SQLite runs each connection's queries on a thread of its own: on a small
-  # machine a few connections serve best (one writer at a time anyway).
-  pool=4
-fi
-cleanup() {
-  kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
-  [ -n "$admin" ] && psql -q "$admin" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)"
-  rm -rf "$dir"
-}
-(cd "$dir" && PLENUM_SERVER__BIND=127.0.0.1:$port PLENUM_DATABASE__URL="$url" \
-  PLENUM_DATABASE__MAX_CONNECTIONS=${PLENUM_DATABASE__MAX_CONNECTIONS:-$pool} \
-  PLENUM_LOG__FILTER=warn PLENUM_ACCOUNTS__ARGON2_MEMORY_KIB=64 PLENUM_ACCOUNTS__ARGON2_ITERATIONS=1 \
-  exec "$OLDPWD/target/release/plenum" serve >/dev/null) &
-server=$!
-trap cleanup EXIT
-until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do
-  kill -0 "$server" 2>/dev/null || { echo "the server did not start"; exit 1; }
-  sleep 0.05
-done
+. tests/bench/lib.sh
+fresh_database "${1:-}"
+start_server
 
-echo "forum load run on $([ -n "$admin" ] && echo PostgreSQL || echo SQLite), server pid $server"
+echo "forum load run on $backend, server pid $server"
 target/release/examples/forum_load "http://127.0.0.1:$port/graphql" "$dir"
 # run <wrk options> <bodies file>
 run() {
