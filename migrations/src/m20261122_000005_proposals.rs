@@ -87,6 +87,13 @@ impl MigrationTrait for Migration {
                     .col(text_null("ratification_note"))
                     .col(uuid_null("ratified_by"))
                     .col(timestamp_with_time_zone_null("ratified_at"))
+                    // Consensus: the facilitators' check, and what followed a consensus not reached.
+                    .col(timestamp_with_time_zone_null("consensus_checked_at"))
+                    .col(uuid_null("consensus_checked_by"))
+                    .col(text_null("consensus_check_note"))
+                    .col(uuid_null("fallback_proposal_id"))
+                    .col(uuid_null("escalated_to"))
+                    .col(timestamp_with_time_zone_null("escalated_at"))
                     .col(timestamp_with_time_zone("created_at"))
                     .foreign_key(&mut references(
                         "proposal",
@@ -196,6 +203,25 @@ impl MigrationTrait for Migration {
         )
         .await?;
 
+        // Earlier rounds of an amended proposal: its text then and the positions taken.
+        manager
+            .create_table(
+                Table::create()
+                    .table("proposal_round")
+                    .col(uuid("proposal_id"))
+                    .col(integer("round"))
+                    .col(text("details_source"))
+                    .col(text("details_html"))
+                    .col(json("outcome"))
+                    .col(uuid("amended_by"))
+                    .col(text("amendment_reason"))
+                    .col(timestamp_with_time_zone("amended_at"))
+                    .primary_key(Index::create().col("proposal_id").col("round"))
+                    .foreign_key(&mut references("proposal_round", "proposal_id", "proposal"))
+                    .to_owned(),
+            )
+            .await?;
+
         // A proxy [procuration]: for one proposal, or for a period.
         manager
             .create_table(
@@ -251,7 +277,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for table in ["proxy", "secret_ballot", "ballot", "elector", "proposal"] {
+        for table in [
+            "proxy",
+            "proposal_round",
+            "secret_ballot",
+            "ballot",
+            "elector",
+            "proposal",
+        ] {
             manager
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;

@@ -39,6 +39,8 @@ pub enum ProposalChange {
     BallotCast,
     /// Someone was excluded from the vote.
     ElectorateChanged,
+    /// A new round: the text changed and everyone votes again.
+    Amended,
     Closed,
 }
 

@@ -1189,3 +1189,182 @@ async fn argued_objections_are_listed_and_their_authors_may_lift_them() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_facilitator_amends_a_consensus_checks_it_or_falls_back_on_a_majority_vote() {
+    let w = world().await;
+    let id = w
+        .propose(json!({ "method": "consensus", "details": "Un mercredi sur deux.", "settings": { "fallback": { "majority": { "threshold": "2/3" } } } }))
+        .await;
+    data(
+        &w.cast_with(
+            &w.members[0],
+            &id,
+            json!({ "ballot": { "position": "object" }, "reason": "Les parents ne peuvent pas." }),
+        )
+        .await,
+    );
+    data(
+        &w.cast(&w.members[1], &id, json!({ "position": "agree" }))
+            .await,
+    );
+
+    let amend = "mutation($p: ID!, $d: String!, $r: String) { amendProposal(proposalId: $p, details: $d, reason: $r) { round details participation { voted } rounds { round details amendmentReason result { ballots consensusStatus } } } }";
+    assert_eq!(
+        error_code(
+            &w.app
+                .gql(
+                    Some(&w.members[1]),
+                    amend,
+                    json!({ "p": id, "d": "Autre", "r": "x" })
+                )
+                .await
+        ),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        error_code(
+            &w.app
+                .gql(Some(&w.admin), amend, json!({ "p": id, "d": "Autre" }))
+                .await
+        ),
+        "REASON_REQUIRED"
+    );
+    let amended = w
+        .app
+        .gql(Some(&w.admin), amend, json!({ "p": id, "d": "Un mercredi sur deux, avec une garde d'enfants.", "r": "Répondre à l'objection sur les parents" }))
+        .await;
+    let amended = &data(&amended)["amendProposal"];
+    assert_eq!(amended["round"], 2);
+    assert_eq!(amended["participation"]["voted"], 0, "everyone votes again");
+    assert_eq!(amended["rounds"][0]["details"], "Un mercredi sur deux.");
+    assert_eq!(amended["rounds"][0]["result"]["ballots"], 2);
+    // The previous positions stay readable, by round.
+    let previous = w
+        .app
+        .gql(
+            Some(&w.members[1]),
+            "query($id: ID!) { proposal(id: $id) { ballots(round: 1) { nodes { reason } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        data(&previous)["proposal"]["ballots"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // The objection stands again in round 2: no consensus, so the fallback applies.
+    data(
+        &w.cast_with(
+            &w.members[0],
+            &id,
+            json!({ "ballot": { "position": "object" }, "reason": "Toujours pas." }),
+        )
+        .await,
+    );
+    let fallback = "mutation($p: ID!) { applyFallback(proposalId: $p) { fallbackProposalId } }";
+    assert_eq!(
+        error_code(
+            &w.app
+                .gql(Some(&w.admin), fallback, json!({ "p": id }))
+                .await
+        ),
+        "CONFLICT"
+    );
+    data(&w.close(&w.admin, &id).await);
+    let check = "mutation($p: ID!) { checkConsensus(proposalId: $p, note: \"Constaté en AG\") { consensusCheckedAt } }";
+    assert!(!data(&w.app.gql(Some(&w.admin), check, json!({ "p": id })).await)["checkConsensus"]["consensusCheckedAt"].is_null());
+    assert_eq!(
+        error_code(&w.app.gql(Some(&w.admin), check, json!({ "p": id })).await),
+        "CONFLICT"
+    );
+    let applied = w
+        .app
+        .gql(Some(&w.admin), fallback, json!({ "p": id }))
+        .await;
+    let vote = data(&applied)["applyFallback"]["fallbackProposalId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        error_code(
+            &w.app
+                .gql(Some(&w.admin), fallback, json!({ "p": id }))
+                .await
+        ),
+        "CONFLICT"
+    );
+    let followed = w
+        .app
+        .gql(
+            Some(&w.members[0]),
+            "query($id: ID!) { proposal(id: $id) { method status settings } }",
+            json!({ "id": vote }),
+        )
+        .await;
+    let followed = &data(&followed)["proposal"];
+    assert_eq!(followed["method"], "majority");
+    assert_eq!(followed["status"], "OPEN");
+    assert_eq!(followed["settings"]["threshold"], "2/3");
+}
+
+#[tokio::test]
+async fn a_consensus_not_reached_goes_up_to_the_parent_organisation() {
+    let w = world().await;
+    let child = w
+        .app
+        .gql(Some(&w.admin), "mutation($p: ID) { createOrganisation(input: { slug: \"quartier\", name: \"Quartier\", parentId: $p }) { id } }", json!({ "p": w.org }))
+        .await;
+    let child = data(&child)["createOrganisation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let closes = in_days(3);
+    let created = w
+        .app
+        .gql(Some(&w.admin), CREATE, json!({ "input": { "organisationId": child, "title": "Fusionner avec le quartier voisin", "method": "consensus", "settings": { "fallback": "escalate" }, "closesAt": closes } }))
+        .await;
+    let id = data(&created)["createProposal"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    data(
+        &w.cast_with(
+            &w.admin,
+            &id,
+            json!({ "ballot": { "position": "object" }, "reason": "Trop tôt." }),
+        )
+        .await,
+    );
+    data(&w.close(&w.admin, &id).await);
+    let applied = w
+        .app
+        .gql(
+            Some(&w.admin),
+            "mutation($p: ID!) { applyFallback(proposalId: $p) { escalatedTo } }",
+            json!({ "p": id }),
+        )
+        .await;
+    assert_eq!(
+        data(&applied)["applyFallback"]["escalatedTo"],
+        w.org.as_str()
+    );
+    let escalations = "query($o: ID!) { escalations(organisationId: $o) { id title } }";
+    let listed = w
+        .app
+        .gql(Some(&w.members[0]), escalations, json!({ "o": w.org }))
+        .await;
+    assert_eq!(data(&listed)["escalations"][0]["id"], id.as_str());
+    let outsider = w.app.register("passant@exemple.fr", "Passant").await;
+    assert_eq!(
+        error_code(
+            &w.app
+                .gql(Some(&outsider), escalations, json!({ "o": w.org }))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+}

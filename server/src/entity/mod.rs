@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod post;
 pub mod post_revision;
 pub mod proposal;
+pub mod proposal_round;
 pub mod proxy;
 pub mod secret_ballot;
 pub mod thread;

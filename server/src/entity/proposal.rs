@@ -57,6 +57,15 @@ pub struct Model {
     pub ratification_note: Option<String>,
     pub ratified_by: Option<Uuid>,
     pub ratified_at: Option<DateTimeUtc>,
+    /// A facilitator checked and recorded the consensus.
+    pub consensus_checked_at: Option<DateTimeUtc>,
+    pub consensus_checked_by: Option<Uuid>,
+    pub consensus_check_note: Option<String>,
+    /// The majority vote that followed a consensus not reached.
+    pub fallback_proposal_id: Option<Uuid>,
+    /// The parent organisation the matter went up to, and when.
+    pub escalated_to: Option<Uuid>,
+    pub escalated_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 

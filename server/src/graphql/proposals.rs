@@ -187,6 +187,7 @@ impl Proposal {
     async fn ballots(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "An earlier round (default: the current one).")] round: Option<i32>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<String, NamedBallot>> {
@@ -197,7 +198,9 @@ impl Proposal {
             ))
             .into());
         }
-        if !self.0.results_visible() {
+        // Earlier rounds are done: their positions are shown, as the debate needs.
+        let round = round.unwrap_or(self.0.proposal.round);
+        if round >= self.0.proposal.round && !self.0.results_visible() {
             return Err(hidden_results().into());
         }
         let has_after = after.is_some();
@@ -205,7 +208,7 @@ impl Proposal {
             &state(ctx)?.db,
             ballot::Entity::find()
                 .filter(ballot::Column::ProposalId.eq(self.0.proposal.id))
-                .filter(ballot::Column::Round.eq(self.0.proposal.round)),
+                .filter(ballot::Column::Round.eq(round)),
             ballot::Column::Id,
             "ballots",
             first,
@@ -231,6 +234,27 @@ impl Proposal {
     async fn objections(&self, ctx: &Context<'_>) -> Result<Vec<Objection>> {
         let rows = consensus::objections(&state(ctx)?.db, &self.0.proposal).await?;
         Ok(rows.into_iter().map(Objection).collect())
+    }
+    /// Earlier rounds of an amended proposal, oldest first: their text and
+    /// the count of the positions taken on it.
+    async fn rounds(&self, ctx: &Context<'_>) -> Result<Vec<ProposalRound>> {
+        let rows = consensus::rounds(&state(ctx)?.db, &self.0.proposal).await?;
+        Ok(rows.into_iter().map(ProposalRound).collect())
+    }
+    /// When a facilitator checked and recorded the consensus.
+    async fn consensus_checked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.proposal.consensus_checked_at
+    }
+    async fn consensus_check_note(&self) -> Option<&str> {
+        self.0.proposal.consensus_check_note.as_deref()
+    }
+    /// The majority vote that followed a consensus not reached.
+    async fn fallback_proposal_id(&self) -> Option<ID> {
+        self.0.proposal.fallback_proposal_id.map(id)
+    }
+    /// The parent organisation the matter was escalated to.
+    async fn escalated_to(&self) -> Option<ID> {
+        self.0.proposal.escalated_to.map(id)
     }
     /// The electorate with who voted (facilitators only).
     async fn electors(&self, ctx: &Context<'_>) -> Result<Vec<Elector>> {
@@ -372,6 +396,39 @@ impl ProposalResult {
     }
 }
 
+/// An earlier round of an amended proposal.
+pub struct ProposalRound(crate::entity::proposal_round::Model);
+
+#[Object]
+impl ProposalRound {
+    async fn round(&self) -> i32 {
+        self.0.round
+    }
+    async fn details(&self) -> &str {
+        &self.0.details_source
+    }
+    async fn details_html(&self) -> &str {
+        &self.0.details_html
+    }
+    /// The positions taken in that round, counted.
+    async fn result(&self) -> ProposalResult {
+        ProposalResult {
+            outcome: self.0.outcome.clone(),
+            export_sha256: None,
+            provisional: false,
+        }
+    }
+    async fn amended_by(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        person(ctx, self.0.amended_by, false).await
+    }
+    async fn amendment_reason(&self) -> &str {
+        &self.0.amendment_reason
+    }
+    async fn amended_at(&self) -> DateTime<Utc> {
+        self.0.amended_at
+    }
+}
+
 /// An objection standing.
 pub struct Objection(consensus::Objection);
 
@@ -472,6 +529,39 @@ impl ProposalQuery {
         };
         let rows = proposals::list(&state.db, organisation_id, thread_id, reader).await?;
         seen_all(ctx, rows).await
+    }
+    /// Matters its child organisations escalated to this one (a consensus
+    /// not reached), oldest first, for the organisation's people.
+    async fn escalations(&self, ctx: &Context<'_>, organisation_id: ID) -> Result<Vec<Proposal>> {
+        let state = state(ctx)?;
+        let organisation = crate::service::organisations::get(
+            &state.db,
+            parse_id(&organisation_id, "organisationId")?,
+        )
+        .await?;
+        let reader =
+            crate::service::forum::reader(&state.db, &organisation, maybe_viewer(ctx)).await?;
+        if reader.is_none() {
+            return Err(AppError::forbidden(text!(
+                en: "Only the organisation's people see what was escalated to it.",
+                fr: "Seules les personnes de l'organisation voient ce qui lui est remonté."
+            ))
+            .into());
+        }
+        let rows = consensus::escalations(&state.db, organisation.id).await?;
+        Ok(rows
+            .into_iter()
+            .map(|proposal| {
+                // Seen from the parent: its people read the matter, they do
+                // not steer the child's proposal.
+                Proposal(Seen {
+                    proposal,
+                    organisation: organisation.clone(),
+                    reader: None,
+                    elector: None,
+                })
+            })
+            .collect())
     }
     /// Closed decisions waiting for the assembly's ratification, oldest
     /// first (for the organisation's people).
@@ -755,6 +845,61 @@ impl ProposalMutation {
         .await?;
         Ok(Proposal(
             proposals::seen(&state.db, Some(viewer), created.id).await?,
+        ))
+    }
+
+    /// Amends an open consensus or consent proposal (facilitators): a new
+    /// round with the new text; the earlier one is kept, and everyone votes again.
+    async fn amend_proposal(
+        &self,
+        ctx: &Context<'_>,
+        proposal_id: ID,
+        details: String,
+        reason: Option<String>,
+    ) -> Result<Proposal> {
+        let viewer = viewer(ctx)?;
+        let state = state(ctx)?;
+        let p = consensus::amend(
+            state,
+            viewer,
+            parse_id(&proposal_id, "proposalId")?,
+            &details,
+            reason.as_deref(),
+        )
+        .await?;
+        Ok(Proposal(
+            proposals::seen(&state.db, Some(viewer), p.id).await?,
+        ))
+    }
+    /// Records that the consensus of a closed proposal was checked (facilitators).
+    async fn check_consensus(
+        &self,
+        ctx: &Context<'_>,
+        proposal_id: ID,
+        note: Option<String>,
+    ) -> Result<Proposal> {
+        let viewer = viewer(ctx)?;
+        let state = state(ctx)?;
+        let p = consensus::check(
+            state,
+            viewer,
+            parse_id(&proposal_id, "proposalId")?,
+            note.as_deref(),
+        )
+        .await?;
+        Ok(Proposal(
+            proposals::seen(&state.db, Some(viewer), p.id).await?,
+        ))
+    }
+    /// Applies the configured fallback of a consensus not reached
+    /// (facilitators): a majority vote, or escalation to the parent organisation.
+    async fn apply_fallback(&self, ctx: &Context<'_>, proposal_id: ID) -> Result<Proposal> {
+        let viewer = viewer(ctx)?;
+        let state = state(ctx)?;
+        let p =
+            consensus::apply_fallback(state, viewer, parse_id(&proposal_id, "proposalId")?).await?;
+        Ok(Proposal(
+            proposals::seen(&state.db, Some(viewer), p.id).await?,
         ))
     }
 

@@ -1,6 +1,9 @@
 //! The consensus and consent flow: argued objections are listed, and an
 //! objector may lift theirs while voting is open — even where votes cannot
-//! otherwise change, since lifting an objection is what the debate is for.
+//! otherwise change, since lifting an objection is what the debate is for. A
+//! facilitator may amend the proposal (a new round; the earlier ones are
+//! kept with the positions taken), record that the consensus was checked,
+//! or apply the configured fallback when it was not reached.
 
 use sea_orm::QuerySelect;
 use sea_orm::prelude::*;
@@ -9,7 +12,11 @@ use serde_json::Value;
 use super::{Seen, proposal_not_found, seen};
 use crate::domain::proposal::{self, is_objection};
 use crate::domain::token;
-use crate::entity::{ballot, proposal as entity, secret_ballot};
+use sea_orm::ActiveValue::Set;
+
+use crate::domain::decision::Spec;
+use crate::domain::decision::consensus::Fallback;
+use crate::entity::{ballot, elector, proposal as entity, proposal_round, secret_ballot};
 use crate::error::{AppError, AppResult};
 use crate::events::ProposalChange;
 use crate::service::now;
@@ -142,4 +149,226 @@ pub async fn lift_objection(
     txn.commit().await?;
     super::publish(state, &p, ProposalChange::BallotCast);
     Ok(p)
+}
+
+fn require_consensus_method(p: &entity::Model) -> AppResult<()> {
+    if matches!(p.method.as_str(), "consensus" | "consent") {
+        Ok(())
+    } else {
+        Err(AppError::conflict(text!(
+            en: "Only a consensus or consent proposal does this.",
+            fr: "Seule une proposition au consensus ou au consentement le permet."
+        )))
+    }
+}
+
+/// The proposal's row locked, as a facilitator sees it.
+async fn steered_by_facilitator(
+    txn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: Uuid,
+) -> AppResult<Seen> {
+    entity::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(proposal_not_found)?;
+    let seen = seen(txn, Some(viewer), id).await?;
+    if !seen.moderates() {
+        return Err(AppError::forbidden(text!(
+            en: "Only facilitators amend, check or carry on a consensus.",
+            fr: "Seuls les facilitateurs amendent, constatent ou prolongent un consensus."
+        )));
+    }
+    require_consensus_method(&seen.proposal)?;
+    Ok(seen)
+}
+
+/// Amends an open consensus or consent proposal: its new text opens a new
+/// round; the previous text and the positions taken on it are kept, and
+/// everyone votes again.
+pub async fn amend(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Uuid,
+    details: &str,
+    reason: Option<&str>,
+) -> AppResult<entity::Model> {
+    let reason = crate::domain::forum::parse_reason(reason)?;
+    let details = proposal::parse_details(details, state.settings.forum.max_body_bytes)?;
+    let txn = db::begin_write(&state.db).await?;
+    let seen = steered_by_facilitator(&txn, viewer, id).await?;
+    let p = seen.proposal.clone();
+    let status = seen.status();
+    if !proposal::accepts_ballots(status, p.closes_at, now()) {
+        return Err(proposal::poll_closed(status));
+    }
+    let outcome = super::closing::count(&super::closing::export(&txn, &p).await?)?;
+    proposal_round::ActiveModel {
+        proposal_id: Set(p.id),
+        round: Set(p.round),
+        details_source: Set(p.details_source.clone()),
+        details_html: Set(p.details_html.clone()),
+        outcome: Set(serde_json::to_value(&outcome).map_err(AppError::internal)?),
+        amended_by: Set(viewer.id()),
+        amendment_reason: Set(reason),
+        amended_at: Set(now()),
+    }
+    .insert(&txn)
+    .await?;
+    elector::Entity::update_many()
+        .col_expr(elector::Column::Voted, Expr::value(false))
+        .col_expr(
+            elector::Column::ProxyHolderId,
+            Expr::value(Option::<Uuid>::None),
+        )
+        .filter(elector::Column::ProposalId.eq(p.id))
+        .exec(&txn)
+        .await?;
+    let rendered = crate::service::forum::posts::render(&txn, &seen.organisation, &details).await?;
+    let mut active: entity::ActiveModel = p.clone().into();
+    active.round = Set(p.round + 1);
+    active.details_source = Set(details);
+    active.details_html = Set(rendered.html);
+    let amended = active.update(&txn).await?;
+    txn.commit().await?;
+    super::publish(state, &amended, ProposalChange::Amended);
+    Ok(amended)
+}
+
+/// The earlier rounds of a proposal, oldest first.
+pub async fn rounds(
+    conn: &impl ConnectionTrait,
+    p: &entity::Model,
+) -> AppResult<Vec<proposal_round::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(proposal_round::Entity::find()
+        .filter(proposal_round::Column::ProposalId.eq(p.id))
+        .order_by_asc(proposal_round::Column::Round)
+        .all(conn)
+        .await?)
+}
+
+/// Records that a facilitator checked the consensus of a closed proposal.
+pub async fn check(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Uuid,
+    note: Option<&str>,
+) -> AppResult<entity::Model> {
+    let txn = db::begin_write(&state.db).await?;
+    let seen = steered_by_facilitator(&txn, viewer, id).await?;
+    if seen.proposal.closed_at.is_none() {
+        return Err(AppError::conflict(text!(
+            en: "The consensus is checked once the proposal is closed.",
+            fr: "Le consensus se constate une fois la proposition close."
+        )));
+    }
+    if seen.proposal.consensus_checked_at.is_some() {
+        return Err(AppError::conflict(text!(
+            en: "This consensus has already been checked.",
+            fr: "Ce consensus a déjà été constaté."
+        )));
+    }
+    let mut active: entity::ActiveModel = seen.proposal.into();
+    active.consensus_checked_at = Set(Some(now()));
+    active.consensus_checked_by = Set(Some(viewer.id()));
+    active.consensus_check_note = Set(note
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned));
+    let checked = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(checked)
+}
+
+/// Applies the fallback configured for a consensus not reached: a majority
+/// vote among the same electorate rule (a new proposal, open at once), or
+/// escalation to the parent organisation, whose assembly takes up the
+/// matter (listed there by `escalations`).
+pub async fn apply_fallback(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Uuid,
+) -> AppResult<entity::Model> {
+    let txn = db::begin_write(&state.db).await?;
+    let seen = steered_by_facilitator(&txn, viewer, id).await?;
+    let p = seen.proposal.clone();
+    if p.fallback_proposal_id.is_some() || p.escalated_to.is_some() {
+        return Err(AppError::conflict(text!(
+            en: "The fallback has already been applied.",
+            fr: "Le recours a déjà été appliqué."
+        )));
+    }
+    let fallback = p
+        .result
+        .as_ref()
+        .map(|r| r["details"]["fallback"].clone())
+        .filter(|f| !f.is_null())
+        .and_then(|f| serde_json::from_value::<Fallback>(f).ok())
+        .ok_or_else(|| {
+            AppError::conflict(text!(
+                en: "There is no fallback to apply: the proposal is open, the consensus was reached, or no fallback is configured.",
+                fr: "Il n'y a pas de recours à appliquer : la proposition est ouverte, le consensus est atteint, ou aucun recours n'est prévu."
+            ))
+        })?;
+    let mut active: entity::ActiveModel = p.clone().into();
+    match fallback {
+        Fallback::Majority { threshold } => {
+            let spec = Spec {
+                method: "majority".into(),
+                options: Vec::new(),
+                settings: serde_json::json!({ "threshold": threshold }),
+                electorate: None,
+            };
+            let at = now();
+            let mut row = super::new_row(super::Question {
+                organisation_id: p.organisation_id,
+                thread_id: p.thread_id,
+                author_id: viewer.id(),
+                title: p.title.clone(),
+                details: p.details_source.clone(),
+                details_html: p.details_html.clone(),
+                spec: &spec,
+                at,
+            });
+            row.electorate_rule = Set(p.electorate_rule.clone());
+            row.listed = Set(p.listed.clone());
+            row.secret = Set(p.secret);
+            row.results_visibility = Set(p.results_visibility.clone());
+            row.reasons = Set(p.reasons.clone());
+            row.urgent = Set(p.urgent);
+            row.needs_ratification = Set(p.needs_ratification);
+            row.closes_at = Set(at + (p.closes_at - p.opens_at).max(chrono::Duration::days(1)));
+            let vote = super::open(&txn, row.insert(&txn).await?, &seen.organisation).await?;
+            active.fallback_proposal_id = Set(Some(vote.id));
+        }
+        Fallback::Escalate => {
+            let Some(parent) = seen.organisation.parent_id else {
+                return Err(AppError::conflict(text!(
+                    en: "This organisation has no parent to escalate to.",
+                    fr: "Cette organisation n'a pas d'organisation parente vers qui remonter."
+                )));
+            };
+            active.escalated_to = Set(Some(parent));
+            active.escalated_at = Set(Some(now()));
+        }
+    }
+    let applied = active.update(&txn).await?;
+    txn.commit().await?;
+    state.proposal_wake.notify_one();
+    Ok(applied)
+}
+
+/// Matters escalated to an organisation by its children, oldest first.
+pub async fn escalations(
+    conn: &impl ConnectionTrait,
+    organisation_id: Uuid,
+) -> AppResult<Vec<entity::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(entity::Entity::find()
+        .filter(entity::Column::EscalatedTo.eq(organisation_id))
+        .order_by_asc(entity::Column::EscalatedAt)
+        .all(conn)
+        .await?)
 }

@@ -339,6 +339,12 @@ pub fn new_row(q: Question<'_>) -> entity::ActiveModel {
         ratification_note: Set(None),
         ratified_by: Set(None),
         ratified_at: Set(None),
+        consensus_checked_at: Set(None),
+        consensus_checked_by: Set(None),
+        consensus_check_note: Set(None),
+        fallback_proposal_id: Set(None),
+        escalated_to: Set(None),
+        escalated_at: Set(None),
         created_at: Set(q.at),
     }
 }
