@@ -41,6 +41,14 @@ fn hidden_results() -> AppError {
     ))
 }
 
+impl Proposal {
+    /// The proposal as the viewer sees it now.
+    async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Proposal> {
+        let seen = proposals::seen(&state(ctx)?.db, maybe_viewer(ctx), id).await?;
+        Ok(Proposal(seen))
+    }
+}
+
 #[Object]
 impl Proposal {
     async fn id(&self) -> ID {
@@ -499,9 +507,7 @@ pub struct ProposalQuery;
 #[Object]
 impl ProposalQuery {
     async fn proposal(&self, ctx: &Context<'_>, id: ID) -> Result<Proposal> {
-        let seen =
-            proposals::seen(&state(ctx)?.db, maybe_viewer(ctx), parse_id(&id, "id")?).await?;
-        Ok(Proposal(seen))
+        Proposal::load(ctx, parse_id(&id, "id")?).await
     }
     /// An organisation's proposals the viewer may see (or one thread's), newest first.
     async fn proposals(
@@ -593,12 +599,9 @@ async fn seen_all(
     ctx: &Context<'_>,
     rows: Vec<crate::entity::proposal::Model>,
 ) -> Result<Vec<Proposal>> {
-    let db = &state(ctx)?.db;
     let mut seen = Vec::with_capacity(rows.len());
     for row in rows {
-        seen.push(Proposal(
-            proposals::seen(db, maybe_viewer(ctx), row.id).await?,
-        ));
+        seen.push(Proposal::load(ctx, row.id).await?);
     }
     Ok(seen)
 }
@@ -679,8 +682,7 @@ pub struct CastBallotPayload {
 impl CastBallotPayload {
     /// The proposal as it stands after the ballot (read only when asked for).
     async fn proposal(&self, ctx: &Context<'_>) -> Result<Proposal> {
-        let seen = proposals::seen(&state(ctx)?.db, maybe_viewer(ctx), self.proposal_id).await?;
-        Ok(Proposal(seen))
+        Proposal::load(ctx, self.proposal_id).await
     }
     /// An earlier ballot was replaced.
     async fn changed(&self) -> bool {
@@ -740,9 +742,7 @@ impl ProposalMutation {
             &statement,
         )
         .await?;
-        Ok(Proposal(
-            proposals::seen(&state.db, Some(viewer), p.id).await?,
-        ))
+        Proposal::load(ctx, p.id).await
     }
     /// Records the assembly's ruling on a decision that needed ratification (facilitators).
     async fn ratify_decision(
@@ -762,9 +762,7 @@ impl ProposalMutation {
             note.as_deref(),
         )
         .await?;
-        Ok(Proposal(
-            proposals::seen(&state.db, Some(viewer), p.id).await?,
-        ))
+        Proposal::load(ctx, p.id).await
     }
     /// Records a vote counted in the room as a closed decision (facilitators).
     async fn record_counted_vote(
@@ -798,9 +796,7 @@ impl ProposalMutation {
             },
         )
         .await?;
-        Ok(Proposal(
-            proposals::seen(&state.db, Some(viewer), p.id).await?,
-        ))
+        Proposal::load(ctx, p.id).await
     }
     /// Puts a question to a decision.
     async fn create_proposal(
@@ -843,9 +839,7 @@ impl ProposalMutation {
             },
         )
         .await?;
-        Ok(Proposal(
-            proposals::seen(&state.db, Some(viewer), created.id).await?,
-        ))
+        Proposal::load(ctx, created.id).await
     }
 
     /// Amends an open consensus or consent proposal (facilitators): a new
@@ -867,9 +861,7 @@ impl ProposalMutation {
             reason.as_deref(),
         )
         .await?;
-        Ok(Proposal(
-            proposals::seen(&state.db, Some(viewer), p.id).await?,
-        ))
+        Proposal::load(ctx, p.id).await
     }
     /// Records that the consensus of a closed proposal was checked (facilitators).
     async fn check_consensus(
@@ -887,9 +879,7 @@ impl ProposalMutation {
             note.as_deref(),
         )
         .await?;
-        Ok(Proposal(
-            proposals::seen(&state.db, Some(viewer), p.id).await?,
-        ))
+        Proposal::load(ctx, p.id).await
     }
     /// Applies the configured fallback of a consensus not reached
     /// (facilitators): a majority vote, or escalation to the parent organisation.
@@ -898,9 +888,7 @@ impl ProposalMutation {
         let state = state(ctx)?;
         let p =
             consensus::apply_fallback(state, viewer, parse_id(&proposal_id, "proposalId")?).await?;
-        Ok(Proposal(
-            proposals::seen(&state.db, Some(viewer), p.id).await?,
-        ))
+        Proposal::load(ctx, p.id).await
     }
 
     /// Changes a proposal (its author or a facilitator) until it closes.
@@ -927,9 +915,7 @@ impl ProposalMutation {
             },
         )
         .await?;
-        Ok(Proposal(
-            proposals::seen(&state.db, Some(viewer), updated.id).await?,
-        ))
+        Proposal::load(ctx, updated.id).await
     }
 
     /// Lifts the viewer's objection (consensus, consent) while voting is
@@ -950,9 +936,7 @@ impl ProposalMutation {
             receipt.as_deref(),
         )
         .await?;
-        Ok(Proposal(
-            proposals::seen(&state.db, Some(viewer), p.id).await?,
-        ))
+        Proposal::load(ctx, p.id).await
     }
 
     /// Casts (or changes) the viewer's ballot.
@@ -991,9 +975,7 @@ impl ProposalMutation {
         let viewer = viewer(ctx)?;
         let state = state(ctx)?;
         let closed = closing::close(state, viewer, parse_id(&id, "id")?).await?;
-        Ok(Proposal(
-            proposals::seen(&state.db, Some(viewer), closed.id).await?,
-        ))
+        Proposal::load(ctx, closed.id).await
     }
 
     /// Takes someone out of a vote (recusal), with the reason: the person
@@ -1016,9 +998,7 @@ impl ProposalMutation {
             reason.as_deref(),
         )
         .await?;
-        Ok(Proposal(
-            proposals::seen(&state.db, Some(viewer), proposal_id).await?,
-        ))
+        Proposal::load(ctx, proposal_id).await
     }
 }
 
