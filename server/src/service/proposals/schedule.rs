@@ -49,8 +49,11 @@ pub async fn tick(state: &AppState) -> AppResult<Option<DateTime<Utc>>> {
         .into_tuple()
         .all(&state.db)
         .await?;
+    // One proposal that fails (logged, tried again next time) holds up no other.
     for id in to_open {
-        open_due(state, id).await?;
+        if let Err(e) = open_due(state, id).await {
+            tracing::warn!(proposal = %id, error = ?e, "proposals: could not open on time");
+        }
     }
     let to_close: Vec<Uuid> = entity::Entity::find()
         .select_only()
@@ -62,7 +65,9 @@ pub async fn tick(state: &AppState) -> AppResult<Option<DateTime<Utc>>> {
         .all(&state.db)
         .await?;
     for id in to_close {
-        closing::finish(state, id, None).await?;
+        if let Err(e) = closing::finish(state, id, None).await {
+            tracing::warn!(proposal = %id, error = ?e, "proposals: could not close on time");
+        }
     }
     let next_open: Option<DateTime<Utc>> = entity::Entity::find()
         .select_only()
