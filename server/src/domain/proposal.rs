@@ -91,6 +91,35 @@ pub fn results_visible(visibility: ResultsVisibility, status: Status, has_voted:
         }
 }
 
+/// The refusal of results not yet visible to this reader.
+pub fn results_hidden() -> AppError {
+    AppError::forbidden(text!(
+        en: "The results of this proposal are not visible yet (see resultsVisibility).",
+        fr: "Les résultats de cette proposition ne sont pas encore visibles (voir resultsVisibility)."
+    ))
+}
+
+/// May the named ballots of `round` be read? Never in a secret vote; in the
+/// current round once results are visible; earlier rounds always, since the
+/// debate of an amended proposal needs the positions taken before.
+pub fn named_ballots_readable(
+    secret: bool,
+    round: i32,
+    current_round: i32,
+    results_visible: bool,
+) -> AppResult<()> {
+    if secret {
+        return Err(AppError::forbidden(text!(
+            en: "This vote is secret: its ballots are not linked to anyone.",
+            fr: "Ce vote est secret : ses bulletins ne sont liés à personne."
+        )));
+    }
+    if round >= current_round && !results_visible {
+        return Err(results_hidden());
+    }
+    Ok(())
+}
+
 /// Checks the opening and closing times given at creation. An opening time
 /// in the past means "now".
 pub fn check_times(
@@ -236,6 +265,14 @@ mod tests {
         assert!(results_visible(OnceVoted, Status::Open, true));
         assert!(!results_visible(AfterClosing, Status::Open, true));
         assert!(results_visible(AfterClosing, Status::Closed, false));
+    }
+
+    #[test]
+    fn named_ballots_show_with_the_results_and_earlier_rounds_always() {
+        assert!(named_ballots_readable(true, 1, 1, true).is_err());
+        assert!(named_ballots_readable(false, 2, 2, false).is_err());
+        assert!(named_ballots_readable(false, 1, 2, false).is_ok());
+        assert!(named_ballots_readable(false, 2, 2, true).is_ok());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_graphql::{Context, ID, InputObject, Json, Object, Result, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use futures_util::{FutureExt, Stream, StreamExt};
-use sea_orm::{ColumnTrait, EntityTrait, Order, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 use tokio_stream::wrappers::BroadcastStream;
 
@@ -21,7 +21,6 @@ use crate::graphql::connection::simple;
 use crate::graphql::context::{maybe_viewer, request, state, viewer};
 use crate::graphql::loaders::person;
 use crate::graphql::{id, parse_id};
-use crate::service::page::by_id;
 use crate::service::proposals::casting::{self, Cast};
 use crate::service::proposals::consensus;
 use crate::service::proposals::decisions::{self, CountedVote, Ratification};
@@ -33,13 +32,6 @@ use crate::text;
 
 /// A question put to a decision, as one person sees it.
 pub struct Proposal(Seen);
-
-fn hidden_results() -> AppError {
-    AppError::forbidden(text!(
-        en: "The results of this proposal are not visible yet (see resultsVisibility).",
-        fr: "Les résultats de cette proposition ne sont pas encore visibles (voir resultsVisibility)."
-    ))
-}
 
 impl Proposal {
     /// The proposal as the viewer sees it now.
@@ -186,7 +178,7 @@ impl Proposal {
     /// `resultsVisibility` allows it; `FORBIDDEN` otherwise.
     async fn result(&self, ctx: &Context<'_>) -> Result<ProposalResult> {
         if !self.0.results_visible() {
-            return Err(hidden_results().into());
+            return Err(crate::domain::proposal::results_hidden().into());
         }
         Ok(result_of(&state(ctx)?.db, &self.0.proposal).await?)
     }
@@ -199,31 +191,8 @@ impl Proposal {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<String, NamedBallot>> {
-        if self.0.proposal.secret {
-            return Err(AppError::forbidden(text!(
-                en: "This vote is secret: its ballots are not linked to anyone.",
-                fr: "Ce vote est secret : ses bulletins ne sont liés à personne."
-            ))
-            .into());
-        }
-        // Earlier rounds are done: their positions are shown, as the debate needs.
-        let round = round.unwrap_or(self.0.proposal.round);
-        if round >= self.0.proposal.round && !self.0.results_visible() {
-            return Err(hidden_results().into());
-        }
         let has_after = after.is_some();
-        let page = by_id(
-            &state(ctx)?.db,
-            ballot::Entity::find()
-                .filter(ballot::Column::ProposalId.eq(self.0.proposal.id))
-                .filter(ballot::Column::Round.eq(round)),
-            ballot::Column::Id,
-            "ballots",
-            first,
-            after,
-            Order::Asc,
-        )
-        .await?;
+        let page = proposals::named_ballots(&state(ctx)?.db, &self.0, round, first, after).await?;
         Ok(simple("ballots", page, |b| b.id, NamedBallot, has_after))
     }
     /// The ballot file of a closed proposal, in the JSON Lines format of
@@ -540,21 +509,9 @@ impl ProposalQuery {
     /// not reached), oldest first, for the organisation's people.
     async fn escalations(&self, ctx: &Context<'_>, organisation_id: ID) -> Result<Vec<Proposal>> {
         let state = state(ctx)?;
-        let organisation = crate::service::organisations::get(
-            &state.db,
-            parse_id(&organisation_id, "organisationId")?,
-        )
-        .await?;
-        let reader =
-            crate::service::forum::reader(&state.db, &organisation, maybe_viewer(ctx)).await?;
-        if reader.is_none() {
-            return Err(AppError::forbidden(text!(
-                en: "Only the organisation's people see what was escalated to it.",
-                fr: "Seules les personnes de l'organisation voient ce qui lui est remonté."
-            ))
-            .into());
-        }
-        let rows = consensus::escalations(&state.db, organisation.id).await?;
+        let organisation_id = parse_id(&organisation_id, "organisationId")?;
+        let rows = consensus::escalations(&state.db, maybe_viewer(ctx), organisation_id).await?;
+        let organisation = crate::service::organisations::get(&state.db, organisation_id).await?;
         Ok(rows
             .into_iter()
             .map(|proposal| {

@@ -360,12 +360,24 @@ pub async fn apply_fallback(
     Ok(applied)
 }
 
-/// Matters escalated to an organisation by its children, oldest first.
+/// Matters escalated to an organisation by its children, oldest first, for
+/// the organisation's people.
 pub async fn escalations(
     conn: &impl ConnectionTrait,
+    viewer: Option<&Viewer>,
     organisation_id: Uuid,
 ) -> AppResult<Vec<entity::Model>> {
     use sea_orm::QueryOrder;
+    let organisation = crate::service::organisations::get(conn, organisation_id).await?;
+    if crate::service::forum::reader(conn, &organisation, viewer)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::forbidden(text!(
+            en: "Only the organisation's people see what was escalated to it.",
+            fr: "Seules les personnes de l'organisation voient ce qui lui est remonté."
+        )));
+    }
     Ok(entity::Entity::find()
         .filter(entity::Column::EscalatedTo.eq(organisation_id))
         .order_by_asc(entity::Column::EscalatedAt)

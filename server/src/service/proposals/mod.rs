@@ -19,7 +19,9 @@ use crate::domain::decision::{self, Spec};
 use crate::domain::forum::{Reader, Visibility, can_moderate, can_read};
 use crate::domain::membership::{EffectiveStanding, Role};
 use crate::domain::proposal::{self, ElectorateRule, ReasonPolicy, ResultsVisibility, Status};
-use crate::entity::{category, elector, membership, organisation, proposal as entity, thread};
+use crate::entity::{
+    ballot, category, elector, membership, organisation, proposal as entity, thread,
+};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::events::{Event, ProposalChange};
 use crate::service::forum::{self, posts};
@@ -485,6 +487,35 @@ pub async fn exclude(
     txn.commit().await?;
     publish(state, &proposal, ProposalChange::ElectorateChanged);
     Ok(excluded)
+}
+
+/// The named ballots of a round (the current one by default), as cast.
+pub async fn named_ballots(
+    conn: &impl ConnectionTrait,
+    seen: &Seen,
+    round: Option<i32>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<crate::service::page::Page<ballot::Model>> {
+    let round = round.unwrap_or(seen.proposal.round);
+    proposal::named_ballots_readable(
+        seen.proposal.secret,
+        round,
+        seen.proposal.round,
+        seen.results_visible(),
+    )?;
+    crate::service::page::by_id(
+        conn,
+        ballot::Entity::find()
+            .filter(ballot::Column::ProposalId.eq(seen.proposal.id))
+            .filter(ballot::Column::Round.eq(round)),
+        ballot::Column::Id,
+        "ballots",
+        first,
+        after,
+        sea_orm::Order::Asc,
+    )
+    .await
 }
 
 /// Participation so far: electors who voted, and the electorate.
