@@ -7,7 +7,6 @@ use std::time::Duration;
 use async_graphql::{Context, ID, InputObject, Json, Object, Result, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use futures_util::{FutureExt, Stream, StreamExt};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 use tokio_stream::wrappers::BroadcastStream;
 
@@ -28,7 +27,6 @@ use crate::service::proposals::proxies::{self, GiveProxy};
 use crate::service::proposals::{
     self, NewProposal, ProposalEdit, Seen, closing, results_visibility,
 };
-use crate::text;
 
 /// A question put to a decision, as one person sees it.
 pub struct Proposal(Seen);
@@ -235,20 +233,8 @@ impl Proposal {
     }
     /// The electorate with who voted (facilitators only).
     async fn electors(&self, ctx: &Context<'_>) -> Result<Vec<Elector>> {
-        if !self.0.moderates() {
-            return Err(AppError::forbidden(text!(
-                en: "Only facilitators see the list of electors.",
-                fr: "Seuls les facilitateurs voient la liste des électeurs."
-            ))
-            .into());
-        }
-        Ok(elector::Entity::find()
-            .filter(elector::Column::ProposalId.eq(self.0.proposal.id))
-            .all(&state(ctx)?.db)
-            .await?
-            .into_iter()
-            .map(Elector)
-            .collect())
+        let rows = proposals::electors(&state(ctx)?.db, &self.0).await?;
+        Ok(rows.into_iter().map(Elector).collect())
     }
 }
 
@@ -485,25 +471,15 @@ impl ProposalQuery {
         organisation_id: ID,
         thread_id: Option<ID>,
     ) -> Result<Vec<Proposal>> {
-        let state = state(ctx)?;
-        let organisation_id = parse_id(&organisation_id, "organisationId")?;
         let thread_id = thread_id.map(|t| parse_id(&t, "threadId")).transpose()?;
-        let reader = match thread_id {
-            Some(thread_id) => {
-                let (place, _) =
-                    crate::service::forum::place_of_thread(&state.db, maybe_viewer(ctx), thread_id)
-                        .await?;
-                place.require_read()?;
-                place.reader
-            }
-            None => {
-                let organisation =
-                    crate::service::organisations::get(&state.db, organisation_id).await?;
-                crate::service::forum::reader(&state.db, &organisation, maybe_viewer(ctx)).await?
-            }
-        };
-        let rows = proposals::list(&state.db, organisation_id, thread_id, reader).await?;
-        seen_all(ctx, rows).await
+        let seen = proposals::visible(
+            &state(ctx)?.db,
+            maybe_viewer(ctx),
+            parse_id(&organisation_id, "organisationId")?,
+            thread_id,
+        )
+        .await?;
+        Ok(seen.into_iter().map(Proposal).collect())
     }
     /// Matters its child organisations escalated to this one (a consensus
     /// not reached), oldest first, for the organisation's people.
@@ -533,34 +509,14 @@ impl ProposalQuery {
         ctx: &Context<'_>,
         organisation_id: ID,
     ) -> Result<Vec<Proposal>> {
-        let state = state(ctx)?;
-        let organisation = crate::service::organisations::get(
-            &state.db,
+        let seen = decisions::pending_ratifications(
+            &state(ctx)?.db,
+            maybe_viewer(ctx),
             parse_id(&organisation_id, "organisationId")?,
         )
         .await?;
-        let reader =
-            crate::service::forum::reader(&state.db, &organisation, maybe_viewer(ctx)).await?;
-        let rows = decisions::pending_ratifications(&state.db, organisation.id).await?;
-        let visible = proposals::list(&state.db, organisation.id, None, reader).await?;
-        let rows = rows
-            .into_iter()
-            .filter(|r| visible.iter().any(|v| v.id == r.id))
-            .collect();
-        seen_all(ctx, rows).await
+        Ok(seen.into_iter().map(Proposal).collect())
     }
-}
-
-/// The proposals as the viewer sees them.
-async fn seen_all(
-    ctx: &Context<'_>,
-    rows: Vec<crate::entity::proposal::Model>,
-) -> Result<Vec<Proposal>> {
-    let mut seen = Vec::with_capacity(rows.len());
-    for row in rows {
-        seen.push(Proposal::load(ctx, row.id).await?);
-    }
-    Ok(seen)
 }
 
 #[derive(InputObject)]

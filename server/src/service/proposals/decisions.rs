@@ -133,19 +133,23 @@ pub async fn ratify(
     Ok(ruled)
 }
 
-/// Closed decisions waiting for the assembly's ratification, oldest first.
+/// Closed decisions waiting for the assembly's ratification that the
+/// viewer may see, oldest first.
 pub async fn pending_ratifications(
     conn: &impl ConnectionTrait,
+    viewer: Option<&Viewer>,
     organisation_id: Uuid,
-) -> AppResult<Vec<entity::Model>> {
-    Ok(entity::Entity::find()
+) -> AppResult<Vec<Seen>> {
+    let organisation = organisations::get(conn, organisation_id).await?;
+    let rows = entity::Entity::find()
         .filter(entity::Column::OrganisationId.eq(organisation_id))
         .filter(entity::Column::NeedsRatification.eq(true))
         .filter(entity::Column::ClosedAt.is_not_null())
         .filter(entity::Column::Ratification.is_null())
         .order_by_asc(entity::Column::ClosedAt)
         .all(conn)
-        .await?)
+        .await?;
+    super::seen_many(conn, viewer, organisation, rows).await
 }
 
 /// A vote taken in the room, as the minute-taker counted it.

@@ -10,6 +10,8 @@ pub mod decisions;
 pub mod proxies;
 pub mod schedule;
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect, Statement};
@@ -531,30 +533,42 @@ pub async fn participation(
     Ok((voted, p.electorate_size.unwrap_or(0).max(0) as u64))
 }
 
-/// The proposals of an organisation the reader may see, or of one thread
-/// (already checked), newest first.
-pub async fn list(
+/// An organisation's proposals the viewer may see (or one thread's, once its
+/// space is checked), newest first.
+pub async fn visible(
     conn: &impl ConnectionTrait,
+    viewer: Option<&Viewer>,
     organisation_id: Uuid,
     thread_id: Option<Uuid>,
-    reader: Option<Reader>,
-) -> AppResult<Vec<entity::Model>> {
+) -> AppResult<Vec<Seen>> {
+    let organisation = organisations::get(conn, organisation_id).await?;
     let mut query =
         entity::Entity::find().filter(entity::Column::OrganisationId.eq(organisation_id));
     if let Some(thread_id) = thread_id {
+        let (place, _) = forum::place_of_thread(conn, viewer, thread_id).await?;
+        place.require_read()?;
         query = query.filter(entity::Column::ThreadId.eq(thread_id));
     }
-    let proposals = query
+    let rows = query
         .order_by_desc(entity::Column::CreatedAt)
         .limit(200)
         .all(conn)
         .await?;
-    if thread_id.is_some() {
-        return Ok(proposals);
-    }
-    // Through the spaces of their threads: one query for all of them.
-    let threads: Vec<Uuid> = proposals.iter().filter_map(|p| p.thread_id).collect();
-    let readable: std::collections::HashSet<Uuid> = thread::Entity::find()
+    seen_many(conn, viewer, organisation, rows).await
+}
+
+/// The proposals of `rows` the viewer may see — through the spaces of their
+/// threads, or as the organisation's people — with the viewer's place in
+/// each electorate: a handful of queries for the lot.
+pub async fn seen_many(
+    conn: &impl ConnectionTrait,
+    viewer: Option<&Viewer>,
+    organisation: organisation::Model,
+    rows: Vec<entity::Model>,
+) -> AppResult<Vec<Seen>> {
+    let reader = forum::reader(conn, &organisation, viewer).await?;
+    let threads: Vec<Uuid> = rows.iter().filter_map(|p| p.thread_id).collect();
+    let readable: HashSet<Uuid> = thread::Entity::find()
         .filter(thread::Column::Id.is_in(threads))
         .find_also_related(category::Entity)
         .all(conn)
@@ -565,13 +579,47 @@ pub async fn list(
             can_read(visibility, reader).then_some(t.id)
         })
         .collect();
-    Ok(proposals
+    let mut electors: HashMap<Uuid, elector::Model> = match viewer {
+        Some(v) => elector::Entity::find()
+            .filter(elector::Column::AccountId.eq(v.id()))
+            .filter(elector::Column::ProposalId.is_in(rows.iter().map(|p| p.id)))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|e| (e.proposal_id, e))
+            .collect(),
+        None => HashMap::new(),
+    };
+    Ok(rows
         .into_iter()
-        .filter(|p| match p.thread_id {
-            Some(t) => readable.contains(&t),
-            None => reader.is_some(),
+        .filter_map(|proposal| {
+            let elector = electors.remove(&proposal.id);
+            let readable = match proposal.thread_id {
+                Some(t) => readable.contains(&t),
+                None => reader.is_some(),
+            };
+            (readable || elector.is_some()).then(|| Seen {
+                proposal,
+                organisation: organisation.clone(),
+                reader,
+                elector,
+            })
         })
         .collect())
+}
+
+/// The electorate of a proposal with who voted: for facilitators only.
+pub async fn electors(conn: &impl ConnectionTrait, seen: &Seen) -> AppResult<Vec<elector::Model>> {
+    if !seen.moderates() {
+        return Err(AppError::forbidden(text!(
+            en: "Only facilitators see the list of electors.",
+            fr: "Seuls les facilitateurs voient la liste des électeurs."
+        )));
+    }
+    Ok(elector::Entity::find()
+        .filter(elector::Column::ProposalId.eq(seen.proposal.id))
+        .all(conn)
+        .await?)
 }
 
 /// What may change in a proposal. Method, options and settings only until
