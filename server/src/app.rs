@@ -28,8 +28,8 @@ impl Application {
     /// Connects to the database, applies pending migrations and binds the port
     /// (port 0 picks a free one, as the tests do).
     pub async fn build(mut settings: Settings) -> anyhow::Result<Application> {
-        let (conn, queries) = db::connect(&settings).await?;
-        db::migrate(&conn).await?;
+        let connections = db::connect(&settings).await?;
+        db::migrate(&connections.db).await?;
         let address = settings.bind_address()?;
         let listener = TcpListener::bind(address)
             .await
@@ -39,12 +39,12 @@ impl Application {
             settings.server.public_url = format!("http://{}", listener.local_addr()?);
         }
         let events = crate::events::relay_through_postgres(
-            &conn,
+            &connections.db,
             &settings.database_url(),
             crate::events::EventBus::new(),
         )
         .await?;
-        let state = AppState::new(conn, settings, queries, events);
+        let state = AppState::new(connections, settings, events);
         let schema = graphql::build_schema(Some(state.clone()), &state.settings.graphql);
         let router = router(state.clone(), schema);
         Ok(Application {

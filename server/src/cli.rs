@@ -284,7 +284,7 @@ where
     F: FnOnce(AppState) -> Fut,
     Fut: std::future::Future<Output = ExitCode>,
 {
-    let (conn, queries) = match db::connect(&settings).await {
+    let connections = match db::connect(&settings).await {
         Ok(c) => c,
         Err(e) => {
             return fail(
@@ -293,16 +293,15 @@ where
             );
         }
     };
-    if let Err(e) = db::migrate(&conn).await {
+    if let Err(e) = db::migrate(&connections.db).await {
         return fail(
             text!(en: "cannot migrate the database: {e}", fr: "impossible de migrer la base de données : {e}"),
             1,
         );
     }
     f(AppState::new(
-        conn,
+        connections,
         settings,
-        queries,
         crate::events::EventBus::new(),
     ))
     .await
@@ -336,7 +335,7 @@ fn report(e: crate::error::AppError) -> ExitCode {
 
 async fn migrate(settings: Settings, action: MigrateAction) -> ExitCode {
     let conn = match db::connect(&settings).await {
-        Ok((c, _)) => c,
+        Ok(c) => c.db,
         Err(e) => {
             return fail(
                 text!(en: "cannot open the database: {e:#}", fr: "impossible d'ouvrir la base de données : {e:#}"),

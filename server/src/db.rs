@@ -24,28 +24,61 @@ impl QueryCounter {
     }
 }
 
+/// What a process holds of the database: a pool for everything, and the
+/// connection write transactions use.
+#[derive(Clone, Debug)]
+pub struct Connections {
+    pub db: DatabaseConnection,
+    /// On a SQLite file, a pool of one connection of its own: SQLite lets one
+    /// writer in at a time, and writers queued here are handed the lock the
+    /// moment it is free, where writers on several connections would poll
+    /// for it in SQLite's busy handler, sleeping milliseconds between tries.
+    /// Elsewhere, the same pool as `db`.
+    pub writer: DatabaseConnection,
+    pub queries: QueryCounter,
+}
+
 /// Opens the configured database (creating a SQLite file and its folder if
 /// needed) in WAL mode with a busy timeout, so readers never wait for writers.
 /// By default SQLite syncs every commit to disk (`synchronous = FULL`): an
 /// acknowledged write survives a power cut, not only a crash of the process
 /// (`database.sqlite_synchronous`).
-pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection, QueryCounter)> {
+pub async fn connect(settings: &Settings) -> anyhow::Result<Connections> {
     let url = settings.database_url();
-    let folder = sqlite_file(&url)
+    let file = sqlite_file(&url);
+    let folder = file
         .and_then(|p| std::path::Path::new(p).parent())
         .filter(|d| !d.as_os_str().is_empty());
     if let Some(dir) = folder {
         std::fs::create_dir_all(dir)
             .map_err(|e| anyhow::anyhow!("cannot create the data folder {}: {e}", dir.display()))?;
     }
+    let queries = QueryCounter::default();
+    let db = open(settings, settings.database.max_connections, &queries).await?;
+    let writer = match file {
+        Some(_) => open(settings, 1, &queries).await?,
+        None => db.clone(),
+    };
+    Ok(Connections {
+        db,
+        writer,
+        queries,
+    })
+}
+
+async fn open(
+    settings: &Settings,
+    max_connections: u32,
+    queries: &QueryCounter,
+) -> anyhow::Result<DatabaseConnection> {
     let busy = Duration::from_millis(settings.database.busy_timeout_ms);
     let synchronous = match settings.database.sqlite_synchronous {
         crate::config::SqliteSynchronous::Full => SqliteSynchronous::Full,
         crate::config::SqliteSynchronous::Normal => SqliteSynchronous::Normal,
     };
-    let mut options = ConnectOptions::new(url);
+    let mut options = ConnectOptions::new(settings.database_url());
     options
-        .max_connections(settings.database.max_connections)
+        .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(move |o| {
@@ -56,12 +89,11 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection,
                 .create_if_missing(true)
         });
     let mut db = Database::connect(options).await?;
-    let counter = QueryCounter::default();
-    let count = counter.0.clone();
+    let count = queries.0.clone();
     db.set_metric_callback(move |_| {
         count.fetch_add(1, Ordering::Relaxed);
     });
-    Ok((db, counter))
+    Ok(db)
 }
 
 /// The file behind a SQLite URL, if it names one.
@@ -77,15 +109,18 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
 
-/// Begins a transaction that will write. On SQLite it takes the write lock at
-/// once (`BEGIN IMMEDIATE`), so two writers queue on the busy timeout instead
-/// of failing when a read transaction tries to become a write one.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
+/// Begins a transaction that will write; give it the writer's connection
+/// (`state.writer`). On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`), so that a writer on another connection (a single statement
+/// outside a transaction) queues on the busy timeout instead of failing when
+/// a read transaction tries to become a write one.
+pub async fn begin_write(writer: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    writer
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
 }
 
 /// SQL written with `?` placeholders, as the backend wants them (`$1, $2…`

@@ -7,38 +7,44 @@ use std::time::Duration;
 use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
-use crate::db::QueryCounter;
+use crate::db::{Connections, QueryCounter};
 use crate::domain::throttle::FailureWindow;
 use crate::events::EventBus;
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Where write transactions begin (`db::begin_write`); see `db::Connections`.
+    pub writer: DatabaseConnection,
     pub settings: Arc<Settings>,
     pub login_throttle: Arc<LoginThrottle>,
     pub events: EventBus,
     pub queries: QueryCounter,
     /// Wakes the outbox worker when a transaction has written to the outbox.
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// Ballots waiting to be written, a batch per transaction.
+    pub ballot_box: Arc<crate::service::proposals::casting::BallotBox>,
     /// Wakes the proposal scheduler when a proposal's times may have changed.
     pub proposal_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
-    pub fn new(
-        db: DatabaseConnection,
-        settings: Settings,
-        queries: QueryCounter,
-        events: EventBus,
-    ) -> Self {
+    pub fn new(connections: Connections, settings: Settings, events: EventBus) -> Self {
+        let Connections {
+            db,
+            writer,
+            queries,
+        } = connections;
         AppState {
             db,
+            writer,
             login_throttle: Arc::new(LoginThrottle::new(&settings)),
             settings: Arc::new(settings),
             events,
             queries,
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
             proposal_wake: Arc::new(tokio::sync::Notify::new()),
+            ballot_box: Arc::default(),
         }
     }
 }

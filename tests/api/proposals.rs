@@ -530,6 +530,52 @@ async fn concurrent_ballots_of_one_person_leave_exactly_one() {
     }
 }
 
+/// Ballots arriving together are written together: each voter still gets
+/// their own answer, and a refusal costs the others nothing.
+#[tokio::test]
+async fn ballots_cast_together_each_get_their_own_answer() {
+    let w = world().await;
+    let id = w.propose(json!({})).await;
+    let mut casts = Vec::new();
+    for round in 0..4 {
+        for member in &w.members {
+            casts.push(w.cast(member, &id, json!({ "choice": "yes" })));
+        }
+        // Outside the electorate; and a ballot the method refuses.
+        casts.push(w.cast(&w.supporter, &id, json!({ "choice": "yes" })));
+        casts.push(w.cast(&w.admin, &id, json!({ "choice": format!("maybe {round}") })));
+    }
+    casts.push(w.cast(&w.admin, &id, json!({ "choice": "no" })));
+    let answers = futures_util::future::join_all(casts).await;
+    let codes: Vec<String> = answers
+        .iter()
+        .map(|a| {
+            if a.get("errors").is_none_or(Value::is_null) {
+                "OK".to_owned()
+            } else {
+                error_code(a)
+            }
+        })
+        .collect();
+    for round in 0..4 {
+        let at = round * 4;
+        assert_eq!(codes[at..at + 2], ["OK", "OK"], "{answers:#?}");
+        assert_eq!(
+            codes[at + 2..at + 4],
+            ["NOT_ELIGIBLE", "VALIDATION"],
+            "{answers:#?}"
+        );
+    }
+    assert_eq!(codes[16], "OK");
+    data(&w.close(&w.admin, &id).await);
+    let result = w.result(&w.admin, &id).await;
+    assert_eq!(
+        data(&result)["proposal"]["result"]["ballots"],
+        3,
+        "{result:#}"
+    );
+}
+
 #[tokio::test]
 async fn closing_while_ballots_arrive_counts_each_ballot_or_refuses_it() {
     let w = world().await;

@@ -41,7 +41,7 @@ fn write(path: std::path::PathBuf, lines: &[String]) {
 async fn seed(url: &str, out: &std::path::Path) {
     let mut settings = plenum::Settings::default();
     settings.database.url = plenum::config::Secret::new(url);
-    let (db, _) = plenum::db::connect(&settings).await.unwrap();
+    let db = plenum::db::connect(&settings).await.unwrap().db;
     plenum::db::migrate(&db).await.unwrap();
     let now = chrono::Utc::now();
     let started = Instant::now();

@@ -156,7 +156,7 @@ pub async fn register(
         )));
     }
     let model = parse_new(state, &input).await?;
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let account = insert(&txn, model).await?;
     let joined = match &input.invitation_token {
         Some(token) => Some(invitations::accept_in(&txn, &account, token).await?),
@@ -178,7 +178,7 @@ pub async fn create_by_operator(
 ) -> AppResult<account::Model> {
     let mut model = parse_new(state, &input).await?;
     model.is_operator = Set(operator);
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let account = insert(&txn, model).await?;
     txn.commit().await?;
     Ok(account)
@@ -285,7 +285,7 @@ pub async fn change_password(
         ));
     }
     let hash = passwords::hash(&state.settings.accounts, &new).await?;
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     set_password_hash(&txn, viewer.account.clone(), hash).await?;
     sessions::revoke_other_sessions(&txn, viewer.id(), Some(viewer.token_id)).await?;
     txn.commit().await?;
@@ -306,7 +306,7 @@ pub async fn set_password_by_operator(
         .await?
         .ok_or_else(|| AppError::not_found(text!(en: "No account has this email address.", fr: "Aucun compte n'a cette adresse e-mail.")))?;
     let hash = passwords::hash(&state.settings.accounts, &password).await?;
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let account = set_password_hash(&txn, account, hash).await?;
     sessions::revoke_other_sessions(&txn, account.id, None).await?;
     txn.commit().await?;
@@ -361,7 +361,7 @@ pub async fn update_profile(
         });
     }
     active.updated_at = Set(now());
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let account = active.update(&txn).await?;
     txn.commit().await?;
     Ok(account)

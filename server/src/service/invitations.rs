@@ -37,7 +37,7 @@ pub struct Sent {
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), organisation = %input.organisation_id))]
 pub async fn invite(state: &AppState, viewer: &Viewer, input: NewInvitation) -> AppResult<Sent> {
     let email = Email::parse(&input.email)?;
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let org = organisations::get(&txn, input.organisation_id).await?;
     let actor = memberships::require_role(&txn, viewer, org.id, can_manage_members).await?;
     if input.role == Role::Admin && !can_administer(Role::from_db(&actor.role)) {
@@ -159,7 +159,7 @@ pub async fn accept(
     viewer: &Viewer,
     secret: &str,
 ) -> AppResult<membership::Model> {
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let m = accept_in(&txn, &viewer.account, secret).await?;
     txn.commit().await?;
     announce(state, &m);
@@ -169,7 +169,7 @@ pub async fn accept(
 /// Withdraws an invitation that has not been used yet.
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), invitation = %id))]
 pub async fn revoke(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<invitation::Model> {
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let invitation = invitation::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -232,7 +232,7 @@ pub async fn request_to_join(
             text!(en: "The message has at most 2000 characters.", fr: "Le message comporte au plus 2000 caractères."),
         ));
     }
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let org = organisations::get(&txn, organisation_id).await?;
     if memberships::active(&txn, org.id, viewer.id())
         .await?
@@ -310,7 +310,7 @@ pub async fn decide(
     id: Uuid,
     accept: Option<Standing>,
 ) -> AppResult<(join_request::Model, Option<membership::Model>)> {
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let request = join_request::Entity::find_by_id(id)
         .one(&txn)
         .await?

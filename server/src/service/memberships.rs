@@ -248,7 +248,7 @@ pub async fn set_standing(
     note: Option<String>,
 ) -> AppResult<entity::Model> {
     let note = optional_note(note)?;
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let (target, _) = target_and_actor(&txn, viewer, membership_id, can_manage_members).await?;
     let mut active = target.into_active_model();
     active.standing = Set(standing.as_str().to_owned());
@@ -291,7 +291,7 @@ pub async fn set_role(
     membership_id: Uuid,
     role: Role,
 ) -> AppResult<entity::Model> {
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let (target, _) = target_and_actor(&txn, viewer, membership_id, can_administer).await?;
     let demoting_admin = Role::from_db(&target.role) == Role::Admin && role != Role::Admin;
     if !membership::keeps_an_admin(admins(&txn, target.organisation_id).await?, demoting_admin) {
@@ -334,7 +334,7 @@ pub async fn remove(
     reason: Option<String>,
 ) -> AppResult<entity::Model> {
     let reason = optional_note(reason)?;
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let (target, actor) = target_and_actor(&txn, viewer, membership_id, can_manage_members).await?;
     if Role::from_db(&target.role) == Role::Admin && !can_administer(Role::from_db(&actor.role)) {
         return Err(not_allowed());
@@ -352,7 +352,7 @@ pub async fn leave(
     viewer: &Viewer,
     organisation_id: Uuid,
 ) -> AppResult<entity::Model> {
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     organisations::get(&txn, organisation_id).await?;
     let mine = require_member(&txn, viewer, organisation_id).await?;
     let row = end(&txn, mine, EventKind::Left, viewer.id(), None).await?;

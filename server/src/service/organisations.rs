@@ -70,7 +70,7 @@ pub async fn create(
     let name = parse_name(&input.name, "name", MAX_NAME)?;
     let description = parse_description(&input.description)?;
     let timezone = parse_timezone(&input.timezone)?;
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     if let Some(parent) = input.parent_id {
         get(&txn, parent).await?;
         memberships::require_role(&txn, viewer, parent, can_administer).await?;
@@ -148,7 +148,7 @@ pub async fn update(
         .map(|d| parse_description(&d))
         .transpose()?;
     let timezone = change.timezone.map(|t| parse_timezone(&t)).transpose()?;
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let org = get(&txn, id).await?;
     memberships::require_role(&txn, viewer, id, can_administer).await?;
     let mut active = org.into_active_model();

@@ -55,7 +55,7 @@ pub async fn create(
             ),
         ));
     }
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     organisations::get(&txn, input.organisation_id).await?;
     memberships::require_role(&txn, viewer, input.organisation_id, can_administer).await?;
     if let Some(parent) = input.parent_id {
@@ -134,7 +134,7 @@ pub async fn update(
         .description
         .map(|d| parse_description(&d))
         .transpose()?;
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let current = category::Entity::find_by_id(id)
         .one(&txn)
         .await?

@@ -140,7 +140,7 @@ pub async fn reply(
     })?;
     let rendered = render(&state.db, &place.organisation, &body).await?;
     let at = now();
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let backend = txn.get_database_backend();
     // The thread row is the lock that numbers its posts one after another.
     let numbered = txn
@@ -217,7 +217,7 @@ pub async fn edit(
 ) -> AppResult<post::Model> {
     let body = parse_body(body, state.settings.forum.max_body_bytes)?;
     let title = title.map(parse_title).transpose()?;
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let (place, thread, current) = place_of_post(&txn, Some(viewer), post_id).await?;
     place.require_read()?;
     if thread.archived_at.is_some() {
@@ -289,7 +289,7 @@ pub async fn edit(
 /// Deletes one's own post: its place in the tree stays, marked deleted.
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), post = %post_id))]
 pub async fn delete(state: &AppState, viewer: &Viewer, post_id: Uuid) -> AppResult<post::Model> {
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let (place, thread, current) = place_of_post(&txn, Some(viewer), post_id).await?;
     place.require_read()?;
     if current.author_id != viewer.id() {
@@ -330,7 +330,7 @@ async fn set_hidden(
     post_id: Uuid,
     reason: Option<String>,
 ) -> AppResult<post::Model> {
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let (place, thread, current) = place_of_post(&txn, Some(viewer), post_id).await?;
     place.require_moderator()?;
     let action = if reason.is_some() {

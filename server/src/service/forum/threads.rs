@@ -36,7 +36,7 @@ pub async fn start(
     let title = parse_title(&input.title)?;
     let body = parse_body(&input.body, state.settings.forum.max_body_bytes)?;
     let tags = parse_tags(&input.tags)?;
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let place = place_of_category(&txn, Some(viewer), input.category_id).await?;
     place.require_read()?;
     if !place.can_write(&place.category.thread_right) {
@@ -326,7 +326,7 @@ async fn moderate(
     reason: Option<String>,
     change: impl FnOnce(&mut thread::ActiveModel),
 ) -> AppResult<thread::Model> {
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let (place, current) = place_of_thread(&txn, Some(viewer), thread_id).await?;
     place.require_moderator()?;
     let mut active = current.into_active_model();

@@ -10,12 +10,18 @@
 //! (PostgreSQL; SQLite serialises writers), so closing — which updates that
 //! row — waits for ballots under way and ballots wait for a closing under
 //! way: a ballot either counts or is refused with `POLL_CLOSED`. The
-//! elector's row is then claimed with `voted = false → true`: of two
-//! concurrent ballots of one person, exactly one claims it.
+//! elector's row is then claimed with `voted = false → true` (which also
+//! proves the voter eligible and not excluded): of two concurrent ballots of
+//! one person, exactly one claims it.
+
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, PoisonError};
 
 use sea_orm::prelude::*;
-use sea_orm::{ActiveValue::Set, QuerySelect};
+use sea_orm::{ActiveValue::Set, DatabaseTransaction, QuerySelect};
 use serde_json::Value;
+use tokio::sync::oneshot;
 
 use super::{proposal_not_found, proxies, reason_policy, spec_of};
 use crate::domain::decision;
@@ -105,48 +111,210 @@ async fn elector_of(
     Ok(elector)
 }
 
+/// Ballots waiting for the next batch, and whether a batch is under way.
+///
+/// Casting is group-committed: ballots that arrive while a batch is being
+/// written wait for the next one, and each batch is one transaction. One
+/// commit (one sync to disk, on SQLite) then serves many voters, and the
+/// proposal is read once per batch; each voter is answered only once their
+/// batch is committed. A batch that fails on a database error is rolled back
+/// and its ballots are tried again one by one, so that one bad ballot never
+/// costs the others theirs. Refusals (closed poll, not eligible…) write
+/// nothing, so they need no rollback.
+#[derive(Default)]
+pub struct BallotBox {
+    queue: Mutex<Queue>,
+}
+
+#[derive(Default)]
+struct Queue {
+    waiting: Vec<Job>,
+    draining: bool,
+}
+
+struct Job {
+    viewer_id: Uuid,
+    input: Cast,
+    reply: oneshot::Sender<AppResult<Casted>>,
+}
+
+/// The most ballots written in one transaction.
+const BATCH: usize = 256;
+
+impl BallotBox {
+    fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues a ballot; true when no batch is under way, so the caller starts one.
+    fn push(&self, job: Job) -> bool {
+        let mut queue = self.queue();
+        queue.waiting.push(job);
+        !std::mem::replace(&mut queue.draining, true)
+    }
+
+    /// The next batch, or none (and the box marked idle) when nothing waits.
+    fn next_batch(&self) -> Option<Vec<Job>> {
+        let mut queue = self.queue();
+        if queue.waiting.is_empty() {
+            queue.draining = false;
+            return None;
+        }
+        let n = queue.waiting.len().min(BATCH);
+        Some(queue.waiting.drain(..n).collect())
+    }
+}
+
+/// Casts a ballot, answering once it is committed.
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), proposal = %input.proposal_id))]
 pub async fn cast(state: &AppState, viewer: &Viewer, input: Cast) -> AppResult<Casted> {
-    let voter = input.for_account.unwrap_or(viewer.id());
-    let by_proxy = voter != viewer.id();
+    let (reply, answer) = oneshot::channel();
+    let job = Job {
+        viewer_id: viewer.id(),
+        input,
+        reply,
+    };
+    if state.ballot_box.push(job) {
+        // Its own task: a voter who hangs up must not cancel the others' batch.
+        tokio::spawn(drain(state.clone()));
+    }
+    answer.await.unwrap_or_else(|_| Err(lost()))
+}
 
-    let txn = db::begin_write(&state.db).await?;
-    let p = entity::Entity::find_by_id(input.proposal_id)
-        .lock_shared()
-        .one(&txn)
-        .await?
-        .ok_or_else(proposal_not_found)?;
+fn lost() -> AppError {
+    AppError::internal(anyhow::anyhow!("a ballot was lost by its batch"))
+}
+
+/// Writes batches until none waits.
+async fn drain(state: AppState) {
+    // Should a batch panic, the box must not stay marked busy forever.
+    struct Restart(Option<AppState>);
+    impl Drop for Restart {
+        fn drop(&mut self) {
+            if let Some(state) = self.0.take() {
+                let mut queue = state.ballot_box.queue();
+                queue.draining = !queue.waiting.is_empty();
+                if queue.draining {
+                    drop(queue);
+                    tokio::spawn(drain(state));
+                }
+            }
+        }
+    }
+    let mut guard = Restart(Some(state.clone()));
+    while let Some(jobs) = state.ballot_box.next_batch() {
+        cast_batch(&state, jobs).await;
+    }
+    guard.0 = None;
+}
+
+async fn cast_batch(state: &AppState, jobs: Vec<Job>) {
+    let inputs: Vec<(Uuid, &Cast)> = jobs.iter().map(|j| (j.viewer_id, &j.input)).collect();
+    let results = match write_batch(state, &inputs).await {
+        Ok(results) => results,
+        Err(e) if jobs.len() == 1 => vec![Err(e)],
+        Err(e) => {
+            tracing::warn!(error = ?e.cause(), ballots = jobs.len(), "a batch of ballots failed; casting them one by one");
+            let mut results = Vec::with_capacity(jobs.len());
+            for input in &inputs {
+                let alone = write_batch(state, std::slice::from_ref(input)).await;
+                results.push(
+                    alone.and_then(|one| one.into_iter().next().unwrap_or_else(|| Err(lost()))),
+                );
+            }
+            results
+        }
+    };
+    for (job, result) in jobs.into_iter().zip(results) {
+        // A voter who hung up is not waiting for the answer.
+        let _ = job.reply.send(result);
+    }
+}
+
+/// Casts the ballots in one transaction: each gets its answer, unless the
+/// database fails, which rolls back them all.
+async fn write_batch(
+    state: &AppState,
+    inputs: &[(Uuid, &Cast)],
+) -> AppResult<Vec<AppResult<Casted>>> {
+    let txn = db::begin_write(&state.writer).await?;
+    let mut proposals: HashMap<Uuid, Option<entity::Model>> = HashMap::new();
+    let mut results = Vec::with_capacity(inputs.len());
+    let mut counted = HashSet::new();
+    for &(viewer_id, input) in inputs {
+        let p = match proposals.entry(input.proposal_id) {
+            Entry::Occupied(found) => found.into_mut(),
+            Entry::Vacant(slot) => slot.insert(
+                entity::Entity::find_by_id(input.proposal_id)
+                    .lock_shared()
+                    .one(&txn)
+                    .await?,
+            ),
+        };
+        let Some(p) = p.as_ref() else {
+            results.push(Err(proposal_not_found()));
+            continue;
+        };
+        match cast_one(&txn, p, viewer_id, input).await {
+            Err(e) if e.code == ErrorCode::Internal => return Err(e),
+            result => {
+                if result.is_ok() {
+                    counted.insert(p.id);
+                }
+                results.push(result);
+            }
+        }
+    }
+    txn.commit().await?;
+    for id in counted {
+        if let Some(Some(p)) = proposals.get(&id) {
+            super::publish(state, p, ProposalChange::BallotCast);
+        }
+    }
+    Ok(results)
+}
+
+/// One ballot, inside the batch's transaction. A refusal writes nothing.
+async fn cast_one(
+    txn: &DatabaseTransaction,
+    p: &entity::Model,
+    viewer_id: Uuid,
+    input: &Cast,
+) -> AppResult<Casted> {
+    let voter = input.for_account.unwrap_or(viewer_id);
+    let by_proxy = voter != viewer_id;
     let status = proposal::status(p.opened_at, p.closed_at);
     if !proposal::accepts_ballots(status, p.closes_at, now()) {
         return Err(proposal::poll_closed(status));
     }
-    let (choice, reason) = check_ballot(&p, input.ballot, input.reason.as_deref())?;
+    let (choice, reason) = check_ballot(p, input.ballot.clone(), input.reason.as_deref())?;
     if by_proxy {
         // The holder votes too: they must be in the electorate themselves.
-        elector_of(&txn, p.id, viewer.id(), false).await?;
-        proxies::require_usable(&txn, &p, voter, viewer.id()).await?;
+        elector_of(txn, p.id, viewer_id, false).await?;
+        proxies::require_usable(txn, p, voter, viewer_id).await?;
     }
-    elector_of(&txn, p.id, voter, by_proxy).await?;
     let claimed = elector::Entity::update_many()
         .col_expr(elector::Column::Voted, Expr::value(true))
         .col_expr(
             elector::Column::ProxyHolderId,
-            Expr::value(by_proxy.then_some(viewer.id())),
+            Expr::value(by_proxy.then_some(viewer_id)),
         )
         .filter(elector::Column::ProposalId.eq(p.id))
         .filter(elector::Column::AccountId.eq(voter))
         .filter(elector::Column::Voted.eq(false))
-        .exec(&txn)
+        .filter(elector::Column::ExcludedReason.is_null())
+        .exec(txn)
         .await?
         .rows_affected
         == 1;
     if !claimed {
-        // A vote cast with a proxy is the holder's to change, and a vote
-        // cast in person is its voter's: neither overrides the other.
-        let cast_by = elector_of(&txn, p.id, voter, by_proxy)
+        // Not in the electorate, excluded from it, or voted already. A vote
+        // cast with a proxy is the holder's to change, and a vote cast in
+        // person is its voter's: neither overrides the other.
+        let cast_by = elector_of(txn, p.id, voter, by_proxy)
             .await?
             .proxy_holder_id;
-        if cast_by != by_proxy.then_some(viewer.id()) {
+        if cast_by != by_proxy.then_some(viewer_id) {
             return Err(AppError::conflict(if by_proxy {
                 text!(en: "This person has already voted.", fr: "Cette personne a déjà voté.")
             } else {
@@ -161,13 +329,13 @@ pub async fn cast(state: &AppState, viewer: &Viewer, input: Cast) -> AppResult<C
                 proposal_id: Set(p.id),
                 voter_id: Set(voter),
                 round: Set(p.round),
-                cast_by: Set(viewer.id()),
+                cast_by: Set(viewer_id),
                 choice: Set(choice),
                 reason: Set(reason),
                 cast_at: Set(now()),
                 changed_at: Set(None),
             }
-            .insert(&txn)
+            .insert(txn)
             .await?;
             Casted {
                 changed: false,
@@ -185,7 +353,7 @@ pub async fn cast(state: &AppState, viewer: &Viewer, input: Cast) -> AppResult<C
                 reason: Set(reason),
                 receipt_hash: Set(token::hash(&receipt)),
             }
-            .insert(&txn)
+            .insert(txn)
             .await?;
             Casted {
                 changed: false,
@@ -202,12 +370,12 @@ pub async fn cast(state: &AppState, viewer: &Viewer, input: Cast) -> AppResult<C
             ballot::Entity::update_many()
                 .col_expr(ballot::Column::Choice, Expr::value(choice))
                 .col_expr(ballot::Column::Reason, Expr::value(reason))
-                .col_expr(ballot::Column::CastBy, Expr::value(viewer.id()))
+                .col_expr(ballot::Column::CastBy, Expr::value(viewer_id))
                 .col_expr(ballot::Column::ChangedAt, Expr::value(Some(now())))
                 .filter(ballot::Column::ProposalId.eq(p.id))
                 .filter(ballot::Column::Round.eq(p.round))
                 .filter(ballot::Column::VoterId.eq(voter))
-                .exec(&txn)
+                .exec(txn)
                 .await?;
             Casted {
                 changed: true,
@@ -227,7 +395,7 @@ pub async fn cast(state: &AppState, viewer: &Viewer, input: Cast) -> AppResult<C
                 .filter(secret_ballot::Column::ProposalId.eq(p.id))
                 .filter(secret_ballot::Column::Round.eq(p.round))
                 .filter(secret_ballot::Column::ReceiptHash.eq(token::hash(receipt)))
-                .exec(&txn)
+                .exec(txn)
                 .await?
                 .rows_affected;
             if changed != 1 {
@@ -242,7 +410,5 @@ pub async fn cast(state: &AppState, viewer: &Viewer, input: Cast) -> AppResult<C
             }
         }
     };
-    txn.commit().await?;
-    super::publish(state, &p, ProposalChange::BallotCast);
     Ok(casted)
 }

@@ -113,7 +113,7 @@ pub async fn finish(
     id: Uuid,
     by: Option<Uuid>,
 ) -> AppResult<Option<entity::Model>> {
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     // Waits (PostgreSQL) for the ballots under way, which hold the row `FOR SHARE`.
     let claimed = entity::Entity::update_many()
         .col_expr(entity::Column::ClosedAt, Expr::value(Some(now())))

@@ -85,7 +85,7 @@ pub async fn lift_objection(
     id: Uuid,
     receipt: Option<&str>,
 ) -> AppResult<entity::Model> {
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let p = entity::Entity::find_by_id(id)
         .lock_shared()
         .one(&txn)
@@ -196,7 +196,7 @@ pub async fn amend(
 ) -> AppResult<entity::Model> {
     let reason = crate::domain::forum::parse_reason(reason)?;
     let details = proposal::parse_details(details, state.settings.forum.max_body_bytes)?;
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let seen = steered_by_facilitator(&txn, viewer, id).await?;
     let p = seen.proposal.clone();
     let status = seen.status();
@@ -256,7 +256,7 @@ pub async fn check(
     id: Uuid,
     note: Option<&str>,
 ) -> AppResult<entity::Model> {
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let seen = steered_by_facilitator(&txn, viewer, id).await?;
     if seen.proposal.closed_at.is_none() {
         return Err(AppError::conflict(text!(
@@ -291,7 +291,7 @@ pub async fn apply_fallback(
     viewer: &Viewer,
     id: Uuid,
 ) -> AppResult<entity::Model> {
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let seen = steered_by_facilitator(&txn, viewer, id).await?;
     let p = seen.proposal.clone();
     if p.fallback_proposal_id.is_some() || p.escalated_to.is_some() {

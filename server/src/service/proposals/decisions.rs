@@ -64,7 +64,7 @@ pub async fn write_outcome(
                 text!(en: "An outcome says what was decided: it cannot be empty or too long.", fr: "Une issue dit ce qui a été décidé : elle ne peut être vide ni trop longue."),
             )
         })?;
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let seen: Seen = seen(&txn, Some(viewer), id).await?;
     if !seen.steers(Some(viewer)) {
         return Err(AppError::forbidden(text!(
@@ -101,7 +101,7 @@ pub async fn ratify(
     ratified: bool,
     note: Option<&str>,
 ) -> AppResult<entity::Model> {
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let seen: Seen = seen(&txn, Some(viewer), id).await?;
     require_role(&txn, viewer, seen.organisation.id, can_manage_members).await?;
     require_closed(&seen.proposal)?;
@@ -219,7 +219,7 @@ pub async fn record_counted(
     }
     let outcome = count(&file)?;
 
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let organisation = organisations::get(&txn, vote.organisation_id).await?;
     require_role(&txn, viewer, organisation.id, can_manage_members).await?;
     if let Some(thread_id) = vote.thread_id {

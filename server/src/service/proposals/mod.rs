@@ -212,7 +212,7 @@ pub async fn create(
         ));
     }
 
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let organisation = organisations::get(&txn, input.organisation_id).await?;
     let member = crate::service::memberships::require_member(&txn, viewer, organisation.id).await?;
     let role = Role::from_db(&member.role);
@@ -429,7 +429,7 @@ pub async fn exclude(
     reason: Option<&str>,
 ) -> AppResult<elector::Model> {
     let reason = crate::domain::forum::parse_reason(reason)?;
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     // The proposal's row first, as casting and closing lock it: one order, no deadlock.
     let locked = entity::Entity::find_by_id(proposal_id)
         .lock_exclusive()
@@ -653,7 +653,7 @@ pub async fn update(
         .as_deref()
         .map(|d| proposal::parse_details(d, state.settings.forum.max_body_bytes))
         .transpose()?;
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     // The row first, locked: ballots under way finish before the count of voters below.
     entity::Entity::find_by_id(id)
         .lock_exclusive()

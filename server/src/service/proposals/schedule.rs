@@ -90,7 +90,7 @@ pub async fn tick(state: &AppState) -> AppResult<Option<DateTime<Utc>>> {
 }
 
 async fn open_due(state: &AppState, id: Uuid) -> AppResult<()> {
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let Some(p) = entity::Entity::find_by_id(id)
         .lock_exclusive()
         .one(&txn)
