@@ -10,6 +10,9 @@ use crate::config::Settings;
 use crate::db::{Connections, QueryCounter};
 use crate::domain::throttle::FailureWindow;
 use crate::events::EventBus;
+use crate::service::batch::WriteQueue;
+use crate::service::forum::posts::PendingReply;
+use crate::service::proposals::casting::PendingBallot;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -23,7 +26,9 @@ pub struct AppState {
     /// Wakes the outbox worker when a transaction has written to the outbox.
     pub outbox_wake: Arc<tokio::sync::Notify>,
     /// Ballots waiting to be written, a batch per transaction.
-    pub ballot_box: Arc<crate::service::proposals::casting::BallotBox>,
+    pub ballots: Arc<WriteQueue<PendingBallot>>,
+    /// Replies waiting to be written, a batch per transaction.
+    pub replies: Arc<WriteQueue<PendingReply>>,
     /// Wakes the proposal scheduler when a proposal's times may have changed.
     pub proposal_wake: Arc<tokio::sync::Notify>,
 }
@@ -44,7 +49,8 @@ impl AppState {
             queries,
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
             proposal_wake: Arc::new(tokio::sync::Notify::new()),
-            ballot_box: Arc::default(),
+            ballots: Arc::default(),
+            replies: Arc::default(),
         }
     }
 }

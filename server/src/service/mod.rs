@@ -2,6 +2,7 @@
 //! writes what must follow to the outbox, and publishes live events after commit.
 
 pub mod accounts;
+pub mod batch;
 pub mod forum;
 pub mod invitations;
 pub mod memberships;

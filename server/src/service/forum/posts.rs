@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use sea_orm::prelude::*;
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, IntoActiveModel, Order, QueryOrder, QuerySelect, Statement,
+    ActiveValue::Set, ConnectionTrait, DatabaseTransaction, IntoActiveModel, Order, QueryOrder,
+    QuerySelect, Statement,
 };
 
 use super::moderation::{self, Action};
@@ -16,6 +17,7 @@ use crate::domain::markdown;
 use crate::entity::{account, membership, mention, organisation, post, post_revision, thread};
 use crate::error::{AppError, AppResult};
 use crate::events::ForumChange;
+use crate::service::batch::{self, Batched, WriteQueue};
 use crate::service::page::Page;
 use crate::service::sessions::Viewer;
 use crate::service::{new_id, now};
@@ -114,9 +116,10 @@ pub fn new_row(
 /// Answers a post of a thread (any post, at any depth).
 ///
 /// Everything that only reads — who may write, what is answered, the
-/// rendering — happens before the write transaction, so the write lock is
-/// held for five statements. The numbering statement re-checks that the
-/// thread is still open, so a thread closed meanwhile refuses the reply.
+/// rendering — happens before the write, which is group-committed with the
+/// replies arriving at the same time (`service::batch`): five statements
+/// each, one commit for the batch. The numbering statement re-checks that
+/// the thread is still open, so a thread closed meanwhile refuses the reply.
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), thread = %thread_id))]
 pub async fn reply(
     state: &AppState,
@@ -139,69 +142,114 @@ pub async fn reply(
         )
     })?;
     let rendered = render(&state.db, &place.organisation, &body).await?;
-    let at = now();
-    let txn = db::begin_write(&state.writer).await?;
-    let backend = txn.get_database_backend();
-    // The thread row is the lock that numbers its posts one after another.
-    let numbered = txn
-        .query_one_raw(Statement::from_sql_and_values(
+    let reply = PendingReply {
+        author_id: viewer.id(),
+        thread,
+        parent,
+        body,
+        rendered,
+    };
+    batch::submit(state, reply).await
+}
+
+/// A reply waiting for its batch, checked and rendered.
+pub struct PendingReply {
+    author_id: Uuid,
+    thread: thread::Model,
+    parent: post::Model,
+    body: String,
+    rendered: Rendered,
+}
+
+/// The replies a batch wrote, to announce once it is committed.
+#[derive(Default)]
+pub struct Replying {
+    created: Vec<(thread::Model, Uuid)>,
+}
+
+impl Batched for PendingReply {
+    type Output = post::Model;
+    type Context = Replying;
+
+    fn queue(state: &AppState) -> &WriteQueue<Self> {
+        &state.replies
+    }
+
+    async fn write<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        context: &'a mut Replying,
+    ) -> AppResult<post::Model> {
+        let (thread_id, at) = (self.thread.id, now());
+        let backend = txn.get_database_backend();
+        // The thread row is the lock that numbers its posts one after another.
+        let numbered = txn
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                db::sql(
+                    backend,
+                    "UPDATE thread SET post_count = post_count + 1, last_activity_at = ? \
+                     WHERE id = ? AND closed_at IS NULL AND archived_at IS NULL RETURNING post_count",
+                ),
+                [at.into(), thread_id.into()],
+            ))
+            .await?;
+        let Some(number) = numbered.and_then(|row| row.try_get::<i32>("", "post_count").ok())
+        else {
+            let now_closed = thread::Entity::find_by_id(thread_id)
+                .one(txn)
+                .await?
+                .ok_or_else(super::thread_not_found)?;
+            require_open(&now_closed)?;
+            return Err(super::thread_not_found());
+        };
+        // Every ancestor gains a descendant; the parent also gains a child.
+        let ancestors: Vec<sea_orm::Value> = self
+            .parent
+            .path
+            .split('/')
+            .filter_map(|n| n.parse::<i32>().ok())
+            .map(Into::into)
+            .collect();
+        let marks = vec!["?"; ancestors.len()].join(", ");
+        let mut values: Vec<sea_orm::Value> = vec![self.parent.id.into(), thread_id.into()];
+        values.extend(ancestors);
+        txn.execute_raw(Statement::from_sql_and_values(
             backend,
             db::sql(
                 backend,
-                "UPDATE thread SET post_count = post_count + 1, last_activity_at = ? \
-                 WHERE id = ? AND closed_at IS NULL AND archived_at IS NULL RETURNING post_count",
+                &format!(
+                    "UPDATE post SET descendant_count = descendant_count + 1, \
+                     child_count = child_count + CASE WHEN id = ? THEN 1 ELSE 0 END \
+                     WHERE thread_id = ? AND number IN ({marks})"
+                ),
             ),
-            [at.into(), thread_id.into()],
+            values,
         ))
         .await?;
-    let Some(number) = numbered.and_then(|row| row.try_get::<i32>("", "post_count").ok()) else {
-        let now_closed = thread::Entity::find_by_id(thread_id)
-            .one(&txn)
-            .await?
-            .ok_or_else(super::thread_not_found)?;
-        require_open(&now_closed)?;
-        return Err(super::thread_not_found());
-    };
-    // Every ancestor gains a descendant; the parent also gains a child.
-    let ancestors: Vec<sea_orm::Value> = parent
-        .path
-        .split('/')
-        .filter_map(|n| n.parse::<i32>().ok())
-        .map(Into::into)
-        .collect();
-    let marks = vec!["?"; ancestors.len()].join(", ");
-    let mut values: Vec<sea_orm::Value> = vec![parent.id.into(), thread_id.into()];
-    values.extend(ancestors);
-    txn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        db::sql(
-            backend,
-            &format!(
-                "UPDATE post SET descendant_count = descendant_count + 1, \
-                 child_count = child_count + CASE WHEN id = ? THEN 1 ELSE 0 END \
-                 WHERE thread_id = ? AND number IN ({marks})"
-            ),
-        ),
-        values,
-    ))
-    .await?;
-    let row = new_row(
-        thread_id,
-        Some(&parent),
-        number,
-        viewer.id(),
-        body,
-        rendered.html,
-        at,
-    );
-    let created = row.insert(&txn).await?;
-    if !rendered.mentioned.is_empty() {
-        record_mentions(&txn, created.id, &rendered.mentioned).await?;
+        let row = new_row(
+            thread_id,
+            Some(&self.parent),
+            number,
+            self.author_id,
+            self.body.clone(),
+            self.rendered.html.clone(),
+            at,
+        );
+        let created = row.insert(txn).await?;
+        if !self.rendered.mentioned.is_empty() {
+            record_mentions(txn, created.id, &self.rendered.mentioned).await?;
+        }
+        super::reading::mark(txn, self.author_id, thread_id, number).await?;
+        context.created.push((self.thread.clone(), created.id));
+        Ok(created)
     }
-    super::reading::mark(&txn, viewer.id(), thread_id, number).await?;
-    txn.commit().await?;
-    super::publish(state, &thread, Some(created.id), ForumChange::PostCreated);
-    Ok(created)
+
+    fn committed(state: &AppState, context: Replying) {
+        for (thread, post) in context.created {
+            super::publish(state, &thread, Some(post), ForumChange::PostCreated);
+        }
+    }
 }
 
 /// Edits a post (and, for an opening post, its thread's title), keeping the

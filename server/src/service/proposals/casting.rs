@@ -16,12 +16,10 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, PoisonError};
 
 use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, DatabaseTransaction, QuerySelect};
 use serde_json::Value;
-use tokio::sync::oneshot;
 
 use super::{proposal_not_found, proxies, reason_policy, spec_of};
 use crate::domain::decision;
@@ -30,10 +28,11 @@ use crate::domain::token::{self, TokenKind};
 use crate::entity::{ballot, elector, proposal as entity, secret_ballot};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::events::ProposalChange;
+use crate::service::batch::{self, Batched, WriteQueue};
 use crate::service::sessions::Viewer;
 use crate::service::{new_id, now};
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
 
 pub struct Cast {
     pub proposal_id: Uuid,
@@ -111,170 +110,66 @@ async fn elector_of(
     Ok(elector)
 }
 
-/// Ballots waiting for the next batch, and whether a batch is under way.
-///
-/// Casting is group-committed: ballots that arrive while a batch is being
-/// written wait for the next one, and each batch is one transaction. One
-/// commit (one sync to disk, on SQLite) then serves many voters, and the
-/// proposal is read once per batch; each voter is answered only once their
-/// batch is committed. A batch that fails on a database error is rolled back
-/// and its ballots are tried again one by one, so that one bad ballot never
-/// costs the others theirs. Refusals (closed poll, not eligible…) write
-/// nothing, so they need no rollback.
-#[derive(Default)]
-pub struct BallotBox {
-    queue: Mutex<Queue>,
-}
-
-#[derive(Default)]
-struct Queue {
-    waiting: Vec<Job>,
-    draining: bool,
-}
-
-struct Job {
+/// A ballot waiting for its batch: casting is group-committed (`service::batch`).
+pub struct PendingBallot {
     viewer_id: Uuid,
     input: Cast,
-    reply: oneshot::Sender<AppResult<Casted>>,
 }
 
-/// The most ballots written in one transaction.
-const BATCH: usize = 256;
+/// What a batch of ballots learns as it goes: each proposal, read once (and
+/// `FOR SHARE`, so a closing waits for the batch), and those that got a ballot.
+#[derive(Default)]
+pub struct Casting {
+    proposals: HashMap<Uuid, Option<entity::Model>>,
+    counted: HashSet<Uuid>,
+}
 
-impl BallotBox {
-    fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+impl Batched for PendingBallot {
+    type Output = Casted;
+    type Context = Casting;
+
+    fn queue(state: &AppState) -> &WriteQueue<Self> {
+        &state.ballots
     }
 
-    /// Queues a ballot; true when no batch is under way, so the caller starts one.
-    fn push(&self, job: Job) -> bool {
-        let mut queue = self.queue();
-        queue.waiting.push(job);
-        !std::mem::replace(&mut queue.draining, true)
+    async fn write<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        context: &'a mut Casting,
+    ) -> AppResult<Casted> {
+        let id = self.input.proposal_id;
+        let p = match context.proposals.entry(id) {
+            Entry::Occupied(found) => found.into_mut(),
+            Entry::Vacant(slot) => slot.insert(
+                entity::Entity::find_by_id(id)
+                    .lock_shared()
+                    .one(txn)
+                    .await?,
+            ),
+        };
+        let p = p.as_ref().ok_or_else(proposal_not_found)?;
+        let casted = cast_one(txn, p, self.viewer_id, &self.input).await?;
+        context.counted.insert(p.id);
+        Ok(casted)
     }
 
-    /// The next batch, or none (and the box marked idle) when nothing waits.
-    fn next_batch(&self) -> Option<Vec<Job>> {
-        let mut queue = self.queue();
-        if queue.waiting.is_empty() {
-            queue.draining = false;
-            return None;
+    fn committed(state: &AppState, context: Casting) {
+        for id in context.counted {
+            if let Some(Some(p)) = context.proposals.get(&id) {
+                super::publish(state, p, ProposalChange::BallotCast);
+            }
         }
-        let n = queue.waiting.len().min(BATCH);
-        Some(queue.waiting.drain(..n).collect())
     }
 }
 
 /// Casts a ballot, answering once it is committed.
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), proposal = %input.proposal_id))]
 pub async fn cast(state: &AppState, viewer: &Viewer, input: Cast) -> AppResult<Casted> {
-    let (reply, answer) = oneshot::channel();
-    let job = Job {
-        viewer_id: viewer.id(),
-        input,
-        reply,
-    };
-    if state.ballot_box.push(job) {
-        // Its own task: a voter who hangs up must not cancel the others' batch.
-        tokio::spawn(drain(state.clone()));
-    }
-    answer.await.unwrap_or_else(|_| Err(lost()))
+    let viewer_id = viewer.id();
+    batch::submit(state, PendingBallot { viewer_id, input }).await
 }
 
-fn lost() -> AppError {
-    AppError::internal(anyhow::anyhow!("a ballot was lost by its batch"))
-}
-
-/// Writes batches until none waits.
-async fn drain(state: AppState) {
-    // Should a batch panic, the box must not stay marked busy forever.
-    struct Restart(Option<AppState>);
-    impl Drop for Restart {
-        fn drop(&mut self) {
-            if let Some(state) = self.0.take() {
-                let mut queue = state.ballot_box.queue();
-                queue.draining = !queue.waiting.is_empty();
-                if queue.draining {
-                    drop(queue);
-                    tokio::spawn(drain(state));
-                }
-            }
-        }
-    }
-    let mut guard = Restart(Some(state.clone()));
-    while let Some(jobs) = state.ballot_box.next_batch() {
-        cast_batch(&state, jobs).await;
-    }
-    guard.0 = None;
-}
-
-async fn cast_batch(state: &AppState, jobs: Vec<Job>) {
-    let inputs: Vec<(Uuid, &Cast)> = jobs.iter().map(|j| (j.viewer_id, &j.input)).collect();
-    let results = match write_batch(state, &inputs).await {
-        Ok(results) => results,
-        Err(e) if jobs.len() == 1 => vec![Err(e)],
-        Err(e) => {
-            tracing::warn!(error = ?e.cause(), ballots = jobs.len(), "a batch of ballots failed; casting them one by one");
-            let mut results = Vec::with_capacity(jobs.len());
-            for input in &inputs {
-                let alone = write_batch(state, std::slice::from_ref(input)).await;
-                results.push(
-                    alone.and_then(|one| one.into_iter().next().unwrap_or_else(|| Err(lost()))),
-                );
-            }
-            results
-        }
-    };
-    for (job, result) in jobs.into_iter().zip(results) {
-        // A voter who hung up is not waiting for the answer.
-        let _ = job.reply.send(result);
-    }
-}
-
-/// Casts the ballots in one transaction: each gets its answer, unless the
-/// database fails, which rolls back them all.
-async fn write_batch(
-    state: &AppState,
-    inputs: &[(Uuid, &Cast)],
-) -> AppResult<Vec<AppResult<Casted>>> {
-    let txn = db::begin_write(&state.writer).await?;
-    let mut proposals: HashMap<Uuid, Option<entity::Model>> = HashMap::new();
-    let mut results = Vec::with_capacity(inputs.len());
-    let mut counted = HashSet::new();
-    for &(viewer_id, input) in inputs {
-        let p = match proposals.entry(input.proposal_id) {
-            Entry::Occupied(found) => found.into_mut(),
-            Entry::Vacant(slot) => slot.insert(
-                entity::Entity::find_by_id(input.proposal_id)
-                    .lock_shared()
-                    .one(&txn)
-                    .await?,
-            ),
-        };
-        let Some(p) = p.as_ref() else {
-            results.push(Err(proposal_not_found()));
-            continue;
-        };
-        match cast_one(&txn, p, viewer_id, input).await {
-            Err(e) if e.code == ErrorCode::Internal => return Err(e),
-            result => {
-                if result.is_ok() {
-                    counted.insert(p.id);
-                }
-                results.push(result);
-            }
-        }
-    }
-    txn.commit().await?;
-    for id in counted {
-        if let Some(Some(p)) = proposals.get(&id) {
-            super::publish(state, p, ProposalChange::BallotCast);
-        }
-    }
-    Ok(results)
-}
-
-/// One ballot, inside the batch's transaction. A refusal writes nothing.
+/// One ballot, inside its batch's transaction. A refusal writes nothing.
 async fn cast_one(
     txn: &DatabaseTransaction,
     p: &entity::Model,
