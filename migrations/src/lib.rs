@@ -7,11 +7,13 @@
 pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
 
+mod common;
 mod m20261122_000001_accounts;
 mod m20261122_000002_organisations;
 mod m20261122_000003_outbox;
 mod m20261122_000004_forum;
 mod m20261122_000005_proposals;
+mod m20261122_000006_governance;
 
 /// Every migration of Plenum, oldest first.
 pub struct Migrator;
@@ -25,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_outbox::Migration),
             Box::new(m20261122_000004_forum::Migration),
             Box::new(m20261122_000005_proposals::Migration),
+            Box::new(m20261122_000006_governance::Migration),
         ]
     }
 }

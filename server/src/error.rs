@@ -30,6 +30,10 @@ pub enum ErrorCode {
     PollClosed,
     /// A ballot from someone outside the proposal's electorate.
     NotEligible,
+    /// A secretariat's decision that none of its mandates in force covers.
+    OutsideMandate,
+    /// A binding decision asked of a body that only recommends (a commission).
+    NoDecisionPower,
 }
 
 impl ErrorCode {
@@ -46,6 +50,8 @@ impl ErrorCode {
             ErrorCode::ReasonRequired => "REASON_REQUIRED",
             ErrorCode::PollClosed => "POLL_CLOSED",
             ErrorCode::NotEligible => "NOT_ELIGIBLE",
+            ErrorCode::OutsideMandate => "OUTSIDE_MANDATE",
+            ErrorCode::NoDecisionPower => "NO_DECISION_POWER",
         }
     }
 
@@ -64,6 +70,8 @@ impl ErrorCode {
             ErrorCode::ReasonRequired => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::PollClosed => StatusCode::CONFLICT,
             ErrorCode::NotEligible => StatusCode::FORBIDDEN,
+            ErrorCode::OutsideMandate => StatusCode::FORBIDDEN,
+            ErrorCode::NoDecisionPower => StatusCode::FORBIDDEN,
         }
     }
 }

@@ -38,6 +38,8 @@ fn question(
         changeable: true,
         urgent: false,
         needs_ratification: false,
+        body_id: None,
+        asked: Default::default(),
         opens_at: None,
         closes_at: Utc::now() + Duration::days(days),
     }

@@ -5,6 +5,7 @@ pub mod account;
 pub mod cursor;
 pub mod decision;
 pub mod forum;
+pub mod governance;
 pub mod markdown;
 pub mod membership;
 pub mod organisation;

@@ -14,6 +14,10 @@ pub enum ElectorateRule {
     Organisation,
     /// A listed set of the organisation's people, whatever their standing.
     Listed,
+    /// The people of the proposal's body when voting opens (the default for
+    /// a body's proposal): a secretariat's mandate holders, a commission's
+    /// members, a council's delegates…
+    Body,
 }
 
 /// When results may be read, before the proposal closes.
@@ -40,7 +44,7 @@ pub enum ReasonPolicy {
     RequiredForObjections,
 }
 
-db_enum!(ElectorateRule { Organisation => "organisation", Listed => "listed" });
+db_enum!(ElectorateRule { Organisation => "organisation", Listed => "listed", Body => "body" });
 db_enum!(ResultsVisibility { Always => "always", OnceVoted => "once_voted", AfterClosing => "after_closing" });
 db_enum!(ReasonPolicy { Off => "off", Optional => "optional", Required => "required", RequiredForObjections => "objections" });
 

@@ -67,6 +67,14 @@ pub struct Model {
     pub escalated_to: Option<Uuid>,
     pub escalated_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// The body deciding; none for the organisation as a whole.
+    pub body_id: Option<Uuid>,
+    /// False for a commission's recommendation.
+    pub binding: bool,
+    /// The powers the decision uses (a list of names).
+    pub scope: Option<Json>,
+    /// Where a recommendation goes: the assembly or a secretariat.
+    pub forwarded_to: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,6 +6,7 @@ pub mod connection;
 pub mod context;
 pub mod extension;
 pub mod forum;
+pub mod governance;
 pub mod http;
 pub mod loaders;
 pub mod memberships;
@@ -27,6 +28,7 @@ pub struct Query(
     forum::ForumQuery,
     proposals::ProposalQuery,
     proposals::ProxyQuery,
+    governance::GovernanceQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -37,6 +39,7 @@ pub struct Mutation(
     forum::ForumMutation,
     proposals::ProposalMutation,
     proposals::ProxyMutation,
+    governance::GovernanceMutation,
 );
 
 #[derive(MergedSubscription, Default)]

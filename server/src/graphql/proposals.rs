@@ -20,6 +20,7 @@ use crate::graphql::connection::simple;
 use crate::graphql::context::{maybe_viewer, request, state, viewer};
 use crate::graphql::loaders::person;
 use crate::graphql::{id, parse_id};
+use crate::service::governance;
 use crate::service::proposals::casting::{self, Cast};
 use crate::service::proposals::consensus;
 use crate::service::proposals::decisions::{self, CountedVote, Ratification};
@@ -94,6 +95,41 @@ impl Proposal {
     async fn closed_early(&self) -> bool {
         self.0.proposal.closed_by.is_some()
     }
+    /// The body deciding; absent for the organisation as a whole.
+    async fn body_id(&self) -> Option<ID> {
+        self.0.proposal.body_id.map(|b| ID(b.to_string()))
+    }
+
+    /// False for a commission's recommendation.
+    async fn binding(&self) -> bool {
+        self.0.proposal.binding
+    }
+
+    /// The powers the decision uses.
+    async fn scope(&self) -> Vec<String> {
+        self.0
+            .proposal
+            .scope
+            .as_ref()
+            .and_then(|s| serde_json::from_value(s.clone()).ok())
+            .unwrap_or_default()
+    }
+
+    /// Where a commission's recommendation goes.
+    async fn forwarded_to(&self) -> Option<ID> {
+        self.0.proposal.forwarded_to.map(|b| ID(b.to_string()))
+    }
+
+    /// The mandates a secretariat's decision rests on.
+    async fn cited_mandates(&self, ctx: &Context<'_>) -> Result<Vec<ID>> {
+        let state = state(ctx)?;
+        Ok(governance::mandates::cited(&state.db, self.0.proposal.id)
+            .await?
+            .into_iter()
+            .map(|m| ID(m.to_string()))
+            .collect())
+    }
+
     async fn electorate_rule(&self) -> ElectorateRule {
         ElectorateRule::from_db(&self.0.proposal.electorate_rule)
             .unwrap_or(ElectorateRule::Organisation)
@@ -557,6 +593,19 @@ pub struct CreateProposalInput {
     /// Later than now to schedule the opening; now when absent.
     pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: DateTime<Utc>,
+    /// The body deciding (its people vote); absent, the organisation as a whole.
+    pub body_id: Option<ID>,
+    /// Absent: binding, except a commission's proposal, which only recommends.
+    pub binding: Option<bool>,
+    /// The powers the decision uses, e.g. `["treasury"]`: a secretariat's
+    /// binding decision must name them, and its mandates must cover them.
+    #[graphql(default)]
+    pub scope: Vec<String>,
+    /// The mandates a secretariat cites; absent, those in force covering the scope.
+    #[graphql(default)]
+    pub mandate_ids: Vec<ID>,
+    /// Where a commission's recommendation goes: the general assembly or a secretariat.
+    pub forward_to: Option<ID>,
 }
 
 /// What changes in a proposal; absent fields stay. Method, options and
@@ -749,6 +798,23 @@ impl ProposalMutation {
                 needs_ratification: input.needs_ratification,
                 opens_at: input.opens_at,
                 closes_at: input.closes_at,
+                body_id: input
+                    .body_id
+                    .map(|b| parse_id(&b, "bodyId"))
+                    .transpose()?,
+                asked: governance::Asked {
+                    binding: input.binding,
+                    scope: input.scope,
+                    mandate_ids: input
+                        .mandate_ids
+                        .iter()
+                        .map(|m| parse_id(m, "mandateIds"))
+                        .collect::<Result<_, _>>()?,
+                    forward_to: input
+                        .forward_to
+                        .map(|f| parse_id(&f, "forwardTo"))
+                        .transpose()?,
+                },
             },
         )
         .await?;

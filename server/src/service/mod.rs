@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod batch;
 pub mod forum;
+pub mod governance;
 pub mod invitations;
 pub mod memberships;
 pub mod organisations;

@@ -115,6 +115,7 @@ pub async fn create(
         note: None,
     };
     memberships::join(&txn, &org, viewer.id(), founder).await?;
+    crate::service::governance::bodies::create_assembly(&txn, &org, viewer.id()).await?;
     txn.commit().await?;
     Ok(org)
 }

@@ -22,11 +22,13 @@ use crate::domain::forum::{Reader, Visibility, can_moderate, can_read};
 use crate::domain::membership::{EffectiveStanding, Role};
 use crate::domain::proposal::{self, ElectorateRule, ReasonPolicy, ResultsVisibility, Status};
 use crate::entity::{
-    ballot, category, elector, membership, organisation, proposal as entity, thread,
+    ballot, category, elector, membership, organisation, proposal as entity, proposal_mandate,
+    thread,
 };
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::events::{Event, ProposalChange};
 use crate::service::forum::{self, posts};
+use crate::service::governance;
 use crate::service::memberships::{standing_of, today_in};
 use crate::service::organisations;
 use crate::service::sessions::Viewer;
@@ -54,6 +56,10 @@ pub struct NewProposal {
     pub needs_ratification: bool,
     pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: DateTime<Utc>,
+    /// The body deciding; none for the organisation as a whole.
+    pub body_id: Option<Uuid>,
+    /// What the body's decision rests on (binding, scope, mandates cited…).
+    pub asked: governance::Asked,
 }
 
 /// A proposal with what the viewer may do with it.
@@ -224,6 +230,31 @@ pub async fn create(
             fr: "Seuls les membres à jour et les facilitateurs soumettent une question à décision."
         )));
     }
+    let body = match input.body_id {
+        Some(id) => {
+            let body = governance::bodies::find(&txn, id).await?;
+            if body.organisation_id != organisation.id {
+                return Err(governance::body_not_found());
+            }
+            if role < Role::Facilitator
+                && !governance::bodies::includes(&txn, &organisation, &body, viewer.id()).await?
+            {
+                return Err(AppError::forbidden(text!(
+                    en: "Only the people of this body (and facilitators) put questions to it.",
+                    fr: "Seules les personnes de cette instance (et l'animation) lui soumettent des questions."
+                )));
+            }
+            let basis = governance::basis(&txn, &organisation, &body, input.asked).await?;
+            Some((body, basis))
+        }
+        None if input.electorate == ElectorateRule::Body => {
+            return Err(AppError::validation(
+                "electorate",
+                text!(en: "A body's electorate needs the body (bodyId).", fr: "Le corps électoral d'une instance demande l'instance (bodyId)."),
+            ));
+        }
+        None => None,
+    };
     if let Some(thread_id) = input.thread_id {
         let (place, thread) = forum::place_of_thread(&txn, Some(viewer), thread_id).await?;
         place.require_read()?;
@@ -266,7 +297,18 @@ pub async fn create(
         spec: &spec,
         at,
     });
-    row.electorate_rule = Set(input.electorate.as_str().into());
+    // A body's proposal is voted by the body, unless listed.
+    let electorate = match (&body, input.electorate) {
+        (Some(_), ElectorateRule::Organisation) => ElectorateRule::Body,
+        (_, rule) => rule,
+    };
+    row.electorate_rule = Set(electorate.as_str().into());
+    if let Some((body, basis)) = &body {
+        row.body_id = Set(Some(body.id));
+        row.binding = Set(basis.binding);
+        row.scope = Set((!basis.scope.is_empty()).then(|| serde_json::json!(basis.scope)));
+        row.forwarded_to = Set(basis.forwarded_to);
+    }
     row.listed = Set(serde_json::json!(input.listed));
     row.secret = Set(input.secret);
     row.results_visibility = Set(input.results_visibility.as_str().into());
@@ -277,6 +319,18 @@ pub async fn create(
     row.opens_at = Set(opens_at);
     row.closes_at = Set(input.closes_at);
     let created = row.insert(&txn).await?;
+    if let Some((_, basis)) = &body
+        && !basis.cited.is_empty()
+    {
+        proposal_mandate::Entity::insert_many(basis.cited.iter().map(|m| {
+            proposal_mandate::ActiveModel {
+                proposal_id: Set(created.id),
+                mandate_id: Set(*m),
+            }
+        }))
+        .exec(&txn)
+        .await?;
+    }
     let created = if opens_at <= at {
         open(&txn, created, &organisation).await?
     } else {
@@ -350,7 +404,32 @@ pub fn new_row(q: Question<'_>) -> entity::ActiveModel {
         escalated_to: Set(None),
         escalated_at: Set(None),
         created_at: Set(q.at),
+        body_id: Set(None),
+        binding: Set(true),
+        scope: Set(None),
+        forwarded_to: Set(None),
     }
+}
+
+/// Adds these people to a proposal's electorate; gives how many.
+async fn add_electors(
+    conn: &impl ConnectionTrait,
+    proposal_id: Uuid,
+    people: Vec<Uuid>,
+) -> AppResult<u64> {
+    for chunk in people.chunks(1_000) {
+        elector::Entity::insert_many(chunk.iter().map(|account_id| elector::ActiveModel {
+            proposal_id: Set(proposal_id),
+            account_id: Set(*account_id),
+            voted: Set(false),
+            proxy_holder_id: Set(None),
+            excluded_reason: Set(None),
+            excluded_by: Set(None),
+        }))
+        .exec(conn)
+        .await?;
+    }
+    Ok(people.len() as u64)
 }
 
 /// Opens voting: freezes the electorate as it stands now. Later changes of
@@ -363,6 +442,17 @@ pub async fn open(
     let backend = conn.get_database_backend();
     let rule =
         ElectorateRule::from_db(&proposal.electorate_rule).unwrap_or(ElectorateRule::Organisation);
+    let body = match proposal.body_id {
+        Some(id) => Some(governance::bodies::find(conn, id).await?),
+        None => None,
+    };
+    // The assembly's people are the organisation's members in good standing.
+    let rule = match (rule, &body) {
+        (ElectorateRule::Body, Some(b)) if governance::bodies::kind_of(b).is_assembly() => {
+            ElectorateRule::Organisation
+        }
+        (rule, _) => rule,
+    };
     let frozen = match rule {
         ElectorateRule::Organisation => conn
             .execute_raw(Statement::from_sql_and_values(
@@ -395,22 +485,13 @@ pub async fn open(
                 .into_tuple::<Uuid>()
                 .all(conn)
                 .await?;
-            let count = people.len() as u64;
-            if !people.is_empty() {
-                elector::Entity::insert_many(people.into_iter().map(|account_id| {
-                    elector::ActiveModel {
-                        proposal_id: Set(proposal.id),
-                        account_id: Set(account_id),
-                        voted: Set(false),
-                        proxy_holder_id: Set(None),
-                        excluded_reason: Set(None),
-                        excluded_by: Set(None),
-                    }
-                }))
-                .exec(conn)
-                .await?;
-            }
-            count
+            add_electors(conn, proposal.id, people).await?
+        }
+        ElectorateRule::Body => {
+            let body = body.ok_or_else(governance::body_not_found)?;
+            let people = governance::bodies::people(conn, organisation, &body).await?;
+            add_electors(conn, proposal.id, people.into_iter().map(|(id, _)| id).collect())
+                .await?
         }
     };
     let mut active: entity::ActiveModel = proposal.into();

@@ -1,0 +1,286 @@
+//! Who may decide what (DOMAIN.md section 1): the kinds of bodies, who
+//! belongs to each, which may take binding decisions, and when mandates cover
+//! a decision.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::forum::Visibility;
+use crate::domain::membership::EffectiveStanding;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::text;
+
+/// The kinds of bodies an organisation has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum BodyKind {
+    /// The sovereign body: every member in good standing.
+    GeneralAssembly,
+    /// Implements the assembly's decisions, within its members' mandates.
+    Secretariat,
+    /// A working group on a theme or an event: no decision power.
+    Commission,
+    /// Delegates of other bodies; decides by consensus.
+    Council,
+    /// Open to supporters and invited non-members too.
+    PopularAssembly,
+    /// Like a commission: works, recommends, decides nothing.
+    WorkingGroup,
+}
+
+crate::db_enum!(BodyKind {
+    GeneralAssembly => "general_assembly",
+    Secretariat => "secretariat",
+    Commission => "commission",
+    Council => "council",
+    PopularAssembly => "popular_assembly",
+    WorkingGroup => "working_group",
+});
+
+/// How a body's people are known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Belonging {
+    /// Every member of the organisation in good standing (the assembly).
+    GoodStanding,
+    /// The holders of the body's mandates in force (a secretariat).
+    Mandated,
+    /// Whoever joined it among the members (commissions, working groups).
+    Joined,
+    /// Delegates named by the facilitators (a council).
+    Delegates,
+    /// Members, supporters and invited guests (a popular assembly).
+    Open,
+}
+
+impl BodyKind {
+    pub fn belonging(self) -> Belonging {
+        match self {
+            BodyKind::GeneralAssembly => Belonging::GoodStanding,
+            BodyKind::Secretariat => Belonging::Mandated,
+            BodyKind::Commission | BodyKind::WorkingGroup => Belonging::Joined,
+            BodyKind::Council => Belonging::Delegates,
+            BodyKind::PopularAssembly => Belonging::Open,
+        }
+    }
+
+    /// The sovereign body, whose decisions create bodies and grant mandates.
+    pub fn is_assembly(self) -> bool {
+        self == BodyKind::GeneralAssembly
+    }
+
+    /// May this body take binding decisions? A commission only recommends.
+    pub fn decides(self) -> bool {
+        !matches!(self, BodyKind::Commission | BodyKind::WorkingGroup)
+    }
+
+    /// May it hold mandates? Mandates sit in bodies that act: not in the
+    /// commissions, which decide nothing.
+    pub fn holds_mandates(self) -> bool {
+        self.decides()
+    }
+
+    /// The method its proposals use unless they say otherwise.
+    pub fn default_method(self) -> &'static str {
+        match self {
+            BodyKind::Council => "consensus",
+            _ => "majority",
+        }
+    }
+
+    /// Who reads its discussion space by default. Every body's work is
+    /// visible to the members (a secretariat publishes all its minutes); a
+    /// popular assembly's to supporters too.
+    pub fn visibility(self) -> Visibility {
+        match self {
+            BodyKind::PopularAssembly => Visibility::Supporters,
+            _ => Visibility::Members,
+        }
+    }
+
+    /// Where people are added by hand, and in which role.
+    pub fn added_role(self) -> Option<BodyRole> {
+        match self.belonging() {
+            Belonging::Joined => Some(BodyRole::Member),
+            Belonging::Delegates => Some(BodyRole::Delegate),
+            Belonging::Open => Some(BodyRole::Guest),
+            Belonging::GoodStanding | Belonging::Mandated => None,
+        }
+    }
+}
+
+/// A person's place in a body whose membership is not implied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum BodyRole {
+    /// Joined a commission or working group.
+    Member,
+    /// Represents another body in a council.
+    Delegate,
+    /// Invited to a popular assembly without being a member.
+    Guest,
+}
+
+crate::db_enum!(BodyRole { Member => "member", Delegate => "delegate", Guest => "guest" });
+
+/// Does someone of this standing belong to a body of this kind by the
+/// organisation's rules alone (without being added)?
+pub fn belongs_by_standing(kind: BodyKind, standing: Option<EffectiveStanding>) -> bool {
+    match kind.belonging() {
+        Belonging::GoodStanding => standing == Some(EffectiveStanding::GoodStanding),
+        Belonging::Open => matches!(
+            standing,
+            Some(EffectiveStanding::GoodStanding | EffectiveStanding::Supporter)
+        ),
+        Belonging::Mandated | Belonging::Joined | Belonging::Delegates => false,
+    }
+}
+
+/// May someone of this standing join a body of this kind by themselves?
+/// Commissions are open to every member, not to supporters.
+pub fn may_join(kind: BodyKind, standing: Option<EffectiveStanding>) -> bool {
+    kind.belonging() == Belonging::Joined
+        && matches!(
+            standing,
+            Some(EffectiveStanding::GoodStanding | EffectiveStanding::Lapsed)
+        )
+}
+
+/// Where a mandate stands on a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum MandateStatus {
+    Upcoming,
+    InForce,
+    Ended,
+    Revoked,
+}
+
+pub fn mandate_status(
+    starts_on: NaiveDate,
+    ends_on: Option<NaiveDate>,
+    revoked_at: Option<DateTime<Utc>>,
+    today: NaiveDate,
+) -> MandateStatus {
+    if revoked_at.is_some() {
+        MandateStatus::Revoked
+    } else if today < starts_on {
+        MandateStatus::Upcoming
+    } else if ends_on.is_some_and(|end| today > end) {
+        MandateStatus::Ended
+    } else {
+        MandateStatus::InForce
+    }
+}
+
+/// A power an organisation names (`treasury`, `communication`…): 2 to 40
+/// lower-case letters, digits, hyphens or underscores.
+pub fn parse_power(raw: &str) -> AppResult<String> {
+    let value = raw.trim();
+    let valid = (2..=40).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err(AppError::validation(
+            "scope",
+            text!(
+                en: "A power is named with 2 to 40 lower-case letters, digits, hyphens or underscores (e.g. treasury).",
+                fr: "Un pouvoir se nomme avec 2 à 40 lettres minuscules, chiffres, tirets ou soulignés (ex. tresorerie)."
+            ),
+        ))
+    }
+}
+
+/// A decision's scope: the powers it uses, each named once.
+pub fn parse_scope(raw: &[String]) -> AppResult<Vec<String>> {
+    let powers: BTreeSet<String> = raw.iter().map(|p| parse_power(p)).collect::<AppResult<_>>()?;
+    Ok(powers.into_iter().collect())
+}
+
+/// The powers of `scope` that none of `granted` covers.
+pub fn uncovered<'a>(scope: &'a [String], granted: &[String]) -> Vec<&'a str> {
+    scope
+        .iter()
+        .filter(|power| !granted.contains(power))
+        .map(String::as_str)
+        .collect()
+}
+
+/// The refusal of a secretariat's decision that its mandates do not cover.
+pub fn outside_mandate(missing: &[&str]) -> AppError {
+    let missing = missing.join(", ");
+    AppError::new(
+        ErrorCode::OutsideMandate,
+        text!(
+            en: "No mandate in force of this secretariat covers: {missing}. Put it to the general assembly instead.",
+            fr: "Aucun mandat en cours de ce secrétariat ne couvre : {missing}. Portez plutôt la question devant l'assemblée générale."
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn only_bodies_that_decide_take_binding_decisions_and_hold_mandates() {
+        assert!(BodyKind::GeneralAssembly.decides());
+        assert!(BodyKind::Secretariat.decides());
+        assert!(BodyKind::Council.decides());
+        assert!(!BodyKind::Commission.decides());
+        assert!(!BodyKind::WorkingGroup.holds_mandates());
+        assert_eq!(BodyKind::Council.default_method(), "consensus");
+    }
+
+    #[test]
+    fn standing_decides_the_assembly_and_the_popular_assembly() {
+        use EffectiveStanding::*;
+        let assembly = BodyKind::GeneralAssembly;
+        assert!(belongs_by_standing(assembly, Some(GoodStanding)));
+        assert!(!belongs_by_standing(assembly, Some(Supporter)));
+        assert!(!belongs_by_standing(assembly, Some(Lapsed)));
+        let popular = BodyKind::PopularAssembly;
+        assert!(belongs_by_standing(popular, Some(Supporter)));
+        assert!(!belongs_by_standing(popular, None));
+        assert!(!belongs_by_standing(BodyKind::Secretariat, Some(GoodStanding)));
+        assert!(may_join(BodyKind::Commission, Some(GoodStanding)));
+        assert!(!may_join(BodyKind::Commission, Some(Supporter)));
+        assert!(!may_join(BodyKind::Secretariat, Some(GoodStanding)));
+    }
+
+    #[test]
+    fn a_mandate_is_in_force_from_its_start_to_its_end_unless_revoked() {
+        let start = day("2026-01-01");
+        let end = Some(day("2026-12-31"));
+        assert_eq!(
+            mandate_status(start, end, None, day("2025-12-31")),
+            MandateStatus::Upcoming
+        );
+        assert_eq!(
+            mandate_status(start, end, None, day("2026-12-31")),
+            MandateStatus::InForce
+        );
+        assert_eq!(
+            mandate_status(start, end, None, day("2027-01-01")),
+            MandateStatus::Ended
+        );
+        assert_eq!(
+            mandate_status(start, None, Some(Utc::now()), day("2026-06-01")),
+            MandateStatus::Revoked
+        );
+    }
+
+    #[test]
+    fn a_scope_is_covered_power_by_power() {
+        let scope = parse_scope(&["treasury".into(), "premises".into(), "treasury".into()]).unwrap();
+        assert_eq!(scope, ["premises", "treasury"]);
+        assert_eq!(uncovered(&scope, &["treasury".into()]), ["premises"]);
+        assert!(uncovered(&scope, &["premises".into(), "treasury".into()]).is_empty());
+        assert!(parse_power("Trésorerie").is_err());
+        assert!(parse_power("x").is_err());
+    }
+}
