@@ -7,6 +7,7 @@
 mod accounts;
 mod conventions;
 mod forum;
+mod governance;
 mod helpers;
 mod memberships;
 mod migrations;

@@ -193,7 +193,10 @@ pub fn parse_power(raw: &str) -> AppResult<String> {
 
 /// A decision's scope: the powers it uses, each named once.
 pub fn parse_scope(raw: &[String]) -> AppResult<Vec<String>> {
-    let powers: BTreeSet<String> = raw.iter().map(|p| parse_power(p)).collect::<AppResult<_>>()?;
+    let powers: BTreeSet<String> = raw
+        .iter()
+        .map(|p| parse_power(p))
+        .collect::<AppResult<_>>()?;
     Ok(powers.into_iter().collect())
 }
 
@@ -246,7 +249,10 @@ mod tests {
         let popular = BodyKind::PopularAssembly;
         assert!(belongs_by_standing(popular, Some(Supporter)));
         assert!(!belongs_by_standing(popular, None));
-        assert!(!belongs_by_standing(BodyKind::Secretariat, Some(GoodStanding)));
+        assert!(!belongs_by_standing(
+            BodyKind::Secretariat,
+            Some(GoodStanding)
+        ));
         assert!(may_join(BodyKind::Commission, Some(GoodStanding)));
         assert!(!may_join(BodyKind::Commission, Some(Supporter)));
         assert!(!may_join(BodyKind::Secretariat, Some(GoodStanding)));
@@ -276,7 +282,8 @@ mod tests {
 
     #[test]
     fn a_scope_is_covered_power_by_power() {
-        let scope = parse_scope(&["treasury".into(), "premises".into(), "treasury".into()]).unwrap();
+        let scope =
+            parse_scope(&["treasury".into(), "premises".into(), "treasury".into()]).unwrap();
         assert_eq!(scope, ["premises", "treasury"]);
         assert_eq!(uncovered(&scope, &["treasury".into()]), ["premises"]);
         assert!(uncovered(&scope, &["premises".into(), "treasury".into()]).is_empty());

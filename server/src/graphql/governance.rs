@@ -83,13 +83,9 @@ impl Body {
     /// Its mandates in force (members of the organisation only).
     async fn mandates(&self, ctx: &Context<'_>) -> Result<Vec<Mandate>> {
         let state = state(ctx)?;
-        let found = mandates::register(
-            state,
-            viewer(ctx)?,
-            self.0.organisation_id,
-            Some(self.0.id),
-        )
-        .await?;
+        let found =
+            mandates::register(state, viewer(ctx)?, self.0.organisation_id, Some(self.0.id))
+                .await?;
         Ok(found
             .into_iter()
             .filter(|m| m.status == MandateStatus::InForce)
@@ -351,7 +347,8 @@ impl GovernanceMutation {
 
     /// Joins a commission or working group (members of the organisation).
     async fn join_body(&self, ctx: &Context<'_>, id: ID) -> Result<Body> {
-        let found = bodies::add(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?, None, None).await?;
+        let found =
+            bodies::add(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?, None, None).await?;
         Ok(Body(found))
     }
 

@@ -798,10 +798,7 @@ impl ProposalMutation {
                 needs_ratification: input.needs_ratification,
                 opens_at: input.opens_at,
                 closes_at: input.closes_at,
-                body_id: input
-                    .body_id
-                    .map(|b| parse_id(&b, "bodyId"))
-                    .transpose()?,
+                body_id: input.body_id.map(|b| parse_id(&b, "bodyId")).transpose()?,
                 asked: governance::Asked {
                     binding: input.binding,
                     scope: input.scope,

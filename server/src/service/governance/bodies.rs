@@ -14,8 +14,8 @@ use crate::domain::governance::{BodyKind, BodyRole, belongs_by_standing, may_joi
 use crate::domain::markdown;
 use crate::domain::organisation::{Slug, parse_description};
 use crate::entity::{body, body_member, category, membership, organisation};
-use crate::i18n::Locale;
 use crate::error::{AppError, AppResult, is_unique_violation};
+use crate::i18n::Locale;
 use crate::service::memberships::{self, standing_of, today_in};
 use crate::service::sessions::Viewer;
 use crate::service::{new_id, now, organisations};
@@ -351,9 +351,7 @@ pub async fn add(
             ));
         }
     }
-    let note = note
-        .map(|n| parse_name(&n, "note", 200))
-        .transpose()?;
+    let note = note.map(|n| parse_name(&n, "note", 200)).transpose()?;
     let row = body_member::ActiveModel {
         body_id: Set(body_id),
         account_id: Set(person),
@@ -363,7 +361,10 @@ pub async fn add(
         added_by: Set(Some(viewer.id())),
         left_at: Set(None),
     };
-    match body_member::Entity::find_by_id((body_id, person)).one(&txn).await? {
+    match body_member::Entity::find_by_id((body_id, person))
+        .one(&txn)
+        .await?
+    {
         Some(existing) if existing.left_at.is_none() => {
             return Err(AppError::conflict(text!(
                 en: "This person is already in this body.",

@@ -97,6 +97,18 @@ pub async fn held(
         .collect())
 }
 
+async fn held_one(
+    conn: &impl ConnectionTrait,
+    organisation: &organisation::Model,
+    mandate: mandate::Model,
+) -> AppResult<Held> {
+    held(conn, organisation, vec![mandate])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(mandate_not_found)
+}
+
 pub struct NewMandate {
     pub body_id: Uuid,
     pub holder_id: Uuid,
@@ -255,11 +267,7 @@ async fn insert(
         .exec(txn)
         .await?;
     }
-    Ok(held(txn, &organisation, vec![created])
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(mandate_not_found)?)
+    held_one(txn, &organisation, created).await
 }
 
 /// Revokes a mandate: at any time, by a decision of the assembly (or the
@@ -302,17 +310,14 @@ pub async fn revoke(
     active.revoked_minutes = Set(grounds.minutes);
     active.revoked_reason = Set(Some(reason));
     let revoked = active.update(&txn).await?;
-    let shown = held(&txn, &organisation, vec![revoked])
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(mandate_not_found)?;
+    let shown = held_one(&txn, &organisation, revoked).await?;
     txn.commit().await?;
     Ok(shown)
 }
 
 /// The register: every mandate of the organisation (or of one body), past
-/// and present, newest first. Members read it.
+/// and present, newest first. The organisation's people read it, supporters
+/// included (the records issue publishes it further).
 pub async fn register(
     state: &AppState,
     viewer: &Viewer,

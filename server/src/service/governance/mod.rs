@@ -181,7 +181,10 @@ pub async fn basis(
         let target_kind = bodies::kind_of(&target);
         if target.organisation_id != organisation.id
             || target.dissolved_at.is_some()
-            || !matches!(target_kind, BodyKind::GeneralAssembly | BodyKind::Secretariat)
+            || !matches!(
+                target_kind,
+                BodyKind::GeneralAssembly | BodyKind::Secretariat
+            )
         {
             return Err(wrong_target());
         }

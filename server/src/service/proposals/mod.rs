@@ -490,8 +490,12 @@ pub async fn open(
         ElectorateRule::Body => {
             let body = body.ok_or_else(governance::body_not_found)?;
             let people = governance::bodies::people(conn, organisation, &body).await?;
-            add_electors(conn, proposal.id, people.into_iter().map(|(id, _)| id).collect())
-                .await?
+            add_electors(
+                conn,
+                proposal.id,
+                people.into_iter().map(|(id, _)| id).collect(),
+            )
+            .await?
         }
     };
     let mut active: entity::ActiveModel = proposal.into();

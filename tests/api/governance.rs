@@ -1,0 +1,529 @@
+//! Governance: bodies and their powers, mandates and their register.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Newcomer, TestApp, data, error_code, spawn_app};
+
+const CREATE_BODY: &str = "mutation($input: CreateBodyInput!) { createBody(input: $input) { id kind name categoryId createdByDecision dissolvedAt } }";
+const GRANT: &str = "mutation($input: GrantMandateInput!) { grantMandate(input: $input) { id status powers grantedMinutes grantedByDecision previousId startsOn endsOn holder { displayName } } }";
+const REVOKE: &str = "mutation($input: RevokeMandateInput!) { revokeMandate(input: $input) { id status revokedReason revokedMinutes } }";
+const PROPOSE: &str = "mutation($input: CreateProposalInput!) { createProposal(input: $input) { id binding scope forwardedTo citedMandates electorateRule participation { electorate } } }";
+
+struct Org {
+    app: TestApp,
+    admin: String,
+    /// Two members in good standing.
+    members: Vec<String>,
+    supporter: String,
+    id: String,
+}
+
+async fn org() -> Org {
+    let app = spawn_app().await;
+    let admin = app.register("camille@exemple.fr", "Camille Martin").await;
+    let id = app
+        .create_organisation(&admin, "boucle", "INVITATION")
+        .await;
+    let mut members = Vec::new();
+    for (email, name) in [
+        ("lucas@exemple.fr", "Lucas Bernard"),
+        ("ines@exemple.fr", "Inès Petit"),
+    ] {
+        members.push(
+            app.add_member(&admin, &id, Newcomer::new(email, name))
+                .await
+                .0,
+        );
+    }
+    let (supporter, _) = app
+        .add_member(
+            &admin,
+            &id,
+            Newcomer::new("thomas@exemple.fr", "Thomas Roux").supporter(),
+        )
+        .await;
+    Org {
+        app,
+        admin,
+        members,
+        supporter,
+        id,
+    }
+}
+
+impl Org {
+    async fn account_id(&self, token: &str) -> String {
+        let me = self
+            .app
+            .gql(Some(token), "{ viewer { person { id } } }", json!({}))
+            .await;
+        data(&me)["viewer"]["person"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn create_body(&self, token: &str, input: Value) -> Value {
+        let mut full = json!({ "organisationId": self.id });
+        for (key, value) in input.as_object().unwrap() {
+            full[key] = value.clone();
+        }
+        self.app
+            .gql(Some(token), CREATE_BODY, json!({ "input": full }))
+            .await
+    }
+
+    async fn body(&self, kind: &str, slug: &str, name: &str) -> String {
+        let created = self
+            .create_body(
+                &self.admin,
+                json!({ "kind": kind, "slug": slug, "name": name }),
+            )
+            .await;
+        data(&created)["createBody"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn assembly(&self) -> String {
+        let bodies = self
+            .app
+            .gql(
+                None,
+                "query($o: ID!) { bodies(organisationId: $o) { id kind } }",
+                json!({ "o": self.id }),
+            )
+            .await;
+        let first = &data(&bodies)["bodies"][0];
+        assert_eq!(first["kind"], "GENERAL_ASSEMBLY");
+        first["id"].as_str().unwrap().to_owned()
+    }
+
+    async fn define_power(&self, name: &str, label: &str) {
+        data(
+            &self
+                .app
+                .gql(
+                    Some(&self.admin),
+                    "mutation($o: ID!, $n: String!, $l: String!) { definePower(organisationId: $o, name: $n, label: $l) { name } }",
+                    json!({ "o": self.id, "n": name, "l": label }),
+                )
+                .await,
+        );
+    }
+
+    async fn grant(&self, input: Value) -> Value {
+        self.app
+            .gql(Some(&self.admin), GRANT, json!({ "input": input }))
+            .await
+    }
+
+    async fn propose(&self, token: &str, input: Value) -> Value {
+        let mut full = json!({
+            "organisationId": self.id,
+            "title": "Payer la facture d'imprimerie",
+            "method": "majority",
+            "closesAt": (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339(),
+        });
+        for (key, value) in input.as_object().unwrap() {
+            full[key] = value.clone();
+        }
+        self.app
+            .gql(Some(token), PROPOSE, json!({ "input": full }))
+            .await
+    }
+}
+
+#[tokio::test]
+async fn bodies_come_from_the_assembly_or_an_admin_and_keep_their_archive_once_dissolved() {
+    let o = org().await;
+    let assembly = o.assembly().await;
+    // A second general assembly, a body made by a plain member, a bad slug.
+    let again = o
+        .create_body(
+            &o.admin,
+            json!({ "kind": "GENERAL_ASSEMBLY", "slug": "ag2", "name": "AG bis" }),
+        )
+        .await;
+    assert_eq!(error_code(&again), "CONFLICT");
+    let by_member = o
+        .create_body(
+            &o.members[0],
+            json!({ "kind": "COMMISSION", "slug": "fete", "name": "Fête" }),
+        )
+        .await;
+    assert_eq!(error_code(&by_member), "FORBIDDEN");
+    let bad = o
+        .create_body(
+            &o.admin,
+            json!({ "kind": "COMMISSION", "slug": "Fête!", "name": "Fête" }),
+        )
+        .await;
+    assert_eq!(error_code(&bad), "VALIDATION");
+    // An admin alone: recorded as such, with its discussion space.
+    let created = o
+        .create_body(
+            &o.admin,
+            json!({ "kind": "COMMISSION", "slug": "fete", "name": "Commission fête de la rentrée", "lasting": false }),
+        )
+        .await;
+    let commission = &data(&created)["createBody"];
+    assert!(commission["createdByDecision"].is_null());
+    assert!(commission["categoryId"].is_string());
+    let id = commission["id"].as_str().unwrap().to_owned();
+    let same_slug = o
+        .create_body(
+            &o.admin,
+            json!({ "kind": "COMMISSION", "slug": "fete", "name": "Autre" }),
+        )
+        .await;
+    assert_eq!(error_code(&same_slug), "CONFLICT");
+
+    // Members join a commission by themselves; supporters do not.
+    let join = "mutation($id: ID!) { joinBody(id: $id) { id } }";
+    data(
+        &o.app
+            .gql(Some(&o.members[0]), join, json!({ "id": id }))
+            .await,
+    );
+    let twice = o
+        .app
+        .gql(Some(&o.members[0]), join, json!({ "id": id }))
+        .await;
+    assert_eq!(error_code(&twice), "CONFLICT");
+    let supporter = o
+        .app
+        .gql(Some(&o.supporter), join, json!({ "id": id }))
+        .await;
+    assert_eq!(error_code(&supporter), "FORBIDDEN");
+    let people = "query($id: ID!) { body(id: $id) { people { belongs person { displayName } } } }";
+    let seen = o
+        .app
+        .gql(Some(&o.members[1]), people, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        data(&seen)["body"]["people"],
+        json!([{ "belongs": "ADDED", "person": { "displayName": "Lucas Bernard" } }])
+    );
+    let assembly_people = o
+        .app
+        .gql(Some(&o.members[1]), people, json!({ "id": assembly }))
+        .await;
+    // Every member in good standing, not the supporter.
+    assert_eq!(
+        data(&assembly_people)["body"]["people"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    let outsider = o.app.gql(None, people, json!({ "id": id })).await;
+    assert_eq!(error_code(&outsider), "UNAUTHENTICATED");
+    // Joining the assembly by hand makes no sense.
+    let to_assembly = o
+        .app
+        .gql(Some(&o.members[0]), join, json!({ "id": assembly }))
+        .await;
+    assert_eq!(error_code(&to_assembly), "VALIDATION");
+
+    // Dissolving needs a reason; the assembly is never dissolved.
+    let dissolve = "mutation($id: ID!, $r: String!) { dissolveBody(id: $id, reason: $r) { dissolvedAt dissolvedReason } }";
+    let no_reason = o
+        .app
+        .gql(Some(&o.admin), dissolve, json!({ "id": id, "r": " " }))
+        .await;
+    assert_eq!(error_code(&no_reason), "REASON_REQUIRED");
+    let the_assembly = o
+        .app
+        .gql(
+            Some(&o.admin),
+            dissolve,
+            json!({ "id": assembly, "r": "Fin" }),
+        )
+        .await;
+    assert_eq!(error_code(&the_assembly), "CONFLICT");
+    let dissolved = o
+        .app
+        .gql(
+            Some(&o.admin),
+            dissolve,
+            json!({ "id": id, "r": "La fête a eu lieu." }),
+        )
+        .await;
+    assert_eq!(
+        data(&dissolved)["dissolveBody"]["dissolvedReason"],
+        "La fête a eu lieu."
+    );
+    let late = o
+        .app
+        .gql(Some(&o.members[1]), join, json!({ "id": id }))
+        .await;
+    assert_eq!(error_code(&late), "CONFLICT");
+    // Its archive stays: the body is still listed, last.
+    let bodies = o
+        .app
+        .gql(
+            None,
+            "query($o: ID!) { bodies(organisationId: $o) { name dissolvedAt } }",
+            json!({ "o": o.id }),
+        )
+        .await;
+    let list = data(&bodies)["bodies"].as_array().unwrap().clone();
+    assert_eq!(list.len(), 2);
+    assert!(list[1]["dissolvedAt"].is_string());
+}
+
+#[tokio::test]
+async fn a_secretariat_decides_only_within_its_mandates_and_a_commission_only_recommends() {
+    let o = org().await;
+    let assembly = o.assembly().await;
+    o.define_power("treasury", "Trésorerie").await;
+    o.define_power("communication", "Communication").await;
+    let secretariat = o.body("SECRETARIAT", "secretariat", "Secrétariat").await;
+    let commission = o
+        .body("COMMISSION", "luttes", "Commission luttes locales")
+        .await;
+    let lucas = o.account_id(&o.members[0]).await;
+
+    // A mandate rests on a decision or on minutes, and names known powers.
+    let mandate = json!({ "bodyId": secretariat, "holderId": lucas, "title": "Trésorerie", "mission": "Tenir les **comptes**.", "scope": ["treasury"] });
+    let bare = o.grant(mandate.clone()).await;
+    assert_eq!(error_code(&bare), "VALIDATION");
+    let mut unknown = mandate.clone();
+    unknown["scope"] = json!(["premises"]);
+    unknown["minutes"] = json!("CR de l'AG du 12 mars");
+    assert_eq!(error_code(&o.grant(unknown).await), "VALIDATION");
+    let mut in_commission = mandate.clone();
+    in_commission["bodyId"] = json!(commission);
+    in_commission["minutes"] = json!("CR de l'AG du 12 mars");
+    assert_eq!(
+        error_code(&o.grant(in_commission).await),
+        "NO_DECISION_POWER"
+    );
+    let by_member = o
+        .app
+        .gql(
+            Some(&o.members[1]),
+            GRANT,
+            json!({ "input": { "bodyId": secretariat, "holderId": lucas, "title": "x", "minutes": "CR" } }),
+        )
+        .await;
+    assert_eq!(error_code(&by_member), "FORBIDDEN");
+    let mut granted = mandate.clone();
+    granted["minutes"] = json!("CR de l'AG du 12 mars");
+    let granted = o.grant(granted).await;
+    let treasurer = &data(&granted)["grantMandate"];
+    assert_eq!(treasurer["status"], "IN_FORCE");
+    assert_eq!(treasurer["powers"], json!(["treasury"]));
+    assert_eq!(treasurer["holder"]["displayName"], "Lucas Bernard");
+    let treasurer = treasurer["id"].as_str().unwrap().to_owned();
+
+    // The secretariat: its mandates cover treasury, not communication.
+    let outside = o
+        .propose(
+            &o.members[0],
+            json!({ "bodyId": secretariat, "scope": ["communication"] }),
+        )
+        .await;
+    assert_eq!(error_code(&outside), "OUTSIDE_MANDATE");
+    assert!(
+        outside["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("general assembly")
+    );
+    let no_scope = o
+        .propose(&o.members[0], json!({ "bodyId": secretariat }))
+        .await;
+    assert_eq!(error_code(&no_scope), "VALIDATION");
+    let not_holder = o
+        .propose(
+            &o.members[1],
+            json!({ "bodyId": secretariat, "scope": ["treasury"] }),
+        )
+        .await;
+    assert_eq!(error_code(&not_holder), "FORBIDDEN");
+    let within = o
+        .propose(
+            &o.members[0],
+            json!({ "bodyId": secretariat, "scope": ["treasury"] }),
+        )
+        .await;
+    let within = &data(&within)["createProposal"];
+    assert_eq!(within["binding"], true);
+    assert_eq!(within["citedMandates"], json!([treasurer]));
+    assert_eq!(within["electorateRule"], "BODY");
+    assert_eq!(within["participation"]["electorate"], 1);
+
+    // The commission: a recommendation, sent to the assembly or a secretariat.
+    data(
+        &o.app
+            .gql(
+                Some(&o.members[1]),
+                "mutation($id: ID!) { joinBody(id: $id) { id } }",
+                json!({ "id": commission }),
+            )
+            .await,
+    );
+    let binding = o
+        .propose(
+            &o.members[1],
+            json!({ "bodyId": commission, "binding": true, "forwardTo": assembly }),
+        )
+        .await;
+    assert_eq!(error_code(&binding), "NO_DECISION_POWER");
+    let nowhere = o
+        .propose(&o.members[1], json!({ "bodyId": commission }))
+        .await;
+    assert_eq!(error_code(&nowhere), "VALIDATION");
+    let uncovered = o
+        .propose(
+            &o.members[1],
+            json!({ "bodyId": commission, "forwardTo": secretariat, "scope": ["communication"] }),
+        )
+        .await;
+    assert_eq!(error_code(&uncovered), "OUTSIDE_MANDATE");
+    let recommended = o
+        .propose(
+            &o.members[1],
+            json!({ "bodyId": commission, "forwardTo": assembly }),
+        )
+        .await;
+    let recommended = &data(&recommended)["createProposal"];
+    assert_eq!(recommended["binding"], false);
+    assert_eq!(recommended["forwardedTo"], assembly);
+    assert_eq!(recommended["participation"]["electorate"], 1);
+
+    // Revoking: a reason and a decision (or minutes) are required.
+    let no_reason = o
+        .app
+        .gql(
+            Some(&o.admin),
+            REVOKE,
+            json!({ "input": { "mandateId": treasurer, "minutes": "CR du 2 avril" } }),
+        )
+        .await;
+    assert_eq!(error_code(&no_reason), "REASON_REQUIRED");
+    let no_grounds = o
+        .app
+        .gql(
+            Some(&o.admin),
+            REVOKE,
+            json!({ "input": { "mandateId": treasurer, "reason": "Démission" } }),
+        )
+        .await;
+    assert_eq!(error_code(&no_grounds), "VALIDATION");
+    let revoked = o
+        .app
+        .gql(
+            Some(&o.admin),
+            REVOKE,
+            json!({ "input": { "mandateId": treasurer, "reason": "Démission", "minutes": "CR du 2 avril" } }),
+        )
+        .await;
+    assert_eq!(data(&revoked)["revokeMandate"]["status"], "REVOKED");
+    // A revoked mandate cited, or none left: outside the mandate.
+    let cited = o
+        .propose(
+            &o.admin,
+            json!({ "bodyId": secretariat, "scope": ["treasury"], "mandateIds": [treasurer] }),
+        )
+        .await;
+    assert_eq!(error_code(&cited), "OUTSIDE_MANDATE");
+
+    // The register keeps it.
+    let register = "query($o: ID!) { mandateRegister(organisationId: $o) { title status revokedReason tenureDays } }";
+    let seen = o
+        .app
+        .gql(Some(&o.members[1]), register, json!({ "o": o.id }))
+        .await;
+    assert_eq!(
+        data(&seen)["mandateRegister"],
+        json!([{ "title": "Trésorerie", "status": "REVOKED", "revokedReason": "Démission", "tenureDays": 0 }])
+    );
+    // Supporters read it too; people outside the organisation do not.
+    let supporter = o
+        .app
+        .gql(Some(&o.supporter), register, json!({ "o": o.id }))
+        .await;
+    assert_eq!(
+        data(&supporter)["mandateRegister"][0]["title"],
+        "Trésorerie"
+    );
+    let stranger = o.app.register("zoe@exemple.fr", "Zoé Blanc").await;
+    let outside = o
+        .app
+        .gql(Some(&stranger), register, json!({ "o": o.id }))
+        .await;
+    assert_eq!(error_code(&outside), "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn mandates_rest_on_adopted_decisions_and_renewals_follow_each_other() {
+    let o = org().await;
+    let secretariat = o.body("SECRETARIAT", "secretariat", "Secrétariat").await;
+    let ines = o.account_id(&o.members[1]).await;
+    // The assembly votes the mandate.
+    let vote = o
+        .propose(&o.admin, json!({ "title": "Mandater Inès" }))
+        .await;
+    let vote = data(&vote)["createProposal"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let grant = json!({ "bodyId": secretariat, "holderId": ines, "title": "Presse", "decisionId": vote, "startsOn": "2026-01-01", "endsOn": "2026-12-31" });
+    // Not decided yet: refused.
+    assert_eq!(error_code(&o.grant(grant.clone()).await), "VALIDATION");
+    for member in o.members.iter().chain([&o.admin]) {
+        data(
+            &o.app
+                .gql(
+                    Some(member),
+                    "mutation($p: ID!) { castBallot(input: { proposalId: $p, ballot: { choice: \"yes\" } }) { changed } }",
+                    json!({ "p": vote }),
+                )
+                .await,
+        );
+    }
+    data(
+        &o.app
+            .gql(
+                Some(&o.admin),
+                "mutation($p: ID!) { closeProposal(id: $p) { id } }",
+                json!({ "p": vote }),
+            )
+            .await,
+    );
+    let granted = o.grant(grant).await;
+    let first = &data(&granted)["grantMandate"];
+    assert_eq!(first["grantedByDecision"], vote);
+    let first = first["id"].as_str().unwrap().to_owned();
+    let renewed = o
+        .app
+        .gql(
+            Some(&o.admin),
+            "mutation($input: RenewMandateInput!) { renewMandate(input: $input) { previousId startsOn endsOn title } }",
+            json!({ "input": { "mandateId": first, "startsOn": "2026-10-01", "minutes": "CR de l'AG du 30 septembre" } }),
+        )
+        .await;
+    let renewed = &data(&renewed)["renewMandate"];
+    assert_eq!(renewed["previousId"], first);
+    assert_eq!(renewed["title"], "Presse");
+    let register = o
+        .app
+        .gql(
+            Some(&o.admin),
+            "query($o: ID!) { mandateRegister(organisationId: $o) { startsOn endsOn status } }",
+            json!({ "o": o.id }),
+        )
+        .await;
+    // Newest first; the first mandate now ends the day before the renewal.
+    assert_eq!(
+        data(&register)["mandateRegister"],
+        json!([
+            { "startsOn": "2026-10-01", "endsOn": null, "status": "IN_FORCE" },
+            { "startsOn": "2026-01-01", "endsOn": "2026-09-30", "status": "ENDED" }
+        ])
+    );
+}
