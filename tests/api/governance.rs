@@ -323,7 +323,7 @@ async fn a_secretariat_decides_only_within_its_mandates_and_a_commission_only_re
     let outside = o
         .propose(
             &o.members[0],
-            json!({ "bodyId": secretariat, "scope": ["communication"] }),
+            json!({ "body": { "bodyId": secretariat, "scope": ["communication"] } }),
         )
         .await;
     assert_eq!(error_code(&outside), "OUTSIDE_MANDATE");
@@ -334,20 +334,20 @@ async fn a_secretariat_decides_only_within_its_mandates_and_a_commission_only_re
             .contains("general assembly")
     );
     let no_scope = o
-        .propose(&o.members[0], json!({ "bodyId": secretariat }))
+        .propose(&o.members[0], json!({ "body": { "bodyId": secretariat } }))
         .await;
     assert_eq!(error_code(&no_scope), "VALIDATION");
     let not_holder = o
         .propose(
             &o.members[1],
-            json!({ "bodyId": secretariat, "scope": ["treasury"] }),
+            json!({ "body": { "bodyId": secretariat, "scope": ["treasury"] } }),
         )
         .await;
     assert_eq!(error_code(&not_holder), "FORBIDDEN");
     let within = o
         .propose(
             &o.members[0],
-            json!({ "bodyId": secretariat, "scope": ["treasury"] }),
+            json!({ "body": { "bodyId": secretariat, "scope": ["treasury"] } }),
         )
         .await;
     let within = &data(&within)["createProposal"];
@@ -355,6 +355,26 @@ async fn a_secretariat_decides_only_within_its_mandates_and_a_commission_only_re
     assert_eq!(within["citedMandates"], json!([treasurer]));
     assert_eq!(within["electorateRule"], "BODY");
     assert_eq!(within["participation"]["electorate"], 1);
+    // A vote counted in the room obeys the same rule.
+    let counted = "mutation($input: RecordCountedVoteInput!) { recordCountedVote(input: $input) { id citedMandates } }";
+    let in_the_room = |scope: &str| {
+        json!({ "input": { "organisationId": o.id, "title": "Affiches", "method": "majority", "present": 1,
+            "counts": [{ "ballot": { "choice": "yes" }, "count": 1 }],
+            "body": { "bodyId": secretariat, "scope": [scope] } } })
+    };
+    let outside = o
+        .app
+        .gql(Some(&o.admin), counted, in_the_room("communication"))
+        .await;
+    assert_eq!(error_code(&outside), "OUTSIDE_MANDATE");
+    let inside = o
+        .app
+        .gql(Some(&o.admin), counted, in_the_room("treasury"))
+        .await;
+    assert_eq!(
+        data(&inside)["recordCountedVote"]["citedMandates"],
+        json!([treasurer])
+    );
 
     // The commission: a recommendation, sent to the assembly or a secretariat.
     data(
@@ -369,25 +389,25 @@ async fn a_secretariat_decides_only_within_its_mandates_and_a_commission_only_re
     let binding = o
         .propose(
             &o.members[1],
-            json!({ "bodyId": commission, "binding": true, "forwardTo": assembly }),
+            json!({ "body": { "bodyId": commission, "binding": true, "forwardTo": assembly } }),
         )
         .await;
     assert_eq!(error_code(&binding), "NO_DECISION_POWER");
     let nowhere = o
-        .propose(&o.members[1], json!({ "bodyId": commission }))
+        .propose(&o.members[1], json!({ "body": { "bodyId": commission } }))
         .await;
     assert_eq!(error_code(&nowhere), "VALIDATION");
     let uncovered = o
         .propose(
             &o.members[1],
-            json!({ "bodyId": commission, "forwardTo": secretariat, "scope": ["communication"] }),
+            json!({ "body": { "bodyId": commission, "forwardTo": secretariat, "scope": ["communication"] } }),
         )
         .await;
     assert_eq!(error_code(&uncovered), "OUTSIDE_MANDATE");
     let recommended = o
         .propose(
             &o.members[1],
-            json!({ "bodyId": commission, "forwardTo": assembly }),
+            json!({ "body": { "bodyId": commission, "forwardTo": assembly } }),
         )
         .await;
     let recommended = &data(&recommended)["createProposal"];
@@ -427,7 +447,7 @@ async fn a_secretariat_decides_only_within_its_mandates_and_a_commission_only_re
     let cited = o
         .propose(
             &o.admin,
-            json!({ "bodyId": secretariat, "scope": ["treasury"], "mandateIds": [treasurer] }),
+            json!({ "body": { "bodyId": secretariat, "scope": ["treasury"], "mandateIds": [treasurer] } }),
         )
         .await;
     assert_eq!(error_code(&cited), "OUTSIDE_MANDATE");

@@ -594,7 +594,13 @@ pub struct CreateProposalInput {
     pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: DateTime<Utc>,
     /// The body deciding (its people vote); absent, the organisation as a whole.
-    pub body_id: Option<ID>,
+    pub body: Option<BodyDecisionInput>,
+}
+
+/// A body's decision: which body, and what it rests on.
+#[derive(InputObject)]
+pub struct BodyDecisionInput {
+    pub body_id: ID,
     /// Absent: binding, except a commission's proposal, which only recommends.
     pub binding: Option<bool>,
     /// The powers the decision uses, e.g. `["treasury"]`: a secretariat's
@@ -606,6 +612,28 @@ pub struct CreateProposalInput {
     pub mandate_ids: Vec<ID>,
     /// Where a commission's recommendation goes: the general assembly or a secretariat.
     pub forward_to: Option<ID>,
+}
+
+impl BodyDecisionInput {
+    fn parse(input: Option<BodyDecisionInput>) -> Result<(Option<uuid::Uuid>, governance::Asked)> {
+        let Some(input) = input else {
+            return Ok((None, governance::Asked::default()));
+        };
+        let asked = governance::Asked {
+            binding: input.binding,
+            scope: input.scope,
+            mandate_ids: input
+                .mandate_ids
+                .iter()
+                .map(|m| parse_id(m, "mandateIds"))
+                .collect::<Result<_, _>>()?,
+            forward_to: input
+                .forward_to
+                .map(|f| parse_id(&f, "forwardTo"))
+                .transpose()?,
+        };
+        Ok((Some(parse_id(&input.body_id, "bodyId")?), asked))
+    }
 }
 
 /// What changes in a proposal; absent fields stay. Method, options and
@@ -681,6 +709,8 @@ pub struct RecordCountedVoteInput {
     /// `[{ballot: {choice: "yes"}, count: 12}, …]`; for a consensus check,
     /// one entry per objection noted with its reason.
     pub counts: Vec<BallotCount>,
+    /// The body that voted; absent, the organisation as a whole.
+    pub body: Option<BodyDecisionInput>,
 }
 
 #[derive(Default)]
@@ -734,6 +764,7 @@ impl ProposalMutation {
     ) -> Result<Proposal> {
         let viewer = viewer(ctx)?;
         let state = state(ctx)?;
+        let (body_id, asked) = BodyDecisionInput::parse(input.body)?;
         let p = decisions::record_counted(
             state,
             viewer,
@@ -755,6 +786,8 @@ impl ProposalMutation {
                     .into_iter()
                     .map(|c| (c.ballot.0, c.count))
                     .collect(),
+                body_id,
+                asked,
             },
         )
         .await?;
@@ -773,6 +806,7 @@ impl ProposalMutation {
             .iter()
             .map(|l| parse_id(l, "listed"))
             .collect::<Result<Vec<_>, _>>()?;
+        let (body_id, asked) = BodyDecisionInput::parse(input.body)?;
         let created = proposals::create(
             state,
             viewer,
@@ -798,20 +832,8 @@ impl ProposalMutation {
                 needs_ratification: input.needs_ratification,
                 opens_at: input.opens_at,
                 closes_at: input.closes_at,
-                body_id: input.body_id.map(|b| parse_id(&b, "bodyId")).transpose()?,
-                asked: governance::Asked {
-                    binding: input.binding,
-                    scope: input.scope,
-                    mandate_ids: input
-                        .mandate_ids
-                        .iter()
-                        .map(|m| parse_id(m, "mandateIds"))
-                        .collect::<Result<_, _>>()?,
-                    forward_to: input
-                        .forward_to
-                        .map(|f| parse_id(&f, "forwardTo"))
-                        .transpose()?,
-                },
+                body_id,
+                asked,
             },
         )
         .await?;

@@ -106,6 +106,19 @@ pub async fn adopted_decision(
     Ok(p)
 }
 
+/// A body of this organisation.
+pub async fn body_of(
+    conn: &impl ConnectionTrait,
+    organisation: &organisation::Model,
+    id: Uuid,
+) -> AppResult<body::Model> {
+    let found = bodies::find(conn, id).await?;
+    if found.organisation_id != organisation.id {
+        return Err(body_not_found());
+    }
+    Ok(found)
+}
+
 pub fn body_not_found() -> AppError {
     AppError::not_found(text!(en: "No such body.", fr: "Cette instance n'existe pas."))
 }

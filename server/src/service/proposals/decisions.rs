@@ -14,6 +14,7 @@ use crate::domain::proposal::{ElectorateRule, ResultsVisibility};
 use crate::entity::proposal as entity;
 use crate::error::{AppError, AppResult};
 use crate::service::forum::posts;
+use crate::service::governance;
 use crate::service::memberships::require_role;
 use crate::service::sessions::Viewer;
 use crate::service::{now, organisations};
@@ -167,6 +168,10 @@ pub struct CountedVote {
     /// Each distinct ballot and how many times it was cast: `{"choice":
     /// "yes"}` × 12, or one line per objection noted in a consensus check.
     pub counts: Vec<(Value, u32)>,
+    /// The body that voted; none for the organisation as a whole.
+    pub body_id: Option<Uuid>,
+    /// What the body's decision rests on (a secretariat's scope and mandates…).
+    pub asked: governance::Asked,
 }
 
 /// Most ballots one counted vote records.
@@ -222,6 +227,14 @@ pub async fn record_counted(
     let txn = db::begin_write(&state.writer).await?;
     let organisation = organisations::get(&txn, vote.organisation_id).await?;
     require_role(&txn, viewer, organisation.id, can_manage_members).await?;
+    let body = match vote.body_id {
+        Some(id) => {
+            let body = governance::body_of(&txn, &organisation, id).await?;
+            let basis = governance::basis(&txn, &organisation, &body, vote.asked).await?;
+            Some((body, basis))
+        }
+        None => None,
+    };
     if let Some(thread_id) = vote.thread_id {
         let (place, _) =
             crate::service::forum::place_of_thread(&txn, Some(viewer), thread_id).await?;
@@ -259,7 +272,13 @@ pub async fn record_counted(
     row.export_sha256 = Set(Some(sha256_hex(&file)));
     row.origin = Set("room".into());
     row.ballot_file = Set(Some(file));
+    if let Some((body, basis)) = &body {
+        super::set_basis(&mut row, body.id, basis);
+    }
     let recorded = row.insert(&txn).await?;
+    if let Some((_, basis)) = &body {
+        super::cite_mandates(&txn, recorded.id, basis).await?;
+    }
     txn.commit().await?;
     Ok(recorded)
 }

@@ -232,10 +232,7 @@ pub async fn create(
     }
     let body = match input.body_id {
         Some(id) => {
-            let body = governance::bodies::find(&txn, id).await?;
-            if body.organisation_id != organisation.id {
-                return Err(governance::body_not_found());
-            }
+            let body = governance::body_of(&txn, &organisation, id).await?;
             if role < Role::Facilitator
                 && !governance::bodies::includes(&txn, &organisation, &body, viewer.id()).await?
             {
@@ -304,10 +301,7 @@ pub async fn create(
     };
     row.electorate_rule = Set(electorate.as_str().into());
     if let Some((body, basis)) = &body {
-        row.body_id = Set(Some(body.id));
-        row.binding = Set(basis.binding);
-        row.scope = Set((!basis.scope.is_empty()).then(|| serde_json::json!(basis.scope)));
-        row.forwarded_to = Set(basis.forwarded_to);
+        set_basis(&mut row, body.id, basis);
     }
     row.listed = Set(serde_json::json!(input.listed));
     row.secret = Set(input.secret);
@@ -319,17 +313,8 @@ pub async fn create(
     row.opens_at = Set(opens_at);
     row.closes_at = Set(input.closes_at);
     let created = row.insert(&txn).await?;
-    if let Some((_, basis)) = &body
-        && !basis.cited.is_empty()
-    {
-        proposal_mandate::Entity::insert_many(basis.cited.iter().map(|m| {
-            proposal_mandate::ActiveModel {
-                proposal_id: Set(created.id),
-                mandate_id: Set(*m),
-            }
-        }))
-        .exec(&txn)
-        .await?;
+    if let Some((_, basis)) = &body {
+        cite_mandates(&txn, created.id, basis).await?;
     }
     let created = if opens_at <= at {
         open(&txn, created, &organisation).await?
@@ -342,6 +327,34 @@ pub async fn create(
         publish(state, &created, ProposalChange::Opened);
     }
     Ok(created)
+}
+
+/// Records in a proposal's row what its body's decision rests on.
+pub fn set_basis(row: &mut entity::ActiveModel, body_id: Uuid, basis: &governance::Basis) {
+    row.body_id = Set(Some(body_id));
+    row.binding = Set(basis.binding);
+    row.scope = Set((!basis.scope.is_empty()).then(|| serde_json::json!(basis.scope)));
+    row.forwarded_to = Set(basis.forwarded_to);
+}
+
+/// Records the mandates a decision cites.
+pub async fn cite_mandates(
+    conn: &impl ConnectionTrait,
+    proposal_id: Uuid,
+    basis: &governance::Basis,
+) -> AppResult<()> {
+    if basis.cited.is_empty() {
+        return Ok(());
+    }
+    proposal_mandate::Entity::insert_many(basis.cited.iter().map(|m| {
+        proposal_mandate::ActiveModel {
+            proposal_id: Set(proposal_id),
+            mandate_id: Set(*m),
+        }
+    }))
+    .exec(conn)
+    .await?;
+    Ok(())
 }
 
 /// What every new proposal's row is made from.
