@@ -24,6 +24,7 @@ use crate::service::sessions::Viewer;
 use crate::state::AppState;
 
 mod forum;
+mod governance;
 mod proposals;
 
 pub const ADMIN_EMAIL: &str = "camille.martin@demo.plenum.example";
@@ -273,6 +274,7 @@ async fn create(state: &AppState, password: &str) -> AppResult<()> {
     }
     let debate = forum::load(state, &montreuil, &admin, &people).await?;
     proposals::load(state, &montreuil, debate, &people).await?;
+    governance::load(state, &montreuil, &admin, &people).await?;
     // Someone waiting for an answer, and an invitation not yet used.
     let newcomer = person(
         state,

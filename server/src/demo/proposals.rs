@@ -13,7 +13,7 @@ use crate::service::proposals::{self, NewProposal};
 use crate::service::sessions::Viewer;
 use crate::state::AppState;
 
-fn question(
+pub fn question(
     org: &organisation::Model,
     thread: Option<Uuid>,
     title: &str,
