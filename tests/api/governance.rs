@@ -414,6 +414,19 @@ async fn a_secretariat_decides_only_within_its_mandates_and_a_commission_only_re
     assert_eq!(recommended["binding"], false);
     assert_eq!(recommended["forwardedTo"], assembly);
     assert_eq!(recommended["participation"]["electorate"], 1);
+    // The assembly finds what commissions sent it.
+    let sent = o
+        .app
+        .gql(
+            Some(&o.members[0]),
+            "query($o: ID!, $to: ID!) { proposals(organisationId: $o, forwardedTo: $to) { id binding } }",
+            json!({ "o": o.id, "to": assembly }),
+        )
+        .await;
+    assert_eq!(
+        data(&sent)["proposals"],
+        json!([{ "id": recommended["id"], "binding": false }])
+    );
 
     // Revoking: a reason and a decision (or minutes) are required.
     let no_reason = o

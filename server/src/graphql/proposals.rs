@@ -500,19 +500,28 @@ impl ProposalQuery {
     async fn proposal(&self, ctx: &Context<'_>, id: ID) -> Result<Proposal> {
         Proposal::load(ctx, parse_id(&id, "id")?).await
     }
-    /// An organisation's proposals the viewer may see (or one thread's), newest first.
+    /// An organisation's proposals the viewer may see, newest first: all, or
+    /// one thread's, one body's, or the recommendations sent to a body.
     async fn proposals(
         &self,
         ctx: &Context<'_>,
         organisation_id: ID,
         thread_id: Option<ID>,
+        body_id: Option<ID>,
+        #[graphql(desc = "The recommendations commissions sent to this body.")]
+        forwarded_to: Option<ID>,
     ) -> Result<Vec<Proposal>> {
-        let thread_id = thread_id.map(|t| parse_id(&t, "threadId")).transpose()?;
+        let optional = |id: Option<ID>, field| id.map(|i| parse_id(&i, field)).transpose();
+        let filter = proposals::Filter {
+            thread_id: optional(thread_id, "threadId")?,
+            body_id: optional(body_id, "bodyId")?,
+            forwarded_to: optional(forwarded_to, "forwardedTo")?,
+        };
         let seen = proposals::visible(
             &state(ctx)?.db,
             maybe_viewer(ctx),
             parse_id(&organisation_id, "organisationId")?,
-            thread_id,
+            filter,
         )
         .await?;
         Ok(seen.into_iter().map(Proposal).collect())

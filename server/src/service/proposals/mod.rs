@@ -633,19 +633,36 @@ pub async fn participation(
 
 /// An organisation's proposals the viewer may see (or one thread's, once its
 /// space is checked), newest first.
+/// Which of an organisation's proposals to list.
+#[derive(Default)]
+pub struct Filter {
+    /// Those of one discussion.
+    pub thread_id: Option<Uuid>,
+    /// Those of one body.
+    pub body_id: Option<Uuid>,
+    /// The recommendations commissions sent to one body.
+    pub forwarded_to: Option<Uuid>,
+}
+
 pub async fn visible(
     conn: &impl ConnectionTrait,
     viewer: Option<&Viewer>,
     organisation_id: Uuid,
-    thread_id: Option<Uuid>,
+    filter: Filter,
 ) -> AppResult<Vec<Seen>> {
     let organisation = organisations::get(conn, organisation_id).await?;
     let mut query =
         entity::Entity::find().filter(entity::Column::OrganisationId.eq(organisation_id));
-    if let Some(thread_id) = thread_id {
+    if let Some(thread_id) = filter.thread_id {
         let (place, _) = forum::place_of_thread(conn, viewer, thread_id).await?;
         place.require_read()?;
         query = query.filter(entity::Column::ThreadId.eq(thread_id));
+    }
+    if let Some(body_id) = filter.body_id {
+        query = query.filter(entity::Column::BodyId.eq(body_id));
+    }
+    if let Some(body_id) = filter.forwarded_to {
+        query = query.filter(entity::Column::ForwardedTo.eq(body_id));
     }
     let rows = query
         .order_by_desc(entity::Column::CreatedAt)
