@@ -1,7 +1,8 @@
 //! Governance: the bodies of an organisation (each with its own category),
 //! the people of the bodies whose membership is not implied (commissions,
 //! councils, guests of popular assemblies), the powers an organisation names,
-//! mandates with their scope, and what proposals gain from them: the body
+//! positions to fill (alone or as a pair under a parity rule), mandates with
+//! their scope, and what proposals gain from them: the body
 //! that decides, whether the decision binds, its scope and the mandates cited.
 
 use sea_orm_migration::{prelude::*, schema::*};
@@ -88,6 +89,40 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // A position to fill by designation: one mandate, or a pair under a
+        // parity rule.
+        manager
+            .create_table(
+                Table::create()
+                    .table("position")
+                    .col(pk_uuid("id"))
+                    .col(uuid("organisation_id"))
+                    .col(uuid("body_id"))
+                    .col(string_len("title", 120))
+                    .col(text("description"))
+                    .col(json("qualities"))
+                    .col(json("scope"))
+                    .col(small_integer("seats"))
+                    .col(string_len("parity", 24))
+                    .col(uuid("created_by"))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .foreign_key(&mut references(
+                        "position",
+                        "organisation_id",
+                        "organisation",
+                    ))
+                    .foreign_key(&mut references("position", "body_id", "body"))
+                    .to_owned(),
+            )
+            .await?;
+        index(
+            manager,
+            "idx_position_body",
+            "position",
+            &["body_id"],
+            false,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -106,6 +141,8 @@ impl MigrationTrait for Migration {
                     .col(text_null("granted_minutes"))
                     // The mandate this one renews.
                     .col(uuid_null("previous_id"))
+                    // The position it fills, when designated to one.
+                    .col(uuid_null("position_id"))
                     .col(timestamp_with_time_zone_null("revoked_at"))
                     .col(uuid_null("revoked_by"))
                     .col(uuid_null("revoked_by_decision"))
@@ -124,6 +161,14 @@ impl MigrationTrait for Migration {
             )
             .await?;
         index(manager, "idx_mandate_body", "mandate", &["body_id"], false).await?;
+        index(
+            manager,
+            "idx_mandate_position",
+            "mandate",
+            &["position_id"],
+            false,
+        )
+        .await?;
         index(
             manager,
             "idx_mandate_holder",
@@ -178,6 +223,15 @@ impl MigrationTrait for Migration {
             false,
         )
         .await?;
+        // How parity rules treat people who declared no gender.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("organisation")
+                    .add_column(string_len("undeclared_gender", 16).default("unknown"))
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -209,6 +263,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("organisation")
+                    .drop_column("undeclared_gender")
+                    .to_owned(),
+            )
+            .await?;
         for column in ["forwarded_to", "scope", "binding", "body_id"] {
             manager
                 .alter_table(
@@ -219,7 +281,14 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
-        for table in ["mandate_power", "mandate", "power", "body_member", "body"] {
+        for table in [
+            "mandate_power",
+            "mandate",
+            "position",
+            "power",
+            "body_member",
+            "body",
+        ] {
             manager
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;

@@ -34,6 +34,8 @@ pub enum ErrorCode {
     OutsideMandate,
     /// A binding decision asked of a body that only recommends (a commission).
     NoDecisionPower,
+    /// A designation whose holders break the position's parity rule.
+    ParityViolation,
 }
 
 impl ErrorCode {
@@ -52,6 +54,7 @@ impl ErrorCode {
             ErrorCode::NotEligible => "NOT_ELIGIBLE",
             ErrorCode::OutsideMandate => "OUTSIDE_MANDATE",
             ErrorCode::NoDecisionPower => "NO_DECISION_POWER",
+            ErrorCode::ParityViolation => "PARITY_VIOLATION",
         }
     }
 
@@ -72,6 +75,7 @@ impl ErrorCode {
             ErrorCode::NotEligible => StatusCode::FORBIDDEN,
             ErrorCode::OutsideMandate => StatusCode::FORBIDDEN,
             ErrorCode::NoDecisionPower => StatusCode::FORBIDDEN,
+            ErrorCode::ParityViolation => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 }

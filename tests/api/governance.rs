@@ -560,3 +560,122 @@ async fn mandates_rest_on_adopted_decisions_and_renewals_follow_each_other() {
         ])
     );
 }
+
+#[tokio::test]
+async fn a_pair_is_designated_only_under_its_parity_rule() {
+    let o = org().await;
+    let secretariat = o.body("SECRETARIAT", "secretariat", "Secrétariat").await;
+    o.define_power("communication", "Réseaux sociaux et presse")
+        .await;
+    let gender = "mutation($g: Gender) { updateProfile(input: { gender: $g }) { email } }";
+    data(
+        &o.app
+            .gql(Some(&o.members[0]), gender, json!({ "g": "MAN" }))
+            .await,
+    );
+    data(
+        &o.app
+            .gql(Some(&o.members[1]), gender, json!({ "g": "WOMAN" }))
+            .await,
+    );
+    data(
+        &o.app
+            .gql(Some(&o.admin), gender, json!({ "g": "MAN" }))
+            .await,
+    );
+    let (lucas, ines, camille) = (
+        o.account_id(&o.members[0]).await,
+        o.account_id(&o.members[1]).await,
+        o.account_id(&o.admin).await,
+    );
+    let create = "mutation($input: CreatePositionInput!) { createPosition(input: $input) { id seats parity qualities } }";
+    let single_with_rule = o
+        .app
+        .gql(
+            Some(&o.admin),
+            create,
+            json!({ "input": { "bodyId": secretariat, "title": "Presse", "parity": "WOMAN_AND_MAN" } }),
+        )
+        .await;
+    assert_eq!(error_code(&single_with_rule), "VALIDATION");
+    let pair = o
+        .app
+        .gql(
+            Some(&o.admin),
+            create,
+            json!({ "input": { "bodyId": secretariat, "title": "Binôme réseaux sociaux et presse", "seats": 2,
+                "parity": "WOMAN_AND_MAN", "scope": ["communication"],
+                "qualities": ["À l'aise à l'écrit", "Disponible le week-end"] } }),
+        )
+        .await;
+    let pair = &data(&pair)["createPosition"];
+    assert_eq!(pair["qualities"][1], "Disponible le week-end");
+    let pair = pair["id"].as_str().unwrap().to_owned();
+    let designate = "mutation($input: DesignateInput!) { designate(input: $input) { holder { displayName } powers positionId status } }";
+    let designation = |holders: Vec<&String>| json!({ "input": { "positionId": pair, "holders": holders, "minutes": "CR de l'AG du 3 octobre" } });
+    let two_men = o
+        .app
+        .gql(
+            Some(&o.admin),
+            designate,
+            designation(vec![&lucas, &camille]),
+        )
+        .await;
+    assert_eq!(error_code(&two_men), "PARITY_VIOLATION");
+    let one = o
+        .app
+        .gql(Some(&o.admin), designate, designation(vec![&ines]))
+        .await;
+    assert_eq!(error_code(&one), "VALIDATION");
+    let by_member = o
+        .app
+        .gql(
+            Some(&o.members[0]),
+            designate,
+            designation(vec![&lucas, &ines]),
+        )
+        .await;
+    assert_eq!(error_code(&by_member), "FORBIDDEN");
+    // Nothing was created by the refusals.
+    let register = "query($o: ID!) { mandateRegister(organisationId: $o) { title } }";
+    let empty = o
+        .app
+        .gql(Some(&o.admin), register, json!({ "o": o.id }))
+        .await;
+    assert_eq!(data(&empty)["mandateRegister"], json!([]));
+    let designated = o
+        .app
+        .gql(Some(&o.admin), designate, designation(vec![&lucas, &ines]))
+        .await;
+    let mandates = data(&designated)["designate"].as_array().unwrap().clone();
+    assert_eq!(mandates.len(), 2);
+    assert_eq!(mandates[1]["holder"]["displayName"], "Inès Petit");
+    assert_eq!(mandates[0]["powers"], json!(["communication"]));
+    assert_eq!(mandates[0]["positionId"], pair);
+
+    // Someone who declared nothing: the organisation's rule decides.
+    data(
+        &o.app
+            .gql(Some(&o.members[1]), gender, json!({ "g": null }))
+            .await,
+    );
+    let unknown = o
+        .app
+        .gql(Some(&o.admin), designate, designation(vec![&lucas, &ines]))
+        .await;
+    assert_eq!(error_code(&unknown), "PARITY_VIOLATION");
+    data(
+        &o.app
+            .gql(
+                Some(&o.admin),
+                "mutation($id: ID!) { updateOrganisation(id: $id, input: { undeclaredGender: VOUCHED }) { undeclaredGender } }",
+                json!({ "id": o.id }),
+            )
+            .await,
+    );
+    let vouched = o
+        .app
+        .gql(Some(&o.admin), designate, designation(vec![&lucas, &ines]))
+        .await;
+    assert_eq!(data(&vouched)["designate"].as_array().unwrap().len(), 2);
+}

@@ -102,6 +102,7 @@ async fn seed(url: &str, out: &std::path::Path) {
         parent_id: Set(None),
         edit_window_minutes: Set(None),
         max_proxies_held: Set(1),
+        undeclared_gender: Set("unknown".into()),
         created_by: Set(accounts[0]),
         created_at: Set(now),
         updated_at: Set(now),

@@ -79,6 +79,7 @@ pub async fn load(
             ends_on: december,
             decision_id: None,
             minutes: Some(minutes.into()),
+            position_id: None,
         }
     };
     let minutes = format!("Compte rendu de l'AG du 10 janvier {year}, point 3");

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::domain::account::Gender;
 use crate::domain::forum::Visibility;
 use crate::domain::membership::EffectiveStanding;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -221,6 +222,104 @@ pub fn outside_mandate(missing: &[&str]) -> AppError {
     )
 }
 
+/// The parity rule a position with two holders follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum ParityRule {
+    /// No rule.
+    None,
+    /// At least one holder is a woman.
+    AtLeastOneWoman,
+    /// One woman and one man.
+    WomanAndMan,
+    /// The two holders are not of the same gender.
+    NotSameGender,
+}
+
+crate::db_enum!(ParityRule {
+    None => "none",
+    AtLeastOneWoman => "at_least_one_woman",
+    WomanAndMan => "woman_and_man",
+    NotSameGender => "not_same_gender",
+});
+
+/// How an organisation treats, under a parity rule, people who declared no
+/// gender (or chose not to say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum UndeclaredGender {
+    /// Nothing is assumed: an undeclared person fills no gendered
+    /// requirement, and is never "of another gender" than anyone (the default).
+    Unknown,
+    /// The assembly vouches for its designations: an undeclared person may
+    /// fill any requirement of the rule.
+    Vouched,
+}
+
+crate::db_enum!(UndeclaredGender { Unknown => "unknown", Vouched => "vouched" });
+
+/// Checks a designation's holders (their self-declared genders) against a
+/// parity rule; the refusal says what is missing, for `PARITY_VIOLATION`.
+pub fn check_parity(
+    rule: ParityRule,
+    undeclared: UndeclaredGender,
+    holders: &[Option<Gender>],
+) -> AppResult<()> {
+    let declared: Vec<Option<Gender>> = holders
+        .iter()
+        .map(|g| g.filter(|g| *g != Gender::PreferNotToSay))
+        .collect();
+    let vouched = undeclared == UndeclaredGender::Vouched;
+    let unknown = declared.iter().filter(|g| g.is_none()).count();
+    let count = |wanted: Gender| declared.iter().filter(|g| **g == Some(wanted)).count();
+    let met = match rule {
+        ParityRule::None => true,
+        ParityRule::AtLeastOneWoman => count(Gender::Woman) >= 1 || (vouched && unknown >= 1),
+        ParityRule::WomanAndMan => {
+            let (women, men) = (count(Gender::Woman), count(Gender::Man));
+            holders.len() == 2
+                && women <= 1
+                && men <= 1
+                && (women + men + if vouched { unknown } else { 0 }) == 2
+        }
+        ParityRule::NotSameGender => match declared.as_slice() {
+            [Some(a), Some(b)] => a != b,
+            [_, _] => vouched,
+            _ => false,
+        },
+    };
+    if met {
+        return Ok(());
+    }
+    let wanted = match rule {
+        ParityRule::None => "",
+        ParityRule::AtLeastOneWoman => "at least one woman",
+        ParityRule::WomanAndMan => "one woman and one man",
+        ParityRule::NotSameGender => "two people not of the same gender",
+    };
+    let voulu = match rule {
+        ParityRule::None => "",
+        ParityRule::AtLeastOneWoman => "au moins une femme",
+        ParityRule::WomanAndMan => "une femme et un homme",
+        ParityRule::NotSameGender => "deux personnes qui ne sont pas du même genre",
+    };
+    let hint_en = if unknown > 0 && !vouched {
+        " People who declared no gender fill no requirement of the rule (the organisation's setting)."
+    } else {
+        ""
+    };
+    let hint_fr = if unknown > 0 && !vouched {
+        " Les personnes qui n'ont pas déclaré de genre ne remplissent aucune condition de la règle (réglage de l'organisation)."
+    } else {
+        ""
+    };
+    Err(AppError::new(
+        ErrorCode::ParityViolation,
+        text!(
+            en: "This designation breaks the position's parity rule: it needs {wanted}.{hint_en}",
+            fr: "Cette désignation ne respecte pas la règle de parité du poste : il faut {voulu}.{hint_fr}"
+        ),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,5 +388,35 @@ mod tests {
         assert!(uncovered(&scope, &["premises".into(), "treasury".into()]).is_empty());
         assert!(parse_power("Trésorerie").is_err());
         assert!(parse_power("x").is_err());
+    }
+    #[test]
+    fn pairs_follow_their_parity_rule() {
+        use Gender::*;
+        use ParityRule::*;
+        use UndeclaredGender::*;
+        let ok =
+            |rule, policy, holders: &[Option<Gender>]| check_parity(rule, policy, holders).is_ok();
+        assert!(ok(None, Unknown, &[Some(Man), Some(Man)]));
+        assert!(ok(AtLeastOneWoman, Unknown, &[Some(Woman), Some(Man)]));
+        assert!(!ok(AtLeastOneWoman, Unknown, &[Some(Man), Some(NonBinary)]));
+        assert!(ok(WomanAndMan, Unknown, &[Some(Man), Some(Woman)]));
+        assert!(!ok(WomanAndMan, Unknown, &[Some(Woman), Some(Woman)]));
+        assert!(!ok(WomanAndMan, Unknown, &[Some(Woman)]));
+        assert!(ok(NotSameGender, Unknown, &[Some(NonBinary), Some(Man)]));
+        assert!(!ok(NotSameGender, Unknown, &[Some(Man), Some(Man)]));
+        // Undeclared: nothing assumed, unless the organisation vouches.
+        assert!(!ok(AtLeastOneWoman, Unknown, &[Some(Man), Option::None]));
+        assert!(ok(AtLeastOneWoman, Vouched, &[Some(Man), Option::None]));
+        assert!(!ok(
+            WomanAndMan,
+            Unknown,
+            &[Some(Woman), Some(PreferNotToSay)]
+        ));
+        assert!(ok(WomanAndMan, Vouched, &[Some(Woman), Option::None]));
+        assert!(!ok(WomanAndMan, Vouched, &[Some(Woman), Some(Woman)]));
+        assert!(!ok(NotSameGender, Unknown, &[Some(Man), Option::None]));
+        assert!(ok(NotSameGender, Vouched, &[Some(Man), Option::None]));
+        let refusal = check_parity(WomanAndMan, Unknown, &[Some(Man), Some(Man)]).unwrap_err();
+        assert_eq!(refusal.code, ErrorCode::ParityViolation);
     }
 }

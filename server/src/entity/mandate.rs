@@ -19,6 +19,8 @@ pub struct Model {
     pub granted_minutes: Option<String>,
     /// The mandate this one renews.
     pub previous_id: Option<Uuid>,
+    /// The position it fills, when designated to one.
+    pub position_id: Option<Uuid>,
     pub revoked_at: Option<DateTimeUtc>,
     pub revoked_by: Option<Uuid>,
     pub revoked_by_decision: Option<Uuid>,

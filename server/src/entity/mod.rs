@@ -18,6 +18,7 @@ pub mod mention;
 pub mod moderation_action;
 pub mod organisation;
 pub mod outbox;
+pub mod position;
 pub mod post;
 pub mod post_revision;
 pub mod power;

@@ -17,6 +17,8 @@ pub struct Model {
     pub edit_window_minutes: Option<i32>,
     /// How many proxies one person may hold at once (default 1).
     pub max_proxies_held: i32,
+    /// How parity rules treat people who declared no gender (`domain::governance::UndeclaredGender`).
+    pub undeclared_gender: String,
     pub created_by: Uuid,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

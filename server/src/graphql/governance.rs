@@ -7,10 +7,11 @@ use super::accounts::Person;
 use super::context::{state, viewer};
 use super::loaders::person;
 use super::{id, parse_id};
-use crate::domain::governance::{BodyKind, MandateStatus};
-use crate::entity::{body, power};
+use crate::domain::governance::{BodyKind, MandateStatus, ParityRule};
+use crate::entity::{body, position, power};
 use crate::service::governance::bodies::{self, Belongs, NewBody};
 use crate::service::governance::mandates::{self, Held, NewMandate};
+use crate::service::governance::positions::{self, Designation, NewPosition};
 
 /// A body of an organisation: its general assembly, a secretariat, a commission…
 pub struct Body(pub body::Model);
@@ -79,6 +80,11 @@ impl Body {
                 belongs,
             })
             .collect())
+    }
+    /// The positions it fills by designation.
+    async fn positions(&self, ctx: &Context<'_>) -> Result<Vec<Position>> {
+        let found = positions::of_body(state(ctx)?, self.0.id).await?;
+        Ok(found.into_iter().map(Position).collect())
     }
     /// Its mandates in force (members of the organisation only).
     async fn mandates(&self, ctx: &Context<'_>) -> Result<Vec<Mandate>> {
@@ -170,6 +176,10 @@ impl Mandate {
     async fn previous_id(&self) -> Option<ID> {
         self.0.mandate.previous_id.map(id)
     }
+    /// The position it fills, when designated to one.
+    async fn position_id(&self) -> Option<ID> {
+        self.0.mandate.position_id.map(id)
+    }
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
         self.0.mandate.revoked_at
     }
@@ -181,6 +191,40 @@ impl Mandate {
     }
     async fn revoked_reason(&self) -> Option<&str> {
         self.0.mandate.revoked_reason.as_deref()
+    }
+}
+
+/// A position a body fills by designation: one holder, or a pair.
+pub struct Position(position::Model);
+
+#[Object]
+impl Position {
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    async fn body_id(&self) -> ID {
+        id(self.0.body_id)
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    /// The qualities sought, as the body agreed them.
+    async fn qualities(&self) -> Vec<String> {
+        serde_json::from_value(self.0.qualities.clone()).unwrap_or_default()
+    }
+    /// The powers its mandates grant.
+    async fn scope(&self) -> Vec<String> {
+        serde_json::from_value(self.0.scope.clone()).unwrap_or_default()
+    }
+    /// 1, or 2 for a pair.
+    async fn seats(&self) -> i32 {
+        i32::from(self.0.seats)
+    }
+    async fn parity(&self) -> ParityRule {
+        positions::parity_of(&self.0)
     }
 }
 
@@ -295,6 +339,34 @@ pub struct RevokeMandateInput {
     pub minutes: Option<String>,
     /// Always required.
     pub reason: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct CreatePositionInput {
+    pub body_id: ID,
+    pub title: String,
+    #[graphql(default)]
+    pub description: String,
+    #[graphql(default)]
+    pub qualities: Vec<String>,
+    #[graphql(default)]
+    pub scope: Vec<String>,
+    /// 1, or 2 for a pair.
+    #[graphql(default = 1)]
+    pub seats: i32,
+    #[graphql(default_with = "ParityRule::None")]
+    pub parity: ParityRule,
+}
+
+#[derive(InputObject)]
+pub struct DesignateInput {
+    pub position_id: ID,
+    /// As many people as the position has seats.
+    pub holders: Vec<ID>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub decision_id: Option<ID>,
+    pub minutes: Option<String>,
 }
 
 #[derive(Default)]
@@ -416,6 +488,54 @@ impl GovernanceMutation {
         Ok(Power(created))
     }
 
+    /// Opens a position to fill by designation (facilitators).
+    async fn create_position(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePositionInput,
+    ) -> Result<Position> {
+        let created = positions::create(
+            state(ctx)?,
+            viewer(ctx)?,
+            NewPosition {
+                body_id: parse_id(&input.body_id, "bodyId")?,
+                title: input.title,
+                description: input.description,
+                qualities: input.qualities,
+                scope: input.scope,
+                seats: input.seats,
+                parity: input.parity,
+            },
+        )
+        .await?;
+        Ok(Position(created))
+    }
+
+    /// Fills a position on the assembly's decision (or the minutes cited):
+    /// one mandate per holder, refused with `PARITY_VIOLATION` when a pair
+    /// breaks its rule.
+    async fn designate(&self, ctx: &Context<'_>, input: DesignateInput) -> Result<Vec<Mandate>> {
+        let holders = input
+            .holders
+            .iter()
+            .map(|h| parse_id(h, "holders"))
+            .collect::<Result<_, _>>()?;
+        let designated = positions::designate(
+            state(ctx)?,
+            viewer(ctx)?,
+            Designation {
+                position_id: parse_id(&input.position_id, "positionId")?,
+                holders,
+                starts_on: input.starts_on,
+                ends_on: input.ends_on,
+                decision_id: optional_id(input.decision_id, "decisionId")?,
+                minutes: input.minutes,
+            },
+        )
+        .await?;
+        Ok(designated.into_iter().map(Mandate).collect())
+    }
+
     /// Grants a mandate on the assembly's adopted decision (or the minutes
     /// cited), recorded by a facilitator.
     async fn grant_mandate(&self, ctx: &Context<'_>, input: GrantMandateInput) -> Result<Mandate> {
@@ -432,6 +552,7 @@ impl GovernanceMutation {
                 ends_on: input.ends_on,
                 decision_id: optional_id(input.decision_id, "decisionId")?,
                 minutes: input.minutes,
+                position_id: None,
             },
         )
         .await?;

@@ -1,5 +1,6 @@
 //! Organisations: their public face, their children and their members.
 
+use crate::domain::governance::UndeclaredGender;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
@@ -124,6 +125,10 @@ impl Organisation {
     async fn max_proxies_held(&self) -> i32 {
         self.0.max_proxies_held
     }
+    /// How parity rules treat people who declared no gender.
+    async fn undeclared_gender(&self) -> UndeclaredGender {
+        UndeclaredGender::from_db(&self.0.undeclared_gender).unwrap_or(UndeclaredGender::Unknown)
+    }
     /// Discussion spaces the viewer may read.
     async fn categories(
         &self,
@@ -235,6 +240,9 @@ pub struct UpdateOrganisationInput {
     pub edit_window_minutes: async_graphql::MaybeUndefined<i32>,
     /// How many proxies one person may hold at once (0 to 100; default 1).
     pub max_proxies_held: Option<i32>,
+    /// How parity rules treat people who declared no gender: `UNKNOWN`
+    /// (nothing assumed, the default) or `VOUCHED` (the assembly vouches).
+    pub undeclared_gender: Option<UndeclaredGender>,
 }
 
 #[derive(Default)]
@@ -286,6 +294,7 @@ impl OrganisationMutation {
                 async_graphql::MaybeUndefined::Value(v) => Some(Some(v)),
             },
             max_proxies_held: input.max_proxies_held,
+            undeclared_gender: input.undeclared_gender,
         };
         Ok(Organisation(
             organisations::update(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?, change).await?,

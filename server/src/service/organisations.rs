@@ -1,6 +1,8 @@
 //! Organisations: creating, nesting, describing.
 
 use sea_orm::prelude::*;
+
+use crate::domain::governance::UndeclaredGender;
 use sea_orm::{ActiveValue::Set, IntoActiveModel, Order};
 
 use crate::domain::account::{parse_name, parse_timezone};
@@ -95,6 +97,7 @@ pub async fn create(
         parent_id: Set(input.parent_id),
         edit_window_minutes: Set(None),
         max_proxies_held: Set(1),
+        undeclared_gender: Set(UndeclaredGender::Unknown.as_str().to_owned()),
         created_by: Set(viewer.id()),
         created_at: Set(at),
         updated_at: Set(at),
@@ -130,6 +133,7 @@ pub struct OrganisationChange {
     /// How long authors may edit their posts, in minutes; `Some(None)`: no limit.
     pub edit_window_minutes: Option<Option<i32>>,
     pub max_proxies_held: Option<i32>,
+    pub undeclared_gender: Option<UndeclaredGender>,
 }
 
 /// Changes an organisation's settings (admins only).
@@ -176,6 +180,9 @@ pub async fn update(
             ));
         }
         active.edit_window_minutes = Set(window);
+    }
+    if let Some(rule) = change.undeclared_gender {
+        active.undeclared_gender = Set(rule.as_str().to_owned());
     }
     if let Some(cap) = change.max_proxies_held {
         if !(0..=100).contains(&cap) {

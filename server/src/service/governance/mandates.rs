@@ -119,6 +119,8 @@ pub struct NewMandate {
     pub ends_on: Option<NaiveDate>,
     pub decision_id: Option<Uuid>,
     pub minutes: Option<String>,
+    /// The position it fills, when designated to one.
+    pub position_id: Option<Uuid>,
 }
 
 fn mandate_not_found() -> AppError {
@@ -165,6 +167,7 @@ pub async fn renew(
         ends_on,
         decision_id,
         minutes,
+        position_id: previous.position_id,
     };
     let renewed = insert(&txn, viewer, &input, Some(&previous)).await?;
     let start = renewed.mandate.starts_on;
@@ -177,7 +180,8 @@ pub async fn renew(
     Ok(renewed)
 }
 
-async fn insert(
+/// Creates a mandate inside the caller's transaction.
+pub(super) async fn insert(
     txn: &impl ConnectionTrait,
     viewer: &Viewer,
     input: &NewMandate,
@@ -249,6 +253,7 @@ async fn insert(
         granted_by_decision: Set(grounds.decision),
         granted_minutes: Set(grounds.minutes),
         previous_id: Set(previous.map(|p| p.id)),
+        position_id: Set(input.position_id),
         revoked_at: Set(None),
         revoked_by: Set(None),
         revoked_by_decision: Set(None),

@@ -3,6 +3,7 @@
 
 pub mod bodies;
 pub mod mandates;
+pub mod positions;
 
 use sea_orm::prelude::*;
 

@@ -1,0 +1,183 @@
+//! Positions: what a body fills by designation — one mandate, or a pair
+//! under a parity rule checked against the holders' self-declared gender.
+
+use chrono::NaiveDate;
+use sea_orm::prelude::*;
+use sea_orm::{ActiveValue::Set, QueryOrder};
+
+use super::mandates::{self, Held, NewMandate};
+use super::{body_not_found, is_facilitator, require_active};
+use crate::domain::account::{Gender, parse_name};
+use crate::domain::governance::{ParityRule, UndeclaredGender, check_parity, parse_scope};
+use crate::domain::organisation::parse_description;
+use crate::entity::{account, body, position};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::service::sessions::Viewer;
+use crate::service::{memberships, new_id, now, organisations};
+use crate::state::AppState;
+use crate::{db, text};
+
+pub struct NewPosition {
+    pub body_id: Uuid,
+    pub title: String,
+    pub description: String,
+    /// The qualities sought, as the body agreed them.
+    pub qualities: Vec<String>,
+    pub scope: Vec<String>,
+    /// 1, or 2 for a pair.
+    pub seats: i32,
+    pub parity: ParityRule,
+}
+
+fn position_not_found() -> AppError {
+    AppError::not_found(text!(en: "No such position.", fr: "Ce poste n'existe pas."))
+}
+
+pub fn parity_of(p: &position::Model) -> ParityRule {
+    ParityRule::from_db(&p.parity).unwrap_or(ParityRule::None)
+}
+
+/// Opens a position in a body (facilitators).
+#[tracing::instrument(skip_all, fields(account = %viewer.id(), body = %input.body_id))]
+pub async fn create(
+    state: &AppState,
+    viewer: &Viewer,
+    input: NewPosition,
+) -> AppResult<position::Model> {
+    let title = parse_name(&input.title, "title", 120)?;
+    let description = parse_description(&input.description)?;
+    let scope = parse_scope(&input.scope)?;
+    let qualities = input
+        .qualities
+        .iter()
+        .map(|q| parse_name(q, "qualities", 200))
+        .collect::<AppResult<Vec<_>>>()?;
+    let seats = match input.seats {
+        1 | 2 => input.seats as i16,
+        _ => {
+            return Err(AppError::validation(
+                "seats",
+                text!(en: "A position has one holder, or two for a pair.", fr: "Un poste a une personne titulaire, ou deux pour un binôme."),
+            ));
+        }
+    };
+    if seats == 1 && input.parity != ParityRule::None {
+        return Err(AppError::validation(
+            "parity",
+            text!(en: "A parity rule applies to a pair (two seats).", fr: "Une règle de parité s'applique à un binôme (deux places)."),
+        ));
+    }
+    let txn = db::begin_write(&state.writer).await?;
+    let found = body::Entity::find_by_id(input.body_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(body_not_found)?;
+    require_active(&found)?;
+    if !super::bodies::kind_of(&found).holds_mandates() {
+        return Err(AppError::new(
+            ErrorCode::NoDecisionPower,
+            text!(en: "A commission decides nothing, so it holds no mandates.", fr: "Une commission ne décide rien : elle ne porte donc pas de mandats."),
+        ));
+    }
+    memberships::require_role(&txn, viewer, found.organisation_id, is_facilitator).await?;
+    let created = position::ActiveModel {
+        id: Set(new_id()),
+        organisation_id: Set(found.organisation_id),
+        body_id: Set(found.id),
+        title: Set(title),
+        description: Set(description),
+        qualities: Set(serde_json::json!(qualities)),
+        scope: Set(serde_json::json!(scope)),
+        seats: Set(seats),
+        parity: Set(input.parity.as_str().to_owned()),
+        created_by: Set(viewer.id()),
+        created_at: Set(now()),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// A body's positions, oldest first.
+pub async fn of_body(state: &AppState, body_id: Uuid) -> AppResult<Vec<position::Model>> {
+    Ok(position::Entity::find()
+        .filter(position::Column::BodyId.eq(body_id))
+        .order_by_asc(position::Column::CreatedAt)
+        .all(&state.db)
+        .await?)
+}
+
+/// Who fills a position, and on what grounds.
+pub struct Designation {
+    pub position_id: Uuid,
+    pub holders: Vec<Uuid>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub decision_id: Option<Uuid>,
+    pub minutes: Option<String>,
+}
+
+/// Fills a position: one mandate per holder, after checking the number of
+/// holders and the parity rule (`PARITY_VIOLATION`).
+#[tracing::instrument(skip_all, fields(account = %viewer.id(), position = %input.position_id))]
+pub async fn designate(
+    state: &AppState,
+    viewer: &Viewer,
+    input: Designation,
+) -> AppResult<Vec<Held>> {
+    let txn = db::begin_write(&state.writer).await?;
+    let found = position::Entity::find_by_id(input.position_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(position_not_found)?;
+    let organisation = organisations::get(&txn, found.organisation_id).await?;
+    memberships::require_role(&txn, viewer, organisation.id, is_facilitator).await?;
+    let mut holders = input.holders.clone();
+    holders.sort();
+    holders.dedup();
+    if holders.len() != input.holders.len() || holders.len() != found.seats as usize {
+        let seats = found.seats;
+        return Err(AppError::validation(
+            "holders",
+            text!(en: "This position takes {seats} different holder(s).", fr: "Ce poste demande {seats} personne(s) titulaire(s) différente(s)."),
+        ));
+    }
+    let people = account::Entity::find()
+        .filter(account::Column::Id.is_in(input.holders.clone()))
+        .all(&txn)
+        .await?;
+    let genders: Vec<Option<Gender>> = input
+        .holders
+        .iter()
+        .map(|id| {
+            people
+                .iter()
+                .find(|a| a.id == *id)
+                .and_then(|a| a.gender.as_deref())
+                .and_then(Gender::from_db)
+        })
+        .collect();
+    let undeclared = UndeclaredGender::from_db(&organisation.undeclared_gender)
+        .unwrap_or(UndeclaredGender::Unknown);
+    check_parity(parity_of(&found), undeclared, &genders)?;
+    let scope: Vec<String> = serde_json::from_value(found.scope.clone()).unwrap_or_default();
+    let mut designated = Vec::new();
+    for holder in &input.holders {
+        let mandate = NewMandate {
+            body_id: found.body_id,
+            holder_id: *holder,
+            title: found.title.clone(),
+            mission: found.description.clone(),
+            scope: scope.clone(),
+            starts_on: input.starts_on,
+            ends_on: input.ends_on,
+            decision_id: input.decision_id,
+            minutes: input.minutes.clone(),
+            position_id: Some(found.id),
+        };
+        designated.push(mandates::insert(&txn, viewer, &mandate, None).await?);
+    }
+    txn.commit().await?;
+    Ok(designated)
+}
