@@ -1,15 +1,15 @@
 //! The demo's governance: the powers Montreuil names, a secretariat whose
 //! three members hold mandates (one renewed, one revoked), a lasting
 //! commission that recommends, a one-off commission dissolved with its
-//! archive, a council of delegates, and a secretariat decision within its
-//! mandates.
+//! archive, a council of delegates with its five operational pairs to
+//! designate (one designated), and a secretariat decision within its mandates.
 
 use chrono::{Datelike, NaiveDate, Utc};
 
-use crate::domain::governance::BodyKind;
+use crate::domain::governance::{BodyKind, ParityRule};
 use crate::entity::organisation;
 use crate::error::AppResult;
-use crate::service::governance::{self, bodies, mandates};
+use crate::service::governance::{self, bodies, mandates, positions};
 use crate::service::proposals;
 use crate::service::sessions::Viewer;
 use crate::state::AppState;
@@ -184,6 +184,48 @@ pub async fn load(
             Some(note.into()),
         )
         .await?;
+    }
+
+    // The loop's five operational pairs, one designated so far.
+    let pairs = [
+        ("Binôme réseaux sociaux et presse", "communication"),
+        ("Binôme locaux et matériel de campagne", "locaux"),
+        (
+            "Binôme relations avec les autres organisations",
+            "relations",
+        ),
+        ("Binôme suivi des luttes locales", "luttes"),
+        ("Binôme trésorerie départementale", "tresorerie"),
+    ];
+    let mut press = None;
+    for (title, power) in pairs {
+        let position = positions::NewPosition {
+            body_id: council.id,
+            title: title.into(),
+            description: String::new(),
+            qualities: vec![
+                "Disponible deux soirs par mois".into(),
+                "Prête ou prêt à transmettre à la suite".into(),
+            ],
+            scope: vec![power.into()],
+            seats: 2,
+            parity: ParityRule::WomanAndMan,
+        };
+        let created = positions::create(state, admin, position).await?;
+        press.get_or_insert(created.id);
+    }
+    if let Some(position_id) = press {
+        let designation = positions::Designation {
+            position_id,
+            holders: vec![yasmine.id(), lucas.id()],
+            starts_on: None,
+            ends_on: december,
+            decision_id: None,
+            minutes: Some(format!(
+                "Relevé de décisions de la boucle du 2 octobre {year}"
+            )),
+        };
+        positions::designate(state, admin, designation).await?;
     }
 
     // The secretariat decides within its mandates: the treasurer pays.
