@@ -64,6 +64,7 @@ impl Application {
 
     /// Serves until SIGTERM or Ctrl-C, then finishes the requests under way.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let stop = shutdown_signal();
         let worker = tokio::spawn(outbox::run(self.state.clone()));
         let clock = tokio::spawn(proposals::schedule::run(self.state.clone()));
         let served = axum::serve(
@@ -71,11 +72,12 @@ impl Application {
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(stop)
         .await;
         worker.abort();
         clock.abort();
         self.state.db.clone().close().await.ok();
+        self.state.writer.clone().close().await.ok();
         served
     }
 }
@@ -107,24 +109,31 @@ fn router(state: AppState, schema: AppSchema) -> Router {
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Waits for SIGTERM or Ctrl-C. The SIGTERM handler is installed at once,
+/// not when the server first polls this future: a signal that arrives just
+/// after the first request is served still stops the server gracefully.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        let ctrl_c = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        #[cfg(unix)]
+        let terminate = async {
+            match terminate {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        #[cfg(not(unix))]
+        let terminate = std::future::pending::<()>();
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = terminate => {},
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
+        tracing::info!("shutting down: finishing the requests under way");
     }
-    tracing::info!("shutting down: finishing the requests under way");
 }
