@@ -9,15 +9,15 @@ use sea_orm::prelude::*;
 use sea_orm::sea_query::Condition;
 use sea_orm::{ActiveValue::Set, IntoActiveModel, QueryOrder, QuerySelect, Select};
 
-use super::{body_not_found, grounds, require_active};
+use super::grounds;
 use crate::domain::account::parse_name;
 use crate::domain::forum::parse_reason;
 use crate::domain::governance::{MandateStatus, mandate_status, parse_power, parse_scope};
 use crate::domain::markdown;
 use crate::domain::membership::can_administer;
 use crate::domain::organisation::parse_description;
-use crate::entity::{body, mandate, mandate_power, organisation, power, proposal_mandate};
-use crate::error::{AppError, AppResult, ErrorCode, is_unique_violation};
+use crate::entity::{mandate, mandate_power, organisation, power, proposal_mandate};
+use crate::error::{AppError, AppResult, is_unique_violation};
 use crate::service::memberships::{self, today_in};
 use crate::service::sessions::Viewer;
 use crate::service::{new_id, now, organisations};
@@ -187,17 +187,7 @@ pub(super) async fn insert(
     input: &NewMandate,
     previous: Option<&mandate::Model>,
 ) -> AppResult<Held> {
-    let found = body::Entity::find_by_id(input.body_id)
-        .one(txn)
-        .await?
-        .ok_or_else(body_not_found)?;
-    require_active(&found)?;
-    if !super::bodies::kind_of(&found).holds_mandates() {
-        return Err(AppError::new(
-            ErrorCode::NoDecisionPower,
-            text!(en: "A commission decides nothing, so it holds no mandates.", fr: "Une commission ne décide rien : elle ne porte donc pas de mandats."),
-        ));
-    }
+    let found = super::mandate_body(txn, input.body_id).await?;
     let organisation = organisations::get(txn, found.organisation_id).await?;
     let grounds = grounds(
         txn,

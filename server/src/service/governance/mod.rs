@@ -120,6 +120,19 @@ pub async fn body_of(
     Ok(found)
 }
 
+/// A body that acts and may hold mandates (not a commission).
+pub async fn mandate_body(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<body::Model> {
+    let found = bodies::find(conn, id).await?;
+    require_active(&found)?;
+    if !bodies::kind_of(&found).holds_mandates() {
+        return Err(AppError::new(
+            ErrorCode::NoDecisionPower,
+            text!(en: "A commission decides nothing, so it holds no mandates.", fr: "Une commission ne décide rien : elle ne porte donc pas de mandats."),
+        ));
+    }
+    Ok(found)
+}
+
 pub fn body_not_found() -> AppError {
     AppError::not_found(text!(en: "No such body.", fr: "Cette instance n'existe pas."))
 }

@@ -6,12 +6,12 @@ use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, QueryOrder};
 
 use super::mandates::{self, Held, NewMandate};
-use super::{body_not_found, is_facilitator, require_active};
+use super::is_facilitator;
 use crate::domain::account::{Gender, parse_name};
 use crate::domain::governance::{ParityRule, UndeclaredGender, check_parity, parse_scope};
 use crate::domain::organisation::parse_description;
-use crate::entity::{account, body, position};
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::entity::{account, position};
+use crate::error::{AppError, AppResult};
 use crate::service::sessions::Viewer;
 use crate::service::{memberships, new_id, now, organisations};
 use crate::state::AppState;
@@ -68,17 +68,7 @@ pub async fn create(
         ));
     }
     let txn = db::begin_write(&state.writer).await?;
-    let found = body::Entity::find_by_id(input.body_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(body_not_found)?;
-    require_active(&found)?;
-    if !super::bodies::kind_of(&found).holds_mandates() {
-        return Err(AppError::new(
-            ErrorCode::NoDecisionPower,
-            text!(en: "A commission decides nothing, so it holds no mandates.", fr: "Une commission ne décide rien : elle ne porte donc pas de mandats."),
-        ));
-    }
+    let found = super::mandate_body(&txn, input.body_id).await?;
     memberships::require_role(&txn, viewer, found.organisation_id, is_facilitator).await?;
     let created = position::ActiveModel {
         id: Set(new_id()),
