@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, QueryOrder};
 
-use super::mandates::{self, Held, NewMandate};
 use super::is_facilitator;
+use super::mandates::{self, Held, NewMandate};
 use crate::domain::account::{Gender, parse_name};
 use crate::domain::governance::{ParityRule, UndeclaredGender, check_parity, parse_scope};
 use crate::domain::organisation::parse_description;
