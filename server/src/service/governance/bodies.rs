@@ -2,7 +2,7 @@
 //! such), each with its own discussion space, and their people by the rules
 //! of their kind.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, IntoActiveModel, QueryOrder, QuerySelect};
@@ -10,7 +10,7 @@ use sea_orm::{ActiveValue::Set, IntoActiveModel, QueryOrder, QuerySelect};
 use super::{Grounds, body_not_found, grounds, require_active};
 use crate::domain::account::parse_name;
 use crate::domain::forum::{Right, parse_reason};
-use crate::domain::governance::{BodyKind, BodyRole, belongs_by_standing, may_join};
+use crate::domain::governance::{Belonging, BodyKind, BodyRole, belongs_by_standing, may_join};
 use crate::domain::markdown;
 use crate::domain::organisation::{Slug, parse_description};
 use crate::entity::{body, body_member, category, membership, organisation};
@@ -224,20 +224,23 @@ pub async fn people(
     let kind = kind_of(body);
     let today = today_in(organisation);
     let mut found = Vec::new();
-    let by_standing = membership::Entity::find()
-        .filter(membership::Column::OrganisationId.eq(organisation.id))
-        .filter(membership::Column::LeftAt.is_null())
-        .order_by_asc(membership::Column::JoinedAt)
-        .all(conn)
-        .await?;
-    for m in by_standing {
-        if belongs_by_standing(kind, Some(standing_of(&m).on(today))) {
-            found.push((m.account_id, Belongs::ByStanding));
+    if matches!(kind.belonging(), Belonging::GoodStanding | Belonging::Open) {
+        let by_standing = membership::Entity::find()
+            .filter(membership::Column::OrganisationId.eq(organisation.id))
+            .filter(membership::Column::LeftAt.is_null())
+            .order_by_asc(membership::Column::JoinedAt)
+            .all(conn)
+            .await?;
+        for m in by_standing {
+            if belongs_by_standing(kind, Some(standing_of(&m).on(today))) {
+                found.push((m.account_id, Belongs::ByStanding));
+            }
         }
     }
+    let mut seen: HashSet<Uuid> = found.iter().map(|(id, _)| *id).collect();
     if kind.holds_mandates() {
         for holder in super::mandates::holders_in_force(conn, body.id, today).await? {
-            if !found.iter().any(|(id, _)| *id == holder) {
+            if seen.insert(holder) {
                 found.push((holder, Belongs::ByMandate));
             }
         }
@@ -249,7 +252,7 @@ pub async fn people(
         .all(conn)
         .await?;
     for a in added {
-        if !found.iter().any(|(id, _)| *id == a.account_id) {
+        if seen.insert(a.account_id) {
             let how = if a.role == BodyRole::Guest.as_str() {
                 Belongs::AsGuest
             } else {
