@@ -679,3 +679,90 @@ async fn a_pair_is_designated_only_under_its_parity_rule() {
         .await;
     assert_eq!(data(&vouched)["designate"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn a_private_body_space_is_read_by_the_body_s_people_only() {
+    let o = org().await;
+    let created = o
+        .create_body(
+            &o.admin,
+            json!({ "kind": "COUNCIL", "slug": "boucle", "name": "Boucle départementale", "private": true }),
+        )
+        .await;
+    let council = data(&created)["createBody"].clone();
+    let (id, space) = (
+        council["id"].as_str().unwrap().to_owned(),
+        council["categoryId"].as_str().unwrap().to_owned(),
+    );
+    let lucas = o.account_id(&o.members[0]).await;
+    data(
+        &o.app
+            .gql(
+                Some(&o.admin),
+                "mutation($b: ID!, $a: ID!) { addBodyMember(bodyId: $b, accountId: $a, note: \"binôme de Montreuil\") { id } }",
+                json!({ "b": id, "a": lucas }),
+            )
+            .await,
+    );
+    let spaces = "query($o: ID!) { organisation(id: $o) { categories { nodes { id } } } }";
+    let listed = |token: &str| {
+        let token = token.to_owned();
+        let app = &o.app;
+        let org = o.id.clone();
+        async move {
+            let seen = app.gql(Some(&token), spaces, json!({ "o": org })).await;
+            data(&seen)["organisation"]["categories"]["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(listed(&o.members[0]).await.contains(&space));
+    assert!(!listed(&o.members[1]).await.contains(&space));
+    let start = "mutation($c: ID!) { startThread(input: { categoryId: $c, title: \"Ordre du jour\", body: \"Points pour samedi\" }) { thread { id } } }";
+    let started = o
+        .app
+        .gql(Some(&o.members[0]), start, json!({ "c": space }))
+        .await;
+    let thread = data(&started)["startThread"]["thread"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let outside = o
+        .app
+        .gql(Some(&o.members[1]), start, json!({ "c": space }))
+        .await;
+    assert_eq!(error_code(&outside), "FORBIDDEN");
+    let read = "query($t: ID!) { thread(id: $t) { title } }";
+    let by_delegate = o
+        .app
+        .gql(Some(&o.members[0]), read, json!({ "t": thread }))
+        .await;
+    assert_eq!(data(&by_delegate)["thread"]["title"], "Ordre du jour");
+    let by_other = o
+        .app
+        .gql(Some(&o.members[1]), read, json!({ "t": thread }))
+        .await;
+    assert!(by_other["errors"].is_array(), "{by_other:#}");
+    // A proposal in that thread follows the space.
+    let proposed = o
+        .propose(
+            &o.members[0],
+            json!({ "threadId": thread, "body": { "bodyId": id } }),
+        )
+        .await;
+    let proposal = data(&proposed)["createProposal"]["id"].clone();
+    let list = "query($o: ID!) { proposals(organisationId: $o) { id } }";
+    let theirs = o
+        .app
+        .gql(Some(&o.members[0]), list, json!({ "o": o.id }))
+        .await;
+    assert_eq!(data(&theirs)["proposals"], json!([{ "id": proposal }]));
+    let others = o
+        .app
+        .gql(Some(&o.members[1]), list, json!({ "o": o.id }))
+        .await;
+    assert_eq!(data(&others)["proposals"], json!([]));
+}

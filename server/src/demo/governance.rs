@@ -39,6 +39,7 @@ async fn body(
         description: description.into(),
         lasting: true,
         decision_id: None,
+        private: false,
     };
     bodies::create(state, admin, input).await
 }

@@ -302,6 +302,9 @@ pub struct CreateBodyInput {
     pub lasting: bool,
     /// The assembly's adopted decision creating it; admins may go without.
     pub decision_id: Option<ID>,
+    /// Its discussion space is read by its people only.
+    #[graphql(default)]
+    pub private: bool,
 }
 
 #[derive(InputObject)]
@@ -392,6 +395,7 @@ impl GovernanceMutation {
                 description: input.description,
                 lasting: input.lasting,
                 decision_id: optional_id(input.decision_id, "decisionId")?,
+                private: input.private,
             },
         )
         .await?;

@@ -1,11 +1,11 @@
 //! Categories: every organisation's discussion spaces, nested one level.
 
 use sea_orm::prelude::*;
-use sea_orm::{ActiveValue::Set, IntoActiveModel, Order};
+use sea_orm::{ActiveValue::Set, Condition, IntoActiveModel, Order};
 
 use super::{Place, category_not_found, place_of_category, reader};
 use crate::domain::account::parse_name;
-use crate::domain::forum::{Right, Visibility, can_read};
+use crate::domain::forum::{Reader, Right, Visibility, can_read};
 use crate::domain::membership::can_administer;
 use crate::domain::organisation::{Slug, parse_description};
 use crate::entity::category;
@@ -197,9 +197,26 @@ pub async fn list(
     .filter(|v| can_read(*v, reader))
     .map(Visibility::as_str)
     .collect();
+    // Spaces reserved to a body: those of the viewer's bodies.
+    let reserved = category::Entity::find()
+        .filter(category::Column::OrganisationId.eq(organisation_id))
+        .filter(category::Column::Visibility.eq(Visibility::Body.as_str()))
+        .all(&state.db)
+        .await?;
+    let theirs = match reader {
+        Some(_) => {
+            let all: Vec<&category::Model> = reserved.iter().collect();
+            super::reserved_readable(&state.db, &organisation, viewer, &all).await?
+        }
+        None => Default::default(),
+    };
     let query = category::Entity::find()
         .filter(category::Column::OrganisationId.eq(organisation_id))
-        .filter(category::Column::Visibility.is_in(readable));
+        .filter(
+            Condition::any()
+                .add(category::Column::Visibility.is_in(readable))
+                .add(category::Column::Id.is_in(theirs.iter().copied())),
+        );
     let page = page::by_id(
         &state.db,
         query,
@@ -211,8 +228,11 @@ pub async fn list(
     )
     .await?;
     Ok(page.map(|category| Place {
+        reader: reader.map(|r| Reader {
+            in_body: theirs.contains(&category.id),
+            ..r
+        }),
         organisation: organisation.clone(),
         category,
-        reader,
     }))
 }

@@ -10,6 +10,8 @@ pub mod posts;
 pub mod reading;
 pub mod threads;
 
+use std::collections::HashSet;
+
 use sea_orm::prelude::*;
 
 use crate::domain::forum::{Reader, Right, Visibility, can_read, can_write};
@@ -17,6 +19,7 @@ use crate::domain::membership::Role;
 use crate::entity::{category, organisation, post, thread};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::events::{Event, ForumChange};
+use crate::service::governance;
 use crate::service::memberships::{self, standing_of, today_in};
 use crate::service::organisations;
 use crate::service::sessions::Viewer;
@@ -96,6 +99,50 @@ pub async fn reader(
     }))
 }
 
+/// Which of `categories` reserved to a body's people the viewer may read:
+/// those whose body counts them among its people today.
+pub async fn reserved_readable(
+    conn: &impl ConnectionTrait,
+    organisation: &organisation::Model,
+    viewer: Option<&Viewer>,
+    categories: &[&category::Model],
+) -> AppResult<HashSet<Uuid>> {
+    let mut readable = HashSet::new();
+    let Some(viewer) = viewer else {
+        return Ok(readable);
+    };
+    for c in categories {
+        let Some(body_id) = c
+            .body_id
+            .filter(|_| c.visibility == Visibility::Body.as_str())
+        else {
+            continue;
+        };
+        let body = governance::bodies::find(conn, body_id).await?;
+        if governance::bodies::includes(conn, organisation, &body, viewer.id()).await? {
+            readable.insert(c.id);
+        }
+    }
+    Ok(readable)
+}
+
+/// The reader of one category: `in_body` says whether a space reserved to a
+/// body is theirs.
+pub async fn reader_of(
+    conn: &impl ConnectionTrait,
+    organisation: &organisation::Model,
+    category: &category::Model,
+    viewer: Option<&Viewer>,
+) -> AppResult<Option<Reader>> {
+    let mut found = reader(conn, organisation, viewer).await?;
+    if let Some(r) = found.as_mut() {
+        r.in_body = !reserved_readable(conn, organisation, viewer, &[category])
+            .await?
+            .is_empty();
+    }
+    Ok(found)
+}
+
 pub fn category_not_found() -> AppError {
     AppError::not_found(
         text!(en: "No such discussion space.", fr: "Cet espace de discussion n'existe pas."),
@@ -120,7 +167,7 @@ pub async fn place_of_category(
         .await?
         .ok_or_else(category_not_found)?;
     let organisation = organisations::get(conn, category.organisation_id).await?;
-    let reader = reader(conn, &organisation, viewer).await?;
+    let reader = reader_of(conn, &organisation, &category, viewer).await?;
     Ok(Place {
         organisation,
         category,
@@ -141,7 +188,7 @@ pub async fn place_of_thread(
         return Err(thread_not_found());
     };
     let organisation = organisations::get(conn, category.organisation_id).await?;
-    let reader = reader(conn, &organisation, viewer).await?;
+    let reader = reader_of(conn, &organisation, &category, viewer).await?;
     Ok((
         Place {
             organisation,

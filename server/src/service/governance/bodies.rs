@@ -9,7 +9,7 @@ use sea_orm::{ActiveValue::Set, IntoActiveModel, QueryOrder, QuerySelect};
 
 use super::{Grounds, body_not_found, grounds, require_active};
 use crate::domain::account::parse_name;
-use crate::domain::forum::{Right, parse_reason};
+use crate::domain::forum::{Right, Visibility, parse_reason};
 use crate::domain::governance::{Belonging, BodyKind, BodyRole, belongs_by_standing, may_join};
 use crate::domain::markdown;
 use crate::domain::organisation::{Slug, parse_description};
@@ -32,6 +32,9 @@ pub struct NewBody {
     pub lasting: bool,
     /// The assembly's adopted decision creating it; admins may go without.
     pub decision_id: Option<Uuid>,
+    /// Its discussion space is read by its people only (otherwise by the
+    /// members, or also supporters for a popular assembly).
+    pub private: bool,
 }
 
 pub fn kind_of(body: &body::Model) -> BodyKind {
@@ -80,7 +83,13 @@ async fn insert(
         slug: Set(slug.as_str().to_owned()),
         name: Set(name.clone()),
         description: Set(description.clone()),
-        visibility: Set(input.kind.visibility().as_str().to_owned()),
+        visibility: Set(if input.private {
+            Visibility::Body
+        } else {
+            input.kind.visibility()
+        }
+        .as_str()
+        .to_owned()),
         thread_right: Set(Right::Members.as_str().to_owned()),
         reply_right: Set(Right::Members.as_str().to_owned()),
         position: Set(0),
@@ -133,6 +142,7 @@ pub async fn create_assembly(
         description: String::new(),
         lasting: true,
         decision_id: None,
+        private: false,
     };
     let founding = Grounds {
         decision: None,

@@ -683,14 +683,25 @@ pub async fn seen_many(
 ) -> AppResult<Vec<Seen>> {
     let reader = forum::reader(conn, &organisation, viewer).await?;
     let threads: Vec<Uuid> = rows.iter().filter_map(|p| p.thread_id).collect();
-    let readable: HashSet<Uuid> = thread::Entity::find()
+    let spaces = thread::Entity::find()
         .filter(thread::Column::Id.is_in(threads))
         .find_also_related(category::Entity)
         .all(conn)
-        .await?
-        .into_iter()
+        .await?;
+    let reserved: Vec<&category::Model> = spaces.iter().filter_map(|(_, c)| c.as_ref()).collect();
+    let theirs = match reader {
+        Some(_) => forum::reserved_readable(conn, &organisation, viewer, &reserved).await?,
+        None => HashSet::new(),
+    };
+    let readable: HashSet<Uuid> = spaces
+        .iter()
         .filter_map(|(t, c)| {
-            let visibility = Visibility::from_db(&c?.visibility)?;
+            let c = c.as_ref()?;
+            let visibility = Visibility::from_db(&c.visibility)?;
+            let reader = reader.map(|r| Reader {
+                in_body: theirs.contains(&c.id),
+                ..r
+            });
             can_read(visibility, reader).then_some(t.id)
         })
         .collect();
