@@ -765,4 +765,47 @@ async fn a_private_body_space_is_read_by_the_body_s_people_only() {
         .gql(Some(&o.members[1]), list, json!({ "o": o.id }))
         .await;
     assert_eq!(data(&others)["proposals"], json!([]));
+
+    // A popular assembly welcomes guests with an account, not unknown ids.
+    let popular = o
+        .body(
+            "POPULAR_ASSEMBLY",
+            "quartier",
+            "Assemblée populaire du quartier",
+        )
+        .await;
+    let add = "mutation($b: ID!, $a: ID!) { addBodyMember(bodyId: $b, accountId: $a) { id } }";
+    let unknown = o
+        .app
+        .gql(
+            Some(&o.admin),
+            add,
+            json!({ "b": popular, "a": "0190a0a0-0000-7000-8000-000000000000" }),
+        )
+        .await;
+    assert_eq!(error_code(&unknown), "VALIDATION");
+    let neighbour = o.app.register("zoe@exemple.fr", "Zoé Blanc").await;
+    let zoe = o.account_id(&neighbour).await;
+    data(
+        &o.app
+            .gql(Some(&o.admin), add, json!({ "b": popular, "a": zoe }))
+            .await,
+    );
+    let people = o
+        .app
+        .gql(
+            Some(&o.admin),
+            "query($id: ID!) { body(id: $id) { people { belongs } } }",
+            json!({ "id": popular }),
+        )
+        .await;
+    let kinds: Vec<Value> = data(&people)["body"]["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["belongs"].clone())
+        .collect();
+    // Three members in good standing, the supporter, and the guest.
+    assert_eq!(kinds.len(), 5, "{people:#}");
+    assert_eq!(kinds[4], "AS_GUEST");
 }

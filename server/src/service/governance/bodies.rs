@@ -13,7 +13,7 @@ use crate::domain::forum::{Right, Visibility, parse_reason};
 use crate::domain::governance::{Belonging, BodyKind, BodyRole, belongs_by_standing, may_join};
 use crate::domain::markdown;
 use crate::domain::organisation::{Slug, parse_description};
-use crate::entity::{body, body_member, category, membership, organisation};
+use crate::entity::{account, body, body_member, category, membership, organisation};
 use crate::error::{AppError, AppResult, is_unique_violation};
 use crate::i18n::Locale;
 use crate::service::memberships::{self, standing_of, today_in};
@@ -361,6 +361,17 @@ pub async fn add(
             return Err(AppError::validation(
                 "accountId",
                 text!(en: "This person is not a member of the organisation; only a popular assembly invites guests.", fr: "Cette personne n'est pas membre de l'organisation ; seule une assemblée populaire accueille des invité·es."),
+            ));
+        }
+        if !is_member
+            && account::Entity::find_by_id(person)
+                .one(&txn)
+                .await?
+                .is_none()
+        {
+            return Err(AppError::validation(
+                "accountId",
+                text!(en: "No account has this id: a guest needs a Plenum account.", fr: "Aucun compte n'a cet identifiant : une personne invitée a besoin d'un compte Plenum."),
             ));
         }
     }
