@@ -171,6 +171,37 @@ pub fn mandate_status(
     }
 }
 
+/// Days a mandate has been held so far, or in all once it is over: from its
+/// start to the earliest of today, its end and its revocation.
+pub fn tenure_days(
+    starts_on: NaiveDate,
+    ends_on: Option<NaiveDate>,
+    revoked_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> i64 {
+    let last = [Some(today), ends_on, revoked_on]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(today);
+    (last - starts_on).num_days().max(0)
+}
+
+/// The minutes an act of the assembly cites instead of an online decision:
+/// none when blank, at most 500 characters.
+pub fn parse_minutes(raw: Option<&str>) -> AppResult<Option<String>> {
+    let Some(minutes) = raw.map(str::trim).filter(|m| !m.is_empty()) else {
+        return Ok(None);
+    };
+    if minutes.chars().count() > 500 {
+        return Err(AppError::validation(
+            "minutes",
+            text!(en: "Cite the minutes in 500 characters at most.", fr: "Citez le compte rendu en 500 caractères au plus."),
+        ));
+    }
+    Ok(Some(minutes.to_owned()))
+}
+
 /// A power an organisation names (`treasury`, `communication`…): 2 to 40
 /// lower-case letters, digits, hyphens or underscores.
 pub fn parse_power(raw: &str) -> AppResult<String> {
@@ -377,6 +408,23 @@ mod tests {
             mandate_status(start, None, Some(Utc::now()), day("2026-06-01")),
             MandateStatus::Revoked
         );
+    }
+
+    #[test]
+    fn tenure_runs_to_the_end_the_revocation_or_today() {
+        let start = day("2026-01-01");
+        assert_eq!(tenure_days(start, None, None, day("2026-01-11")), 10);
+        assert_eq!(
+            tenure_days(start, Some(day("2026-01-05")), None, day("2026-03-01")),
+            4
+        );
+        assert_eq!(
+            tenure_days(start, None, Some(day("2026-01-03")), day("2026-03-01")),
+            2
+        );
+        assert_eq!(tenure_days(start, None, None, day("2025-12-01")), 0);
+        assert_eq!(parse_minutes(Some("  ")).unwrap(), None);
+        assert!(parse_minutes(Some(&"x".repeat(501))).is_err());
     }
 
     #[test]

@@ -44,6 +44,17 @@ pub enum ReasonPolicy {
     RequiredForObjections,
 }
 
+impl ElectorateRule {
+    /// The rule a proposal uses: a body's proposal is voted by the body's
+    /// people unless another rule than the default was asked for.
+    pub fn for_proposal(asked: ElectorateRule, of_a_body: bool) -> ElectorateRule {
+        match asked {
+            ElectorateRule::Organisation if of_a_body => ElectorateRule::Body,
+            rule => rule,
+        }
+    }
+}
+
 db_enum!(ElectorateRule { Organisation => "organisation", Listed => "listed", Body => "body" });
 db_enum!(ResultsVisibility { Always => "always", OnceVoted => "once_voted", AfterClosing => "after_closing" });
 db_enum!(ReasonPolicy { Off => "off", Optional => "optional", Required => "required", RequiredForObjections => "objections" });

@@ -88,15 +88,8 @@ impl Body {
     }
     /// Its mandates in force (members of the organisation only).
     async fn mandates(&self, ctx: &Context<'_>) -> Result<Vec<Mandate>> {
-        let state = state(ctx)?;
-        let found =
-            mandates::register(state, viewer(ctx)?, self.0.organisation_id, Some(self.0.id))
-                .await?;
-        Ok(found
-            .into_iter()
-            .filter(|m| m.status == MandateStatus::InForce)
-            .map(Mandate)
-            .collect())
+        let found = mandates::in_force_seen_by(state(ctx)?, viewer(ctx)?, &self.0).await?;
+        Ok(found.into_iter().map(Mandate).collect())
     }
 }
 
@@ -154,15 +147,7 @@ impl Mandate {
     }
     /// Days held so far (or in all, once over).
     async fn tenure_days(&self) -> i64 {
-        let m = &self.0.mandate;
-        let today = Utc::now().date_naive();
-        let revoked = m.revoked_at.map(|t| t.date_naive());
-        let last = [Some(today), m.ends_on, revoked]
-            .into_iter()
-            .flatten()
-            .min()
-            .unwrap_or(today);
-        (last - m.starts_on).num_days().max(0)
+        self.0.tenure_days
     }
     /// The assembly's adopted decision that granted it…
     async fn granted_by_decision(&self) -> Option<ID> {

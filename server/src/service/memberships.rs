@@ -60,8 +60,13 @@ pub fn standing_of(m: &entity::Model) -> Standing {
 
 /// Today's date where the organisation is: standing changes at its midnight.
 pub fn today_in(org: &organisation::Model) -> NaiveDate {
+    date_in(org, Utc::now())
+}
+
+/// The date of a moment where the organisation is.
+pub fn date_in(org: &organisation::Model, at: chrono::DateTime<Utc>) -> NaiveDate {
     let tz: chrono_tz::Tz = org.timezone.parse().unwrap_or(chrono_tz::Europe::Paris);
-    Utc::now().with_timezone(&tz).date_naive()
+    at.with_timezone(&tz).date_naive()
 }
 
 /// The viewer's current membership of an organisation, if any.

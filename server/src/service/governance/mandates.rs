@@ -12,13 +12,15 @@ use sea_orm::{ActiveValue::Set, IntoActiveModel, QueryOrder, QuerySelect, Select
 use super::grounds;
 use crate::domain::account::parse_name;
 use crate::domain::forum::parse_reason;
-use crate::domain::governance::{MandateStatus, mandate_status, parse_power, parse_scope};
+use crate::domain::governance::{
+    MandateStatus, mandate_status, parse_power, parse_scope, tenure_days,
+};
 use crate::domain::markdown;
 use crate::domain::membership::can_administer;
 use crate::domain::organisation::parse_description;
 use crate::entity::{mandate, mandate_power, organisation, power, proposal_mandate};
 use crate::error::{AppError, AppResult, is_unique_violation};
-use crate::service::memberships::{self, today_in};
+use crate::service::memberships::{self, date_in, today_in};
 use crate::service::sessions::Viewer;
 use crate::service::{new_id, now, organisations};
 use crate::state::AppState;
@@ -30,6 +32,8 @@ pub struct Held {
     pub mandate: mandate::Model,
     pub powers: Vec<String>,
     pub status: MandateStatus,
+    /// Days held so far, or in all once over.
+    pub tenure_days: i64,
 }
 
 /// Mandates of a body in force on `today`: started, not ended, not revoked.
@@ -92,6 +96,12 @@ pub async fn held(
         .map(|m| Held {
             powers: powers.remove(&m.id).unwrap_or_default(),
             status: mandate_status(m.starts_on, m.ends_on, m.revoked_at, today),
+            tenure_days: tenure_days(
+                m.starts_on,
+                m.ends_on,
+                m.revoked_at.map(|t| date_in(organisation, t)),
+                today,
+            ),
             mandate: m,
         })
         .collect())
@@ -330,6 +340,17 @@ pub async fn register(
     }
     let mandates = query.all(&state.db).await?;
     held(&state.db, &organisation, mandates).await
+}
+
+/// The mandates in force of a body, for the organisation's people.
+pub async fn in_force_seen_by(
+    state: &AppState,
+    viewer: &Viewer,
+    body: &crate::entity::body::Model,
+) -> AppResult<Vec<Held>> {
+    let organisation = organisations::get(&state.db, body.organisation_id).await?;
+    memberships::require_member(&state.db, viewer, organisation.id).await?;
+    in_force(&state.db, &organisation, body.id).await
 }
 
 /// The mandates in force of a body, with their powers.

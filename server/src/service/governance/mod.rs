@@ -7,7 +7,7 @@ pub mod positions;
 
 use sea_orm::prelude::*;
 
-use crate::domain::governance::{BodyKind, outside_mandate, parse_scope, uncovered};
+use crate::domain::governance::{BodyKind, outside_mandate, parse_minutes, parse_scope, uncovered};
 use crate::domain::membership::Role;
 use crate::entity::{body, organisation, proposal};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -46,16 +46,10 @@ pub async fn grounds(
             minutes: None,
         });
     }
-    if let Some(minutes) = minutes.map(str::trim).filter(|m| !m.is_empty()) {
-        if minutes.chars().count() > 500 {
-            return Err(AppError::validation(
-                "minutes",
-                text!(en: "Cite the minutes in 500 characters at most.", fr: "Citez le compte rendu en 500 caractères au plus."),
-            ));
-        }
+    if let Some(minutes) = parse_minutes(minutes)? {
         return Ok(Grounds {
             decision: None,
-            minutes: Some(minutes.to_owned()),
+            minutes: Some(minutes),
         });
     }
     if admin_alone && Role::from_db(&m.role) == Role::Admin {

@@ -294,11 +294,7 @@ pub async fn create(
         spec: &spec,
         at,
     });
-    // A body's proposal is voted by the body, unless listed.
-    let electorate = match (&body, input.electorate) {
-        (Some(_), ElectorateRule::Organisation) => ElectorateRule::Body,
-        (_, rule) => rule,
-    };
+    let electorate = ElectorateRule::for_proposal(input.electorate, body.is_some());
     row.electorate_rule = Set(electorate.as_str().into());
     if let Some((body, basis)) = &body {
         set_basis(&mut row, body.id, basis);
