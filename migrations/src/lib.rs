@@ -14,6 +14,7 @@ mod m20261122_000003_outbox;
 mod m20261122_000004_forum;
 mod m20261122_000005_proposals;
 mod m20261122_000006_governance;
+mod m20261129_000007_designations;
 
 /// Every migration of Plenum, oldest first.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_forum::Migration),
             Box::new(m20261122_000005_proposals::Migration),
             Box::new(m20261122_000006_governance::Migration),
+            Box::new(m20261129_000007_designations::Migration),
         ]
     }
 }

@@ -36,6 +36,8 @@ pub enum ErrorCode {
     NoDecisionPower,
     /// A designation whose holders break the position's parity rule.
     ParityViolation,
+    /// A candidacy or nomination outside the time its call for candidacies allows.
+    CallClosed,
 }
 
 impl ErrorCode {
@@ -55,6 +57,7 @@ impl ErrorCode {
             ErrorCode::OutsideMandate => "OUTSIDE_MANDATE",
             ErrorCode::NoDecisionPower => "NO_DECISION_POWER",
             ErrorCode::ParityViolation => "PARITY_VIOLATION",
+            ErrorCode::CallClosed => "CALL_CLOSED",
         }
     }
 
@@ -76,6 +79,7 @@ impl ErrorCode {
             ErrorCode::OutsideMandate => StatusCode::FORBIDDEN,
             ErrorCode::NoDecisionPower => StatusCode::FORBIDDEN,
             ErrorCode::ParityViolation => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::CallClosed => StatusCode::CONFLICT,
         }
     }
 }

@@ -103,6 +103,7 @@ async fn seed(url: &str, out: &std::path::Path) {
         edit_window_minutes: Set(None),
         max_proxies_held: Set(1),
         undeclared_gender: Set("unknown".into()),
+        recusal_hides_deliberation: Set(false),
         created_by: Set(accounts[0]),
         created_at: Set(now),
         updated_at: Set(now),

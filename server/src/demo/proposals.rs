@@ -40,6 +40,7 @@ pub fn question(
         needs_ratification: false,
         body_id: None,
         asked: Default::default(),
+        designation: None,
         opens_at: None,
         closes_at: Utc::now() + Duration::days(days),
     }

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod cursor;
 pub mod decision;
+pub mod designation;
 pub mod forum;
 pub mod governance;
 pub mod markdown;

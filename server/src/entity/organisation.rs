@@ -19,6 +19,9 @@ pub struct Model {
     pub max_proxies_held: i32,
     /// How parity rules treat people who declared no gender (`domain::governance::UndeclaredGender`).
     pub undeclared_gender: String,
+    /// Whether candidates are kept out of the deliberation on their own
+    /// position until it is decided (they never vote on it).
+    pub recusal_hides_deliberation: bool,
     pub created_by: Uuid,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -75,6 +75,11 @@ pub struct Model {
     pub scope: Option<Json>,
     /// Where a recommendation goes: the assembly or a secretariat.
     pub forwarded_to: Option<Uuid>,
+    /// The call for candidacies this proposal designates for.
+    pub designation_call_id: Option<Uuid>,
+    /// The people it designates: the slate of a yes/no vote, or the
+    /// candidates in the order of its options.
+    pub designation_holders: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,9 @@ pub struct Model {
     pub post_count: i32,
     pub created_at: DateTimeUtc,
     pub last_activity_at: DateTimeUtc,
+    /// The call for candidacies whose position this thread deliberates on;
+    /// its candidates may be kept out until it is decided.
+    pub recusal_call_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,11 +5,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::accounts::Person;
 use super::context::{state, viewer};
+use super::designations::DesignationCall;
 use super::loaders::person;
 use super::{id, parse_id};
 use crate::domain::governance::{BodyKind, MandateStatus, ParityRule};
 use crate::entity::{body, position, power};
 use crate::service::governance::bodies::{self, Belongs, NewBody};
+use crate::service::governance::designations;
 use crate::service::governance::mandates::{self, Held, NewMandate};
 use crate::service::governance::positions::{self, Designation, NewPosition};
 
@@ -210,6 +212,16 @@ impl Position {
     }
     async fn parity(&self) -> ParityRule {
         positions::parity_of(&self.0)
+    }
+    /// Its calls for candidacies, newest first (the organisation's people).
+    async fn calls(&self, ctx: &Context<'_>) -> Result<Vec<DesignationCall>> {
+        let found = designations::of_position(state(ctx)?, viewer(ctx)?, &self.0).await?;
+        Ok(found.into_iter().map(DesignationCall).collect())
+    }
+    /// Its mandates, past and present, newest first (the organisation's people).
+    async fn holders(&self, ctx: &Context<'_>) -> Result<Vec<Mandate>> {
+        let found = mandates::of_position(state(ctx)?, viewer(ctx)?, &self.0).await?;
+        Ok(found.into_iter().map(Mandate).collect())
     }
 }
 

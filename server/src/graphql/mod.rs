@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod connection;
 pub mod context;
+pub mod designations;
 pub mod extension;
 pub mod forum;
 pub mod governance;
@@ -29,6 +30,7 @@ pub struct Query(
     proposals::ProposalQuery,
     proposals::ProxyQuery,
     governance::GovernanceQuery,
+    designations::DesignationQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -40,6 +42,7 @@ pub struct Mutation(
     proposals::ProposalMutation,
     proposals::ProxyMutation,
     governance::GovernanceMutation,
+    designations::DesignationMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -129,6 +129,11 @@ impl Organisation {
     async fn undeclared_gender(&self) -> UndeclaredGender {
         UndeclaredGender::from_db(&self.0.undeclared_gender).unwrap_or(UndeclaredGender::Unknown)
     }
+    /// Whether candidates are kept out of the deliberation thread of their
+    /// own position until it is decided (they never vote on it).
+    async fn recusal_hides_deliberation(&self) -> bool {
+        self.0.recusal_hides_deliberation
+    }
     /// Discussion spaces the viewer may read.
     async fn categories(
         &self,
@@ -243,6 +248,9 @@ pub struct UpdateOrganisationInput {
     /// How parity rules treat people who declared no gender: `UNKNOWN`
     /// (nothing assumed, the default) or `VOUCHED` (the assembly vouches).
     pub undeclared_gender: Option<UndeclaredGender>,
+    /// Keep candidates out of the deliberation thread of their own position
+    /// until it is decided (default false: they read it, never vote on it).
+    pub recusal_hides_deliberation: Option<bool>,
 }
 
 #[derive(Default)]
@@ -295,6 +303,7 @@ impl OrganisationMutation {
             },
             max_proxies_held: input.max_proxies_held,
             undeclared_gender: input.undeclared_gender,
+            recusal_hides_deliberation: input.recusal_hides_deliberation,
         };
         Ok(Organisation(
             organisations::update(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?, change).await?,

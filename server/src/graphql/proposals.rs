@@ -34,7 +34,7 @@ pub struct Proposal(Seen);
 
 impl Proposal {
     /// The proposal as the viewer sees it now.
-    async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Proposal> {
+    pub(crate) async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Proposal> {
         let seen = proposals::seen(&state(ctx)?.db, maybe_viewer(ctx), id).await?;
         Ok(Proposal(seen))
     }
@@ -50,6 +50,10 @@ impl Proposal {
     }
     async fn thread_id(&self) -> Option<ID> {
         self.0.proposal.thread_id.map(id)
+    }
+    /// The call for candidacies this vote designates for, if it does.
+    async fn designation_call_id(&self) -> Option<ID> {
+        self.0.proposal.designation_call_id.map(id)
     }
     async fn title(&self) -> &str {
         &self.0.proposal.title
@@ -843,6 +847,7 @@ impl ProposalMutation {
                 closes_at: input.closes_at,
                 body_id,
                 asked,
+                designation: None,
             },
         )
         .await?;

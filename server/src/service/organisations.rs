@@ -98,6 +98,7 @@ pub async fn create(
         edit_window_minutes: Set(None),
         max_proxies_held: Set(1),
         undeclared_gender: Set(UndeclaredGender::Unknown.as_str().to_owned()),
+        recusal_hides_deliberation: Set(false),
         created_by: Set(viewer.id()),
         created_at: Set(at),
         updated_at: Set(at),
@@ -134,6 +135,8 @@ pub struct OrganisationChange {
     pub edit_window_minutes: Option<Option<i32>>,
     pub max_proxies_held: Option<i32>,
     pub undeclared_gender: Option<UndeclaredGender>,
+    /// Whether candidates are kept out of the deliberation on their own position.
+    pub recusal_hides_deliberation: Option<bool>,
 }
 
 /// Changes an organisation's settings (admins only).
@@ -183,6 +186,9 @@ pub async fn update(
     }
     if let Some(rule) = change.undeclared_gender {
         active.undeclared_gender = Set(rule.as_str().to_owned());
+    }
+    if let Some(hides) = change.recusal_hides_deliberation {
+        active.recusal_hides_deliberation = Set(hides);
     }
     if let Some(cap) = change.max_proxies_held {
         if !(0..=100).contains(&cap) {

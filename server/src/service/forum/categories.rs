@@ -234,5 +234,6 @@ pub async fn list(
         }),
         organisation: organisation.clone(),
         category,
+        recused: false,
     }))
 }

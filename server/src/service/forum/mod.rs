@@ -32,6 +32,9 @@ pub struct Place {
     pub organisation: organisation::Model,
     pub category: category::Model,
     pub reader: Option<Reader>,
+    /// A candidate kept out of the deliberation on their own position
+    /// until it is decided (recusal; the organisation's choice).
+    pub recused: bool,
 }
 
 impl Place {
@@ -40,7 +43,7 @@ impl Place {
     }
 
     pub fn can_read(&self) -> bool {
-        can_read(self.visibility(), self.reader)
+        !self.recused && can_read(self.visibility(), self.reader)
     }
 
     pub fn can_write(&self, right: &str) -> bool {
@@ -55,6 +58,11 @@ impl Place {
     pub fn require_read(&self) -> AppResult<()> {
         if self.can_read() {
             Ok(())
+        } else if self.recused {
+            Err(AppError::forbidden(text!(
+                en: "You are a candidate for this position: you stay out of its deliberation until it is decided.",
+                fr: "Vous êtes candidat·e à ce poste : vous restez en dehors de sa délibération jusqu'à la décision."
+            )))
         } else if self.reader.is_none() {
             Err(AppError::forbidden(text!(
                 en: "This discussion space is for members of the organisation; log in or join it to read it.",
@@ -172,6 +180,7 @@ pub async fn place_of_category(
         organisation,
         category,
         reader,
+        recused: false,
     })
 }
 
@@ -189,11 +198,18 @@ pub async fn place_of_thread(
     };
     let organisation = organisations::get(conn, category.organisation_id).await?;
     let reader = reader_of(conn, &organisation, &category, viewer).await?;
+    let recused = match (thread.recusal_call_id, viewer) {
+        (Some(call), Some(viewer)) if organisation.recusal_hides_deliberation => {
+            governance::designations::recused(conn, call, viewer.id()).await?
+        }
+        _ => false,
+    };
     Ok((
         Place {
             organisation,
             category,
             reader,
+            recused,
         },
         thread,
     ))

@@ -13,6 +13,7 @@ use crate::domain::forum::{parse_body, parse_reason, parse_tags, parse_title};
 use crate::entity::{post, thread};
 use crate::error::{AppError, AppResult};
 use crate::events::ForumChange;
+use crate::service::governance;
 use crate::service::page::Page;
 use crate::service::sessions::Viewer;
 use crate::service::{new_id, now};
@@ -42,12 +43,30 @@ pub async fn start(
     if !place.can_write(&place.category.thread_right) {
         return Err(not_allowed_to_write());
     }
+    let (thread, opening) = insert(&txn, &place, viewer.id(), title, body, tags, None).await?;
+    txn.commit().await?;
+    super::publish(state, &thread, None, ForumChange::ThreadStarted);
+    Ok((thread, opening))
+}
+
+/// Writes a thread and its opening post (number 1) inside the caller's
+/// transaction; `recusal_call_id` names the call for candidacies whose
+/// position it deliberates on.
+pub async fn insert(
+    txn: &impl ConnectionTrait,
+    place: &Place,
+    author: Uuid,
+    title: String,
+    body: String,
+    tags: Vec<String>,
+    recusal_call_id: Option<Uuid>,
+) -> AppResult<(thread::Model, post::Model)> {
     let at = now();
     let thread = thread::ActiveModel {
         id: Set(new_id()),
         organisation_id: Set(place.organisation.id),
         category_id: Set(place.category.id),
-        author_id: Set(viewer.id()),
+        author_id: Set(author),
         title: Set(title),
         tags: Set(serde_json::json!(tags)),
         pinned: Set(false),
@@ -57,16 +76,15 @@ pub async fn start(
         post_count: Set(1),
         created_at: Set(at),
         last_activity_at: Set(at),
+        recusal_call_id: Set(recusal_call_id),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    let html = super::posts::render(&txn, &place.organisation, &body).await?;
-    let opening = super::posts::new_row(thread.id, None, 1, viewer.id(), body, html.html, at)
-        .insert(&txn)
+    let html = super::posts::render(txn, &place.organisation, &body).await?;
+    let opening = super::posts::new_row(thread.id, None, 1, author, body, html.html, at)
+        .insert(txn)
         .await?;
-    super::posts::record_mentions(&txn, opening.id, &html.mentioned).await?;
-    txn.commit().await?;
-    super::publish(state, &thread, None, ForumChange::ThreadStarted);
+    super::posts::record_mentions(txn, opening.id, &html.mentioned).await?;
     Ok((thread, opening))
 }
 
@@ -95,7 +113,13 @@ pub async fn list(
     let category_id = place.category.id;
     let size = cursor::page_size(first)?;
     let after = after.map(|a| ThreadCursor::decode(order, &a)).transpose()?;
-    let base = thread::Entity::find().filter(thread::Column::CategoryId.eq(category_id));
+    let mut base = thread::Entity::find().filter(thread::Column::CategoryId.eq(category_id));
+    if let Some(viewer) = viewer.filter(|_| place.organisation.recusal_hides_deliberation) {
+        let hidden = governance::designations::withheld_threads(&state.db, viewer.id()).await?;
+        if !hidden.is_empty() {
+            base = base.filter(thread::Column::Id.is_not_in(hidden));
+        }
+    }
     let unread_part =
         |rows: Vec<thread::Model>, unread: bool| rows.into_iter().map(move |t| (t, unread));
     let (rows, has_next) = match (order, viewer) {

@@ -208,6 +208,19 @@ pub(super) async fn insert(
         false,
     )
     .await?;
+    write(txn, viewer.id(), &organisation, input, grounds, previous).await
+}
+
+/// Creates a mandate on grounds already checked (a designation vote that
+/// concluded, or an act of the assembly), inside the caller's transaction.
+pub(super) async fn write(
+    txn: &impl ConnectionTrait,
+    by: Uuid,
+    organisation: &organisation::Model,
+    input: &NewMandate,
+    grounds: super::Grounds,
+    previous: Option<&mandate::Model>,
+) -> AppResult<Held> {
     let title = parse_name(&input.title, "title", 120)?;
     let mission = parse_description(&input.mission)?;
     let scope = parse_scope(&input.scope)?;
@@ -233,7 +246,7 @@ pub(super) async fn insert(
             text!(en: "A mandate is held by a member of the organisation.", fr: "Un mandat est confié à un·e membre de l'organisation."),
         ));
     }
-    let starts_on = input.starts_on.unwrap_or_else(|| today_in(&organisation));
+    let starts_on = input.starts_on.unwrap_or_else(|| today_in(organisation));
     if input.ends_on.is_some_and(|end| end < starts_on) {
         return Err(AppError::validation(
             "endsOn",
@@ -243,7 +256,7 @@ pub(super) async fn insert(
     let created = mandate::ActiveModel {
         id: Set(new_id()),
         organisation_id: Set(organisation.id),
-        body_id: Set(found.id),
+        body_id: Set(input.body_id),
         holder_id: Set(input.holder_id),
         title: Set(title),
         mission_html: Set(markdown::render(&mission, &HashMap::new())),
@@ -259,7 +272,7 @@ pub(super) async fn insert(
         revoked_by_decision: Set(None),
         revoked_minutes: Set(None),
         revoked_reason: Set(None),
-        created_by: Set(viewer.id()),
+        created_by: Set(by),
         created_at: Set(now()),
     }
     .insert(txn)
@@ -272,7 +285,7 @@ pub(super) async fn insert(
         .exec(txn)
         .await?;
     }
-    held_one(txn, &organisation, created).await
+    held_one(txn, organisation, created).await
 }
 
 /// Revokes a mandate: at any time, by a decision of the assembly (or the
@@ -339,6 +352,23 @@ pub async fn register(
         query = query.filter(mandate::Column::BodyId.eq(body_id));
     }
     let mandates = query.all(&state.db).await?;
+    held(&state.db, &organisation, mandates).await
+}
+
+/// Who held a position, past and present, newest first (the organisation's people).
+pub async fn of_position(
+    state: &AppState,
+    viewer: &Viewer,
+    found: &crate::entity::position::Model,
+) -> AppResult<Vec<Held>> {
+    let organisation = organisations::get(&state.db, found.organisation_id).await?;
+    memberships::require_member(&state.db, viewer, organisation.id).await?;
+    let mandates = mandate::Entity::find()
+        .filter(mandate::Column::PositionId.eq(found.id))
+        .order_by_desc(mandate::Column::StartsOn)
+        .order_by_desc(mandate::Column::Id)
+        .all(&state.db)
+        .await?;
     held(&state.db, &organisation, mandates).await
 }
 

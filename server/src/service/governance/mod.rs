@@ -2,6 +2,7 @@
 //! what allows a body's decision (DOMAIN.md sections 1 and 4).
 
 pub mod bodies;
+pub mod designations;
 pub mod mandates;
 pub mod positions;
 

@@ -5,12 +5,13 @@ use chrono::NaiveDate;
 use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, QueryOrder};
 
-use super::is_facilitator;
 use super::mandates::{self, Held, NewMandate};
+use super::{Grounds, is_facilitator};
 use crate::domain::account::{Gender, parse_name};
+use crate::domain::designation::Outcome;
 use crate::domain::governance::{ParityRule, UndeclaredGender, check_parity, parse_scope};
 use crate::domain::organisation::parse_description;
-use crate::entity::{account, position};
+use crate::entity::{account, organisation, position};
 use crate::error::{AppError, AppResult};
 use crate::service::sessions::Viewer;
 use crate::service::{memberships, new_id, now, organisations};
@@ -108,8 +109,8 @@ pub struct Designation {
     pub minutes: Option<String>,
 }
 
-/// Fills a position: one mandate per holder, after checking the number of
-/// holders and the parity rule (`PARITY_VIOLATION`).
+/// Fills a position on the assembly's decision (or the minutes cited),
+/// recorded by a facilitator: see [`fill`].
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), position = %input.position_id))]
 pub async fn designate(
     state: &AppState,
@@ -117,16 +118,100 @@ pub async fn designate(
     input: Designation,
 ) -> AppResult<Vec<Held>> {
     let txn = db::begin_write(&state.writer).await?;
-    let found = position::Entity::find_by_id(input.position_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(position_not_found)?;
+    let found = find(&txn, input.position_id).await?;
     let organisation = organisations::get(&txn, found.organisation_id).await?;
-    memberships::require_role(&txn, viewer, organisation.id, is_facilitator).await?;
-    let mut holders = input.holders.clone();
-    holders.sort();
-    holders.dedup();
-    if holders.len() != input.holders.len() || holders.len() != found.seats as usize {
+    let grounds = super::grounds(
+        &txn,
+        viewer,
+        &organisation,
+        input.decision_id,
+        input.minutes.as_deref(),
+        false,
+    )
+    .await?;
+    let term = Term {
+        starts_on: input.starts_on,
+        ends_on: input.ends_on,
+    };
+    let designated = fill(
+        &txn,
+        viewer.id(),
+        &organisation,
+        &found,
+        &input.holders,
+        grounds,
+        term,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(designated)
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<position::Model> {
+    position::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(position_not_found)
+}
+
+/// The term of the mandates a designation creates.
+#[derive(Clone, Copy, Default)]
+pub struct Term {
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+}
+
+/// Fills a position inside the caller's transaction: checks the number of
+/// holders and the parity rule (`PARITY_VIOLATION`), creates one mandate per
+/// holder, and ends the position's call for candidacies under way, if any.
+pub async fn fill(
+    txn: &impl ConnectionTrait,
+    by: Uuid,
+    organisation: &organisation::Model,
+    found: &position::Model,
+    holders: &[Uuid],
+    grounds: Grounds,
+    term: Term,
+) -> AppResult<Vec<Held>> {
+    super::mandate_body(txn, found.body_id).await?;
+    check_holders(txn, organisation, found, holders).await?;
+    let scope: Vec<String> = serde_json::from_value(found.scope.clone()).unwrap_or_default();
+    let mut designated = Vec::new();
+    for holder in holders {
+        let mandate = NewMandate {
+            body_id: found.body_id,
+            holder_id: *holder,
+            title: found.title.clone(),
+            mission: found.description.clone(),
+            scope: scope.clone(),
+            starts_on: term.starts_on,
+            ends_on: term.ends_on,
+            decision_id: grounds.decision,
+            minutes: grounds.minutes.clone(),
+            position_id: Some(found.id),
+        };
+        let grounds = Grounds {
+            decision: grounds.decision,
+            minutes: grounds.minutes.clone(),
+        };
+        designated.push(mandates::write(txn, by, organisation, &mandate, grounds, None).await?);
+    }
+    super::designations::settle_running(txn, found.id, by, Outcome::Designated, None).await?;
+    Ok(designated)
+}
+
+/// Checks who would fill a position: as many different people as it has
+/// seats, under its parity rule, against their self-declared genders.
+pub async fn check_holders(
+    conn: &impl ConnectionTrait,
+    organisation: &organisation::Model,
+    found: &position::Model,
+    holders: &[Uuid],
+) -> AppResult<()> {
+    let mut distinct = holders.to_vec();
+    distinct.sort();
+    distinct.dedup();
+    if distinct.len() != holders.len() || distinct.len() != found.seats as usize {
         let seats = found.seats;
         return Err(AppError::validation(
             "holders",
@@ -134,11 +219,10 @@ pub async fn designate(
         ));
     }
     let people = account::Entity::find()
-        .filter(account::Column::Id.is_in(input.holders.clone()))
-        .all(&txn)
+        .filter(account::Column::Id.is_in(distinct))
+        .all(conn)
         .await?;
-    let genders: Vec<Option<Gender>> = input
-        .holders
+    let genders: Vec<Option<Gender>> = holders
         .iter()
         .map(|id| {
             people
@@ -150,24 +234,5 @@ pub async fn designate(
         .collect();
     let undeclared = UndeclaredGender::from_db(&organisation.undeclared_gender)
         .unwrap_or(UndeclaredGender::Unknown);
-    check_parity(parity_of(&found), undeclared, &genders)?;
-    let scope: Vec<String> = serde_json::from_value(found.scope.clone()).unwrap_or_default();
-    let mut designated = Vec::new();
-    for holder in &input.holders {
-        let mandate = NewMandate {
-            body_id: found.body_id,
-            holder_id: *holder,
-            title: found.title.clone(),
-            mission: found.description.clone(),
-            scope: scope.clone(),
-            starts_on: input.starts_on,
-            ends_on: input.ends_on,
-            decision_id: input.decision_id,
-            minutes: input.minutes.clone(),
-            position_id: Some(found.id),
-        };
-        designated.push(mandates::insert(&txn, viewer, &mandate, None).await?);
-    }
-    txn.commit().await?;
-    Ok(designated)
+    check_parity(parity_of(found), undeclared, &genders)
 }

@@ -278,6 +278,8 @@ pub async fn check(
         .filter(|n| !n.is_empty())
         .map(str::to_owned));
     let checked = active.update(&txn).await?;
+    // A designation by consensus concludes once the consensus is checked.
+    crate::service::governance::designations::conclude(&txn, &checked).await?;
     txn.commit().await?;
     Ok(checked)
 }
@@ -339,6 +341,14 @@ pub async fn apply_fallback(
             row.reasons = Set(p.reasons.clone());
             row.urgent = Set(p.urgent);
             row.needs_ratification = Set(p.needs_ratification);
+            // The same body decides, on the same grounds; a designation
+            // goes on designating.
+            row.body_id = Set(p.body_id);
+            row.binding = Set(p.binding);
+            row.scope = Set(p.scope.clone());
+            row.forwarded_to = Set(p.forwarded_to);
+            row.designation_call_id = Set(p.designation_call_id);
+            row.designation_holders = Set(p.designation_holders.clone());
             row.closes_at = Set(at + (p.closes_at - p.opens_at).max(chrono::Duration::days(1)));
             let vote = super::open(&txn, row.insert(&txn).await?, &seen.organisation).await?;
             active.fallback_proposal_id = Set(Some(vote.id));

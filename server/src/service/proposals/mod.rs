@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::prelude::*;
-use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect, Statement};
+use sea_orm::{ActiveValue::Set, DatabaseTransaction, QueryOrder, QuerySelect, Statement};
 use serde_json::Value;
 
 use crate::domain::decision::{self, Spec};
@@ -60,6 +60,15 @@ pub struct NewProposal {
     pub body_id: Option<Uuid>,
     /// What the body's decision rests on (binding, scope, mandates cited…).
     pub asked: governance::Asked,
+    /// Set when the proposal designates people to a position.
+    pub designation: Option<Designating>,
+}
+
+/// What a designation vote is about.
+pub struct Designating {
+    pub call_id: Uuid,
+    /// The slate of a yes/no vote, or the candidates in the order of the options.
+    pub holders: Vec<Uuid>,
 }
 
 /// A proposal with what the viewer may do with it.
@@ -197,6 +206,29 @@ pub async fn create(
     viewer: &Viewer,
     input: NewProposal,
 ) -> AppResult<entity::Model> {
+    let txn = db::begin_write(&state.writer).await?;
+    let created = insert(&txn, state, viewer, input).await?;
+    txn.commit().await?;
+    announce(state, &created);
+    Ok(created)
+}
+
+/// Tells the scheduler and live subscribers about a proposal just committed.
+pub fn announce(state: &AppState, created: &entity::Model) {
+    state.proposal_wake.notify_one();
+    if created.opened_at.is_some() {
+        publish(state, created, ProposalChange::Opened);
+    }
+}
+
+/// Writes a new proposal inside the caller's transaction, after every check
+/// of [`create`]; voting opens at once unless it is scheduled.
+pub async fn insert(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    viewer: &Viewer,
+    input: NewProposal,
+) -> AppResult<entity::Model> {
     let title = proposal::parse_title(&input.title)?;
     let details = proposal::parse_details(&input.details, state.settings.forum.max_body_bytes)?;
     let at = now();
@@ -218,9 +250,8 @@ pub async fn create(
         ));
     }
 
-    let txn = db::begin_write(&state.writer).await?;
-    let organisation = organisations::get(&txn, input.organisation_id).await?;
-    let member = crate::service::memberships::require_member(&txn, viewer, organisation.id).await?;
+    let organisation = organisations::get(txn, input.organisation_id).await?;
+    let member = crate::service::memberships::require_member(txn, viewer, organisation.id).await?;
     let role = Role::from_db(&member.role);
     if role < Role::Facilitator
         && standing_of(&member).on(today_in(&organisation)) != EffectiveStanding::GoodStanding
@@ -232,16 +263,16 @@ pub async fn create(
     }
     let body = match input.body_id {
         Some(id) => {
-            let body = governance::body_of(&txn, &organisation, id).await?;
+            let body = governance::body_of(txn, &organisation, id).await?;
             if role < Role::Facilitator
-                && !governance::bodies::includes(&txn, &organisation, &body, viewer.id()).await?
+                && !governance::bodies::includes(txn, &organisation, &body, viewer.id()).await?
             {
                 return Err(AppError::forbidden(text!(
                     en: "Only the people of this body (and facilitators) put questions to it.",
                     fr: "Seules les personnes de cette instance (et l'animation) lui soumettent des questions."
                 )));
             }
-            let basis = governance::basis(&txn, &organisation, &body, input.asked).await?;
+            let basis = governance::basis(txn, &organisation, &body, input.asked).await?;
             Some((body, basis))
         }
         None if input.electorate == ElectorateRule::Body => {
@@ -253,7 +284,7 @@ pub async fn create(
         None => None,
     };
     if let Some(thread_id) = input.thread_id {
-        let (place, thread) = forum::place_of_thread(&txn, Some(viewer), thread_id).await?;
+        let (place, thread) = forum::place_of_thread(txn, Some(viewer), thread_id).await?;
         place.require_read()?;
         if place.organisation.id != organisation.id {
             return Err(AppError::validation(
@@ -271,7 +302,7 @@ pub async fn create(
             .filter(membership::Column::OrganisationId.eq(organisation.id))
             .filter(membership::Column::AccountId.is_in(input.listed.clone()))
             .filter(membership::Column::LeftAt.is_null())
-            .count(&txn)
+            .count(txn)
             .await?;
         let mut listed = input.listed.clone();
         listed.sort();
@@ -283,7 +314,7 @@ pub async fn create(
             ));
         }
     }
-    let rendered = posts::render(&txn, &organisation, &details).await?;
+    let rendered = posts::render(txn, &organisation, &details).await?;
     let mut row = new_row(Question {
         organisation_id: organisation.id,
         thread_id: input.thread_id,
@@ -308,21 +339,19 @@ pub async fn create(
     row.needs_ratification = Set(input.needs_ratification);
     row.opens_at = Set(opens_at);
     row.closes_at = Set(input.closes_at);
-    let created = row.insert(&txn).await?;
+    if let Some(designating) = &input.designation {
+        row.designation_call_id = Set(Some(designating.call_id));
+        row.designation_holders = Set(Some(serde_json::json!(designating.holders)));
+    }
+    let created = row.insert(txn).await?;
     if let Some((_, basis)) = &body {
-        cite_mandates(&txn, created.id, basis).await?;
+        cite_mandates(txn, created.id, basis).await?;
     }
-    let created = if opens_at <= at {
-        open(&txn, created, &organisation).await?
+    if opens_at <= at {
+        open(txn, created, &organisation).await
     } else {
-        created
-    };
-    txn.commit().await?;
-    state.proposal_wake.notify_one();
-    if created.opened_at.is_some() {
-        publish(state, &created, ProposalChange::Opened);
+        Ok(created)
     }
-    Ok(created)
 }
 
 /// Records in a proposal's row what its body's decision rests on.
@@ -417,6 +446,8 @@ pub fn new_row(q: Question<'_>) -> entity::ActiveModel {
         binding: Set(true),
         scope: Set(None),
         forwarded_to: Set(None),
+        designation_call_id: Set(None),
+        designation_holders: Set(None),
     }
 }
 
@@ -507,6 +538,12 @@ pub async fn open(
             .await?
         }
     };
+    // Recusal: the candidates do not vote on their own position.
+    let recused = match proposal.designation_call_id {
+        Some(call) => governance::designations::recuse_candidates(conn, proposal.id, call).await?,
+        None => 0,
+    };
+    let frozen = frozen.saturating_sub(recused);
     let mut active: entity::ActiveModel = proposal.into();
     active.opened_at = Set(Some(now()));
     active.electorate_size = Set(Some(i32::try_from(frozen).unwrap_or(i32::MAX)));
