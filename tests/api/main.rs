@@ -6,6 +6,7 @@
 
 mod accounts;
 mod conventions;
+mod designations;
 mod forum;
 mod governance;
 mod helpers;

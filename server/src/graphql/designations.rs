@@ -111,7 +111,7 @@ impl Candidacy {
     }
     /// An outgoing or former holder of this position standing again.
     async fn outgoing(&self) -> bool {
-        self.0.held_days > 0
+        self.0.outgoing
     }
     /// Days the person held this position before, from the register.
     async fn held_days(&self) -> i64 {
@@ -280,6 +280,17 @@ impl DesignationMutation {
         Ok(DesignationCall(opened))
     }
 
+    /// Closes candidacies now rather than at the date set (facilitators).
+    async fn close_candidacies(&self, ctx: &Context<'_>, call_id: ID) -> Result<DesignationCall> {
+        let closed = designations::close_candidacies(
+            state(ctx)?,
+            viewer(ctx)?,
+            parse_id(&call_id, "callId")?,
+        )
+        .await?;
+        Ok(DesignationCall(closed))
+    }
+
     /// Applies for the position, with a statement, while the call is open
     /// (`CALL_CLOSED` otherwise). Outgoing holders may apply again.
     async fn apply_for_position(
@@ -295,10 +306,7 @@ impl DesignationMutation {
             &statement,
         )
         .await?;
-        Ok(Candidacy(Standing {
-            candidacy: applied,
-            held_days: 0,
-        }))
+        Ok(Candidacy(Standing::new(applied)))
     }
 
     /// Puts someone forward, saying why, while the call is open or studied;
@@ -318,10 +326,7 @@ impl DesignationMutation {
             &statement,
         )
         .await?;
-        Ok(Candidacy(Standing {
-            candidacy: nominated,
-            held_days: 0,
-        }))
+        Ok(Candidacy(Standing::new(nominated)))
     }
 
     /// The person put forward accepts (with a statement of their own, if
@@ -341,10 +346,7 @@ impl DesignationMutation {
             statement.as_deref(),
         )
         .await?;
-        Ok(Candidacy(Standing {
-            candidacy: answered,
-            held_days: 0,
-        }))
+        Ok(Candidacy(Standing::new(answered)))
     }
 
     /// Withdraws one's candidacy, until the vote begins.
@@ -355,10 +357,7 @@ impl DesignationMutation {
             parse_id(&candidacy_id, "candidacyId")?,
         )
         .await?;
-        Ok(Candidacy(Standing {
-            candidacy: withdrawn,
-            held_days: 0,
-        }))
+        Ok(Candidacy(Standing::new(withdrawn)))
     }
 
     /// Puts the designation to a vote once candidacies are closed

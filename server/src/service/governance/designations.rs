@@ -66,13 +66,17 @@ pub async fn load(conn: &impl ConnectionTrait, call: designation_call::Model) ->
         .order_by_desc(proposal_entity::Column::Id)
         .one(conn)
         .await?;
+    // A consensus counted but not yet checked is still being decided.
+    let stage = vote.as_ref().map(|p| match awaits_check(p) {
+        true => proposal::Status::Open,
+        false => proposal::status(p.opened_at, p.closed_at),
+    });
     let status = call_status(
         now(),
         call.opens_at,
         call.closes_at,
         outcome_of(&call),
-        vote.as_ref()
-            .map(|p| proposal::status(p.opened_at, p.closed_at)),
+        stage,
     );
     Ok(Call { call, status, vote })
 }
@@ -227,6 +231,29 @@ pub async fn open_call(state: &AppState, viewer: &Viewer, input: NewCall) -> App
     Ok(call)
 }
 
+/// Closes candidacies now rather than at the date set (facilitators): the
+/// body moves on to study them.
+#[tracing::instrument(skip_all, fields(account = %viewer.id(), call = %id))]
+pub async fn close_candidacies(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<Call> {
+    let txn = db::begin_write(&state.writer).await?;
+    let call = locked(&txn, id).await?;
+    memberships::require_role(&txn, viewer, call.call.organisation_id, is_facilitator).await?;
+    if !matches!(call.status, CallStatus::Upcoming | CallStatus::Open) {
+        return Err(AppError::new(
+            ErrorCode::CallClosed,
+            text!(en: "Candidacies are already closed.", fr: "Les candidatures sont déjà closes."),
+        ));
+    }
+    let at = now();
+    let mut active: designation_call::ActiveModel = call.call.into();
+    active.opens_at = Set(at.min(*active.opens_at.as_ref()));
+    active.closes_at = Set(at);
+    let closed = active.update(&txn).await?;
+    let closed = load(&txn, closed).await?;
+    txn.commit().await?;
+    Ok(closed)
+}
+
 /// The opening post of a position's deliberation: the call's note, the
 /// qualities sought and the closing date, in the organisation's language.
 fn deliberation_post(
@@ -292,9 +319,22 @@ pub async fn of_position(
 /// A candidacy with what the register says of the person on this position.
 pub struct Standing {
     pub candidacy: candidacy::Model,
-    /// Days the person held this position before (outgoing holders may
-    /// apply again; renewing people is valued, and the record shows it).
+    /// Whether the person holds or held this position (outgoing holders
+    /// may apply again; renewing people is valued, and the record shows it).
+    pub outgoing: bool,
+    /// Days they held it so far.
     pub held_days: i64,
+}
+
+impl Standing {
+    /// A candidacy just written, by someone whose record is read elsewhere.
+    pub fn new(candidacy: candidacy::Model) -> Standing {
+        Standing {
+            candidacy,
+            outgoing: false,
+            held_days: 0,
+        }
+    }
 }
 
 /// A call's candidacies, oldest first, with each person's past tenure on
@@ -319,6 +359,7 @@ pub async fn candidacies(conn: &impl ConnectionTrait, call: &Call) -> AppResult<
     Ok(rows
         .into_iter()
         .map(|c| Standing {
+            outgoing: days.contains_key(&c.account_id),
             held_days: days.get(&c.account_id).copied().unwrap_or(0),
             candidacy: c,
         })
@@ -810,9 +851,7 @@ pub async fn conclude(txn: &DatabaseTransaction, p: &proposal_entity::Model) -> 
         return Ok(());
     };
     let result = p.result.clone().unwrap_or_default();
-    let awaits_check = result["details"]["facilitator_check_required"] == json!(true)
-        && p.consensus_checked_at.is_none();
-    if call.outcome.is_some() || awaits_check || result["quorum_reached"] == json!(false) {
+    if call.outcome.is_some() || awaits_check(p) || result["quorum_reached"] == json!(false) {
         return Ok(());
     }
     let holders: Vec<Uuid> = p
@@ -881,6 +920,14 @@ pub async fn conclude(txn: &DatabaseTransaction, p: &proposal_entity::Model) -> 
         Err(e) => return Err(e),
     }
     Ok(())
+}
+
+/// A consensus reached that a facilitator must still check.
+fn awaits_check(p: &proposal_entity::Model) -> bool {
+    p.consensus_checked_at.is_none()
+        && p.result
+            .as_ref()
+            .is_some_and(|r| r["details"]["facilitator_check_required"] == json!(true))
 }
 
 async fn genders_of(
