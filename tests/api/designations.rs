@@ -447,9 +447,14 @@ async fn a_slate_voted_without_its_candidates_becomes_the_position_s_mandates() 
         .await;
     assert_eq!(error_code(&by_itself), "VALIDATION");
 
-    let vote = w
-        .to_vote(json!({ "callId": call, "method": "majority", "slate": [lucas, ines] }))
-        .await;
+    // Two facilitators putting it to a vote at once: one vote, one refusal.
+    let input = json!({ "callId": call, "method": "majority", "slate": [lucas, ines] });
+    let (first, second) = tokio::join!(w.to_vote(input.clone()), w.to_vote(input));
+    let (vote, refused) = match first.get("errors") {
+        Some(errors) if !errors.is_null() => (second, first),
+        _ => (first, second),
+    };
+    assert_eq!(error_code(&refused), "CONFLICT");
     let proposal = &data(&vote)["putDesignationToVote"];
     assert_eq!(proposal["designationCallId"], call.as_str());
     // Six members in good standing (the admin included), less three candidates.
@@ -644,6 +649,16 @@ async fn candidates_stay_out_of_their_position_s_deliberation_when_the_organisat
         .to_vote(json!({ "callId": call, "method": "consensus", "slate": [lucas, ines] }))
         .await;
     let proposal = id_of(&vote, &["putDesignationToVote", "id"]);
+    // The vote on their position is out of their sight too.
+    let hidden = w
+        .app
+        .gql(
+            Some(&w.members[0]),
+            "query($p: ID!) { proposal(id: $p) { title } }",
+            json!({ "p": proposal }),
+        )
+        .await;
+    assert!(hidden["errors"].is_array(), "{hidden:#}");
     for voter in [&w.admin, &w.members[3]] {
         data(
             &w.cast(voter, &proposal, json!({ "position": "agree" }))

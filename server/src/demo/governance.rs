@@ -2,9 +2,11 @@
 //! three members hold mandates (one renewed, one revoked), a lasting
 //! commission that recommends, a one-off commission dissolved with its
 //! archive, a council of delegates with its five operational pairs to
-//! designate (one designated), and a secretariat decision within its mandates.
+//! designate (one designated; [`super::designations`] calls for two more),
+//! and a secretariat decision within its mandates.
 
 use chrono::{Datelike, NaiveDate, Utc};
+use uuid::Uuid;
 
 use crate::domain::governance::{BodyKind, ParityRule};
 use crate::entity::organisation;
@@ -49,9 +51,9 @@ pub async fn load(
     org: &organisation::Model,
     admin: &Viewer,
     people: &[Viewer],
-) -> AppResult<()> {
+) -> AppResult<Vec<Uuid>> {
     let [yasmine, lucas, ines, hugo, lea, ..] = people else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     for (name, label) in POWERS {
         mandates::define_power(state, admin, org.id, name, label, "").await?;
@@ -198,7 +200,7 @@ pub async fn load(
         ("Binôme suivi des luttes locales", "luttes"),
         ("Binôme trésorerie départementale", "tresorerie"),
     ];
-    let mut press = None;
+    let mut created_pairs = Vec::new();
     for (title, power) in pairs {
         let position = positions::NewPosition {
             body_id: council.id,
@@ -212,10 +214,9 @@ pub async fn load(
             seats: 2,
             parity: ParityRule::WomanAndMan,
         };
-        let created = positions::create(state, admin, position).await?;
-        press.get_or_insert(created.id);
+        created_pairs.push(positions::create(state, admin, position).await?.id);
     }
-    if let Some(position_id) = press {
+    if let Some(position_id) = created_pairs.first().copied() {
         let designation = positions::Designation {
             position_id,
             holders: vec![yasmine.id(), lucas.id()],
@@ -244,5 +245,5 @@ pub async fn load(
         ..Default::default()
     };
     proposals::create(state, hugo, posters).await?;
-    Ok(())
+    Ok(created_pairs)
 }

@@ -23,6 +23,7 @@ use crate::service::passwords;
 use crate::service::sessions::Viewer;
 use crate::state::AppState;
 
+mod designations;
 mod forum;
 mod governance;
 mod proposals;
@@ -274,7 +275,8 @@ async fn create(state: &AppState, password: &str) -> AppResult<()> {
     }
     let debate = forum::load(state, &montreuil, &admin, &people).await?;
     proposals::load(state, &montreuil, debate, &people).await?;
-    governance::load(state, &montreuil, &admin, &people).await?;
+    let pairs = governance::load(state, &montreuil, &admin, &people).await?;
+    designations::load(state, &admin, &people, &pairs).await?;
     // Someone waiting for an answer, and an invitation not yet used.
     let newcomer = person(
         state,

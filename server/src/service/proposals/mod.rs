@@ -175,7 +175,7 @@ pub async fn seen(
             (organisation, reader, readable)
         }
     };
-    if !readable && elector.is_none() {
+    if !readable && !votes(elector.as_ref()) {
         return Err(proposal_not_found());
     }
     Ok(Seen {
@@ -184,6 +184,13 @@ pub async fn seen(
         reader,
         elector,
     })
+}
+
+/// Does this place in the electorate let one see the proposal wherever it
+/// is discussed? Not once excluded: a candidate recused from the vote on
+/// their own position stays out of it.
+fn votes(elector: Option<&elector::Model>) -> bool {
+    elector.is_some_and(|e| e.excluded_reason.is_none())
 }
 
 /// Refuses a method, options or settings the decision engine cannot count.
@@ -757,7 +764,7 @@ pub async fn seen_many(
                 Some(t) => readable.contains(&t),
                 None => reader.is_some(),
             };
-            (readable || elector.is_some()).then(|| Seen {
+            (readable || votes(elector.as_ref())).then(|| Seen {
                 proposal,
                 organisation: organisation.clone(),
                 reader,
