@@ -124,17 +124,6 @@ async fn world_with(parent: bool) -> World {
 }
 
 impl World {
-    async fn account_id(&self, token: &str) -> String {
-        let me = self
-            .app
-            .gql(Some(token), "{ viewer { person { id } } }", json!({}))
-            .await;
-        data(&me)["viewer"]["person"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-
     async fn open_call(&self) -> (String, String) {
         let opened = self
             .app
@@ -290,7 +279,7 @@ async fn candidates_apply_while_the_call_is_open_and_may_be_put_forward_while_it
     assert_eq!(error_code(&supporter), "FORBIDDEN");
 
     // Inès is put forward and accepts; Camille declines.
-    let ines = w.account_id(&w.members[1]).await;
+    let ines = w.app.account_id(&w.members[1]).await;
     let put = w
         .app
         .gql(
@@ -327,7 +316,7 @@ async fn candidates_apply_while_the_call_is_open_and_may_be_put_forward_while_it
         data(&accepted)["answerNomination"]["statement"],
         "J'accepte, avec plaisir."
     );
-    let camille = w.account_id(&w.admin).await;
+    let camille = w.app.account_id(&w.admin).await;
     let put = w
         .app
         .gql(
@@ -358,7 +347,7 @@ async fn candidates_apply_while_the_call_is_open_and_may_be_put_forward_while_it
         )
         .await;
     assert_eq!(error_code(&late), "CALL_CLOSED");
-    let hugo = w.account_id(&w.members[2]).await;
+    let hugo = w.app.account_id(&w.members[2]).await;
     let studied = w
         .app
         .gql(
@@ -417,10 +406,10 @@ async fn a_slate_voted_without_its_candidates_becomes_the_position_s_mandates() 
     w.apply(&w.members[1], &call).await; // Inès
     w.apply(&w.members[2], &call).await; // Hugo
     let (lucas, ines, hugo, sarah) = (
-        w.account_id(&w.members[0]).await,
-        w.account_id(&w.members[1]).await,
-        w.account_id(&w.members[2]).await,
-        w.account_id(&w.members[3]).await,
+        w.app.account_id(&w.members[0]).await,
+        w.app.account_id(&w.members[1]).await,
+        w.app.account_id(&w.members[2]).await,
+        w.app.account_id(&w.members[3]).await,
     );
     // Not while candidacies are open.
     let early = w
@@ -642,8 +631,8 @@ async fn candidates_stay_out_of_their_position_s_deliberation_when_the_organisat
     w.apply(&w.members[1], &call).await;
     w.close_candidacies(&call).await;
     let (lucas, ines) = (
-        w.account_id(&w.members[0]).await,
-        w.account_id(&w.members[1]).await,
+        w.app.account_id(&w.members[0]).await,
+        w.app.account_id(&w.members[1]).await,
     );
     let vote = w
         .to_vote(json!({ "callId": call, "method": "consensus", "slate": [lucas, ines] }))
@@ -703,8 +692,8 @@ async fn without_consensus_the_names_debated_go_up_to_the_parent_s_assembly() {
     w.apply(&w.members[1], &call).await;
     w.close_candidacies(&call).await;
     let (lucas, ines) = (
-        w.account_id(&w.members[0]).await,
-        w.account_id(&w.members[1]).await,
+        w.app.account_id(&w.members[0]).await,
+        w.app.account_id(&w.members[1]).await,
     );
     let vote = w
         .to_vote(json!({ "callId": call, "method": "consensus", "slate": [lucas, ines] }))

@@ -52,17 +52,6 @@ async fn org() -> Org {
 }
 
 impl Org {
-    async fn account_id(&self, token: &str) -> String {
-        let me = self
-            .app
-            .gql(Some(token), "{ viewer { person { id } } }", json!({}))
-            .await;
-        data(&me)["viewer"]["person"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-
     async fn create_body(&self, token: &str, input: Value) -> Value {
         let mut full = json!({ "organisationId": self.id });
         for (key, value) in input.as_object().unwrap() {
@@ -284,7 +273,7 @@ async fn a_secretariat_decides_only_within_its_mandates_and_a_commission_only_re
     let commission = o
         .body("COMMISSION", "luttes", "Commission luttes locales")
         .await;
-    let lucas = o.account_id(&o.members[0]).await;
+    let lucas = o.app.account_id(&o.members[0]).await;
 
     // A mandate rests on a decision or on minutes, and names known powers.
     let mandate = json!({ "bodyId": secretariat, "holderId": lucas, "title": "Trésorerie", "mission": "Tenir les **comptes**.", "scope": ["treasury"] });
@@ -496,7 +485,7 @@ async fn a_secretariat_decides_only_within_its_mandates_and_a_commission_only_re
 async fn mandates_rest_on_adopted_decisions_and_renewals_follow_each_other() {
     let o = org().await;
     let secretariat = o.body("SECRETARIAT", "secretariat", "Secrétariat").await;
-    let ines = o.account_id(&o.members[1]).await;
+    let ines = o.app.account_id(&o.members[1]).await;
     // The assembly votes the mandate.
     let vote = o
         .propose(&o.admin, json!({ "title": "Mandater Inès" }))
@@ -584,9 +573,9 @@ async fn a_pair_is_designated_only_under_its_parity_rule() {
             .await,
     );
     let (lucas, ines, camille) = (
-        o.account_id(&o.members[0]).await,
-        o.account_id(&o.members[1]).await,
-        o.account_id(&o.admin).await,
+        o.app.account_id(&o.members[0]).await,
+        o.app.account_id(&o.members[1]).await,
+        o.app.account_id(&o.admin).await,
     );
     let create = "mutation($input: CreatePositionInput!) { createPosition(input: $input) { id seats parity qualities } }";
     let single_with_rule = o
@@ -694,7 +683,7 @@ async fn a_private_body_space_is_read_by_the_body_s_people_only() {
         council["id"].as_str().unwrap().to_owned(),
         council["categoryId"].as_str().unwrap().to_owned(),
     );
-    let lucas = o.account_id(&o.members[0]).await;
+    let lucas = o.app.account_id(&o.members[0]).await;
     data(
         &o.app
             .gql(
@@ -785,7 +774,7 @@ async fn a_private_body_space_is_read_by_the_body_s_people_only() {
         .await;
     assert_eq!(error_code(&unknown), "VALIDATION");
     let neighbour = o.app.register("zoe@exemple.fr", "Zoé Blanc").await;
-    let zoe = o.account_id(&neighbour).await;
+    let zoe = o.app.account_id(&neighbour).await;
     data(
         &o.app
             .gql(Some(&o.admin), add, json!({ "b": popular, "a": zoe }))

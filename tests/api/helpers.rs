@@ -245,6 +245,17 @@ impl TestApp {
         )
     }
 
+    /// The account id of the person holding `token`.
+    pub async fn account_id(&self, token: &str) -> String {
+        let me = self
+            .gql(Some(token), "{ viewer { person { id } } }", json!({}))
+            .await;
+        data(&me)["viewer"]["person"]["id"]
+            .as_str()
+            .expect("an account id")
+            .to_owned()
+    }
+
     /// How many SQL statements the server has run so far.
     pub fn queries(&self) -> u64 {
         self.state.queries.get()

@@ -146,17 +146,6 @@ impl World {
             .gql(Some(token), RESULT, json!({ "id": proposal }))
             .await
     }
-
-    async fn account_id(&self, token: &str) -> String {
-        let r = self
-            .app
-            .gql(Some(token), "{ viewer { person { id } } }", json!({}))
-            .await;
-        data(&r)["viewer"]["person"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
 }
 
 #[tokio::test]
@@ -629,8 +618,8 @@ async fn closing_while_ballots_arrive_counts_each_ballot_or_refuses_it() {
 async fn recusal_takes_a_person_out_of_the_vote() {
     let w = world().await;
     let id = w.propose(json!({})).await;
-    let me = w.account_id(&w.members[0]).await;
-    let other = w.account_id(&w.members[1]).await;
+    let me = w.app.account_id(&w.members[0]).await;
+    let other = w.app.account_id(&w.members[1]).await;
     let exclude = "mutation($p: ID!, $a: ID!, $r: String) { excludeFromVote(proposalId: $p, accountId: $a, reason: $r) { viewerExclusion participation { electorate } } }";
     let bare = w
         .app
@@ -778,9 +767,9 @@ async fn a_proxy_lets_its_holder_vote_for_the_giver_within_the_cap() {
     let w = world().await;
     let id = w.propose(json!({})).await;
     let (lucas, ines, admin) = (
-        w.account_id(&w.members[0]).await,
-        w.account_id(&w.members[1]).await,
-        w.account_id(&w.admin).await,
+        w.app.account_id(&w.members[0]).await,
+        w.app.account_id(&w.members[1]).await,
+        w.app.account_id(&w.admin).await,
     );
     // Lucas gives his vote on this proposal to Inès.
     let given = w
@@ -793,7 +782,7 @@ async fn a_proxy_lets_its_holder_vote_for_the_giver_within_the_cap() {
         .await;
     let proxy = data(&given)["giveProxy"]["id"].as_str().unwrap().to_owned();
     // Not to a supporter, not beyond the cap (one by default), not to oneself.
-    let supporter = w.account_id(&w.supporter).await;
+    let supporter = w.app.account_id(&w.supporter).await;
     let to_supporter = w
         .app
         .gql(
