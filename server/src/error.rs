@@ -38,6 +38,10 @@ pub enum ErrorCode {
     ParityViolation,
     /// A candidacy or nomination outside the time its call for candidacies allows.
     CallClosed,
+    /// An agenda item after the agenda's deadline, not proposed as urgent.
+    AgendaFrozen,
+    /// Someone not marked present asking for the floor.
+    NotPresent,
 }
 
 impl ErrorCode {
@@ -58,6 +62,8 @@ impl ErrorCode {
             ErrorCode::NoDecisionPower => "NO_DECISION_POWER",
             ErrorCode::ParityViolation => "PARITY_VIOLATION",
             ErrorCode::CallClosed => "CALL_CLOSED",
+            ErrorCode::AgendaFrozen => "AGENDA_FROZEN",
+            ErrorCode::NotPresent => "NOT_PRESENT",
         }
     }
 
@@ -80,6 +86,8 @@ impl ErrorCode {
             ErrorCode::NoDecisionPower => StatusCode::FORBIDDEN,
             ErrorCode::ParityViolation => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::CallClosed => StatusCode::CONFLICT,
+            ErrorCode::AgendaFrozen => StatusCode::CONFLICT,
+            ErrorCode::NotPresent => StatusCode::FORBIDDEN,
         }
     }
 }

@@ -2,15 +2,18 @@
 //! I/O. Inputs are parsed here into types that cannot hold invalid values.
 
 pub mod account;
+pub mod agenda;
 pub mod cursor;
 pub mod decision;
 pub mod designation;
 pub mod forum;
 pub mod governance;
 pub mod markdown;
+pub mod meeting;
 pub mod membership;
 pub mod organisation;
 pub mod proposal;
+pub mod speaking_queue;
 pub mod throttle;
 pub mod token;
 

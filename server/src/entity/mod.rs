@@ -2,10 +2,13 @@
 //! rules live in `domain/`, the use-cases in `service/`.
 
 pub mod account;
+pub mod agenda_item;
+pub mod attendance;
 pub mod auth_token;
 pub mod ballot;
 pub mod body;
 pub mod body_member;
+pub mod calendar_token;
 pub mod candidacy;
 pub mod category;
 pub mod designation_call;
@@ -14,6 +17,9 @@ pub mod invitation;
 pub mod join_request;
 pub mod mandate;
 pub mod mandate_power;
+pub mod meeting;
+pub mod meeting_role;
+pub mod meeting_series;
 pub mod membership;
 pub mod membership_event;
 pub mod mention;
@@ -29,5 +35,6 @@ pub mod proposal_mandate;
 pub mod proposal_round;
 pub mod proxy;
 pub mod secret_ballot;
+pub mod speaking_request;
 pub mod thread;
 pub mod thread_read;

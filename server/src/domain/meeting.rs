@@ -1,0 +1,224 @@
+//! Meetings (DOMAIN.md section 3): who sees a meeting, its recurrence read
+//! in the organisation's time zone, when its agenda closes, the roles
+//! mandated at its start and the attendance sheet.
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+
+use crate::domain::forum::{Reader, can_moderate};
+use crate::error::{AppError, AppResult};
+use crate::text;
+
+/// Who sees a meeting in the calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum MeetingVisibility {
+    /// Anyone, without logging in (the public calendar feed).
+    Public,
+    /// The organisation's people.
+    Members,
+    /// The body's people (its mandated members) and the facilitators.
+    Mandated,
+}
+
+crate::db_enum!(MeetingVisibility { Public => "public", Members => "members", Mandated => "mandated" });
+
+/// May this reader see a meeting of this visibility? `in_body`: the reader
+/// is one of the body's people.
+pub fn can_see(visibility: MeetingVisibility, reader: Option<Reader>, in_body: bool) -> bool {
+    match visibility {
+        MeetingVisibility::Public => true,
+        MeetingVisibility::Members => reader.is_some(),
+        MeetingVisibility::Mandated => in_body || can_moderate(reader),
+    }
+}
+
+/// The roles mandated at the start of a meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum MeetingRole {
+    /// Moderates and keeps the speaking order (one or two people).
+    Facilitator,
+    /// Writes the minutes and the decision record.
+    MinuteTaker,
+    /// Prepares the next meeting's agenda.
+    AgendaPreparer,
+    /// Files the meeting's report.
+    Rapporteur,
+}
+
+crate::db_enum!(MeetingRole {
+    Facilitator => "facilitator",
+    MinuteTaker => "minute_taker",
+    AgendaPreparer => "agenda_preparer",
+    Rapporteur => "rapporteur",
+});
+
+impl MeetingRole {
+    /// How many people may hold it at once: two facilitators (often of
+    /// different genders), one of each other role.
+    pub fn seats(self) -> usize {
+        match self {
+            MeetingRole::Facilitator => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// A line of the attendance sheet [émargement].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum Presence {
+    InPerson,
+    Online,
+    Excused,
+    Absent,
+}
+
+crate::db_enum!(Presence {
+    InPerson => "in_person",
+    Online => "online",
+    Excused => "excused",
+    Absent => "absent",
+});
+
+impl Presence {
+    /// Present, in the room or online: counts for quorums, may ask for the floor.
+    pub fn present(self) -> bool {
+        matches!(self, Presence::InPerson | Presence::Online)
+    }
+}
+
+/// Where a meeting stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum MeetingStatus {
+    /// A window ("between 16 October and 6 November"), its date to be fixed.
+    ToBeFixed,
+    Scheduled,
+    InProgress,
+    Ended,
+    Cancelled,
+}
+
+pub fn status(
+    starts_at: Option<DateTime<Utc>>,
+    started_at: Option<DateTime<Utc>>,
+    ended_at: Option<DateTime<Utc>>,
+    cancelled_at: Option<DateTime<Utc>>,
+) -> MeetingStatus {
+    match (starts_at, started_at, ended_at, cancelled_at) {
+        (_, _, _, Some(_)) => MeetingStatus::Cancelled,
+        (_, _, Some(_), _) => MeetingStatus::Ended,
+        (_, Some(_), _, _) => MeetingStatus::InProgress,
+        (None, _, _, _) => MeetingStatus::ToBeFixed,
+        (Some(_), _, _, _) => MeetingStatus::Scheduled,
+    }
+}
+
+/// When a meeting's agenda closes: `days` before its start (4 by default,
+/// a setting); none while its date is to be fixed.
+pub fn agenda_deadline(starts_at: Option<DateTime<Utc>>, days: i32) -> Option<DateTime<Utc>> {
+    starts_at.map(|start| start - Duration::days(i64::from(days)))
+}
+
+/// The longest a recurrence runs ahead, in meetings created at once.
+pub const MAX_OCCURRENCES: u16 = 52;
+
+/// The starts of a recurring meeting: an RFC 5545 rule (`FREQ=WEEKLY;
+/// INTERVAL=2;BYDAY=TH`) from a first local date and time, read in the time
+/// zone `timezone` so that 18:30 stays 18:30 across daylight saving; at most
+/// `count` of them.
+pub fn occurrences(
+    rule: &str,
+    first: NaiveDateTime,
+    timezone: chrono_tz::Tz,
+    count: u16,
+) -> AppResult<Vec<DateTime<Utc>>> {
+    let rule = rule.trim().trim_start_matches("RRULE:");
+    let invalid = |detail: String| {
+        AppError::validation(
+            "rule",
+            text!(
+                en: "The recurrence rule does not read ({detail}). Write it as in iCalendar, e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=TH or FREQ=MONTHLY;BYDAY=1MO.",
+                fr: "La règle de récurrence est illisible ({detail}). Écrivez-la comme dans iCalendar, ex. FREQ=WEEKLY;INTERVAL=2;BYDAY=TH ou FREQ=MONTHLY;BYDAY=1MO."
+            ),
+        )
+    };
+    if rule.is_empty() || rule.contains('\n') || rule.contains("DTSTART") {
+        return Err(invalid("RRULE".into()));
+    }
+    let text = format!(
+        "DTSTART;TZID={}:{}\nRRULE:{rule}",
+        timezone.name(),
+        first.format("%Y%m%dT%H%M%S")
+    );
+    let set: rrule::RRuleSet = text
+        .parse()
+        .map_err(|e: rrule::RRuleError| invalid(e.to_string()))?;
+    let found = set.all(count.clamp(1, MAX_OCCURRENCES));
+    Ok(found
+        .dates
+        .into_iter()
+        .map(|d| d.with_timezone(&Utc))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::membership::{EffectiveStanding, Role};
+
+    #[test]
+    fn every_other_thursday_at_half_past_six_stays_so_across_daylight_saving() {
+        let first = "2026-10-15T18:30:00".parse().unwrap();
+        let starts = occurrences(
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=TH",
+            first,
+            chrono_tz::Europe::Paris,
+            3,
+        )
+        .unwrap();
+        let utc: Vec<String> = starts.iter().map(|d| d.to_rfc3339()).collect();
+        // Summer time (UTC+2) on 15 October, winter time (UTC+1) after 25 October.
+        assert_eq!(
+            utc,
+            [
+                "2026-10-15T16:30:00+00:00",
+                "2026-10-29T17:30:00+00:00",
+                "2026-11-12T17:30:00+00:00"
+            ]
+        );
+        let monthly = occurrences(
+            "FREQ=MONTHLY;BYDAY=1MO",
+            "2026-12-07T19:00:00".parse().unwrap(),
+            chrono_tz::Europe::Paris,
+            2,
+        )
+        .unwrap();
+        assert_eq!(monthly[1].to_rfc3339(), "2027-01-04T18:00:00+00:00");
+        let bad = occurrences("EVERY THURSDAY", first, chrono_tz::Europe::Paris, 3);
+        assert_eq!(bad.unwrap_err().field, Some("rule"));
+    }
+
+    #[test]
+    fn who_sees_a_meeting_and_when_its_agenda_closes() {
+        let member = Some(Reader {
+            role: Role::Member,
+            standing: EffectiveStanding::GoodStanding,
+            in_body: false,
+        });
+        assert!(can_see(MeetingVisibility::Public, None, false));
+        assert!(!can_see(MeetingVisibility::Members, None, false));
+        assert!(can_see(MeetingVisibility::Members, member, false));
+        assert!(!can_see(MeetingVisibility::Mandated, member, false));
+        assert!(can_see(MeetingVisibility::Mandated, member, true));
+        let start: DateTime<Utc> = "2026-12-10T17:30:00Z".parse().unwrap();
+        assert_eq!(
+            agenda_deadline(Some(start), 4).unwrap().to_rfc3339(),
+            "2026-12-06T17:30:00+00:00"
+        );
+        assert_eq!(agenda_deadline(None, 4), None);
+        assert_eq!(
+            status(Some(start), None, None, None),
+            MeetingStatus::Scheduled
+        );
+        assert_eq!(status(None, None, None, None), MeetingStatus::ToBeFixed);
+        assert!(Presence::Online.present() && !Presence::Excused.present());
+    }
+}
