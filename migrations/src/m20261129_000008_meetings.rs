@@ -65,6 +65,8 @@ impl MigrationTrait for Migration {
                     .col(string_len("speaking_priority", 16))
                     // The default time limit of an intervention, in seconds.
                     .col(integer_null("speaking_limit_seconds"))
+                    // The parity rule its two facilitators follow, if two.
+                    .col(string_len("facilitator_parity", 24))
                     .col(timestamp_with_time_zone_null("started_at"))
                     .col(timestamp_with_time_zone_null("ended_at"))
                     .col(timestamp_with_time_zone_null("cancelled_at"))

@@ -44,6 +44,21 @@ pub enum ProposalChange {
     Closed,
 }
 
+/// Something that happened in a meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
+pub enum MeetingChange {
+    /// Scheduled, its date fixed, or cancelled.
+    Scheduled,
+    Started,
+    /// Its agenda changed.
+    Agenda,
+    /// Roles or attendance changed.
+    Attendance,
+    /// The speaking queue changed: a request, a removal, the floor given or taken back.
+    Queue,
+    Ended,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Event {
     Membership {
@@ -62,6 +77,11 @@ pub enum Event {
         organisation_id: Uuid,
         proposal_id: Uuid,
         change: ProposalChange,
+    },
+    Meeting {
+        organisation_id: Uuid,
+        meeting_id: Uuid,
+        change: MeetingChange,
     },
 }
 

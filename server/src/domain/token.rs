@@ -14,6 +14,9 @@ pub enum TokenKind {
     Invitation,
     /// The receipt of a secret ballot: only its holder can change that ballot.
     Receipt,
+    /// The secret in a personal calendar feed's address: reads the
+    /// calendar, nothing else.
+    Calendar,
 }
 
 impl TokenKind {
@@ -23,6 +26,7 @@ impl TokenKind {
             TokenKind::Personal => "plm_p_",
             TokenKind::Invitation => "plm_i_",
             TokenKind::Receipt => "plm_r_",
+            TokenKind::Calendar => "plm_c_",
         }
     }
 }

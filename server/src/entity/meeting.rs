@@ -26,6 +26,8 @@ pub struct Model {
     pub speaking_priority: String,
     /// The default time limit of an intervention, in seconds.
     pub speaking_limit_seconds: Option<i32>,
+    /// `domain::governance::ParityRule` of its two facilitators.
+    pub facilitator_parity: String,
     pub started_at: Option<DateTimeUtc>,
     pub ended_at: Option<DateTimeUtc>,
     pub cancelled_at: Option<DateTimeUtc>,

@@ -41,6 +41,19 @@ pub fn kind_of(body: &body::Model) -> BodyKind {
     BodyKind::from_db(&body.kind).unwrap_or(BodyKind::Commission)
 }
 
+/// An organisation's body by its slug.
+pub async fn by_slug(
+    conn: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    slug: &str,
+) -> AppResult<Option<body::Model>> {
+    Ok(body::Entity::find()
+        .filter(body::Column::OrganisationId.eq(organisation_id))
+        .filter(body::Column::Slug.eq(slug))
+        .one(conn)
+        .await?)
+}
+
 pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<body::Model> {
     body::Entity::find_by_id(id)
         .one(conn)
