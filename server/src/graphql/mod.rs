@@ -10,6 +10,7 @@ pub mod forum;
 pub mod governance;
 pub mod http;
 pub mod loaders;
+pub mod meetings;
 pub mod memberships;
 pub mod organisations;
 pub mod proposals;
@@ -31,6 +32,7 @@ pub struct Query(
     proposals::ProxyQuery,
     governance::GovernanceQuery,
     designations::DesignationQuery,
+    meetings::MeetingQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -43,6 +45,7 @@ pub struct Mutation(
     proposals::ProxyMutation,
     governance::GovernanceMutation,
     designations::DesignationMutation,
+    meetings::MeetingMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -50,6 +53,7 @@ pub struct Subscription(
     memberships::MembershipSubscription,
     forum::ForumSubscription,
     proposals::ProposalSubscription,
+    meetings::MeetingSubscription,
 );
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;

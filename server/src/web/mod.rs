@@ -2,9 +2,9 @@
 //! rendered from `themes/` arrive with the records issue.
 
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
 use crate::db;
@@ -16,6 +16,63 @@ pub fn routes() -> Router<AppState> {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/invitations/{token}", get(invitation))
+        .route("/calendar/{file}", get(organisation_calendar))
+        .route("/calendar/{organisation}/{file}", get(body_calendar))
+}
+
+#[derive(serde::Deserialize)]
+struct FeedQuery {
+    token: Option<String>,
+}
+
+/// `/calendar/<organisation>.ics`: the organisation's meetings (public
+/// ones, or with `?token=` those its holder may see).
+async fn organisation_calendar(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    Query(query): Query<FeedQuery>,
+) -> Response {
+    calendar_response(&state, &file, None, query.token).await
+}
+
+/// `/calendar/<organisation>/<body>.ics`: one body's meetings.
+async fn body_calendar(
+    State(state): State<AppState>,
+    Path((organisation, file)): Path<(String, String)>,
+    Query(query): Query<FeedQuery>,
+) -> Response {
+    calendar_response(&state, &organisation, Some(&file), query.token).await
+}
+
+async fn calendar_response(
+    state: &AppState,
+    organisation: &str,
+    body_file: Option<&str>,
+    token: Option<String>,
+) -> Response {
+    let (organisation, body) = match body_file {
+        Some(file) => (Some(organisation), file.strip_suffix(".ics")),
+        None => (organisation.strip_suffix(".ics"), None),
+    };
+    let Some(organisation) = organisation else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    if body_file.is_some() && body.is_none() {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    }
+    match crate::service::meetings::feed::render(state, organisation, body, token.as_deref()).await {
+        Ok(Some(ics)) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
+            ics,
+        )
+            .into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, "not found").into_response(),
+        Err(e) => {
+            tracing::error!(code = e.code.as_str(), "calendar feed failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "calendar unavailable").into_response()
+        }
+    }
 }
 
 /// The process is up.

@@ -1,0 +1,843 @@
+//! Meetings: the calendar, the agenda, roles and attendance, the speaking
+//! queue, and their live updates.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, Subscription};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use futures_util::{Stream, StreamExt};
+use tokio_stream::wrappers::BroadcastStream;
+
+use super::accounts::Person;
+use super::context::{maybe_viewer, request, state, viewer};
+use super::loaders::person;
+use super::{id, parse_id};
+use crate::domain::agenda::ItemStatus;
+use crate::domain::governance::ParityRule;
+use crate::domain::meeting::{MeetingRole, MeetingStatus, MeetingVisibility, Presence};
+use crate::domain::speaking_queue::{GenderPriority, Kind};
+use crate::entity::{agenda_item, meeting_role, speaking_request};
+use crate::events::{Event, MeetingChange};
+use crate::service::meetings::{
+    self, NewMeeting, Period, Recurrence, Seen, agenda, attendance, feed, speaking,
+};
+use crate::service::now;
+
+/// A meeting of a body, as one person sees it.
+pub struct Meeting(pub Seen);
+
+#[Object]
+impl Meeting {
+    async fn id(&self) -> ID {
+        id(self.0.meeting.id)
+    }
+    async fn organisation_id(&self) -> ID {
+        id(self.0.meeting.organisation_id)
+    }
+    async fn body_id(&self) -> ID {
+        id(self.0.meeting.body_id)
+    }
+    async fn body_name(&self) -> &str {
+        &self.0.body.name
+    }
+    /// The recurring series it belongs to, if any.
+    async fn series_id(&self) -> Option<ID> {
+        self.0.meeting.series_id.map(id)
+    }
+    async fn title(&self) -> &str {
+        &self.0.meeting.title
+    }
+    async fn status(&self) -> MeetingStatus {
+        self.0.status()
+    }
+    /// None while only a window is set.
+    async fn starts_at(&self) -> Option<DateTime<Utc>> {
+        self.0.meeting.starts_at
+    }
+    async fn window_starts_on(&self) -> Option<NaiveDate> {
+        self.0.meeting.window_starts_on
+    }
+    async fn window_ends_on(&self) -> Option<NaiveDate> {
+        self.0.meeting.window_ends_on
+    }
+    async fn duration_minutes(&self) -> i32 {
+        self.0.meeting.duration_minutes
+    }
+    async fn place(&self) -> &str {
+        &self.0.meeting.place
+    }
+    async fn video_url(&self) -> &str {
+        &self.0.meeting.video_url
+    }
+    async fn visibility(&self) -> MeetingVisibility {
+        meetings::visibility_of(&self.0.meeting)
+    }
+    async fn extraordinary(&self) -> bool {
+        self.0.meeting.extraordinary
+    }
+    async fn speaking_priority(&self) -> GenderPriority {
+        meetings::speaking_priority_of(&self.0.meeting)
+    }
+    async fn speaking_limit_seconds(&self) -> Option<i32> {
+        self.0.meeting.speaking_limit_seconds
+    }
+    async fn facilitator_parity(&self) -> ParityRule {
+        ParityRule::from_db(&self.0.meeting.facilitator_parity).unwrap_or(ParityRule::None)
+    }
+    async fn started_at(&self) -> Option<DateTime<Utc>> {
+        self.0.meeting.started_at
+    }
+    async fn ended_at(&self) -> Option<DateTime<Utc>> {
+        self.0.meeting.ended_at
+    }
+    async fn cancelled_at(&self) -> Option<DateTime<Utc>> {
+        self.0.meeting.cancelled_at
+    }
+    async fn cancelled_reason(&self) -> Option<&str> {
+        self.0.meeting.cancelled_reason.as_deref()
+    }
+    /// The agenda: items in order with their place in the plan, urgent items
+    /// awaiting approval, and what joins by itself when the meeting starts.
+    async fn agenda(&self, ctx: &Context<'_>) -> Result<Agenda> {
+        Ok(Agenda(agenda::of(&state(ctx)?.db, &self.0).await?))
+    }
+    /// The roles mandated for the meeting.
+    async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<RoleHolder>> {
+        let found = attendance::roles(&state(ctx)?.db, self.0.meeting.id).await?;
+        Ok(found.into_iter().map(RoleHolder).collect())
+    }
+    /// The attendance sheet (the organisation's people).
+    async fn attendance(&self, ctx: &Context<'_>) -> Result<Vec<AttendanceLine>> {
+        if self.0.reader.is_none() {
+            return Ok(Vec::new());
+        }
+        let found = attendance::sheet(&state(ctx)?.db, &self.0).await?;
+        Ok(found.into_iter().map(AttendanceLine).collect())
+    }
+    /// People present, in the room or online.
+    async fn present_count(&self, ctx: &Context<'_>) -> Result<u32> {
+        let found = attendance::sheet(&state(ctx)?.db, &self.0).await?;
+        Ok(attendance::present(&found))
+    }
+    /// The attendance sheet as CSV, for the secretariat (facilitators).
+    async fn attendance_csv(&self, ctx: &Context<'_>) -> Result<String> {
+        let state = state(ctx)?;
+        Ok(attendance::csv(&state.db, viewer(ctx)?, &self.0, request(ctx)?.locale).await?)
+    }
+    /// The speaking queue of an agenda item.
+    async fn queue(&self, ctx: &Context<'_>, item_id: ID) -> Result<SpeakingQueue> {
+        let item_id = parse_id(&item_id, "itemId")?;
+        let found = speaking::queue(&state(ctx)?.db, &self.0, item_id).await?;
+        Ok(SpeakingQueue(found))
+    }
+}
+
+pub struct Agenda(agenda::Agenda);
+
+#[Object]
+impl Agenda {
+    /// Items close then (none while the date is to be fixed).
+    async fn deadline(&self) -> Option<DateTime<Utc>> {
+        self.0.deadline
+    }
+    /// Past the deadline: only urgent items, approved by a facilitator, join.
+    async fn frozen(&self) -> bool {
+        self.0.frozen
+    }
+    async fn items(&self) -> Vec<AgendaItem> {
+        self.0
+            .items
+            .iter()
+            .map(|p| AgendaItem {
+                row: p.item.clone(),
+                plan: Some((p.starts_after, p.fits)),
+            })
+            .collect()
+    }
+    /// Urgent items waiting for a facilitator's approval.
+    async fn pending(&self) -> Vec<AgendaItem> {
+        self.0
+            .pending
+            .iter()
+            .map(|row| AgendaItem {
+                row: row.clone(),
+                plan: None,
+            })
+            .collect()
+    }
+    /// Decisions awaiting ratification and recommendations sent to the
+    /// body, which join the agenda when the meeting starts.
+    async fn awaiting(&self) -> Vec<Awaiting> {
+        self.0
+            .awaiting
+            .iter()
+            .map(|p| Awaiting {
+                proposal_id: id(p.id),
+                title: p.title.clone(),
+                ratification: p.needs_ratification && p.forwarded_to.is_none(),
+            })
+            .collect()
+    }
+    /// Minutes the items that fit take together.
+    async fn planned_minutes(&self) -> i32 {
+        self.0
+            .items
+            .iter()
+            .filter(|p| p.fits)
+            .map(|p| p.item.estimate_minutes)
+            .sum()
+    }
+}
+
+#[derive(async_graphql::SimpleObject)]
+pub struct Awaiting {
+    pub proposal_id: ID,
+    pub title: String,
+    /// A decision to ratify (otherwise a commission's recommendation).
+    pub ratification: bool,
+}
+
+pub struct AgendaItem {
+    row: agenda_item::Model,
+    /// Minutes after the start, and whether it fits the planned duration.
+    plan: Option<(i32, bool)>,
+}
+
+#[Object]
+impl AgendaItem {
+    async fn id(&self) -> ID {
+        id(self.row.id)
+    }
+    /// Its meeting; none in the body's backlog.
+    async fn meeting_id(&self) -> Option<ID> {
+        self.row.meeting_id.map(id)
+    }
+    async fn title(&self) -> &str {
+        &self.row.title
+    }
+    /// Markdown, as written.
+    async fn description(&self) -> &str {
+        &self.row.description_source
+    }
+    async fn description_html(&self) -> &str {
+        &self.row.description_html
+    }
+    async fn proposer(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        person(ctx, self.row.proposer_id, false).await
+    }
+    async fn estimate_minutes(&self) -> i32 {
+        self.row.estimate_minutes
+    }
+    async fn priority(&self) -> i32 {
+        self.row.priority
+    }
+    /// The place the preparer gave it.
+    async fn rank(&self) -> Option<i32> {
+        self.row.rank
+    }
+    async fn proposal_id(&self) -> Option<ID> {
+        self.row.proposal_id.map(id)
+    }
+    async fn thread_id(&self) -> Option<ID> {
+        self.row.thread_id.map(id)
+    }
+    /// Added after the deadline.
+    async fn urgent(&self) -> bool {
+        self.row.urgent
+    }
+    /// On the agenda: not urgent, or urgent and approved.
+    async fn approved(&self) -> bool {
+        !self.row.urgent || self.row.approved_by.is_some()
+    }
+    /// The meeting it was carried over from.
+    async fn carried_from(&self) -> Option<ID> {
+        self.row.carried_from.map(id)
+    }
+    async fn status(&self) -> ItemStatus {
+        ItemStatus::from_db(&self.row.status).unwrap_or(ItemStatus::Open)
+    }
+    /// Minutes after the start of the meeting it is planned at.
+    async fn starts_after_minutes(&self) -> Option<i32> {
+        self.plan.map(|p| p.0)
+    }
+    /// Within the planned duration; otherwise carried over when the meeting starts.
+    async fn fits(&self) -> Option<bool> {
+        self.plan.map(|p| p.1)
+    }
+}
+
+pub struct RoleHolder(meeting_role::Model);
+
+#[Object]
+impl RoleHolder {
+    async fn role(&self) -> MeetingRole {
+        MeetingRole::from_db(&self.0.role).unwrap_or(MeetingRole::Rapporteur)
+    }
+    async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        person(ctx, self.0.account_id, false).await
+    }
+    async fn assigned_at(&self) -> DateTime<Utc> {
+        self.0.assigned_at
+    }
+}
+
+pub struct AttendanceLine(attendance::Line);
+
+#[Object]
+impl AttendanceLine {
+    async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        person(ctx, self.0.attendance.account_id, false).await
+    }
+    async fn presence(&self) -> Presence {
+        Presence::from_db(&self.0.attendance.status).unwrap_or(Presence::Absent)
+    }
+    /// Their first meeting of this body: welcome them.
+    async fn first_time(&self) -> bool {
+        self.0.first_time
+    }
+    async fn marked_at(&self) -> DateTime<Utc> {
+        self.0.attendance.marked_at
+    }
+}
+
+pub struct SpeakingQueue(speaking::Queue);
+
+#[Object]
+impl SpeakingQueue {
+    /// Who has the floor.
+    async fn current(&self) -> Option<SpeakingRequest> {
+        self.0.current.clone().map(SpeakingRequest)
+    }
+    /// Who waits, in the order they will speak.
+    async fn waiting(&self) -> Vec<SpeakingRequest> {
+        self.0.waiting.iter().cloned().map(SpeakingRequest).collect()
+    }
+    /// What each person has said in the meeting so far.
+    async fn speakers(&self) -> Vec<SpeakerTime> {
+        self.0
+            .spoken
+            .iter()
+            .map(|(account_id, s)| SpeakerTime {
+                account_id: *account_id,
+                interventions: s.interventions,
+                seconds: s.seconds,
+            })
+            .collect()
+    }
+}
+
+pub struct SpeakingRequest(speaking_request::Model);
+
+#[Object]
+impl SpeakingRequest {
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    async fn item_id(&self) -> ID {
+        id(self.0.item_id)
+    }
+    async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        person(ctx, self.0.account_id, false).await
+    }
+    async fn kind(&self) -> Kind {
+        Kind::from_db(&self.0.kind).unwrap_or(Kind::Request)
+    }
+    async fn requested_at(&self) -> DateTime<Utc> {
+        self.0.requested_at
+    }
+    /// Where the moderator placed it, if they did.
+    async fn placed_at(&self) -> Option<i32> {
+        self.0.placed_at
+    }
+    async fn limit_seconds(&self) -> Option<i32> {
+        self.0.limit_seconds
+    }
+    async fn started_at(&self) -> Option<DateTime<Utc>> {
+        self.0.started_at
+    }
+    async fn ended_at(&self) -> Option<DateTime<Utc>> {
+        self.0.ended_at
+    }
+    /// Seconds spoken so far (for the intervention under way, until now).
+    async fn seconds(&self) -> Option<i64> {
+        speaking::timer(&self.0, now()).map(|t| t.0)
+    }
+    /// Past its time limit.
+    async fn over_limit(&self) -> bool {
+        speaking::timer(&self.0, now()).is_some_and(|t| t.1)
+    }
+}
+
+pub struct SpeakerTime {
+    account_id: uuid::Uuid,
+    interventions: u32,
+    seconds: i64,
+}
+
+#[Object]
+impl SpeakerTime {
+    async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        person(ctx, self.account_id, false).await
+    }
+    async fn interventions(&self) -> u32 {
+        self.interventions
+    }
+    /// Total speaking time in the meeting.
+    async fn seconds(&self) -> i64 {
+        self.seconds
+    }
+}
+
+/// A person's calendar feeds: subscribe to them in a calendar application.
+#[derive(async_graphql::SimpleObject)]
+pub struct CalendarFeed {
+    /// The secret of the feed addresses, shown once; a new one replaces it.
+    pub token: String,
+    /// The organisation's feed with the meetings you may see, e.g.
+    /// `…/calendar/assemblee-montreuil.ics?token=…`; a body's is
+    /// `…/calendar/<organisation>/<body>.ics?token=…`.
+    pub url: String,
+}
+
+#[derive(Default)]
+pub struct MeetingQuery;
+
+#[Object]
+impl MeetingQuery {
+    async fn meeting(&self, ctx: &Context<'_>, id: ID) -> Result<Meeting> {
+        let found = meetings::seen(&state(ctx)?.db, maybe_viewer(ctx), parse_id(&id, "id")?).await?;
+        Ok(Meeting(found))
+    }
+
+    /// An organisation's meetings you may see, by start (windows to fix last).
+    async fn calendar(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: ID,
+        body_id: Option<ID>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Meeting>> {
+        let period = Period {
+            from,
+            to,
+            body_id: body_id.map(|b| parse_id(&b, "bodyId")).transpose()?,
+        };
+        let found = meetings::calendar(
+            &state(ctx)?.db,
+            maybe_viewer(ctx),
+            parse_id(&organisation_id, "organisationId")?,
+            period,
+        )
+        .await?;
+        Ok(found.into_iter().map(Meeting).collect())
+    }
+}
+
+#[derive(InputObject)]
+pub struct ScheduleMeetingInput {
+    pub body_id: ID,
+    pub title: String,
+    /// A fixed start…
+    pub starts_at: Option<DateTime<Utc>>,
+    /// … or a window to fix it in ("between 16 October and 6 November").
+    pub window_starts_on: Option<NaiveDate>,
+    pub window_ends_on: Option<NaiveDate>,
+    #[graphql(default = 120)]
+    pub duration_minutes: i32,
+    #[graphql(default)]
+    pub place: String,
+    #[graphql(default)]
+    pub video_url: String,
+    #[graphql(default_with = "MeetingVisibility::Members")]
+    pub visibility: MeetingVisibility,
+    #[graphql(default)]
+    pub extraordinary: bool,
+    /// The agenda closes this many days before the start.
+    #[graphql(default = 4)]
+    pub agenda_deadline_days: i32,
+    #[graphql(default_with = "GenderPriority::Priority")]
+    pub speaking_priority: GenderPriority,
+    pub speaking_limit_seconds: Option<i32>,
+    /// The parity rule two facilitators follow.
+    #[graphql(default_with = "ParityRule::None")]
+    pub facilitator_parity: ParityRule,
+    /// A recurrence (RFC 5545), e.g. `FREQ=WEEKLY;INTERVAL=2;BYDAY=TH`, read
+    /// in the organisation's time zone from `firstStart`.
+    pub rule: Option<String>,
+    /// The first meeting of a recurrence, in local time: `2026-12-03T18:30:00`.
+    pub first_start: Option<NaiveDateTime>,
+    /// How many meetings of the recurrence to schedule now (at most 52).
+    #[graphql(default = 12)]
+    pub count: u16,
+}
+
+impl ScheduleMeetingInput {
+    fn parse(&self) -> Result<NewMeeting> {
+        let window = match (self.window_starts_on, self.window_ends_on) {
+            (Some(from), Some(to)) => Some((from, to)),
+            _ => None,
+        };
+        Ok(NewMeeting {
+            body_id: parse_id(&self.body_id, "bodyId")?,
+            title: self.title.clone(),
+            starts_at: self.starts_at,
+            window,
+            duration_minutes: self.duration_minutes,
+            place: self.place.clone(),
+            video_url: self.video_url.clone(),
+            visibility: self.visibility,
+            extraordinary: self.extraordinary,
+            agenda_deadline_days: self.agenda_deadline_days,
+            speaking_priority: self.speaking_priority,
+            speaking_limit_seconds: self.speaking_limit_seconds,
+            facilitator_parity: self.facilitator_parity,
+        })
+    }
+}
+
+#[derive(InputObject)]
+pub struct ProposeAgendaItemInput {
+    pub meeting_id: ID,
+    pub title: String,
+    #[graphql(default)]
+    pub description: String,
+    #[graphql(default = 15)]
+    pub estimate_minutes: i32,
+    #[graphql(default)]
+    pub priority: i32,
+    pub proposal_id: Option<ID>,
+    pub thread_id: Option<ID>,
+    /// After the deadline: asks a facilitator to let it in.
+    #[graphql(default)]
+    pub urgent: bool,
+}
+
+#[derive(Default)]
+pub struct MeetingMutation;
+
+fn optional_id(value: Option<ID>, field: &'static str) -> Result<Option<uuid::Uuid>> {
+    Ok(value.map(|v| parse_id(&v, field)).transpose()?)
+}
+
+async fn seen_meeting(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Meeting> {
+    Ok(Meeting(meetings::seen(&state(ctx)?.db, maybe_viewer(ctx), id).await?))
+}
+
+#[Object]
+impl MeetingMutation {
+    /// Schedules a meeting of a body (the organisation's facilitators; a
+    /// body's people for their own): at a start, in a window to fix, or —
+    /// with `rule` and `firstStart` — a recurring series. Gives the
+    /// meetings scheduled.
+    async fn schedule_meeting(
+        &self,
+        ctx: &Context<'_>,
+        input: ScheduleMeetingInput,
+    ) -> Result<Vec<Meeting>> {
+        let state = state(ctx)?;
+        let new = input.parse()?;
+        let created = match (&input.rule, input.first_start) {
+            (Some(rule), Some(first)) => {
+                let recurrence = Recurrence {
+                    rule: rule.clone(),
+                    first,
+                    count: input.count,
+                };
+                meetings::schedule_series(state, viewer(ctx)?, new, recurrence).await?
+            }
+            (Some(_), None) => {
+                return Err(crate::error::AppError::validation(
+                    "firstStart",
+                    crate::text!(en: "A recurrence starts from its first meeting's local date and time.", fr: "Une récurrence part de la date et de l'heure locales de sa première réunion."),
+                )
+                .into());
+            }
+            _ => vec![meetings::schedule(state, viewer(ctx)?, new).await?],
+        };
+        let mut shown = Vec::with_capacity(created.len());
+        for m in created {
+            shown.push(seen_meeting(ctx, m.id).await?);
+        }
+        Ok(shown)
+    }
+
+    /// Fixes the date of a meeting planned as a window.
+    async fn fix_meeting(&self, ctx: &Context<'_>, id: ID, starts_at: DateTime<Utc>) -> Result<Meeting> {
+        let fixed = meetings::fix(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?, starts_at).await?;
+        seen_meeting(ctx, fixed.id).await
+    }
+
+    /// Cancels a meeting not yet started, with the reason; its agenda waits
+    /// for the body's next meeting.
+    async fn cancel_meeting(&self, ctx: &Context<'_>, id: ID, reason: Option<String>) -> Result<Meeting> {
+        let cancelled =
+            meetings::cancel(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?, reason.as_deref()).await?;
+        seen_meeting(ctx, cancelled.id).await
+    }
+
+    /// Opens the meeting: its agenda is settled (what does not fit is
+    /// carried over).
+    async fn start_meeting(&self, ctx: &Context<'_>, id: ID) -> Result<Meeting> {
+        let started = meetings::start(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?).await?;
+        seen_meeting(ctx, started.id).await
+    }
+
+    /// Closes the meeting: the items not taken up are carried over.
+    async fn end_meeting(&self, ctx: &Context<'_>, id: ID) -> Result<Meeting> {
+        let ended = meetings::end(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?).await?;
+        seen_meeting(ctx, ended.id).await
+    }
+
+    /// Proposes an agenda item (the body's people), until the deadline;
+    /// after it, only as `urgent` (`AGENDA_FROZEN` otherwise).
+    async fn propose_agenda_item(
+        &self,
+        ctx: &Context<'_>,
+        input: ProposeAgendaItemInput,
+    ) -> Result<AgendaItem> {
+        let created = agenda::propose(
+            state(ctx)?,
+            viewer(ctx)?,
+            agenda::NewItem {
+                meeting_id: parse_id(&input.meeting_id, "meetingId")?,
+                title: input.title,
+                description: input.description,
+                estimate_minutes: input.estimate_minutes,
+                priority: input.priority,
+                proposal_id: optional_id(input.proposal_id, "proposalId")?,
+                thread_id: optional_id(input.thread_id, "threadId")?,
+                urgent: input.urgent,
+            },
+        )
+        .await?;
+        Ok(AgendaItem { row: created, plan: None })
+    }
+
+    /// Lets an urgent item onto the agenda (facilitators).
+    async fn approve_agenda_item(&self, ctx: &Context<'_>, id: ID) -> Result<AgendaItem> {
+        let row = agenda::approve(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?).await?;
+        Ok(AgendaItem { row, plan: None })
+    }
+
+    /// Marks an item discussed (facilitators) or withdrawn (its proposer too).
+    async fn set_agenda_item_status(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        status: ItemStatus,
+    ) -> Result<AgendaItem> {
+        let row = agenda::set_status(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?, status).await?;
+        Ok(AgendaItem { row, plan: None })
+    }
+
+    /// Orders the agenda (the next-agenda preparer, or facilitators): the
+    /// items named first, in that order, the others by priority.
+    async fn reorder_agenda(&self, ctx: &Context<'_>, meeting_id: ID, item_ids: Vec<ID>) -> Result<Meeting> {
+        let meeting_id = parse_id(&meeting_id, "meetingId")?;
+        let order = item_ids
+            .iter()
+            .map(|i| parse_id(i, "itemIds"))
+            .collect::<Result<_, _>>()?;
+        agenda::reorder(state(ctx)?, viewer(ctx)?, meeting_id, order).await?;
+        seen_meeting(ctx, meeting_id).await
+    }
+
+    /// Mandates someone to a role of the meeting (facilitators).
+    async fn assign_meeting_role(
+        &self,
+        ctx: &Context<'_>,
+        meeting_id: ID,
+        role: MeetingRole,
+        account_id: ID,
+    ) -> Result<Vec<RoleHolder>> {
+        let found = attendance::assign(
+            state(ctx)?,
+            viewer(ctx)?,
+            parse_id(&meeting_id, "meetingId")?,
+            role,
+            parse_id(&account_id, "accountId")?,
+        )
+        .await?;
+        Ok(found.into_iter().map(RoleHolder).collect())
+    }
+
+    async fn release_meeting_role(
+        &self,
+        ctx: &Context<'_>,
+        meeting_id: ID,
+        role: MeetingRole,
+        account_id: ID,
+    ) -> Result<Vec<RoleHolder>> {
+        let found = attendance::release(
+            state(ctx)?,
+            viewer(ctx)?,
+            parse_id(&meeting_id, "meetingId")?,
+            role,
+            parse_id(&account_id, "accountId")?,
+        )
+        .await?;
+        Ok(found.into_iter().map(RoleHolder).collect())
+    }
+
+    /// Signs the attendance sheet: yourself (no `accountId`), or anyone
+    /// (facilitators and the minute-taker).
+    async fn mark_attendance(
+        &self,
+        ctx: &Context<'_>,
+        meeting_id: ID,
+        account_id: Option<ID>,
+        presence: Presence,
+    ) -> Result<Meeting> {
+        let meeting_id = parse_id(&meeting_id, "meetingId")?;
+        attendance::mark(
+            state(ctx)?,
+            viewer(ctx)?,
+            meeting_id,
+            optional_id(account_id, "accountId")?,
+            presence,
+        )
+        .await?;
+        seen_meeting(ctx, meeting_id).await
+    }
+
+    /// Asks for the floor on an item (present people, online too), or a
+    /// point of order; the moderator may add someone else (`accountId`).
+    async fn request_floor(
+        &self,
+        ctx: &Context<'_>,
+        item_id: ID,
+        #[graphql(default)] point_of_order: bool,
+        account_id: Option<ID>,
+    ) -> Result<SpeakingRequest> {
+        let kind = if point_of_order { Kind::PointOfOrder } else { Kind::Request };
+        let created = speaking::request(
+            state(ctx)?,
+            viewer(ctx)?,
+            parse_id(&item_id, "itemId")?,
+            kind,
+            optional_id(account_id, "accountId")?,
+        )
+        .await?;
+        Ok(SpeakingRequest(created))
+    }
+
+    /// Takes a request off the queue: its speaker, or the moderator (recorded).
+    async fn remove_from_queue(&self, ctx: &Context<'_>, request_id: ID) -> Result<SpeakingRequest> {
+        let removed = speaking::remove(state(ctx)?, viewer(ctx)?, parse_id(&request_id, "requestId")?).await?;
+        Ok(SpeakingRequest(removed))
+    }
+
+    /// Places a request at a position of the queue (the moderator).
+    async fn place_in_queue(&self, ctx: &Context<'_>, request_id: ID, position: i32) -> Result<SpeakingRequest> {
+        let placed =
+            speaking::place(state(ctx)?, viewer(ctx)?, parse_id(&request_id, "requestId")?, position).await?;
+        Ok(SpeakingRequest(placed))
+    }
+
+    /// Gives the floor to the next in the queue, or to the request named
+    /// (the moderator); the intervention under way ends.
+    async fn next_speaker(
+        &self,
+        ctx: &Context<'_>,
+        item_id: ID,
+        request_id: Option<ID>,
+    ) -> Result<Option<SpeakingRequest>> {
+        let started = speaking::next(
+            state(ctx)?,
+            viewer(ctx)?,
+            parse_id(&item_id, "itemId")?,
+            optional_id(request_id, "requestId")?,
+        )
+        .await?;
+        Ok(started.map(SpeakingRequest))
+    }
+
+    /// Ends the intervention under way (the moderator).
+    async fn stop_speaker(&self, ctx: &Context<'_>, item_id: ID) -> Result<bool> {
+        speaking::stop(state(ctx)?, viewer(ctx)?, parse_id(&item_id, "itemId")?).await?;
+        Ok(true)
+    }
+
+    /// Starts a round [tour de table]: everyone present in turn, with an
+    /// optional limit each (the moderator).
+    async fn start_round(
+        &self,
+        ctx: &Context<'_>,
+        item_id: ID,
+        limit_seconds: Option<i32>,
+    ) -> Result<Vec<SpeakingRequest>> {
+        let turns =
+            speaking::round(state(ctx)?, viewer(ctx)?, parse_id(&item_id, "itemId")?, limit_seconds).await?;
+        Ok(turns.into_iter().map(SpeakingRequest).collect())
+    }
+
+    /// Issues your calendar token for the feeds of the meetings you may
+    /// see; any earlier one stops working.
+    async fn issue_calendar_feed(&self, ctx: &Context<'_>, organisation_id: ID) -> Result<CalendarFeed> {
+        let state = state(ctx)?;
+        let organisation = crate::service::organisations::get(
+            &state.db,
+            parse_id(&organisation_id, "organisationId")?,
+        )
+        .await?;
+        let token = feed::issue(state, viewer(ctx)?).await?;
+        let url = format!(
+            "{}/calendar/{}.ics?token={token}",
+            state.settings.public_url(),
+            organisation.slug
+        );
+        Ok(CalendarFeed { token, url })
+    }
+}
+
+/// A change in a meeting, with the meeting as it now stands.
+pub struct MeetingEvent {
+    change: MeetingChange,
+    meeting: Meeting,
+}
+
+#[Object]
+impl MeetingEvent {
+    async fn change(&self) -> MeetingChange {
+        self.change
+    }
+    async fn meeting(&self) -> &Meeting {
+        &self.meeting
+    }
+}
+
+#[derive(Default)]
+pub struct MeetingSubscription;
+
+#[Subscription]
+impl MeetingSubscription {
+    /// Every change of a meeting you may see — agenda, attendance, the
+    /// speaking queue — with the meeting as it now stands: a projector and
+    /// every participant see the same queue.
+    async fn meeting_live(
+        &self,
+        ctx: &Context<'_>,
+        meeting_id: ID,
+    ) -> Result<impl Stream<Item = MeetingEvent> + use<>> {
+        let state = state(ctx)?.clone();
+        let events = state.events.subscribe();
+        let meeting_id = parse_id(&meeting_id, "meetingId")?;
+        let viewer = maybe_viewer(ctx).cloned();
+        meetings::seen(&state.db, viewer.as_ref(), meeting_id).await?;
+        Ok(BroadcastStream::new(events).filter_map(move |event| {
+            let (db, viewer) = (state.db.clone(), viewer.clone());
+            async move {
+                let Ok(Event::Meeting { meeting_id: m, change, .. }) = event else {
+                    return None;
+                };
+                if m != meeting_id {
+                    return None;
+                }
+                let seen = meetings::seen(&db, viewer.as_ref(), meeting_id).await.ok()?;
+                Some(MeetingEvent {
+                    change,
+                    meeting: Meeting(seen),
+                })
+            }
+        }))
+    }
+}
