@@ -10,6 +10,7 @@ mod designations;
 mod forum;
 mod governance;
 mod helpers;
+mod meetings;
 mod memberships;
 mod migrations;
 mod organisations;

@@ -308,7 +308,12 @@ impl SpeakingQueue {
     }
     /// Who waits, in the order they will speak.
     async fn waiting(&self) -> Vec<SpeakingRequest> {
-        self.0.waiting.iter().cloned().map(SpeakingRequest).collect()
+        self.0
+            .waiting
+            .iter()
+            .cloned()
+            .map(SpeakingRequest)
+            .collect()
     }
     /// What each person has said in the meeting so far.
     async fn speakers(&self) -> Vec<SpeakerTime> {
@@ -403,7 +408,8 @@ pub struct MeetingQuery;
 #[Object]
 impl MeetingQuery {
     async fn meeting(&self, ctx: &Context<'_>, id: ID) -> Result<Meeting> {
-        let found = meetings::seen(&state(ctx)?.db, maybe_viewer(ctx), parse_id(&id, "id")?).await?;
+        let found =
+            meetings::seen(&state(ctx)?.db, maybe_viewer(ctx), parse_id(&id, "id")?).await?;
         Ok(Meeting(found))
     }
 
@@ -519,7 +525,9 @@ fn optional_id(value: Option<ID>, field: &'static str) -> Result<Option<uuid::Uu
 }
 
 async fn seen_meeting(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Meeting> {
-    Ok(Meeting(meetings::seen(&state(ctx)?.db, maybe_viewer(ctx), id).await?))
+    Ok(Meeting(
+        meetings::seen(&state(ctx)?.db, maybe_viewer(ctx), id).await?,
+    ))
 }
 
 #[Object]
@@ -561,16 +569,32 @@ impl MeetingMutation {
     }
 
     /// Fixes the date of a meeting planned as a window.
-    async fn fix_meeting(&self, ctx: &Context<'_>, id: ID, starts_at: DateTime<Utc>) -> Result<Meeting> {
-        let fixed = meetings::fix(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?, starts_at).await?;
+    async fn fix_meeting(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        starts_at: DateTime<Utc>,
+    ) -> Result<Meeting> {
+        let fixed =
+            meetings::fix(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?, starts_at).await?;
         seen_meeting(ctx, fixed.id).await
     }
 
     /// Cancels a meeting not yet started, with the reason; its agenda waits
     /// for the body's next meeting.
-    async fn cancel_meeting(&self, ctx: &Context<'_>, id: ID, reason: Option<String>) -> Result<Meeting> {
-        let cancelled =
-            meetings::cancel(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?, reason.as_deref()).await?;
+    async fn cancel_meeting(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reason: Option<String>,
+    ) -> Result<Meeting> {
+        let cancelled = meetings::cancel(
+            state(ctx)?,
+            viewer(ctx)?,
+            parse_id(&id, "id")?,
+            reason.as_deref(),
+        )
+        .await?;
         seen_meeting(ctx, cancelled.id).await
     }
 
@@ -609,7 +633,10 @@ impl MeetingMutation {
             },
         )
         .await?;
-        Ok(AgendaItem { row: created, plan: None })
+        Ok(AgendaItem {
+            row: created,
+            plan: None,
+        })
     }
 
     /// Lets an urgent item onto the agenda (facilitators).
@@ -625,13 +652,19 @@ impl MeetingMutation {
         id: ID,
         status: ItemStatus,
     ) -> Result<AgendaItem> {
-        let row = agenda::set_status(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?, status).await?;
+        let row =
+            agenda::set_status(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?, status).await?;
         Ok(AgendaItem { row, plan: None })
     }
 
     /// Orders the agenda (the next-agenda preparer, or facilitators): the
     /// items named first, in that order, the others by priority.
-    async fn reorder_agenda(&self, ctx: &Context<'_>, meeting_id: ID, item_ids: Vec<ID>) -> Result<Meeting> {
+    async fn reorder_agenda(
+        &self,
+        ctx: &Context<'_>,
+        meeting_id: ID,
+        item_ids: Vec<ID>,
+    ) -> Result<Meeting> {
         let meeting_id = parse_id(&meeting_id, "meetingId")?;
         let order = item_ids
             .iter()
@@ -708,7 +741,11 @@ impl MeetingMutation {
         #[graphql(default)] point_of_order: bool,
         account_id: Option<ID>,
     ) -> Result<SpeakingRequest> {
-        let kind = if point_of_order { Kind::PointOfOrder } else { Kind::Request };
+        let kind = if point_of_order {
+            Kind::PointOfOrder
+        } else {
+            Kind::Request
+        };
         let created = speaking::request(
             state(ctx)?,
             viewer(ctx)?,
@@ -721,15 +758,34 @@ impl MeetingMutation {
     }
 
     /// Takes a request off the queue: its speaker, or the moderator (recorded).
-    async fn remove_from_queue(&self, ctx: &Context<'_>, request_id: ID) -> Result<SpeakingRequest> {
-        let removed = speaking::remove(state(ctx)?, viewer(ctx)?, parse_id(&request_id, "requestId")?).await?;
+    async fn remove_from_queue(
+        &self,
+        ctx: &Context<'_>,
+        request_id: ID,
+    ) -> Result<SpeakingRequest> {
+        let removed = speaking::remove(
+            state(ctx)?,
+            viewer(ctx)?,
+            parse_id(&request_id, "requestId")?,
+        )
+        .await?;
         Ok(SpeakingRequest(removed))
     }
 
     /// Places a request at a position of the queue (the moderator).
-    async fn place_in_queue(&self, ctx: &Context<'_>, request_id: ID, position: i32) -> Result<SpeakingRequest> {
-        let placed =
-            speaking::place(state(ctx)?, viewer(ctx)?, parse_id(&request_id, "requestId")?, position).await?;
+    async fn place_in_queue(
+        &self,
+        ctx: &Context<'_>,
+        request_id: ID,
+        position: i32,
+    ) -> Result<SpeakingRequest> {
+        let placed = speaking::place(
+            state(ctx)?,
+            viewer(ctx)?,
+            parse_id(&request_id, "requestId")?,
+            position,
+        )
+        .await?;
         Ok(SpeakingRequest(placed))
     }
 
@@ -765,14 +821,23 @@ impl MeetingMutation {
         item_id: ID,
         limit_seconds: Option<i32>,
     ) -> Result<Vec<SpeakingRequest>> {
-        let turns =
-            speaking::round(state(ctx)?, viewer(ctx)?, parse_id(&item_id, "itemId")?, limit_seconds).await?;
+        let turns = speaking::round(
+            state(ctx)?,
+            viewer(ctx)?,
+            parse_id(&item_id, "itemId")?,
+            limit_seconds,
+        )
+        .await?;
         Ok(turns.into_iter().map(SpeakingRequest).collect())
     }
 
     /// Issues your calendar token for the feeds of the meetings you may
     /// see; any earlier one stops working.
-    async fn issue_calendar_feed(&self, ctx: &Context<'_>, organisation_id: ID) -> Result<CalendarFeed> {
+    async fn issue_calendar_feed(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: ID,
+    ) -> Result<CalendarFeed> {
         let state = state(ctx)?;
         let organisation = crate::service::organisations::get(
             &state.db,
@@ -826,13 +891,20 @@ impl MeetingSubscription {
         Ok(BroadcastStream::new(events).filter_map(move |event| {
             let (db, viewer) = (state.db.clone(), viewer.clone());
             async move {
-                let Ok(Event::Meeting { meeting_id: m, change, .. }) = event else {
+                let Ok(Event::Meeting {
+                    meeting_id: m,
+                    change,
+                    ..
+                }) = event
+                else {
                     return None;
                 };
                 if m != meeting_id {
                     return None;
                 }
-                let seen = meetings::seen(&db, viewer.as_ref(), meeting_id).await.ok()?;
+                let seen = meetings::seen(&db, viewer.as_ref(), meeting_id)
+                    .await
+                    .ok()?;
                 Some(MeetingEvent {
                     change,
                     meeting: Meeting(seen),

@@ -60,7 +60,8 @@ async fn calendar_response(
     if body_file.is_some() && body.is_none() {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     }
-    match crate::service::meetings::feed::render(state, organisation, body, token.as_deref()).await {
+    match crate::service::meetings::feed::render(state, organisation, body, token.as_deref()).await
+    {
         Ok(Some(ics)) => (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],

@@ -39,12 +39,17 @@ pub struct NewItem {
 }
 
 fn item_not_found() -> AppError {
-    AppError::not_found(text!(en: "No such agenda item.", fr: "Ce point de l'ordre du jour n'existe pas."))
+    AppError::not_found(
+        text!(en: "No such agenda item.", fr: "Ce point de l'ordre du jour n'existe pas."),
+    )
 }
 
 /// Refuses changes to the agenda of a meeting that is over.
 fn require_open(seen: &Seen) -> AppResult<()> {
-    if matches!(seen.status(), MeetingStatus::Ended | MeetingStatus::Cancelled) {
+    if matches!(
+        seen.status(),
+        MeetingStatus::Ended | MeetingStatus::Cancelled
+    ) {
         return Err(AppError::conflict(text!(
             en: "This meeting is over or cancelled: its agenda no longer changes.",
             fr: "Cette réunion est terminée ou annulée : son ordre du jour ne change plus."
@@ -209,13 +214,9 @@ pub async fn reorder(
     let txn = db::begin_write(&state.writer).await?;
     let seen = seen(&txn, Some(viewer), meeting_id).await?;
     require_open(&seen)?;
-    let preparer = super::attendance::holds(
-        &txn,
-        meeting_id,
-        viewer.id(),
-        MeetingRole::AgendaPreparer,
-    )
-    .await?;
+    let preparer =
+        super::attendance::holds(&txn, meeting_id, viewer.id(), MeetingRole::AgendaPreparer)
+            .await?;
     if !preparer {
         steered(&txn, viewer, meeting_id).await?;
     }
@@ -328,7 +329,10 @@ async fn awaiting(conn: &impl ConnectionTrait, seen: &Seen) -> AppResult<Vec<pro
         .into_iter()
         .flatten()
         .collect();
-    Ok(found.into_iter().filter(|p| !listed.contains(&p.id)).collect())
+    Ok(found
+        .into_iter()
+        .filter(|p| !listed.contains(&p.id))
+        .collect())
 }
 
 /// The agenda of a meeting the viewer sees.
@@ -419,7 +423,10 @@ async fn carry_over(conn: &impl ConnectionTrait, from: Uuid, ids: Vec<Uuid>) -> 
         return Ok(());
     }
     agenda_item::Entity::update_many()
-        .col_expr(agenda_item::Column::MeetingId, Expr::value(Option::<Uuid>::None))
+        .col_expr(
+            agenda_item::Column::MeetingId,
+            Expr::value(Option::<Uuid>::None),
+        )
         .col_expr(agenda_item::Column::CarriedFrom, Expr::value(from))
         .col_expr(agenda_item::Column::Rank, Expr::value(Option::<i32>::None))
         .filter(agenda_item::Column::Id.is_in(ids))
@@ -430,7 +437,11 @@ async fn carry_over(conn: &impl ConnectionTrait, from: Uuid, ids: Vec<Uuid>) -> 
 
 /// Sends a meeting's open items to the body's backlog: at its end (carried
 /// over, `carried`), or when it is cancelled.
-pub async fn to_backlog(conn: &impl ConnectionTrait, meeting_id: Uuid, carried: bool) -> AppResult<()> {
+pub async fn to_backlog(
+    conn: &impl ConnectionTrait,
+    meeting_id: Uuid,
+    carried: bool,
+) -> AppResult<()> {
     let open = Condition::all()
         .add(agenda_item::Column::MeetingId.eq(meeting_id))
         .add(agenda_item::Column::Status.eq(ItemStatus::Open.as_str()))
@@ -450,7 +461,10 @@ pub async fn to_backlog(conn: &impl ConnectionTrait, meeting_id: Uuid, carried: 
         return carry_over(conn, meeting_id, ids).await;
     }
     agenda_item::Entity::update_many()
-        .col_expr(agenda_item::Column::MeetingId, Expr::value(Option::<Uuid>::None))
+        .col_expr(
+            agenda_item::Column::MeetingId,
+            Expr::value(Option::<Uuid>::None),
+        )
         .col_expr(agenda_item::Column::Rank, Expr::value(Option::<i32>::None))
         .filter(open)
         .exec(conn)

@@ -17,8 +17,8 @@ use crate::events::MeetingChange;
 use crate::i18n::{Locale, Text};
 use crate::service::governance::bodies;
 use crate::service::memberships;
-use crate::service::sessions::Viewer;
 use crate::service::now;
+use crate::service::sessions::Viewer;
 use crate::state::AppState;
 use crate::{db, text};
 
@@ -29,14 +29,19 @@ pub async fn holds(
     account_id: Uuid,
     role: MeetingRole,
 ) -> AppResult<bool> {
-    Ok(meeting_role::Entity::find_by_id((meeting_id, role.as_str().to_owned(), account_id))
-        .one(conn)
-        .await?
-        .is_some())
+    Ok(
+        meeting_role::Entity::find_by_id((meeting_id, role.as_str().to_owned(), account_id))
+            .one(conn)
+            .await?
+            .is_some(),
+    )
 }
 
 fn require_not_over(seen: &Seen) -> AppResult<()> {
-    if matches!(seen.status(), MeetingStatus::Ended | MeetingStatus::Cancelled) {
+    if matches!(
+        seen.status(),
+        MeetingStatus::Ended | MeetingStatus::Cancelled
+    ) {
         return Err(AppError::conflict(text!(
             en: "This meeting is over or cancelled.",
             fr: "Cette réunion est terminée ou annulée."
@@ -47,7 +52,11 @@ fn require_not_over(seen: &Seen) -> AppResult<()> {
 
 /// Someone who may take part: one of the body's people, or a member of the
 /// organisation (a public meeting welcomes them too).
-async fn require_participant(conn: &impl ConnectionTrait, seen: &Seen, account_id: Uuid) -> AppResult<()> {
+async fn require_participant(
+    conn: &impl ConnectionTrait,
+    seen: &Seen,
+    account_id: Uuid,
+) -> AppResult<()> {
     let member = memberships::active(conn, seen.organisation.id, account_id)
         .await?
         .is_some();
@@ -102,7 +111,8 @@ pub async fn assign(
             fr: "Une réunion a deux personnes à l'animation au plus : libérez-en une d'abord."
         )));
     } else if let [other] = holders.as_slice() {
-        let rule = ParityRule::from_db(&seen.meeting.facilitator_parity).unwrap_or(ParityRule::None);
+        let rule =
+            ParityRule::from_db(&seen.meeting.facilitator_parity).unwrap_or(ParityRule::None);
         let people = account::Entity::find()
             .filter(account::Column::Id.is_in([*other, account_id]))
             .all(&txn)
@@ -152,7 +162,10 @@ pub async fn release(
 }
 
 /// A meeting's roles, in order of assignment.
-pub async fn roles(conn: &impl ConnectionTrait, meeting_id: Uuid) -> AppResult<Vec<meeting_role::Model>> {
+pub async fn roles(
+    conn: &impl ConnectionTrait,
+    meeting_id: Uuid,
+) -> AppResult<Vec<meeting_role::Model>> {
     Ok(meeting_role::Entity::find()
         .filter(meeting_role::Column::MeetingId.eq(meeting_id))
         .order_by_asc(meeting_role::Column::AssignedAt)
@@ -175,9 +188,7 @@ pub async fn mark(
     require_not_over(&seen)?;
     let account_id = account_id.unwrap_or(viewer.id());
     let for_oneself = account_id == viewer.id() && presence != Presence::Absent;
-    if !for_oneself
-        && !holds(&txn, meeting_id, viewer.id(), MeetingRole::MinuteTaker).await?
-    {
+    if !for_oneself && !holds(&txn, meeting_id, viewer.id(), MeetingRole::MinuteTaker).await? {
         steered(&txn, viewer, meeting_id).await?;
     }
     require_participant(&txn, &seen, account_id).await?;
@@ -258,7 +269,12 @@ pub fn present(lines: &[Line]) -> u32 {
 
 /// The attendance sheet as CSV for the secretariat (the organisation's
 /// facilitators and the meeting's), in the reader's language.
-pub async fn csv(conn: &impl ConnectionTrait, viewer: &Viewer, seen: &Seen, locale: Locale) -> AppResult<String> {
+pub async fn csv(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    seen: &Seen,
+    locale: Locale,
+) -> AppResult<String> {
     steered(conn, viewer, seen.meeting.id).await?;
     let lines = sheet(conn, seen).await?;
     let people: HashMap<Uuid, account::Model> = account::Entity::find()

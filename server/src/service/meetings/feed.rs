@@ -4,10 +4,11 @@
 //! meeting that person may see. The token reads the calendar, nothing else.
 
 use icalendar::{Calendar, Class, Component, Event, EventLike};
-use sea_orm::prelude::*;
 use sea_orm::ActiveValue::Set;
+use sea_orm::prelude::*;
 
 use super::{Period, Seen, calendar, visibility_of};
+use crate::db;
 use crate::domain::meeting::{MeetingStatus, MeetingVisibility};
 use crate::domain::token::{self, TokenKind};
 use crate::entity::{account, calendar_token};
@@ -16,7 +17,6 @@ use crate::service::governance::bodies;
 use crate::service::sessions::Viewer;
 use crate::service::{now, organisations};
 use crate::state::AppState;
-use crate::db;
 
 /// Issues the viewer's calendar token, replacing any earlier one (whose
 /// feed addresses then stop working). Shown once.
@@ -24,7 +24,9 @@ use crate::db;
 pub async fn issue(state: &AppState, viewer: &Viewer) -> AppResult<String> {
     let secret = token::generate(TokenKind::Calendar);
     let txn = db::begin_write(&state.writer).await?;
-    calendar_token::Entity::delete_by_id(viewer.id()).exec(&txn).await?;
+    calendar_token::Entity::delete_by_id(viewer.id())
+        .exec(&txn)
+        .await?;
     calendar_token::ActiveModel {
         account_id: Set(viewer.id()),
         token_hash: Set(token::hash(&secret)),
@@ -45,7 +47,9 @@ async fn reader_of(conn: &DatabaseConnection, secret: &str) -> AppResult<Option<
     else {
         return Ok(None);
     };
-    let account = account::Entity::find_by_id(found.account_id).one(conn).await?;
+    let account = account::Entity::find_by_id(found.account_id)
+        .one(conn)
+        .await?;
     Ok(account.map(|account| Viewer {
         account,
         token_id: found.account_id,

@@ -15,7 +15,9 @@ use sea_orm::{ActiveValue::Set, QueryOrder};
 use crate::domain::account::parse_name;
 use crate::domain::forum::{Reader, can_moderate, parse_reason};
 use crate::domain::governance::ParityRule;
-use crate::domain::meeting::{self as rules, MeetingRole, MeetingStatus, MeetingVisibility, can_see};
+use crate::domain::meeting::{
+    self as rules, MeetingRole, MeetingStatus, MeetingVisibility, can_see,
+};
 use crate::domain::speaking_queue::GenderPriority;
 use crate::entity::{body, meeting, meeting_series, organisation};
 use crate::error::{AppError, AppResult};
@@ -88,7 +90,11 @@ async fn place(
 
 /// A meeting the viewer may see (`NOT_FOUND` otherwise: a meeting one may
 /// not see is not shown to exist).
-pub async fn seen(conn: &impl ConnectionTrait, viewer: Option<&Viewer>, id: Uuid) -> AppResult<Seen> {
+pub async fn seen(
+    conn: &impl ConnectionTrait,
+    viewer: Option<&Viewer>,
+    id: Uuid,
+) -> AppResult<Seen> {
     let found = meeting::Entity::find_by_id(id)
         .one(conn)
         .await?
@@ -252,9 +258,16 @@ pub async fn schedule(
     }
     let txn = db::begin_write(&state.writer).await?;
     let (organisation, _) = scheduling_body(&txn, viewer, input.body_id).await?;
-    let created = row(&input, title, organisation.id, None, input.starts_at, viewer.id())
-        .insert(&txn)
-        .await?;
+    let created = row(
+        &input,
+        title,
+        organisation.id,
+        None,
+        input.starts_at,
+        viewer.id(),
+    )
+    .insert(&txn)
+    .await?;
     txn.commit().await?;
     publish(state, &created, MeetingChange::Scheduled);
     Ok(created)
@@ -324,7 +337,8 @@ pub async fn schedule_series(
 /// organisation or of this meeting.
 pub async fn steered(txn: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<Seen> {
     let seen = seen(txn, Some(viewer), id).await?;
-    if seen.moderates() || attendance::holds(txn, id, viewer.id(), MeetingRole::Facilitator).await? {
+    if seen.moderates() || attendance::holds(txn, id, viewer.id(), MeetingRole::Facilitator).await?
+    {
         return Ok(seen);
     }
     Err(AppError::forbidden(text!(
@@ -344,7 +358,10 @@ pub async fn fix(
     let txn = db::begin_write(&state.writer).await?;
     let seen = seen(&txn, Some(viewer), id).await?;
     scheduling_body(&txn, viewer, seen.body.id).await?;
-    if !matches!(seen.status(), MeetingStatus::ToBeFixed | MeetingStatus::Scheduled) {
+    if !matches!(
+        seen.status(),
+        MeetingStatus::ToBeFixed | MeetingStatus::Scheduled
+    ) {
         return Err(AppError::conflict(text!(
             en: "This meeting has started, ended or been cancelled: its date no longer changes.",
             fr: "Cette réunion a commencé, est terminée ou annulée : sa date ne change plus."
@@ -380,7 +397,10 @@ pub async fn cancel(
     let txn = db::begin_write(&state.writer).await?;
     let seen = seen(&txn, Some(viewer), id).await?;
     scheduling_body(&txn, viewer, seen.body.id).await?;
-    if !matches!(seen.status(), MeetingStatus::ToBeFixed | MeetingStatus::Scheduled) {
+    if !matches!(
+        seen.status(),
+        MeetingStatus::ToBeFixed | MeetingStatus::Scheduled
+    ) {
         return Err(AppError::conflict(text!(
             en: "Only a meeting that has not started is cancelled.",
             fr: "Seule une réunion qui n'a pas commencé peut être annulée."

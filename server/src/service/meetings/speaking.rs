@@ -24,7 +24,9 @@ use crate::state::AppState;
 use crate::{db, text};
 
 fn request_not_found() -> AppError {
-    AppError::not_found(text!(en: "No such request for the floor.", fr: "Cette demande de parole n'existe pas."))
+    AppError::not_found(
+        text!(en: "No such request for the floor.", fr: "Cette demande de parole n'existe pas."),
+    )
 }
 
 /// An item of a meeting under way, with the meeting as the viewer sees it.
@@ -36,7 +38,11 @@ async fn item_under_way(
     let item = agenda_item::Entity::find_by_id(item_id)
         .one(conn)
         .await?
-        .ok_or_else(|| AppError::not_found(text!(en: "No such agenda item.", fr: "Ce point de l'ordre du jour n'existe pas.")))?;
+        .ok_or_else(|| {
+            AppError::not_found(
+                text!(en: "No such agenda item.", fr: "Ce point de l'ordre du jour n'existe pas."),
+            )
+        })?;
     let Some(meeting_id) = item.meeting_id else {
         return Err(AppError::conflict(text!(
             en: "This item is not on a meeting's agenda.",
@@ -53,7 +59,11 @@ async fn item_under_way(
     Ok((item, seen))
 }
 
-async fn present(conn: &impl ConnectionTrait, meeting_id: Uuid, account_id: Uuid) -> AppResult<bool> {
+async fn present(
+    conn: &impl ConnectionTrait,
+    meeting_id: Uuid,
+    account_id: Uuid,
+) -> AppResult<bool> {
     Ok(attendance::Entity::find_by_id((meeting_id, account_id))
         .one(conn)
         .await?
@@ -155,7 +165,11 @@ async fn waiting_request(
 
 /// Takes a request off the queue: its speaker, or the moderator (recorded).
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), request = %id))]
-pub async fn remove(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<speaking_request::Model> {
+pub async fn remove(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Uuid,
+) -> AppResult<speaking_request::Model> {
     let txn = db::begin_write(&state.writer).await?;
     let (found, seen) = waiting_request(&txn, viewer, id).await?;
     if found.account_id != viewer.id() {
@@ -287,7 +301,18 @@ pub async fn round(
     let mut turns = Vec::with_capacity(people.len());
     for person in people {
         let limit = limit_seconds.or(seen.meeting.speaking_limit_seconds);
-        turns.push(insert(&txn, &seen, item.id, person.account_id, Kind::Round, viewer.id(), limit).await?);
+        turns.push(
+            insert(
+                &txn,
+                &seen,
+                item.id,
+                person.account_id,
+                Kind::Round,
+                viewer.id(),
+                limit,
+            )
+            .await?,
+        );
     }
     txn.commit().await?;
     publish(state, &seen.meeting, MeetingChange::Queue);
@@ -387,5 +412,8 @@ pub async fn queue(conn: &impl ConnectionTrait, seen: &Seen, item_id: Uuid) -> A
 pub fn timer(r: &speaking_request::Model, at: DateTime<Utc>) -> Option<(i64, bool)> {
     let started = r.started_at?;
     let seconds = (r.ended_at.unwrap_or(at) - started).num_seconds().max(0);
-    Some((seconds, r.limit_seconds.is_some_and(|l| seconds > i64::from(l))))
+    Some((
+        seconds,
+        r.limit_seconds.is_some_and(|l| seconds > i64::from(l)),
+    ))
 }
