@@ -330,3 +330,95 @@ async fn a_proposal_shows_participation_live_and_results_only_to_those_who_may_s
     assert_eq!(live["participation"]["voted"], 2);
     assert_eq!(live["result"]["ballots"], 2);
 }
+
+#[tokio::test]
+async fn everyone_following_a_meeting_sees_the_same_speaking_queue() {
+    let app = spawn_app().await;
+    let admin = app.register("camille@exemple.fr", "Camille").await;
+    let org = app.create_organisation(&admin, "ag", "INVITATION").await;
+    let (member, _) = app
+        .add_member(&admin, &org, Newcomer::new("ines@exemple.fr", "Inès"))
+        .await;
+    let bodies = app
+        .gql(
+            None,
+            "query($o: ID!) { bodies(organisationId: $o) { id } }",
+            json!({ "o": org }),
+        )
+        .await;
+    let assembly = data(&bodies)["bodies"][0]["id"].clone();
+    let starts = (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339();
+    let scheduled = app
+        .gql(
+            Some(&admin),
+            "mutation($b: ID!, $s: DateTime!) { scheduleMeeting(input: { bodyId: $b, title: \"AG\", startsAt: $s }) { id } }",
+            json!({ "b": assembly, "s": starts }),
+        )
+        .await;
+    let meeting = data(&scheduled)["scheduleMeeting"][0]["id"].clone();
+    let item = app
+        .gql(
+            Some(&admin),
+            "mutation($m: ID!) { proposeAgendaItem(input: { meetingId: $m, title: \"Le local\" }) { id } }",
+            json!({ "m": meeting }),
+        )
+        .await;
+    let item = data(&item)["proposeAgendaItem"]["id"].clone();
+    for (token, query) in [
+        (&admin, "mutation($m: ID!) { startMeeting(id: $m) { id } }"),
+        (
+            &member,
+            "mutation($m: ID!) { markAttendance(meetingId: $m, presence: ONLINE) { id } }",
+        ),
+    ] {
+        data(&app.gql(Some(token), query, json!({ "m": meeting })).await);
+    }
+    // A projector (anonymous would not see a members' meeting) and Inès online.
+    let live = "subscription($m: ID!, $i: ID!) { meetingLive(meetingId: $m) { change meeting { queue(itemId: $i) { waiting { person { displayName } } } } } }";
+    let mut projector = subscribe(&app, &admin, live, json!({ "m": meeting, "i": item })).await;
+    let mut ines = subscribe(&app, &member, live, json!({ "m": meeting, "i": item })).await;
+    let ask = "mutation($i: ID!) { requestFloor(itemId: $i) { id } }";
+    data(&app.gql(Some(&member), ask, json!({ "i": item })).await);
+    // Subscriptions start asynchronously: nudge the meeting (signing in
+    // again changes nothing of the queue) until each hears of it.
+    let nudge = |_| {
+        let (app, member, meeting) = (&app, member.clone(), meeting.clone());
+        async move {
+            app.gql(
+                Some(&member),
+                "mutation($m: ID!) { markAttendance(meetingId: $m, presence: ONLINE) { id } }",
+                json!({ "m": meeting }),
+            )
+            .await;
+        }
+    };
+    for socket in [&mut projector, &mut ines] {
+        let event = first_event(socket, nudge).await;
+        let seen = &event["payload"]["data"]["meetingLive"];
+        assert_eq!(
+            seen["meeting"]["queue"]["waiting"],
+            json!([{ "person": { "displayName": "Inès" } }])
+        );
+    }
+    // The next change reaches both, the queue as it now stands.
+    let remove = "mutation($i: ID!) { requestFloor(itemId: $i, pointOfOrder: true) { id } }";
+    data(
+        &app.gql(
+            Some(&admin),
+            "mutation($m: ID!) { markAttendance(meetingId: $m, presence: IN_PERSON) { id } }",
+            json!({ "m": meeting }),
+        )
+        .await,
+    );
+    data(&app.gql(Some(&admin), remove, json!({ "i": item })).await);
+    for socket in [&mut projector, &mut ines] {
+        let mut event = next(socket).await;
+        while event["payload"]["data"]["meetingLive"]["change"] != "QUEUE" {
+            event = next(socket).await;
+        }
+        assert_eq!(
+            event["payload"]["data"]["meetingLive"]["meeting"]["queue"]["waiting"],
+            json!([{ "person": { "displayName": "Camille" } }, { "person": { "displayName": "Inès" } }])
+        );
+    }
+}
