@@ -474,9 +474,8 @@ async fn the_floor_goes_first_to_those_who_spoke_less_and_to_women() {
         .as_str()
         .unwrap()
         .to_owned();
-    let (camille, lucas, ines, hugo) = (
+    let (camille, ines, hugo) = (
         w.app.account_id(&w.admin).await,
-        w.app.account_id(&w.members[0]).await,
         w.app.account_id(&w.members[1]).await,
         w.app.account_id(&w.members[2]).await,
     );

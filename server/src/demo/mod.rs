@@ -26,6 +26,7 @@ use crate::state::AppState;
 mod designations;
 mod forum;
 mod governance;
+mod meetings;
 mod proposals;
 
 pub const ADMIN_EMAIL: &str = "camille.martin@demo.plenum.example";
@@ -277,6 +278,7 @@ async fn create(state: &AppState, password: &str) -> AppResult<()> {
     proposals::load(state, &montreuil, debate, &people).await?;
     let pairs = governance::load(state, &montreuil, &admin, &people).await?;
     designations::load(state, &admin, &people, &pairs).await?;
+    meetings::load(state, &montreuil, &admin, &people).await?;
     // Someone waiting for an answer, and an invitation not yet used.
     let newcomer = person(
         state,

@@ -81,11 +81,22 @@ async fn place(
     body: &body::Model,
 ) -> AppResult<(Option<Reader>, bool)> {
     let reader = forum::reader(conn, organisation, viewer).await?;
-    let in_body = match (viewer, reader) {
-        (Some(v), Some(_)) => bodies::includes(conn, organisation, body, v.id()).await?,
-        _ => false,
-    };
+    let in_body = among(conn, viewer, reader, organisation, body).await?;
     Ok((reader, in_body))
+}
+
+/// Is the viewer, a reader of the organisation, one of the body's people?
+async fn among(
+    conn: &impl ConnectionTrait,
+    viewer: Option<&Viewer>,
+    reader: Option<Reader>,
+    organisation: &organisation::Model,
+    body: &body::Model,
+) -> AppResult<bool> {
+    match (viewer, reader) {
+        (Some(v), Some(_)) => bodies::includes(conn, organisation, body, v.id()).await,
+        _ => Ok(false),
+    }
 }
 
 /// A meeting the viewer may see (`NOT_FOUND` otherwise: a meeting one may
@@ -160,7 +171,7 @@ fn check(input: &NewMeeting) -> AppResult<String> {
         ));
     }
     let link = input.video_url.trim();
-    if !link.is_empty() && !(link.starts_with("https://") || link.starts_with("http://")) {
+    if !(link.is_empty() || link.starts_with("https://") || link.starts_with("http://")) {
         return Err(AppError::validation(
             "videoUrl",
             text!(en: "The video link is a web address (https://…).", fr: "Le lien de visio est une adresse web (https://…)."),
@@ -492,6 +503,7 @@ pub async fn calendar(
     period: Period,
 ) -> AppResult<Vec<Seen>> {
     use sea_orm::QuerySelect;
+    use std::collections::hash_map::Entry;
     let organisation = organisations::get(conn, organisation_id).await?;
     let mut query =
         meeting::Entity::find().filter(meeting::Column::OrganisationId.eq(organisation_id));
@@ -518,16 +530,13 @@ pub async fn calendar(
         std::collections::HashMap::new();
     let mut seen = Vec::new();
     for m in rows {
-        if !bodies_seen.contains_key(&m.body_id) {
-            let body = bodies::find(conn, m.body_id).await?;
-            let in_body = match (viewer, reader) {
-                (Some(v), Some(_)) => bodies::includes(conn, &organisation, &body, v.id()).await?,
-                _ => false,
-            };
-            bodies_seen.insert(m.body_id, (body, in_body));
-        }
-        let Some((body, in_body)) = bodies_seen.get(&m.body_id) else {
-            continue;
+        let (body, in_body) = match bodies_seen.entry(m.body_id) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => {
+                let body = bodies::find(conn, m.body_id).await?;
+                let in_body = among(conn, viewer, reader, &organisation, &body).await?;
+                new.insert((body, in_body))
+            }
         };
         if can_see(visibility_of(&m), reader, *in_body) {
             seen.push(Seen {
