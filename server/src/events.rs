@@ -82,6 +82,9 @@ pub enum Event {
         organisation_id: Uuid,
         meeting_id: Uuid,
         change: MeetingChange,
+        /// This change, so that everyone following the meeting shares what
+        /// is loaded for it.
+        id: Uuid,
     },
 }
 

@@ -31,6 +31,8 @@ pub struct AppState {
     pub replies: Arc<WriteQueue<PendingReply>>,
     /// Wakes the proposal scheduler when a proposal's times may have changed.
     pub proposal_wake: Arc<tokio::sync::Notify>,
+    /// What everyone following a meeting live shares, change by change.
+    pub live_meetings: Arc<crate::service::meetings::live::LiveMeetings>,
 }
 
 impl AppState {
@@ -51,6 +53,7 @@ impl AppState {
             proposal_wake: Arc::new(tokio::sync::Notify::new()),
             ballots: Arc::default(),
             replies: Arc::default(),
+            live_meetings: Arc::default(),
         }
     }
 }

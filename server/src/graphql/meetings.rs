@@ -1,6 +1,9 @@
 //! Meetings: the calendar, the agenda, roles and attendance, the speaking
 //! queue, and their live updates.
 
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
 use async_graphql::{Context, ID, InputObject, Object, Result, Subscription};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use futures_util::{Stream, StreamExt};
@@ -14,15 +17,17 @@ use crate::domain::agenda::ItemStatus;
 use crate::domain::governance::ParityRule;
 use crate::domain::meeting::{MeetingRole, MeetingStatus, MeetingVisibility, Presence};
 use crate::domain::speaking_queue::{GenderPriority, Kind};
-use crate::entity::{agenda_item, meeting_role, speaking_request};
+use crate::entity::{account, agenda_item, meeting_role, speaking_request};
 use crate::events::{Event, MeetingChange};
+use crate::service::meetings::live::Snapshot;
 use crate::service::meetings::{
     self, NewMeeting, Period, Recurrence, Seen, agenda, attendance, feed, speaking,
 };
 use crate::service::now;
 
-/// A meeting of a body, as one person sees it.
-pub struct Meeting(pub Seen);
+/// A meeting of a body, as one person sees it; followed live, with what
+/// everyone following it shares.
+pub struct Meeting(pub Seen, pub Option<Arc<Snapshot>>);
 
 #[Object]
 impl Meeting {
@@ -125,7 +130,11 @@ impl Meeting {
     /// The speaking queue of an agenda item.
     async fn queue(&self, ctx: &Context<'_>, item_id: ID) -> Result<SpeakingQueue> {
         let item_id = parse_id(&item_id, "itemId")?;
-        let found = speaking::queue(&state(ctx)?.db, &self.0, item_id).await?;
+        let db = &state(ctx)?.db;
+        let found = match &self.1 {
+            Some(live) => live.queue(db, &self.0, item_id).await?,
+            None => Arc::new(speaking::queue(db, &self.0, item_id).await?),
+        };
         Ok(SpeakingQueue(found))
     }
 }
@@ -298,22 +307,23 @@ impl AttendanceLine {
     }
 }
 
-pub struct SpeakingQueue(speaking::Queue);
+pub struct SpeakingQueue(Arc<speaking::Queue>);
+
+impl SpeakingQueue {
+    fn request(&self, row: &speaking_request::Model) -> SpeakingRequest {
+        SpeakingRequest(row.clone(), self.0.people.get(&row.account_id).cloned())
+    }
+}
 
 #[Object]
 impl SpeakingQueue {
     /// Who has the floor.
     async fn current(&self) -> Option<SpeakingRequest> {
-        self.0.current.clone().map(SpeakingRequest)
+        self.0.current.as_ref().map(|r| self.request(r))
     }
     /// Who waits, in the order they will speak.
     async fn waiting(&self) -> Vec<SpeakingRequest> {
-        self.0
-            .waiting
-            .iter()
-            .cloned()
-            .map(SpeakingRequest)
-            .collect()
+        self.0.waiting.iter().map(|r| self.request(r)).collect()
     }
     /// What each person has said in the meeting so far.
     async fn speakers(&self) -> Vec<SpeakerTime> {
@@ -322,6 +332,7 @@ impl SpeakingQueue {
             .iter()
             .map(|(account_id, s)| SpeakerTime {
                 account_id: *account_id,
+                account: self.0.people.get(account_id).cloned(),
                 interventions: s.interventions,
                 seconds: s.seconds,
             })
@@ -329,7 +340,22 @@ impl SpeakingQueue {
     }
 }
 
-pub struct SpeakingRequest(speaking_request::Model);
+/// The person of a request, loaded with the queue, or through the loader.
+async fn speaker(
+    ctx: &Context<'_>,
+    account_id: uuid::Uuid,
+    loaded: &Option<account::Model>,
+) -> Result<Option<Person>> {
+    match loaded {
+        Some(account) => Ok(Some(Person {
+            account: account.clone(),
+            reveal_private: false,
+        })),
+        None => person(ctx, account_id, false).await,
+    }
+}
+
+pub struct SpeakingRequest(speaking_request::Model, Option<account::Model>);
 
 #[Object]
 impl SpeakingRequest {
@@ -340,7 +366,7 @@ impl SpeakingRequest {
         id(self.0.item_id)
     }
     async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.0.account_id, false).await
+        speaker(ctx, self.0.account_id, &self.1).await
     }
     async fn kind(&self) -> Kind {
         Kind::from_db(&self.0.kind).unwrap_or(Kind::Request)
@@ -373,6 +399,7 @@ impl SpeakingRequest {
 
 pub struct SpeakerTime {
     account_id: uuid::Uuid,
+    account: Option<account::Model>,
     interventions: u32,
     seconds: i64,
 }
@@ -380,7 +407,7 @@ pub struct SpeakerTime {
 #[Object]
 impl SpeakerTime {
     async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.account_id, false).await
+        speaker(ctx, self.account_id, &self.account).await
     }
     async fn interventions(&self) -> u32 {
         self.interventions
@@ -410,7 +437,7 @@ impl MeetingQuery {
     async fn meeting(&self, ctx: &Context<'_>, id: ID) -> Result<Meeting> {
         let found =
             meetings::seen(&state(ctx)?.db, maybe_viewer(ctx), parse_id(&id, "id")?).await?;
-        Ok(Meeting(found))
+        Ok(Meeting(found, None))
     }
 
     /// An organisation's meetings you may see, by start (windows to fix last).
@@ -434,7 +461,7 @@ impl MeetingQuery {
             period,
         )
         .await?;
-        Ok(found.into_iter().map(Meeting).collect())
+        Ok(found.into_iter().map(|m| Meeting(m, None)).collect())
     }
 }
 
@@ -527,6 +554,7 @@ fn optional_id(value: Option<ID>, field: &'static str) -> Result<Option<uuid::Uu
 async fn seen_meeting(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Meeting> {
     Ok(Meeting(
         meetings::seen(&state(ctx)?.db, maybe_viewer(ctx), id).await?,
+        None,
     ))
 }
 
@@ -754,7 +782,7 @@ impl MeetingMutation {
             optional_id(account_id, "accountId")?,
         )
         .await?;
-        Ok(SpeakingRequest(created))
+        Ok(SpeakingRequest(created, None))
     }
 
     /// Takes a request off the queue: its speaker, or the moderator (recorded).
@@ -769,7 +797,7 @@ impl MeetingMutation {
             parse_id(&request_id, "requestId")?,
         )
         .await?;
-        Ok(SpeakingRequest(removed))
+        Ok(SpeakingRequest(removed, None))
     }
 
     /// Places a request at a position of the queue (the moderator).
@@ -786,7 +814,7 @@ impl MeetingMutation {
             position,
         )
         .await?;
-        Ok(SpeakingRequest(placed))
+        Ok(SpeakingRequest(placed, None))
     }
 
     /// Gives the floor to the next in the queue, or to the request named
@@ -804,7 +832,7 @@ impl MeetingMutation {
             optional_id(request_id, "requestId")?,
         )
         .await?;
-        Ok(started.map(SpeakingRequest))
+        Ok(started.map(|r| SpeakingRequest(r, None)))
     }
 
     /// Ends the intervention under way (the moderator).
@@ -828,7 +856,10 @@ impl MeetingMutation {
             limit_seconds,
         )
         .await?;
-        Ok(turns.into_iter().map(SpeakingRequest).collect())
+        Ok(turns
+            .into_iter()
+            .map(|r| SpeakingRequest(r, None))
+            .collect())
     }
 
     /// Issues your calendar token for the feeds of the meetings you may
@@ -870,6 +901,10 @@ impl MeetingEvent {
     }
 }
 
+/// How long a live follower's right to see a meeting holds before it is
+/// checked again.
+const RECHECK: Duration = Duration::from_secs(10);
+
 #[derive(Default)]
 pub struct MeetingSubscription;
 
@@ -887,13 +922,20 @@ impl MeetingSubscription {
         let events = state.events.subscribe();
         let meeting_id = parse_id(&meeting_id, "meetingId")?;
         let viewer = maybe_viewer(ctx).cloned();
-        meetings::seen(&state.db, viewer.as_ref(), meeting_id).await?;
+        let first = meetings::seen(&state.db, viewer.as_ref(), meeting_id).await?;
+        // Who may see it is checked again every few seconds, not at every change.
+        let checked = Arc::new(std::sync::Mutex::new((
+            Instant::now(),
+            first.reader,
+            first.in_body,
+        )));
         Ok(BroadcastStream::new(events).filter_map(move |event| {
-            let (db, viewer) = (state.db.clone(), viewer.clone());
+            let (state, viewer, checked) = (state.clone(), viewer.clone(), checked.clone());
             async move {
                 let Ok(Event::Meeting {
                     meeting_id: m,
                     change,
+                    id: change_id,
                     ..
                 }) = event
                 else {
@@ -902,12 +944,25 @@ impl MeetingSubscription {
                 if m != meeting_id {
                     return None;
                 }
-                let seen = meetings::seen(&db, viewer.as_ref(), meeting_id)
+                let known = *checked.lock().ok()?;
+                let (reader, in_body) = if known.0.elapsed() < RECHECK {
+                    (known.1, known.2)
+                } else {
+                    let seen = meetings::seen(&state.db, viewer.as_ref(), meeting_id)
+                        .await
+                        .ok()?;
+                    *checked.lock().ok()? = (Instant::now(), seen.reader, seen.in_body);
+                    (seen.reader, seen.in_body)
+                };
+                let live = state
+                    .live_meetings
+                    .snapshot(&state.db, meeting_id, change_id)
                     .await
                     .ok()?;
+                let seen = live.seen(reader, in_body);
                 Some(MeetingEvent {
                     change,
-                    meeting: Meeting(seen),
+                    meeting: Meeting(seen, Some(live)),
                 })
             }
         }))

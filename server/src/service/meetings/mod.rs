@@ -6,6 +6,7 @@
 pub mod agenda;
 pub mod attendance;
 pub mod feed;
+pub mod live;
 pub mod speaking;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -69,6 +70,7 @@ pub fn publish(state: &AppState, m: &meeting::Model, change: MeetingChange) {
         organisation_id: m.organisation_id,
         meeting_id: m.id,
         change,
+        id: uuid::Uuid::new_v4(),
     });
 }
 

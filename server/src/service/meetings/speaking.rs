@@ -352,6 +352,8 @@ pub struct Queue {
     pub current: Option<speaking_request::Model>,
     pub waiting: Vec<speaking_request::Model>,
     pub spoken: HashMap<Uuid, Spoken>,
+    /// Everyone above, to show their names without asking again.
+    pub people: HashMap<Uuid, account::Model>,
 }
 
 /// The queue of an item, ordered by the Canadian list: two queries.
@@ -378,19 +380,30 @@ pub async fn queue(conn: &impl ConnectionTrait, seen: &Seen, item_id: Uuid) -> A
             waiting.push(r);
         }
     }
-    let genders: HashMap<Uuid, Option<Gender>> = account::Entity::find()
-        .filter(account::Column::Id.is_in(waiting.iter().map(|r| r.account_id)))
+    let involved: Vec<Uuid> = waiting
+        .iter()
+        .map(|r| r.account_id)
+        .chain(spoken.keys().copied())
+        .collect();
+    let people: HashMap<Uuid, account::Model> = account::Entity::find()
+        .filter(account::Column::Id.is_in(involved))
         .all(conn)
         .await?
         .into_iter()
-        .map(|a| (a.id, a.gender.as_deref().and_then(Gender::from_db)))
+        .map(|a| (a.id, a))
         .collect();
+    let gender = |id: &Uuid| {
+        people
+            .get(id)
+            .and_then(|a| a.gender.as_deref())
+            .and_then(Gender::from_db)
+    };
     let list: Vec<Waiting> = waiting
         .iter()
         .map(|r| Waiting {
             kind: Kind::from_db(&r.kind).unwrap_or(Kind::Request),
             requested_at: r.requested_at,
-            prioritised: prioritised(genders.get(&r.account_id).copied().flatten()),
+            prioritised: prioritised(gender(&r.account_id)),
             interventions: spoken.get(&r.account_id).map_or(0, |s| s.interventions),
             placed_at: r.placed_at.map(|p| p.max(0) as u32),
         })
@@ -405,6 +418,7 @@ pub async fn queue(conn: &impl ConnectionTrait, seen: &Seen, item_id: Uuid) -> A
         current,
         waiting,
         spoken,
+        people,
     })
 }
 
