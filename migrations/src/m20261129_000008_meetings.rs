@@ -247,11 +247,68 @@ impl MigrationTrait for Migration {
             true,
         )
         .await?;
+        // The minutes [compte rendu]: one editor at a time, holding a lock
+        // that lapses when they stop saving.
+        manager
+            .create_table(
+                Table::create()
+                    .table("minutes")
+                    .col(uuid("meeting_id").primary_key())
+                    .col(text("source"))
+                    .col(text("html"))
+                    .col(uuid_null("editor_id"))
+                    .col(timestamp_with_time_zone_null("locked_until"))
+                    .col(timestamp_with_time_zone("updated_at"))
+                    .col(uuid("updated_by"))
+                    .col(timestamp_with_time_zone_null("published_at"))
+                    .col(uuid_null("published_by"))
+                    .foreign_key(&mut references("minutes", "meeting_id", "meeting"))
+                    .to_owned(),
+            )
+            .await?;
+        // A decision taken in a meeting: its meeting and agenda item.
+        for column in ["meeting_id", "agenda_item_id"] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table("proposal")
+                        .add_column(ColumnDef::new(column).uuid().null())
+                        .to_owned(),
+                )
+                .await?;
+        }
+        index(
+            manager,
+            "idx_proposal_meeting",
+            "proposal",
+            &["meeting_id"],
+            false,
+        )
+        .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_proposal_meeting")
+                    .table("proposal")
+                    .to_owned(),
+            )
+            .await?;
+        for column in ["agenda_item_id", "meeting_id"] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table("proposal")
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
         for table in [
+            "minutes",
             "calendar_token",
             "speaking_request",
             "attendance",

@@ -48,6 +48,7 @@ pub struct Settings {
     pub graphql: GraphqlSettings,
     pub accounts: AccountSettings,
     pub forum: ForumSettings,
+    pub meetings: MeetingSettings,
     pub log: LogSettings,
 }
 
@@ -152,6 +153,21 @@ impl Default for AccountSettings {
             // OWASP's first recommended argon2id setting: 19 MiB, 2 passes.
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MeetingSettings {
+    /// Hours after a meeting ends by which its minutes are due.
+    pub minutes_due_hours: u32,
+}
+
+impl Default for MeetingSettings {
+    fn default() -> Self {
+        MeetingSettings {
+            minutes_due_hours: 24,
         }
     }
 }
@@ -401,6 +417,11 @@ const DOCS: &[(&str, &str)] = &[
     (
         "forum.max_body_bytes",
         "Largest message, in bytes of Markdown.",
+    ),
+    ("meetings", "Meetings."),
+    (
+        "meetings.minutes_due_hours",
+        "Hours after a meeting ends by which its minutes and decision record are due (then flagged as late).",
     ),
     ("log", "Logs."),
     (

@@ -4,7 +4,7 @@
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
-use crate::helpers::{Newcomer, TestApp, data, error_code, spawn_app};
+use crate::helpers::{Newcomer, TestApp, data, error_code, spawn_app_with};
 
 const SCHEDULE: &str = "mutation($input: ScheduleMeetingInput!) { scheduleMeeting(input: $input) { id status startsAt title visibility } }";
 const PROPOSE_ITEM: &str = "mutation($input: ProposeAgendaItemInput!) { proposeAgendaItem(input: $input) { id urgent approved } }";
@@ -23,7 +23,11 @@ struct World {
 }
 
 async fn world() -> World {
-    let app = spawn_app().await;
+    world_with(|_| {}).await
+}
+
+async fn world_with(configure: impl FnOnce(&mut plenum::Settings)) -> World {
+    let app = spawn_app_with(configure).await;
     let admin = app.register("camille@exemple.fr", "Camille Martin").await;
     let organisation = app
         .create_organisation(&admin, "montreuil", "INVITATION")
@@ -690,4 +694,186 @@ async fn the_floor_goes_first_to_those_who_spoke_less_and_to_women() {
     );
     let after = w.act(&w.members[0], floor, json!({ "i": item })).await;
     assert_eq!(error_code(&after), "CONFLICT");
+}
+
+#[tokio::test]
+async fn minutes_have_one_editor_at_a_time_and_are_published_once_with_the_decision_record() {
+    // Minutes due as soon as the meeting ends, to see them late.
+    let w = world_with(|s| s.meetings.minutes_due_hours = 0).await;
+    let meeting = w.meeting_in(10, json!({})).await;
+    let item = w
+        .propose(&w.members[0], &meeting, "Achat d'une sono", 20, 0)
+        .await;
+    let item = data(&item)["proposeAgendaItem"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let lucas = w.app.account_id(&w.members[0]).await;
+    data(&w.act(&w.admin, "mutation($m: ID!, $a: ID!) { assignMeetingRole(meetingId: $m, role: MINUTE_TAKER, accountId: $a) { role } }", json!({ "m": meeting, "a": lucas })).await);
+    // An online decision of the assembly, closed before the meeting.
+    let online = w
+        .act(
+            &w.admin,
+            "mutation($i: CreateProposalInput!) { createProposal(input: $i) { id } }",
+            json!({ "i": { "organisationId": w.organisation, "title": "Date de la fête", "method": "majority", "closesAt": (Utc::now() + Duration::days(1)).to_rfc3339() } }),
+        )
+        .await;
+    let online = data(&online)["createProposal"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    data(
+        &w.act(
+            &w.admin,
+            "mutation($p: ID!) { closeProposal(id: $p) { id } }",
+            json!({ "p": online }),
+        )
+        .await,
+    );
+    data(
+        &w.act(
+            &w.admin,
+            "mutation($id: ID!) { startMeeting(id: $id) { status } }",
+            json!({ "id": meeting }),
+        )
+        .await,
+    );
+    let sign =
+        "mutation($m: ID!) { markAttendance(meetingId: $m, presence: IN_PERSON) { presentCount } }";
+    for token in [&w.admin, &w.members[0], &w.members[1]] {
+        data(&w.act(token, sign, json!({ "m": meeting })).await);
+    }
+
+    // The vote in the room, against the item: at most the three present.
+    let counted = "mutation($i: RecordCountedVoteInput!) { recordCountedVote(input: $i) { id meetingId agendaItemId participation { electorate } result { adopted } } }";
+    let vote = |present: Option<u32>, yes: u32| {
+        json!({ "i": { "organisationId": w.organisation, "agendaItemId": item, "title": "Acheter une sono", "method": "majority", "present": present,
+            "counts": [{ "ballot": { "choice": "yes" }, "count": yes }, { "ballot": { "choice": "no" }, "count": 1 }] } })
+    };
+    let too_many_present = w.act(&w.members[0], counted, vote(Some(5), 2)).await;
+    assert_eq!(error_code(&too_many_present), "VALIDATION");
+    assert_eq!(
+        too_many_present["errors"][0]["extensions"]["field"],
+        "present"
+    );
+    let too_many_votes = w.act(&w.members[0], counted, vote(None, 3)).await;
+    assert_eq!(error_code(&too_many_votes), "VALIDATION");
+    assert_eq!(too_many_votes["errors"][0]["extensions"]["field"], "counts");
+    let by_other = w.act(&w.members[2], counted, vote(None, 2)).await;
+    assert_eq!(error_code(&by_other), "FORBIDDEN");
+    let recorded = w.act(&w.members[0], counted, vote(None, 2)).await;
+    let recorded = &data(&recorded)["recordCountedVote"];
+    assert_eq!(recorded["meetingId"], meeting.as_str());
+    assert_eq!(recorded["agendaItemId"], item.as_str());
+    assert_eq!(recorded["participation"]["electorate"], 3);
+    assert_eq!(recorded["result"]["adopted"], true);
+
+    // One editor at a time.
+    let save = "mutation($m: ID!, $t: String!) { saveMinutes(meetingId: $m, text: $t) { text html lockedUntil editor { displayName } } }";
+    let saved = w
+        .act(
+            &w.members[0],
+            save,
+            json!({ "m": meeting, "t": "## Présent·es\nCamille, Lucas, Inès" }),
+        )
+        .await;
+    assert!(
+        data(&saved)["saveMinutes"]["html"]
+            .as_str()
+            .unwrap()
+            .contains("<h2>")
+    );
+    assert_eq!(
+        data(&saved)["saveMinutes"]["editor"]["displayName"],
+        "Lucas Bernard"
+    );
+    let member = w
+        .act(
+            &w.members[1],
+            save,
+            json!({ "m": meeting, "t": "Autre chose" }),
+        )
+        .await;
+    assert_eq!(error_code(&member), "FORBIDDEN");
+    let second = w
+        .act(&w.admin, save, json!({ "m": meeting, "t": "Ma version" }))
+        .await;
+    assert_eq!(error_code(&second), "CONFLICT");
+    data(
+        &w.act(
+            &w.members[0],
+            "mutation($m: ID!) { releaseMinutes(meetingId: $m) }",
+            json!({ "m": meeting }),
+        )
+        .await,
+    );
+    data(&w.act(&w.admin, save, json!({ "m": meeting, "t": "## Présent·es\nCamille, Lucas, Inès\n\n## Sono\nAdoptée (2 pour, 1 contre)." })).await);
+
+    let publish = "mutation($m: ID!) { publishMinutes(meetingId: $m) { publishedAt } }";
+    assert_eq!(
+        error_code(&w.act(&w.members[0], publish, json!({ "m": meeting })).await),
+        "CONFLICT"
+    );
+    data(
+        &w.act(
+            &w.admin,
+            "mutation($id: ID!) { endMeeting(id: $id) { status } }",
+            json!({ "id": meeting }),
+        )
+        .await,
+    );
+    let late = w
+        .act(
+            &w.members[2],
+            "query($o: ID!) { overdueMinutes(organisationId: $o) { id minutesOverdue } }",
+            json!({ "o": w.organisation }),
+        )
+        .await;
+    assert_eq!(
+        data(&late)["overdueMinutes"],
+        json!([{ "id": meeting, "minutesOverdue": true }])
+    );
+    let published = w.act(&w.members[0], publish, json!({ "m": meeting })).await;
+    assert!(data(&published)["publishMinutes"]["publishedAt"].is_string());
+    assert_eq!(
+        error_code(&w.act(&w.members[0], publish, json!({ "m": meeting })).await),
+        "CONFLICT"
+    );
+    let rewrite = w
+        .act(&w.members[0], save, json!({ "m": meeting, "t": "Réécrit" }))
+        .await;
+    assert_eq!(error_code(&rewrite), "CONFLICT");
+    let late = w
+        .act(
+            &w.members[2],
+            "query($o: ID!) { overdueMinutes(organisationId: $o) { id } }",
+            json!({ "o": w.organisation }),
+        )
+        .await;
+    assert_eq!(data(&late)["overdueMinutes"], json!([]));
+
+    // The decision record: the vote in the room and the online decision.
+    let record = w
+        .act(
+            &w.members[2],
+            "query($id: ID!) { meeting(id: $id) { minutesOverdue minutes { text publishedAt } decisionRecord { title } } }",
+            json!({ "id": meeting }),
+        )
+        .await;
+    let record = &data(&record)["meeting"];
+    assert_eq!(record["minutesOverdue"], false);
+    assert!(
+        record["minutes"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Adoptée")
+    );
+    let mut titles: Vec<String> = record["decisionRecord"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["title"].as_str().unwrap().to_owned())
+        .collect();
+    titles.sort();
+    assert_eq!(titles, ["Acheter une sono", "Date de la fête"]);
 }

@@ -1,5 +1,6 @@
 //! The demo's meetings: Montreuil's last assembly (roles, attendance, a few
-//! interventions, an item carried over), its next assemblies every other
+//! interventions, a vote by show of hands, published minutes, an item
+//! carried over), its next assemblies every other
 //! Thursday at 18:30 with an agenda that overflows its two hours, and the
 //! departmental loop's meeting to fix within a window.
 
@@ -12,8 +13,11 @@ use crate::domain::speaking_queue::{GenderPriority, Kind};
 use crate::entity::organisation;
 use crate::error::AppResult;
 use crate::service::governance::bodies;
-use crate::service::meetings::{self, NewMeeting, Recurrence, agenda, attendance, speaking};
+use crate::service::meetings::{
+    self, NewMeeting, Recurrence, agenda, attendance, minutes, speaking,
+};
 use crate::service::memberships::today_in;
+use crate::service::proposals::decisions;
 use crate::service::sessions::Viewer;
 use crate::state::AppState;
 
@@ -135,12 +139,39 @@ pub async fn load(
         speaking::next(state, yasmine, premises.id, None).await?;
     }
     speaking::stop(state, yasmine, premises.id).await?;
+    // Counted by show of hands against the item, the six present voting.
+    let hands = decisions::CountedVote {
+        organisation_id: org.id,
+        thread_id: None,
+        title: "Visiter les deux locaux de la rue de Paris avant de décider".into(),
+        details: String::new(),
+        method: "majority".into(),
+        options: Vec::new(),
+        settings: serde_json::Value::Null,
+        quorum: None,
+        present: None,
+        agenda_item_id: Some(premises.id),
+        counts: vec![
+            (serde_json::json!({ "choice": "yes" }), 4),
+            (serde_json::json!({ "choice": "no" }), 1),
+            (serde_json::json!({ "choice": "abstain" }), 1),
+        ],
+        body_id: None,
+        asked: Default::default(),
+    };
+    decisions::record_counted(state, lea, hands).await?;
     for done in [&premises, &press] {
         agenda::set_status(state, yasmine, done.id, ItemStatus::Discussed).await?;
     }
     // The party's review was not reached: carried over.
     let _ = party;
     meetings::end(state, yasmine, last.id).await?;
+    let text = "## Présent·es\nYasmine et Hugo (animation), Léa (compte rendu), Lucas, Inès ; Karim en ligne ; Sacha excusé·e.\n\n\
+        ## Le local de la rue de Paris\nTour de parole (Lucas, Inès, Karim). Décision : visiter les deux locaux avant de choisir (4 pour, 1 contre, 1 abstention).\n\n\
+        ## Communiqué sur les expulsions\nLe secrétariat le publie cette semaine.\n\n\
+        ## Bilan de la fête\nPas abordé : reporté à la prochaine AG.";
+    minutes::save(state, lea, last.id, text).await?;
+    minutes::publish_minutes(state, lea, last.id).await?;
 
     // The next assemblies: every other Thursday at 18:30, from a week on.
     let mut day = today_in(org) + Duration::days(7);

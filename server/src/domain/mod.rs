@@ -11,6 +11,7 @@ pub mod governance;
 pub mod markdown;
 pub mod meeting;
 pub mod membership;
+pub mod minutes;
 pub mod organisation;
 pub mod proposal;
 pub mod speaking_queue;

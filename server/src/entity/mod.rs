@@ -23,6 +23,7 @@ pub mod meeting_series;
 pub mod membership;
 pub mod membership_event;
 pub mod mention;
+pub mod minutes;
 pub mod moderation_action;
 pub mod organisation;
 pub mod outbox;

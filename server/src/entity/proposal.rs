@@ -80,6 +80,9 @@ pub struct Model {
     /// The people it designates: the slate of a yes/no vote, or the
     /// candidates in the order of its options.
     pub designation_holders: Option<Json>,
+    /// The meeting, and the agenda item, where a vote counted in the room was taken.
+    pub meeting_id: Option<Uuid>,
+    pub agenda_item_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ use tokio_stream::wrappers::BroadcastStream;
 use super::accounts::Person;
 use super::context::{maybe_viewer, request, state, viewer};
 use super::loaders::person;
+use super::proposals::Proposal;
 use super::{id, parse_id};
 use crate::domain::agenda::ItemStatus;
 use crate::domain::governance::ParityRule;
@@ -21,7 +22,7 @@ use crate::entity::{account, agenda_item, meeting_role, speaking_request};
 use crate::events::{Event, MeetingChange};
 use crate::service::meetings::live::Snapshot;
 use crate::service::meetings::{
-    self, NewMeeting, Period, Recurrence, Seen, agenda, attendance, feed, speaking,
+    self, NewMeeting, Period, Recurrence, Seen, agenda, attendance, feed, minutes, speaking,
 };
 use crate::service::now;
 
@@ -127,6 +128,45 @@ impl Meeting {
         let state = state(ctx)?;
         Ok(attendance::csv(&state.db, viewer(ctx)?, &self.0, request(ctx)?.locale).await?)
     }
+    /// The minutes, once drafting has begun: published ones for everyone
+    /// who sees the meeting, drafts for the organisation's people.
+    async fn minutes(&self, ctx: &Context<'_>) -> Result<Option<Minutes>> {
+        let found = minutes::of(&state(ctx)?.db, self.0.meeting.id).await?;
+        Ok(found
+            .filter(|m| m.published_at.is_some() || self.0.reader.is_some())
+            .map(Minutes))
+    }
+    /// When the minutes and decision record are due (a day after the end, a setting).
+    async fn minutes_due_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
+        Ok(minutes::due(state(ctx)?, &self.0.meeting))
+    }
+    /// Due and not yet published.
+    async fn minutes_overdue(&self, ctx: &Context<'_>) -> Result<bool> {
+        let state = state(ctx)?;
+        let published = minutes::of(&state.db, self.0.meeting.id)
+            .await?
+            .is_some_and(|m| m.published_at.is_some());
+        Ok(crate::domain::minutes::overdue(
+            minutes::due(state, &self.0.meeting),
+            published,
+            now(),
+        ))
+    }
+    /// The decision record [relevé de décisions]: the decisions taken in the
+    /// meeting and the body's proposals closed since its previous meeting,
+    /// those you may see, oldest first.
+    async fn decision_record(&self, ctx: &Context<'_>) -> Result<Vec<Proposal>> {
+        let db = &state(ctx)?.db;
+        let rows = minutes::decision_record(db, &self.0).await?;
+        let seen = crate::service::proposals::seen_many(
+            db,
+            maybe_viewer(ctx),
+            self.0.organisation.clone(),
+            rows,
+        )
+        .await?;
+        Ok(seen.into_iter().map(Proposal).collect())
+    }
     /// The speaking queue of an agenda item.
     async fn queue(&self, ctx: &Context<'_>, item_id: ID) -> Result<SpeakingQueue> {
         let item_id = parse_id(&item_id, "itemId")?;
@@ -136,6 +176,36 @@ impl Meeting {
             None => Arc::new(speaking::queue(db, &self.0, item_id).await?),
         };
         Ok(SpeakingQueue(found))
+    }
+}
+
+/// A meeting's minutes [compte rendu].
+pub struct Minutes(crate::entity::minutes::Model);
+
+#[Object]
+impl Minutes {
+    /// Markdown, as written.
+    async fn text(&self) -> &str {
+        &self.0.source
+    }
+    async fn html(&self) -> &str {
+        &self.0.html
+    }
+    /// Who is writing them now, while their lock holds.
+    async fn editor(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        match (self.0.editor_id, self.0.locked_until) {
+            (Some(editor), Some(until)) if until > now() => person(ctx, editor, false).await,
+            _ => Ok(None),
+        }
+    }
+    async fn locked_until(&self) -> Option<DateTime<Utc>> {
+        self.0.locked_until.filter(|until| *until > now())
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.published_at
     }
 }
 
@@ -438,6 +508,22 @@ impl MeetingQuery {
         let found =
             meetings::seen(&state(ctx)?.db, maybe_viewer(ctx), parse_id(&id, "id")?).await?;
         Ok(Meeting(found, None))
+    }
+
+    /// Meetings whose minutes are late: ended more than a day ago (the
+    /// setting) and not published.
+    async fn overdue_minutes(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: ID,
+    ) -> Result<Vec<Meeting>> {
+        let found = minutes::overdue(
+            state(ctx)?,
+            maybe_viewer(ctx),
+            parse_id(&organisation_id, "organisationId")?,
+        )
+        .await?;
+        Ok(found.into_iter().map(|m| Meeting(m, None)).collect())
     }
 
     /// An organisation's meetings you may see, by start (windows to fix last).
@@ -860,6 +946,48 @@ impl MeetingMutation {
             .into_iter()
             .map(|r| SpeakingRequest(r, None))
             .collect())
+    }
+
+    /// Saves the minutes as you type (the minute-taker, or the facilitators)
+    /// and holds the lock for two minutes more; someone else writing
+    /// meanwhile is refused (`CONFLICT`).
+    async fn save_minutes(
+        &self,
+        ctx: &Context<'_>,
+        meeting_id: ID,
+        text: String,
+    ) -> Result<Minutes> {
+        let saved = minutes::save(
+            state(ctx)?,
+            viewer(ctx)?,
+            parse_id(&meeting_id, "meetingId")?,
+            &text,
+        )
+        .await?;
+        Ok(Minutes(saved))
+    }
+
+    /// Lets go of the minutes' lock before it lapses.
+    async fn release_minutes(&self, ctx: &Context<'_>, meeting_id: ID) -> Result<bool> {
+        minutes::release(
+            state(ctx)?,
+            viewer(ctx)?,
+            parse_id(&meeting_id, "meetingId")?,
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// Publishes the minutes of a meeting that has ended, once; after that
+    /// they change only by a visible amendment.
+    async fn publish_minutes(&self, ctx: &Context<'_>, meeting_id: ID) -> Result<Minutes> {
+        let published = minutes::publish_minutes(
+            state(ctx)?,
+            viewer(ctx)?,
+            parse_id(&meeting_id, "meetingId")?,
+        )
+        .await?;
+        Ok(Minutes(published))
     }
 
     /// Issues your calendar token for the feeds of the meetings you may

@@ -30,7 +30,7 @@ use crate::service::proposals::{
 };
 
 /// A question put to a decision, as one person sees it.
-pub struct Proposal(Seen);
+pub struct Proposal(pub Seen);
 
 impl Proposal {
     /// The proposal as the viewer sees it now.
@@ -50,6 +50,13 @@ impl Proposal {
     }
     async fn thread_id(&self) -> Option<ID> {
         self.0.proposal.thread_id.map(id)
+    }
+    /// The meeting where a vote counted in the room was taken, and its agenda item.
+    async fn meeting_id(&self) -> Option<ID> {
+        self.0.proposal.meeting_id.map(id)
+    }
+    async fn agenda_item_id(&self) -> Option<ID> {
+        self.0.proposal.agenda_item_id.map(id)
     }
     /// The call for candidacies this vote designates for, if it does.
     async fn designation_call_id(&self) -> Option<ID> {
@@ -717,8 +724,12 @@ pub struct RecordCountedVoteInput {
     pub options: Vec<String>,
     pub settings: Option<Json<Value>>,
     pub quorum: Option<String>,
-    /// People present and entitled to vote.
-    pub present: u32,
+    /// People present and entitled to vote. Required, except against an
+    /// agenda item, where it defaults to (and may not exceed) those marked present.
+    pub present: Option<u32>,
+    /// The item of the meeting under way where the vote was taken (its
+    /// minute-taker or facilitators record it).
+    pub agenda_item_id: Option<ID>,
     /// `[{ballot: {choice: "yes"}, count: 12}, …]`; for a consensus check,
     /// one entry per objection noted with its reason.
     pub counts: Vec<BallotCount>,
@@ -794,6 +805,10 @@ impl ProposalMutation {
                 settings: input.settings.map(|s| s.0).unwrap_or(Value::Null),
                 quorum: input.quorum,
                 present: input.present,
+                agenda_item_id: input
+                    .agenda_item_id
+                    .map(|i| parse_id(&i, "agendaItemId"))
+                    .transpose()?,
                 counts: input
                     .counts
                     .into_iter()

@@ -56,10 +56,13 @@ impl Snapshot {
     }
 }
 
-/// The snapshots of recent changes, by change.
+/// A change's snapshot, loaded by the first follower to need it.
+type Shared = Arc<OnceCell<Arc<Snapshot>>>;
+
+/// The snapshots of recent changes, by change, with when each was first asked for.
 #[derive(Default)]
 pub struct LiveMeetings {
-    changes: Mutex<HashMap<Uuid, (Instant, Arc<OnceCell<Arc<Snapshot>>>)>>,
+    changes: Mutex<HashMap<Uuid, (Instant, Shared)>>,
 }
 
 impl LiveMeetings {

@@ -7,6 +7,7 @@ pub mod agenda;
 pub mod attendance;
 pub mod feed;
 pub mod live;
+pub mod minutes;
 pub mod speaking;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};

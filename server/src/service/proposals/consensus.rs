@@ -349,6 +349,8 @@ pub async fn apply_fallback(
             row.forwarded_to = Set(p.forwarded_to);
             row.designation_call_id = Set(p.designation_call_id);
             row.designation_holders = Set(p.designation_holders.clone());
+            row.meeting_id = Set(p.meeting_id);
+            row.agenda_item_id = Set(p.agenda_item_id);
             row.closes_at = Set(at + (p.closes_at - p.opens_at).max(chrono::Duration::days(1)));
             let vote = super::open(&txn, row.insert(&txn).await?, &seen.organisation).await?;
             active.fallback_proposal_id = Set(Some(vote.id));

@@ -164,7 +164,10 @@ pub struct CountedVote {
     pub settings: Value,
     pub quorum: Option<String>,
     /// People present and entitled to vote: the electorate of this vote.
-    pub present: u32,
+    /// Against an agenda item, at most (and by default) those marked present.
+    pub present: Option<u32>,
+    /// The agenda item of the meeting under way where the vote was taken.
+    pub agenda_item_id: Option<Uuid>,
     /// Each distinct ballot and how many times it was cast: `{"choice":
     /// "yes"}` × 12, or one line per objection noted in a consensus check.
     pub counts: Vec<(Value, u32)>,
@@ -189,15 +192,46 @@ pub async fn record_counted(
         crate::domain::proposal::parse_details(&vote.details, state.settings.forum.max_body_bytes)?;
     let settings =
         crate::domain::proposal::settings_with_quorum(vote.settings, vote.quorum.as_deref())?;
-    if vote.present == 0 {
+    let txn = db::begin_write(&state.writer).await?;
+    let organisation = organisations::get(&txn, vote.organisation_id).await?;
+    // In a meeting, its minute-taker or facilitators record it; elsewhere,
+    // the organisation's facilitators.
+    let room = match vote.agenda_item_id {
+        Some(item) => Some(crate::service::meetings::minutes::room(&txn, viewer, item).await?),
+        None => {
+            require_role(&txn, viewer, organisation.id, can_manage_members).await?;
+            None
+        }
+    };
+    if room
+        .as_ref()
+        .is_some_and(|r| r.meeting.organisation_id != organisation.id)
+    {
+        return Err(AppError::validation(
+            "agendaItemId",
+            text!(en: "The meeting belongs to another organisation.", fr: "La réunion appartient à une autre organisation."),
+        ));
+    }
+    let present = match (&room, vote.present) {
+        (Some(r), Some(p)) if p > r.present => {
+            let marked = r.present;
+            return Err(AppError::validation(
+                "present",
+                text!(en: "Only {marked} people are marked present in this meeting.", fr: "Seules {marked} personnes sont marquées présentes à cette réunion."),
+            ));
+        }
+        (_, Some(p)) => p,
+        (Some(r), None) => r.present,
+        (None, None) => 0,
+    };
+    if present == 0 {
         return Err(AppError::validation(
             "present",
             text!(en: "Say how many people were present to vote.", fr: "Indiquez combien de personnes étaient présentes pour voter."),
         ));
     }
     let total: u64 = vote.counts.iter().map(|(_, n)| u64::from(*n)).sum();
-    if total > u64::from(vote.present) || total > MAX_COUNTED_BALLOTS {
-        let present = vote.present;
+    if total > u64::from(present) || total > MAX_COUNTED_BALLOTS {
         return Err(AppError::validation(
             "counts",
             text!(en: "{total} ballots counted for {present} people present: there cannot be more ballots than voters.", fr: "{total} bulletins comptés pour {present} personnes présentes : il ne peut y avoir plus de bulletins que de votant·es."),
@@ -207,7 +241,7 @@ pub async fn record_counted(
         method: vote.method.trim().to_owned(),
         options: vote.options.iter().map(|o| o.trim().to_owned()).collect(),
         settings,
-        electorate: Some(u64::from(vote.present)),
+        electorate: Some(u64::from(present)),
     };
     let tally = decision::start(&spec).map_err(|e| AppError::validation("method", e))?;
     let mut file = serde_json::to_string(&spec).map_err(AppError::internal)?;
@@ -224,10 +258,8 @@ pub async fn record_counted(
     }
     let outcome = count(&file)?;
 
-    let txn = db::begin_write(&state.writer).await?;
-    let organisation = organisations::get(&txn, vote.organisation_id).await?;
-    require_role(&txn, viewer, organisation.id, can_manage_members).await?;
-    let body = match vote.body_id {
+    let body_id = vote.body_id.or(room.as_ref().map(|r| r.meeting.body_id));
+    let body = match body_id {
         Some(id) => {
             let body = governance::body_of(&txn, &organisation, id).await?;
             let basis = governance::basis(&txn, &organisation, &body, vote.asked).await?;
@@ -263,7 +295,9 @@ pub async fn record_counted(
     row.results_visibility = Set(ResultsVisibility::Always.as_str().into());
     row.changeable = Set(false);
     row.opened_at = Set(Some(at));
-    row.electorate_size = Set(Some(i32::try_from(vote.present).unwrap_or(i32::MAX)));
+    row.electorate_size = Set(Some(i32::try_from(present).unwrap_or(i32::MAX)));
+    row.meeting_id = Set(room.as_ref().map(|r| r.meeting.id));
+    row.agenda_item_id = Set(room.as_ref().map(|r| r.item_id));
     row.closed_at = Set(Some(at));
     row.closed_by = Set(Some(viewer.id()));
     row.result = Set(Some(

@@ -455,6 +455,8 @@ pub fn new_row(q: Question<'_>) -> entity::ActiveModel {
         forwarded_to: Set(None),
         designation_call_id: Set(None),
         designation_holders: Set(None),
+        meeting_id: Set(None),
+        agenda_item_id: Set(None),
     }
 }
 
