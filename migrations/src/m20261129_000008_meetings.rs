@@ -266,6 +266,56 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // Breakout groups: the plenary split, each group's people, its
+        // rapporteur and report (Markdown and answers to the questions).
+        manager
+            .create_table(
+                Table::create()
+                    .table("breakout")
+                    .col(pk_uuid("id"))
+                    .col(uuid("meeting_id"))
+                    .col(uuid_null("item_id"))
+                    .col(json("questions"))
+                    .col(integer("max_size"))
+                    .col(uuid("created_by"))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .foreign_key(&mut references("breakout", "meeting_id", "meeting"))
+                    .to_owned(),
+            )
+            .await?;
+        index(
+            manager,
+            "idx_breakout_meeting",
+            "breakout",
+            &["meeting_id"],
+            false,
+        )
+        .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("breakout_group")
+                    .col(pk_uuid("id"))
+                    .col(uuid("breakout_id"))
+                    .col(integer("number"))
+                    .col(json("members"))
+                    .col(uuid_null("rapporteur_id"))
+                    .col(text_null("report_source"))
+                    .col(text_null("report_html"))
+                    .col(json_null("answers"))
+                    .col(timestamp_with_time_zone_null("reported_at"))
+                    .foreign_key(&mut references("breakout_group", "breakout_id", "breakout"))
+                    .to_owned(),
+            )
+            .await?;
+        index(
+            manager,
+            "idx_breakout_group_breakout",
+            "breakout_group",
+            &["breakout_id"],
+            false,
+        )
+        .await?;
         // A decision taken in a meeting: its meeting and agenda item.
         for column in ["meeting_id", "agenda_item_id"] {
             manager
@@ -308,6 +358,8 @@ impl MigrationTrait for Migration {
                 .await?;
         }
         for table in [
+            "breakout_group",
+            "breakout",
             "minutes",
             "calendar_token",
             "speaking_request",

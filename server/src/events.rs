@@ -56,6 +56,8 @@ pub enum MeetingChange {
     Attendance,
     /// The speaking queue changed: a request, a removal, the floor given or taken back.
     Queue,
+    /// Breakout groups were formed, or one named its rapporteur or reported.
+    Breakout,
     Ended,
 }
 

@@ -877,3 +877,146 @@ async fn minutes_have_one_editor_at_a_time_and_are_published_once_with_the_decis
     titles.sort();
     assert_eq!(titles, ["Acheter une sono", "Date de la fête"]);
 }
+
+#[tokio::test]
+async fn breakout_groups_report_back_and_the_plenary_sees_where_they_agree() {
+    let w = world().await;
+    let meeting = w.meeting_in(10, json!({})).await;
+    data(
+        &w.act(
+            &w.admin,
+            "mutation($id: ID!) { startMeeting(id: $id) { status } }",
+            json!({ "id": meeting }),
+        )
+        .await,
+    );
+    let sign =
+        "mutation($m: ID!) { markAttendance(meetingId: $m, presence: IN_PERSON) { presentCount } }";
+    for token in [&w.admin, &w.members[0], &w.members[1], &w.members[2]] {
+        data(&w.act(token, sign, json!({ "m": meeting })).await);
+    }
+    let split = "mutation($m: ID!, $max: Int, $g: [[ID!]!]) { splitIntoGroups(input: { meetingId: $m, questions: [\"Binôme presse\"], maxSize: $max, balanceGender: true, groups: $g }) { breakouts { id groups { id number people { displayName } } } } }";
+    assert_eq!(
+        error_code(
+            &w.act(&w.members[0], split, json!({ "m": meeting, "max": 2 }))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+    let (camille, lucas, ines, hugo) = (
+        w.app.account_id(&w.admin).await,
+        w.app.account_id(&w.members[0]).await,
+        w.app.account_id(&w.members[1]).await,
+        w.app.account_id(&w.members[2]).await,
+    );
+    let too_big = w
+        .act(
+            &w.admin,
+            split,
+            json!({ "m": meeting, "max": 2, "g": [[camille, lucas, ines], [hugo]] }),
+        )
+        .await;
+    assert_eq!(error_code(&too_big), "VALIDATION");
+    let supporter = w.app.account_id(&w.supporter).await;
+    let absent = w
+        .act(
+            &w.admin,
+            split,
+            json!({ "m": meeting, "max": 2, "g": [[camille, supporter]] }),
+        )
+        .await;
+    assert_eq!(error_code(&absent), "NOT_PRESENT");
+    // At random: four present, groups of two at most.
+    let random = w
+        .act(&w.admin, split, json!({ "m": meeting, "max": 2 }))
+        .await;
+    let groups = data(&random)["splitIntoGroups"]["breakouts"][0]["groups"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(groups.len(), 2);
+    assert!(
+        groups
+            .iter()
+            .all(|g| g["people"].as_array().unwrap().len() == 2)
+    );
+    // By hand: Camille with Inès, Lucas with Hugo.
+    let by_hand = w
+        .act(
+            &w.admin,
+            split,
+            json!({ "m": meeting, "max": 2, "g": [[camille, ines], [lucas, hugo]] }),
+        )
+        .await;
+    let groups = data(&by_hand)["splitIntoGroups"]["breakouts"][1]["groups"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let (first, second) = (groups[0]["id"].clone(), groups[1]["id"].clone());
+    let name = "mutation($g: ID!, $a: ID!) { nameRapporteur(groupId: $g, accountId: $a) { rapporteur { displayName } } }";
+    assert_eq!(
+        error_code(
+            &w.act(&w.members[0], name, json!({ "g": first, "a": lucas }))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        error_code(
+            &w.act(&w.members[1], name, json!({ "g": first, "a": lucas }))
+                .await
+        ),
+        "VALIDATION"
+    );
+    data(
+        &w.act(&w.members[1], name, json!({ "g": first, "a": ines }))
+            .await,
+    );
+    data(
+        &w.act(&w.members[0], name, json!({ "g": second, "a": lucas }))
+            .await,
+    );
+    let report = "mutation($g: ID!, $q: String!, $names: [String!]!) { reportGroup(groupId: $g, report: \"Nous proposons :\", answers: [{ question: $q, answers: $names }]) { reportedAt answers { question answers } } }";
+    let not_rapporteur = w
+        .act(
+            &w.admin,
+            report,
+            json!({ "g": first, "q": "Binôme presse", "names": ["Inès Petit"] }),
+        )
+        .await;
+    assert_eq!(error_code(&not_rapporteur), "FORBIDDEN");
+    let unknown = w
+        .act(
+            &w.members[1],
+            report,
+            json!({ "g": first, "q": "Autre chose", "names": ["Inès Petit"] }),
+        )
+        .await;
+    assert_eq!(error_code(&unknown), "VALIDATION");
+    data(
+        &w.act(
+            &w.members[1],
+            report,
+            json!({ "g": first, "q": "Binôme presse", "names": ["Inès Petit", "Hugo Moreau"] }),
+        )
+        .await,
+    );
+    data(
+        &w.act(
+            &w.members[0],
+            report,
+            json!({ "g": second, "q": "Binôme presse", "names": ["inès petit", "Lucas Bernard"] }),
+        )
+        .await,
+    );
+    let pooled = w
+        .act(&w.members[2], "query($id: ID!) { meeting(id: $id) { breakouts { pooled { answer groups unanimous } } } }", json!({ "id": meeting }))
+        .await;
+    let pooled = &data(&pooled)["meeting"]["breakouts"][1]["pooled"];
+    assert_eq!(
+        pooled[0],
+        json!({ "answer": "Inès Petit", "groups": 2, "unanimous": true })
+    );
+    assert_eq!(pooled.as_array().unwrap().len(), 3);
+    assert_eq!(pooled[1]["unanimous"], false);
+}

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod agenda;
+pub mod breakout;
 pub mod cursor;
 pub mod decision;
 pub mod designation;

@@ -8,6 +8,8 @@ pub mod auth_token;
 pub mod ballot;
 pub mod body;
 pub mod body_member;
+pub mod breakout;
+pub mod breakout_group;
 pub mod calendar_token;
 pub mod candidacy;
 pub mod category;

@@ -22,7 +22,8 @@ use crate::entity::{account, agenda_item, meeting_role, speaking_request};
 use crate::events::{Event, MeetingChange};
 use crate::service::meetings::live::Snapshot;
 use crate::service::meetings::{
-    self, NewMeeting, Period, Recurrence, Seen, agenda, attendance, feed, minutes, speaking,
+    self, NewMeeting, Period, Recurrence, Seen, agenda, attendance, breakout, feed, minutes,
+    speaking,
 };
 use crate::service::now;
 
@@ -167,6 +168,11 @@ impl Meeting {
         .await?;
         Ok(seen.into_iter().map(Proposal).collect())
     }
+    /// Its breakout groups, split after split, with what they reported.
+    async fn breakouts(&self, ctx: &Context<'_>) -> Result<Vec<Breakout>> {
+        let found = breakout::of(&state(ctx)?.db, &self.0).await?;
+        Ok(found.into_iter().map(Breakout).collect())
+    }
     /// The speaking queue of an agenda item.
     async fn queue(&self, ctx: &Context<'_>, item_id: ID) -> Result<SpeakingQueue> {
         let item_id = parse_id(&item_id, "itemId")?;
@@ -176,6 +182,112 @@ impl Meeting {
             None => Arc::new(speaking::queue(db, &self.0, item_id).await?),
         };
         Ok(SpeakingQueue(found))
+    }
+}
+
+/// The plenary split into breakout groups.
+pub struct Breakout(breakout::Split);
+
+#[Object]
+impl Breakout {
+    async fn id(&self) -> ID {
+        id(self.0.breakout.id)
+    }
+    async fn item_id(&self) -> Option<ID> {
+        self.0.breakout.item_id.map(id)
+    }
+    /// The questions every group answers.
+    async fn questions(&self) -> Vec<String> {
+        breakout::questions_of(&self.0.breakout)
+    }
+    async fn max_size(&self) -> i32 {
+        self.0.breakout.max_size
+    }
+    async fn groups(&self) -> Vec<BreakoutGroup> {
+        self.0.groups.iter().cloned().map(BreakoutGroup).collect()
+    }
+    /// The answers pooled: for each question, each answer with how many
+    /// groups gave it, and whether all that reported agree.
+    async fn pooled(&self) -> Vec<PooledAnswer> {
+        self.0
+            .pooled()
+            .into_iter()
+            .map(|p| PooledAnswer {
+                question: p.question,
+                answer: p.answer,
+                groups: p.groups as i32,
+                unanimous: p.unanimous,
+            })
+            .collect()
+    }
+}
+
+#[derive(async_graphql::SimpleObject)]
+pub struct PooledAnswer {
+    pub question: String,
+    pub answer: String,
+    /// How many groups gave it.
+    pub groups: i32,
+    /// Every group that reported gave it.
+    pub unanimous: bool,
+}
+
+#[derive(async_graphql::SimpleObject)]
+pub struct GroupAnswer {
+    pub question: String,
+    pub answers: Vec<String>,
+}
+
+#[derive(InputObject)]
+pub struct GroupAnswerInput {
+    pub question: String,
+    pub answers: Vec<String>,
+}
+
+pub struct BreakoutGroup(crate::entity::breakout_group::Model);
+
+#[Object]
+impl BreakoutGroup {
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    async fn number(&self) -> i32 {
+        self.0.number
+    }
+    async fn people(&self, ctx: &Context<'_>) -> Result<Vec<Person>> {
+        let mut found = Vec::new();
+        for member in breakout::members_of(&self.0) {
+            found.extend(person(ctx, member, false).await?);
+        }
+        Ok(found)
+    }
+    async fn rapporteur(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        match self.0.rapporteur_id {
+            Some(r) => person(ctx, r, false).await,
+            None => Ok(None),
+        }
+    }
+    /// Markdown, as written.
+    async fn report(&self) -> Option<&str> {
+        self.0.report_source.as_deref()
+    }
+    async fn report_html(&self) -> Option<&str> {
+        self.0.report_html.as_deref()
+    }
+    async fn answers(&self) -> Vec<GroupAnswer> {
+        let answers: std::collections::BTreeMap<String, Vec<String>> = self
+            .0
+            .answers
+            .clone()
+            .and_then(|a| serde_json::from_value(a).ok())
+            .unwrap_or_default();
+        answers
+            .into_iter()
+            .map(|(question, answers)| GroupAnswer { question, answers })
+            .collect()
+    }
+    async fn reported_at(&self) -> Option<DateTime<Utc>> {
+        self.0.reported_at
     }
 }
 
@@ -630,6 +742,22 @@ pub struct ProposeAgendaItemInput {
     pub urgent: bool,
 }
 
+#[derive(InputObject)]
+pub struct SplitIntoGroupsInput {
+    pub meeting_id: ID,
+    pub item_id: Option<ID>,
+    /// The questions every group answers.
+    #[graphql(default)]
+    pub questions: Vec<String>,
+    /// The largest group; 10 when absent.
+    pub max_size: Option<i32>,
+    /// Spread women and gender minorities across the groups.
+    #[graphql(default)]
+    pub balance_gender: bool,
+    /// Groups made by hand (people present), instead of at random.
+    pub groups: Option<Vec<Vec<ID>>>,
+}
+
 #[derive(Default)]
 pub struct MeetingMutation;
 
@@ -946,6 +1074,85 @@ impl MeetingMutation {
             .into_iter()
             .map(|r| SpeakingRequest(r, None))
             .collect())
+    }
+
+    /// Splits those present into breakout groups of at most `maxSize` (10):
+    /// at random, balanced in size (and in gender with `balanceGender`), or
+    /// by hand with `groups` (the moderator).
+    async fn split_into_groups(
+        &self,
+        ctx: &Context<'_>,
+        input: SplitIntoGroupsInput,
+    ) -> Result<Meeting> {
+        let meeting_id = parse_id(&input.meeting_id, "meetingId")?;
+        let groups = match input.groups {
+            Some(groups) => Some(
+                groups
+                    .iter()
+                    .map(|g| {
+                        g.iter()
+                            .map(|p| parse_id(p, "groups"))
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            None => None,
+        };
+        breakout::split(
+            state(ctx)?,
+            viewer(ctx)?,
+            breakout::NewSplit {
+                meeting_id,
+                item_id: optional_id(input.item_id, "itemId")?,
+                questions: input.questions,
+                max_size: input.max_size,
+                balance_gender: input.balance_gender,
+                groups,
+            },
+        )
+        .await?;
+        seen_meeting(ctx, meeting_id).await
+    }
+
+    /// Names a group's rapporteur (one of its people, or the moderator).
+    async fn name_rapporteur(
+        &self,
+        ctx: &Context<'_>,
+        group_id: ID,
+        account_id: ID,
+    ) -> Result<BreakoutGroup> {
+        let named = breakout::name_rapporteur(
+            state(ctx)?,
+            viewer(ctx)?,
+            parse_id(&group_id, "groupId")?,
+            parse_id(&account_id, "accountId")?,
+        )
+        .await?;
+        Ok(BreakoutGroup(named))
+    }
+
+    /// The rapporteur submits the group's report (Markdown) and its answers
+    /// to the questions, e.g. the names it proposes for a pair.
+    async fn report_group(
+        &self,
+        ctx: &Context<'_>,
+        group_id: ID,
+        report: String,
+        #[graphql(default)] answers: Vec<GroupAnswerInput>,
+    ) -> Result<BreakoutGroup> {
+        let answers = answers
+            .into_iter()
+            .map(|a| (a.question, a.answers))
+            .collect();
+        let reported = breakout::report(
+            state(ctx)?,
+            viewer(ctx)?,
+            parse_id(&group_id, "groupId")?,
+            &report,
+            answers,
+        )
+        .await?;
+        Ok(BreakoutGroup(reported))
     }
 
     /// Saves the minutes as you type (the minute-taker, or the facilitators)

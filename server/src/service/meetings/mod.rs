@@ -5,6 +5,7 @@
 
 pub mod agenda;
 pub mod attendance;
+pub mod breakout;
 pub mod feed;
 pub mod live;
 pub mod minutes;
