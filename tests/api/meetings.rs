@@ -254,6 +254,11 @@ async fn meetings_recur_in_the_organisation_s_time_zone_and_the_calendar_shows_w
     );
     let text = public.text().await.unwrap();
     assert!(text.starts_with("BEGIN:VCALENDAR"), "{text}");
+    assert!(text.contains("PRODID:-//Plenum//Plenum//FR"), "{text}");
+    // What RFC 5545 requires of each event.
+    for field in ["UID:", "DTSTAMP:", "DTSTART:"] {
+        assert_eq!(text.matches(field).count(), 3, "{field} in {text}");
+    }
     assert_eq!(text.matches("BEGIN:VEVENT").count(), 3, "{text}");
     assert!(text.contains("LOCATION:Maison des associations"));
     assert!(!text.contains("extraordinaire"));

@@ -113,10 +113,7 @@ impl Meeting {
     }
     /// The attendance sheet (the organisation's people).
     async fn attendance(&self, ctx: &Context<'_>) -> Result<Vec<AttendanceLine>> {
-        if self.0.reader.is_none() {
-            return Ok(Vec::new());
-        }
-        let found = attendance::sheet(&state(ctx)?.db, &self.0).await?;
+        let found = attendance::sheet_seen_by(&state(ctx)?.db, &self.0).await?;
         Ok(found.into_iter().map(AttendanceLine).collect())
     }
     /// People present, in the room or online.
@@ -132,10 +129,8 @@ impl Meeting {
     /// The minutes, once drafting has begun: published ones for everyone
     /// who sees the meeting, drafts for the organisation's people.
     async fn minutes(&self, ctx: &Context<'_>) -> Result<Option<Minutes>> {
-        let found = minutes::of(&state(ctx)?.db, self.0.meeting.id).await?;
-        Ok(found
-            .filter(|m| m.published_at.is_some() || self.0.reader.is_some())
-            .map(Minutes))
+        let found = minutes::seen_by(&state(ctx)?.db, &self.0).await?;
+        Ok(found.map(Minutes))
     }
     /// When the minutes and decision record are due (a day after the end, a setting).
     async fn minutes_due_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {

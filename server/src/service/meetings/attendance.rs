@@ -258,6 +258,15 @@ pub async fn sheet(conn: &impl ConnectionTrait, seen: &Seen) -> AppResult<Vec<Li
         .collect())
 }
 
+/// The attendance sheet for the organisation's people; nothing for a
+/// visitor of a public meeting (it names people).
+pub async fn sheet_seen_by(conn: &impl ConnectionTrait, seen: &Seen) -> AppResult<Vec<Line>> {
+    if seen.reader.is_none() {
+        return Ok(Vec::new());
+    }
+    sheet(conn, seen).await
+}
+
 /// How many people are present, in the room or online: the electorate of
 /// the votes counted in the room.
 pub fn present(lines: &[Line]) -> u32 {

@@ -99,8 +99,12 @@ pub async fn render(
 /// The calendar text of these meetings: fixed ones as events (cancelled
 /// ones marked so), windows to fix left out.
 pub fn ical(name: &str, meetings: &[Seen], public_url: &str) -> String {
-    let mut cal = Calendar::new();
-    cal.name(name);
+    let mut cal = Calendar::empty();
+    cal.append_property(("VERSION", "2.0"))
+        .append_property(("PRODID", "-//Plenum//Plenum//FR"))
+        .append_property(("CALSCALE", "GREGORIAN"))
+        .append_property(("METHOD", "PUBLISH"))
+        .name(name);
     for seen in meetings {
         let m = &seen.meeting;
         let Some(start) = m.starts_at else {

@@ -205,6 +205,17 @@ pub async fn of(
     Ok(minutes::Entity::find_by_id(meeting_id).one(conn).await?)
 }
 
+/// A meeting's minutes as the viewer may read them: published ones for
+/// everyone who sees the meeting, drafts for the organisation's people.
+pub async fn seen_by(
+    conn: &impl ConnectionTrait,
+    seen: &Seen,
+) -> AppResult<Option<minutes::Model>> {
+    Ok(of(conn, seen.meeting.id)
+        .await?
+        .filter(|m| m.published_at.is_some() || seen.reader.is_some()))
+}
+
 /// When a meeting's minutes are due: a day (the setting) after it ended.
 pub fn due(state: &AppState, m: &meeting::Model) -> Option<DateTime<Utc>> {
     m.ended_at
