@@ -92,7 +92,8 @@ pub async fn load(
         true,
     )
     .await?;
-    let party = item(
+    // The party's review will not be reached: carried over.
+    item(
         state,
         yasmine,
         last.id,
@@ -163,8 +164,6 @@ pub async fn load(
     for done in [&premises, &press] {
         agenda::set_status(state, yasmine, done.id, ItemStatus::Discussed).await?;
     }
-    // The party's review was not reached: carried over.
-    let _ = party;
     meetings::end(state, yasmine, last.id).await?;
     let text = "## Présent·es\nYasmine et Hugo (animation), Léa (compte rendu), Lucas, Inès ; Karim en ligne ; Sacha excusé·e.\n\n\
         ## Le local de la rue de Paris\nTour de parole (Lucas, Inès, Karim). Décision : visiter les deux locaux avant de choisir (4 pour, 1 contre, 1 abstention).\n\n\
