@@ -745,11 +745,12 @@ async fn minutes_have_one_editor_at_a_time_and_are_published_once_with_the_decis
     );
     let sign =
         "mutation($m: ID!) { markAttendance(meetingId: $m, presence: IN_PERSON) { presentCount } }";
-    for token in [&w.admin, &w.members[0], &w.members[1]] {
+    for token in [&w.admin, &w.members[0], &w.members[1], &w.supporter] {
         data(&w.act(token, sign, json!({ "m": meeting })).await);
     }
 
-    // The vote in the room, against the item: at most the three present.
+    // The vote in the room, against the item: at most the three members
+    // present (the supporter attends, and does not vote).
     let counted = "mutation($i: RecordCountedVoteInput!) { recordCountedVote(input: $i) { id meetingId agendaItemId participation { electorate } result { adopted } } }";
     let vote = |present: Option<u32>, yes: u32| {
         json!({ "i": { "organisationId": w.organisation, "agendaItemId": item, "title": "Acheter une sono", "method": "majority", "present": present,

@@ -10,7 +10,7 @@ use sea_orm::sea_query::Condition;
 use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect};
 
 use super::{Seen, publish, seen, steered};
-use crate::domain::meeting::{MeetingRole, MeetingStatus};
+use crate::domain::meeting::{MeetingRole, MeetingStatus, Presence};
 use crate::domain::minutes::{self as rules, LOCK};
 use crate::entity::{meeting, minutes, proposal};
 use crate::error::{AppError, AppResult};
@@ -21,9 +21,10 @@ use crate::service::{forum, now};
 use crate::state::AppState;
 use crate::{db, text};
 
-/// Where a vote counted in the room is taken: an open item of a meeting
-/// under way, recorded by its minute-taker or facilitators, with the number
-/// of people marked present.
+/// Where a vote counted in the room is taken: an item of a meeting under
+/// way, recorded by its minute-taker or facilitators, with the number of
+/// the body's people marked present — its electorate (a supporter attending
+/// an assembly does not vote).
 pub struct Room {
     pub meeting: meeting::Model,
     pub item_id: Uuid,
@@ -49,9 +50,23 @@ pub async fn room(txn: &impl ConnectionTrait, viewer: &Viewer, item_id: Uuid) ->
         )));
     }
     require_writer(txn, viewer, &seen).await?;
-    let sheet = super::attendance::sheet(txn, &seen).await?;
+    let mut present = 0;
+    for line in super::attendance::sheet(txn, &seen).await? {
+        let here = Presence::from_db(&line.attendance.status).is_some_and(Presence::present);
+        if here
+            && bodies::includes(
+                txn,
+                &seen.organisation,
+                &seen.body,
+                line.attendance.account_id,
+            )
+            .await?
+        {
+            present += 1;
+        }
+    }
     Ok(Room {
-        present: super::attendance::present(&sheet),
+        present,
         meeting: seen.meeting,
         item_id,
     })
