@@ -366,3 +366,25 @@ pub async fn update_profile(
     txn.commit().await?;
     Ok(account)
 }
+
+/// Accounts by id, in one query.
+pub async fn by_ids(
+    conn: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> AppResult<std::collections::HashMap<Uuid, account::Model>> {
+    Ok(account::Entity::find()
+        .filter(account::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect())
+}
+
+/// The gender a person declared, if any.
+pub fn declared_gender(account: &account::Model) -> Option<crate::domain::account::Gender> {
+    account
+        .gender
+        .as_deref()
+        .and_then(crate::domain::account::Gender::from_db)
+}

@@ -124,8 +124,7 @@ impl Meeting {
     }
     /// People present, in the room or online.
     async fn present_count(&self, ctx: &Context<'_>) -> Result<u32> {
-        let found = attendance::sheet(&state(ctx)?.db, &self.0).await?;
-        Ok(attendance::present(&found))
+        Ok(attendance::present(&state(ctx)?.db, self.0.meeting.id).await?)
     }
     /// The attendance sheet as CSV, for the secretariat (facilitators).
     async fn attendance_csv(&self, ctx: &Context<'_>) -> Result<String> {

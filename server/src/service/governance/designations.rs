@@ -18,12 +18,12 @@ use crate::domain::designation::{
     may_designate, require_applications, require_changeable, require_nominations,
 };
 use crate::domain::forum::{parse_body, parse_reason};
-use crate::domain::governance::{UndeclaredGender, check_parity};
+use crate::domain::governance::check_parity;
 use crate::domain::membership::{EffectiveStanding, Role};
 use crate::domain::organisation::parse_description;
 use crate::domain::proposal::{self, ElectorateRule, ReasonPolicy, ResultsVisibility};
 use crate::entity::{
-    account, body, candidacy, designation_call, elector, mandate, organisation, position,
+    body, candidacy, designation_call, elector, mandate, organisation, position,
     proposal as proposal_entity,
 };
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -32,7 +32,7 @@ use crate::service::forum::{self, threads};
 use crate::service::memberships::{self, standing_of, today_in};
 use crate::service::proposals::{self, Designating, NewProposal};
 use crate::service::sessions::Viewer;
-use crate::service::{new_id, now, organisations};
+use crate::service::{accounts, new_id, now, organisations};
 use crate::state::AppState;
 use crate::{db, text};
 
@@ -683,10 +683,15 @@ pub async fn put_to_vote(
                     ),
                 ));
             }
-            let names = names_of(&txn, &candidates).await?;
+            let people = accounts::by_ids(&txn, candidates.iter().copied()).await?;
             let options = candidates
                 .iter()
-                .map(|id| names.get(id).cloned().unwrap_or_default())
+                .map(|id| {
+                    people
+                        .get(id)
+                        .map(|a| a.display_name.clone())
+                        .unwrap_or_default()
+                })
                 .collect();
             (candidates, options)
         }
@@ -742,16 +747,6 @@ async fn assembly_of(
         .one(conn)
         .await?
         .ok_or_else(super::body_not_found)
-}
-
-async fn names_of(conn: &impl ConnectionTrait, ids: &[Uuid]) -> AppResult<HashMap<Uuid, String>> {
-    Ok(account::Entity::find()
-        .filter(account::Column::Id.is_in(ids.to_vec()))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a.display_name))
-        .collect())
 }
 
 /// Recusal: takes a call's standing candidates out of the electorate of a
@@ -866,17 +861,17 @@ pub async fn conclude(txn: &DatabaseTransaction, p: &proposal_entity::Model) -> 
         Ok(Ballot::Candidates) => {
             let ranking: Vec<Vec<usize>> =
                 serde_json::from_value(result["ranking"].clone()).unwrap_or_default();
-            let genders = genders_of(txn, &holders).await?;
+            let people = accounts::by_ids(txn, holders.iter().copied()).await?;
             let rule = positions::parity_of(&found);
-            let undeclared = UndeclaredGender::from_db(&organisation.undeclared_gender)
-                .unwrap_or(UndeclaredGender::Unknown);
+            let undeclared = positions::undeclared_policy(&organisation);
             let fits = |seats: &[usize]| {
                 let declared: Vec<Option<Gender>> = seats
                     .iter()
                     .map(|i| {
                         holders
                             .get(*i)
-                            .and_then(|h| genders.get(h).copied().flatten())
+                            .and_then(|h| people.get(h))
+                            .and_then(accounts::declared_gender)
                     })
                     .collect();
                 check_parity(rule, undeclared, &declared).is_ok()
@@ -928,19 +923,6 @@ fn awaits_check(p: &proposal_entity::Model) -> bool {
         && p.result
             .as_ref()
             .is_some_and(|r| r["details"]["facilitator_check_required"] == json!(true))
-}
-
-async fn genders_of(
-    conn: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, Option<Gender>>> {
-    Ok(account::Entity::find()
-        .filter(account::Column::Id.is_in(ids.to_vec()))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a.gender.as_deref().and_then(Gender::from_db)))
-        .collect())
 }
 
 /// Ends the call under way on a position, if any, with its outcome.
@@ -1039,13 +1021,7 @@ pub async fn report_upward(
     };
     let found = positions::find(&txn, call.call.position_id).await?;
     let standing = candidacies(&txn, &call).await?;
-    let people: HashMap<Uuid, account::Model> = account::Entity::find()
-        .filter(account::Column::Id.is_in(standing.iter().map(|s| s.candidacy.account_id)))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
+    let people = accounts::by_ids(&txn, standing.iter().map(|s| s.candidacy.account_id)).await?;
     let candidates: Vec<Value> = standing
         .iter()
         .filter(|s| s.candidacy.status == CandidacyStatus::Standing.as_str())

@@ -19,6 +19,7 @@ use crate::text;
 /// What an act of the assembly rests on: its adopted decision, or the
 /// minutes of the meeting that took it; neither when an admin acted alone
 /// where that is allowed (and it is then recorded as such).
+#[derive(Clone)]
 pub struct Grounds {
     pub decision: Option<Uuid>,
     pub minutes: Option<String>,

@@ -11,10 +11,10 @@ use crate::domain::account::{Gender, parse_name};
 use crate::domain::designation::Outcome;
 use crate::domain::governance::{ParityRule, UndeclaredGender, check_parity, parse_scope};
 use crate::domain::organisation::parse_description;
-use crate::entity::{account, organisation, position};
+use crate::entity::{organisation, position};
 use crate::error::{AppError, AppResult};
 use crate::service::sessions::Viewer;
-use crate::service::{memberships, new_id, now, organisations};
+use crate::service::{accounts, memberships, new_id, now, organisations};
 use crate::state::AppState;
 use crate::{db, text};
 
@@ -190,11 +190,8 @@ pub async fn fill(
             minutes: grounds.minutes.clone(),
             position_id: Some(found.id),
         };
-        let grounds = Grounds {
-            decision: grounds.decision,
-            minutes: grounds.minutes.clone(),
-        };
-        designated.push(mandates::write(txn, by, organisation, &mandate, grounds, None).await?);
+        designated
+            .push(mandates::write(txn, by, organisation, &mandate, grounds.clone(), None).await?);
     }
     super::designations::settle_running(txn, found.id, by, Outcome::Designated, None).await?;
     Ok(designated)
@@ -218,21 +215,27 @@ pub async fn check_holders(
             text!(en: "This position takes {seats} different holder(s).", fr: "Ce poste demande {seats} personne(s) titulaire(s) différente(s)."),
         ));
     }
-    let people = account::Entity::find()
-        .filter(account::Column::Id.is_in(distinct))
-        .all(conn)
-        .await?;
+    check_pair(conn, organisation, parity_of(found), holders).await
+}
+
+/// Checks people holding something together (a position's pair, a
+/// meeting's two facilitators) against a parity rule, with their
+/// self-declared genders and the organisation's rule for undeclared ones.
+pub async fn check_pair(
+    conn: &impl ConnectionTrait,
+    organisation: &organisation::Model,
+    rule: ParityRule,
+    holders: &[Uuid],
+) -> AppResult<()> {
+    let people = accounts::by_ids(conn, holders.iter().copied()).await?;
     let genders: Vec<Option<Gender>> = holders
         .iter()
-        .map(|id| {
-            people
-                .iter()
-                .find(|a| a.id == *id)
-                .and_then(|a| a.gender.as_deref())
-                .and_then(Gender::from_db)
-        })
+        .map(|id| people.get(id).and_then(accounts::declared_gender))
         .collect();
-    let undeclared = UndeclaredGender::from_db(&organisation.undeclared_gender)
-        .unwrap_or(UndeclaredGender::Unknown);
-    check_parity(parity_of(found), undeclared, &genders)
+    check_parity(rule, undeclared_policy(organisation), &genders)
+}
+
+/// How the organisation counts people who declared no gender.
+pub fn undeclared_policy(organisation: &organisation::Model) -> UndeclaredGender {
+    UndeclaredGender::from_db(&organisation.undeclared_gender).unwrap_or(UndeclaredGender::Unknown)
 }

@@ -2,23 +2,22 @@
 //! [émargement]: present in person or online, excused, absent; first-time
 //! attendees flagged so that the facilitators welcome them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect};
 
 use super::{Seen, publish, seen, steered};
-use crate::domain::account::Gender;
-use crate::domain::governance::{ParityRule, UndeclaredGender, check_parity};
+use crate::domain::governance::ParityRule;
 use crate::domain::meeting::{MeetingRole, MeetingStatus, Presence};
-use crate::entity::{account, attendance, meeting, meeting_role};
+use crate::entity::{attendance, meeting, meeting_role};
 use crate::error::{AppError, AppResult};
 use crate::events::MeetingChange;
 use crate::i18n::{Locale, Text};
-use crate::service::governance::bodies;
-use crate::service::memberships;
+use crate::service::governance::{bodies, positions};
 use crate::service::now;
 use crate::service::sessions::Viewer;
+use crate::service::{accounts, memberships};
 use crate::state::AppState;
 use crate::{db, text};
 
@@ -113,17 +112,7 @@ pub async fn assign(
     } else if let [other] = holders.as_slice() {
         let rule =
             ParityRule::from_db(&seen.meeting.facilitator_parity).unwrap_or(ParityRule::None);
-        let people = account::Entity::find()
-            .filter(account::Column::Id.is_in([*other, account_id]))
-            .all(&txn)
-            .await?;
-        let genders: Vec<Option<Gender>> = people
-            .iter()
-            .map(|a| a.gender.as_deref().and_then(Gender::from_db))
-            .collect();
-        let undeclared = UndeclaredGender::from_db(&seen.organisation.undeclared_gender)
-            .unwrap_or(UndeclaredGender::Unknown);
-        check_parity(rule, undeclared, &genders)?;
+        positions::check_pair(&txn, &seen.organisation, rule, &[*other, account_id]).await?;
     }
     meeting_role::ActiveModel {
         meeting_id: Set(meeting_id),
@@ -267,13 +256,15 @@ pub async fn sheet_seen_by(conn: &impl ConnectionTrait, seen: &Seen) -> AppResul
     sheet(conn, seen).await
 }
 
-/// How many people are present, in the room or online: the electorate of
-/// the votes counted in the room.
-pub fn present(lines: &[Line]) -> u32 {
-    lines
-        .iter()
-        .filter(|l| Presence::from_db(&l.attendance.status).is_some_and(Presence::present))
-        .count() as u32
+/// How many people are present, in the room or online: one count.
+pub async fn present(conn: &impl ConnectionTrait, meeting_id: Uuid) -> AppResult<u32> {
+    let present = [Presence::InPerson.as_str(), Presence::Online.as_str()];
+    let count = attendance::Entity::find()
+        .filter(attendance::Column::MeetingId.eq(meeting_id))
+        .filter(attendance::Column::Status.is_in(present))
+        .count(conn)
+        .await?;
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }
 
 /// The attendance sheet as CSV for the secretariat (the organisation's
@@ -286,13 +277,7 @@ pub async fn csv(
 ) -> AppResult<String> {
     steered(conn, viewer, seen.meeting.id).await?;
     let lines = sheet(conn, seen).await?;
-    let people: HashMap<Uuid, account::Model> = account::Entity::find()
-        .filter(account::Column::Id.is_in(lines.iter().map(|l| l.attendance.account_id)))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
+    let people = accounts::by_ids(conn, lines.iter().map(|l| l.attendance.account_id)).await?;
     let t = |text: Text| text.in_locale(locale).to_owned();
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record([

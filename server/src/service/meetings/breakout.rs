@@ -10,15 +10,14 @@ use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, QueryOrder};
 
 use super::{Seen, publish, seen, steered};
-use crate::domain::account::Gender;
 use crate::domain::breakout::{self as rules, Participant, Pooled};
 use crate::domain::meeting::{MeetingStatus, Presence};
 use crate::domain::speaking_queue::prioritised;
-use crate::entity::{account, attendance, breakout, breakout_group};
+use crate::entity::{attendance, breakout, breakout_group};
 use crate::error::{AppError, AppResult};
 use crate::events::MeetingChange;
 use crate::service::sessions::Viewer;
-use crate::service::{forum, new_id, now};
+use crate::service::{accounts, forum, new_id, now};
 use crate::state::AppState;
 use crate::{db, text};
 
@@ -102,18 +101,12 @@ pub async fn split(
                     fr: "Personne n'est encore marqué présent."
                 )));
             }
-            let genders: HashMap<Uuid, Option<Gender>> = account::Entity::find()
-                .filter(account::Column::Id.is_in(people.clone()))
-                .all(&txn)
-                .await?
-                .into_iter()
-                .map(|a| (a.id, a.gender.as_deref().and_then(Gender::from_db)))
-                .collect();
+            let known = accounts::by_ids(&txn, people.iter().copied()).await?;
             let participants: Vec<Participant<Uuid>> = people
                 .iter()
                 .map(|who| Participant {
                     who: *who,
-                    prioritised: prioritised(genders.get(who).copied().flatten()),
+                    prioritised: prioritised(known.get(who).and_then(accounts::declared_gender)),
                 })
                 .collect();
             rules::split(

@@ -11,7 +11,6 @@ use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, QueryOrder};
 
 use super::{Seen, publish, seen, speaking_priority_of, steered};
-use crate::domain::account::Gender;
 use crate::domain::agenda::ItemStatus;
 use crate::domain::meeting::{MeetingStatus, Presence};
 use crate::domain::speaking_queue::{self, Kind, Waiting, prioritised};
@@ -19,7 +18,7 @@ use crate::entity::{account, agenda_item, attendance, speaking_request};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::events::MeetingChange;
 use crate::service::sessions::Viewer;
-use crate::service::{new_id, now};
+use crate::service::{accounts, new_id, now};
 use crate::state::AppState;
 use crate::{db, text};
 
@@ -372,7 +371,7 @@ pub async fn queue(conn: &impl ConnectionTrait, seen: &Seen, item_id: Uuid) -> A
         if let Some(started) = r.started_at {
             let said = spoken.entry(r.account_id).or_default();
             said.interventions += 1;
-            said.seconds += (r.ended_at.unwrap_or(at) - started).num_seconds().max(0);
+            said.seconds += lasted(started, r.ended_at, at);
             if r.ended_at.is_none() && r.item_id == item_id {
                 current = Some(r);
             }
@@ -385,19 +384,8 @@ pub async fn queue(conn: &impl ConnectionTrait, seen: &Seen, item_id: Uuid) -> A
         .map(|r| r.account_id)
         .chain(spoken.keys().copied())
         .collect();
-    let people: HashMap<Uuid, account::Model> = account::Entity::find()
-        .filter(account::Column::Id.is_in(involved))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
-    let gender = |id: &Uuid| {
-        people
-            .get(id)
-            .and_then(|a| a.gender.as_deref())
-            .and_then(Gender::from_db)
-    };
+    let people = accounts::by_ids(conn, involved).await?;
+    let gender = |id: &Uuid| people.get(id).and_then(accounts::declared_gender);
     let list: Vec<Waiting> = waiting
         .iter()
         .map(|r| Waiting {
@@ -424,10 +412,14 @@ pub async fn queue(conn: &impl ConnectionTrait, seen: &Seen, item_id: Uuid) -> A
 
 /// Seconds an intervention has lasted (so far), and whether it is over its limit.
 pub fn timer(r: &speaking_request::Model, at: DateTime<Utc>) -> Option<(i64, bool)> {
-    let started = r.started_at?;
-    let seconds = (r.ended_at.unwrap_or(at) - started).num_seconds().max(0);
+    let seconds = lasted(r.started_at?, r.ended_at, at);
     Some((
         seconds,
         r.limit_seconds.is_some_and(|l| seconds > i64::from(l)),
     ))
+}
+
+/// Seconds from a start to an end, or to `at` while it goes on.
+fn lasted(started: DateTime<Utc>, ended: Option<DateTime<Utc>>, at: DateTime<Utc>) -> i64 {
+    (ended.unwrap_or(at) - started).num_seconds().max(0)
 }
