@@ -16,6 +16,7 @@ mod m20261122_000005_proposals;
 mod m20261122_000006_governance;
 mod m20261129_000007_designations;
 mod m20261129_000008_meetings;
+mod m20261129_000009_records;
 
 /// Every migration of Plenum, oldest first.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_governance::Migration),
             Box::new(m20261129_000007_designations::Migration),
             Box::new(m20261129_000008_meetings::Migration),
+            Box::new(m20261129_000009_records::Migration),
         ]
     }
 }

@@ -44,7 +44,8 @@ impl Application {
             crate::events::EventBus::new(),
         )
         .await?;
-        let state = AppState::new(connections, settings, events);
+        let search = crate::search::from_settings(&settings).await?;
+        let state = AppState::new(connections, settings, events, search);
         let schema = graphql::build_schema(Some(state.clone()), &state.settings.graphql);
         let router = router(state.clone(), schema);
         Ok(Application {
@@ -65,6 +66,17 @@ impl Application {
     /// Serves until SIGTERM or Ctrl-C, then finishes the requests under way.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let stop = shutdown_signal();
+        if self.state.search.needs_rebuild() {
+            // A new embedded index: fill it from the database (upserts only,
+            // so changes indexed meanwhile are kept).
+            let state = self.state.clone();
+            tokio::spawn(async move {
+                match crate::service::search::reindex(&state, false).await {
+                    Ok(n) => tracing::info!(documents = n, "search: new index filled from the database"),
+                    Err(e) => tracing::warn!(error = %e, "search: could not fill the new index; run `plenum reindex`"),
+                }
+            });
+        }
         let worker = tokio::spawn(outbox::run(self.state.clone()));
         let clock = tokio::spawn(proposals::schedule::run(self.state.clone()));
         let served = axum::serve(

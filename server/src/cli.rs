@@ -52,6 +52,8 @@ enum Command {
         #[arg(long)]
         skip_invalid: bool,
     },
+    /// Rebuild the search index from the database (with the embedded engine, stop the server first).
+    Reindex,
     /// Show or check the configuration.
     Config {
         #[command(subcommand)]
@@ -131,6 +133,10 @@ const FRENCH_HELP: &[(&str, &str)] = &[
     (
         "migrate",
         "Appliquer ou annuler des changements de structure de la base de données.",
+    ),
+    (
+        "reindex",
+        "Reconstruire l'index de recherche depuis la base de données (avec le moteur intégré, arrêtez d'abord le serveur).",
     ),
     (
         "schema",
@@ -220,7 +226,8 @@ pub fn main() -> ExitCode {
 async fn run(command: Command, settings: Settings) -> ExitCode {
     match command {
         Command::Serve { demo } => serve(settings, demo).await,
-        Command::Demo => with_state(settings, |state| async move { load_demo(&state).await }).await,
+        Command::Demo => with_state(settings, false, |state| async move { load_demo(&state).await }).await,
+        Command::Reindex => with_state(settings, true, |state| async move { reindex(&state).await }).await,
         Command::Migrate { action } => migrate(settings, action).await,
         Command::Config {
             action: ConfigAction::Check,
@@ -239,7 +246,7 @@ async fn run(command: Command, settings: Settings) -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::User { action } => {
-            with_state(settings, |state| async move { user(&state, action).await }).await
+            with_state(settings, false, |state| async move { user(&state, action).await }).await
         }
         Command::Schema
         | Command::Tally { .. }
@@ -278,8 +285,10 @@ async fn serve(settings: Settings, with_demo: bool) -> ExitCode {
     }
 }
 
-/// Connects and migrates, then runs `f` with a state (commands that use services).
-async fn with_state<F, Fut>(settings: Settings, f: F) -> ExitCode
+/// Connects and migrates, then runs `f` with a state (commands that use
+/// services); with the search engine when `search`, else without (what the
+/// command writes waits in the outbox for the server).
+async fn with_state<F, Fut>(settings: Settings, search: bool, f: F) -> ExitCode
 where
     F: FnOnce(AppState) -> Fut,
     Fut: std::future::Future<Output = ExitCode>,
@@ -299,12 +308,46 @@ where
             1,
         );
     }
+    let engine: std::sync::Arc<dyn crate::search::SearchIndex> = if search {
+        match crate::search::from_settings(&settings).await {
+            Ok(engine) => engine,
+            Err(e) => {
+                return fail(
+                    text!(en: "cannot open the search index: {e:#}", fr: "impossible d'ouvrir l'index de recherche : {e:#}"),
+                    1,
+                );
+            }
+        }
+    } else {
+        std::sync::Arc::new(crate::search::Offline)
+    };
     f(AppState::new(
         connections,
         settings,
         crate::events::EventBus::new(),
+        engine,
     ))
     .await
+}
+
+/// `plenum reindex`: empties the index and sends it everything again.
+async fn reindex(state: &AppState) -> ExitCode {
+    let started = std::time::Instant::now();
+    let engine = state.search.name();
+    match crate::service::search::reindex(state, true).await {
+        Ok(n) => {
+            let seconds = format!("{:.1}", started.elapsed().as_secs_f64());
+            say(text!(
+                en: "Search index rebuilt ({engine}): {n} documents in {seconds} s.",
+                fr: "Index de recherche reconstruit ({engine}) : {n} documents en {seconds} s."
+            ));
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(
+            text!(en: "the reindex failed: {e:#}", fr: "la reconstruction de l'index a échoué : {e:#}"),
+            1,
+        ),
+    }
 }
 
 async fn load_demo(state: &AppState) -> ExitCode {

@@ -49,6 +49,8 @@ pub struct Settings {
     pub accounts: AccountSettings,
     pub forum: ForumSettings,
     pub meetings: MeetingSettings,
+    pub search: SearchSettings,
+    pub outbox: OutboxSettings,
     pub log: LogSettings,
 }
 
@@ -168,6 +170,41 @@ impl Default for MeetingSettings {
     fn default() -> Self {
         MeetingSettings {
             minutes_due_hours: 24,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchSettings {
+    /// Empty: the embedded engine under `server.data_dir/search`.
+    pub meilisearch_url: String,
+    pub meilisearch_key: Secret,
+    /// The Meilisearch index's uid.
+    pub index: String,
+}
+
+impl Default for SearchSettings {
+    fn default() -> Self {
+        SearchSettings {
+            meilisearch_url: String::new(),
+            meilisearch_key: Secret::default(),
+            index: "plenum".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutboxSettings {
+    /// The first retry's wait, in milliseconds; each next one doubles, up to an hour.
+    pub retry_first_ms: u64,
+}
+
+impl Default for OutboxSettings {
+    fn default() -> Self {
+        OutboxSettings {
+            retry_first_ms: 2000,
         }
     }
 }
@@ -422,6 +459,24 @@ const DOCS: &[(&str, &str)] = &[
     (
         "meetings.minutes_due_hours",
         "Hours after a meeting ends by which its minutes and decision record are due (then flagged as late).",
+    ),
+    ("search", "Full-text search."),
+    (
+        "search.meilisearch_url",
+        "Empty for the embedded engine (files under server.data_dir/search, one server process); or the address of a Meilisearch, e.g. http://127.0.0.1:7700.",
+    ),
+    (
+        "search.meilisearch_key",
+        "Meilisearch's API key (its master key, or a key allowed to manage the index).",
+    ),
+    (
+        "search.index",
+        "The name (uid) of Plenum's index in Meilisearch.",
+    ),
+    ("outbox", "What follows a write (mail, search indexing), delivered after it commits."),
+    (
+        "outbox.retry_first_ms",
+        "When a delivery fails, how long before the first retry, in milliseconds; each next wait doubles, up to an hour.",
     ),
     ("log", "Logs."),
     (

@@ -42,6 +42,8 @@ pub enum ErrorCode {
     AgendaFrozen,
     /// Someone not marked present asking for the floor.
     NotPresent,
+    /// The search engine cannot answer for now (try again shortly).
+    SearchUnavailable,
 }
 
 impl ErrorCode {
@@ -64,6 +66,7 @@ impl ErrorCode {
             ErrorCode::CallClosed => "CALL_CLOSED",
             ErrorCode::AgendaFrozen => "AGENDA_FROZEN",
             ErrorCode::NotPresent => "NOT_PRESENT",
+            ErrorCode::SearchUnavailable => "SEARCH_UNAVAILABLE",
         }
     }
 
@@ -88,6 +91,7 @@ impl ErrorCode {
             ErrorCode::CallClosed => StatusCode::CONFLICT,
             ErrorCode::AgendaFrozen => StatusCode::CONFLICT,
             ErrorCode::NotPresent => StatusCode::FORBIDDEN,
+            ErrorCode::SearchUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }

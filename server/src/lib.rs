@@ -15,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod i18n;
+pub mod search;
 pub mod service;
 pub mod state;
 pub mod telemetry;

@@ -33,10 +33,17 @@ pub struct AppState {
     pub proposal_wake: Arc<tokio::sync::Notify>,
     /// What everyone following a meeting live shares, change by change.
     pub live_meetings: Arc<crate::service::meetings::live::LiveMeetings>,
+    /// The search engine (embedded or Meilisearch).
+    pub search: Arc<dyn crate::search::SearchIndex>,
 }
 
 impl AppState {
-    pub fn new(connections: Connections, settings: Settings, events: EventBus) -> Self {
+    pub fn new(
+        connections: Connections,
+        settings: Settings,
+        events: EventBus,
+        search: Arc<dyn crate::search::SearchIndex>,
+    ) -> Self {
         let Connections {
             db,
             writer,
@@ -54,6 +61,7 @@ impl AppState {
             ballots: Arc::default(),
             replies: Arc::default(),
             live_meetings: Arc::default(),
+            search,
         }
     }
 }

@@ -15,4 +15,5 @@ mod memberships;
 mod migrations;
 mod organisations;
 mod proposals;
+mod search_meili;
 mod subscriptions;

@@ -104,6 +104,7 @@ async fn seed(url: &str, out: &std::path::Path) {
         max_proxies_held: Set(1),
         undeclared_gender: Set("unknown".into()),
         recusal_hides_deliberation: Set(false),
+        theme: Set("default".into()),
         created_by: Set(accounts[0]),
         created_at: Set(now),
         updated_at: Set(now),

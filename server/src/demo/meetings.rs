@@ -170,7 +170,7 @@ pub async fn load(
         ## Communiqué sur les expulsions\nLe secrétariat le publie cette semaine.\n\n\
         ## Bilan de la fête\nPas abordé : reporté à la prochaine AG.";
     minutes::save(state, lea, last.id, text).await?;
-    minutes::publish_minutes(state, lea, last.id).await?;
+    minutes::publish_minutes(state, lea, last.id, None).await?;
 
     // The next assemblies: every other Thursday at 18:30, from a week on.
     let mut day = today_in(org) + Duration::days(7);

@@ -136,36 +136,7 @@ pub fn parse_handle(raw: &str) -> AppResult<String> {
 
 /// A handle made from a display name: accents folded, words joined by dots.
 pub fn handle_from_name(name: &str) -> String {
-    let mut handle = String::new();
-    for c in name.to_lowercase().chars() {
-        let folded = match c {
-            'à' | 'â' | 'ä' | 'á' | 'ã' | 'å' => "a",
-            'ç' => "c",
-            'é' | 'è' | 'ê' | 'ë' => "e",
-            'î' | 'ï' | 'í' | 'ì' => "i",
-            'ô' | 'ö' | 'ó' | 'ò' | 'õ' => "o",
-            'û' | 'ü' | 'ú' | 'ù' => "u",
-            'ÿ' => "y",
-            'ñ' => "n",
-            'œ' => "oe",
-            'æ' => "ae",
-            c if c.is_ascii_alphanumeric() => {
-                handle.push(c);
-                continue;
-            }
-            _ => {
-                if !handle.is_empty() && !handle.ends_with('.') {
-                    handle.push('.');
-                }
-                continue;
-            }
-        };
-        handle.push_str(folded);
-    }
-    let mut handle: String = handle.trim_matches('.').chars().take(24).collect();
-    while handle.ends_with('.') {
-        handle.pop();
-    }
+    let handle = super::ascii_words(name, '.', 24);
     if handle.len() < 2 {
         format!("membre{handle}")
     } else {

@@ -49,6 +49,21 @@ pub fn render(source: &str, members: &HashMap<String, String>) -> String {
     SANITISER.clean(&html).to_string()
 }
 
+/// The words of `source` without markup, for search: text, code and link
+/// texts, blocks separated by a line break.
+pub fn plain_text(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    for event in Parser::new_ext(source, options()) {
+        match event {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell | TagEnd::CodeBlock) => out.push('\n'),
+            _ => {}
+        }
+    }
+    out
+}
+
 fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS
 }

@@ -15,6 +15,8 @@ pub mod membership;
 pub mod minutes;
 pub mod organisation;
 pub mod proposal;
+pub mod record;
+pub mod search;
 pub mod speaking_queue;
 pub mod throttle;
 pub mod token;
@@ -32,4 +34,40 @@ macro_rules! db_enum {
             }
         }
     };
+}
+
+/// The words of `text` in lower-case ASCII (French accents folded), joined by
+/// `separator`, at most `max` characters: for handles and permalinks.
+pub fn ascii_words(text: &str, separator: char, max: usize) -> String {
+    let mut out = String::new();
+    for c in text.to_lowercase().chars() {
+        let folded = match c {
+            'à' | 'â' | 'ä' | 'á' | 'ã' | 'å' => "a",
+            'ç' => "c",
+            'é' | 'è' | 'ê' | 'ë' => "e",
+            'î' | 'ï' | 'í' | 'ì' => "i",
+            'ô' | 'ö' | 'ó' | 'ò' | 'õ' => "o",
+            'û' | 'ü' | 'ú' | 'ù' => "u",
+            'ÿ' => "y",
+            'ñ' => "n",
+            'œ' => "oe",
+            'æ' => "ae",
+            c if c.is_ascii_alphanumeric() => {
+                out.push(c);
+                continue;
+            }
+            _ => {
+                if !out.is_empty() && !out.ends_with(separator) {
+                    out.push(separator);
+                }
+                continue;
+            }
+        };
+        out.push_str(folded);
+    }
+    let mut out: String = out.trim_matches(separator).chars().take(max).collect();
+    while out.ends_with(separator) {
+        out.pop();
+    }
+    out
 }

@@ -37,6 +37,8 @@ pub mod proposal;
 pub mod proposal_mandate;
 pub mod proposal_round;
 pub mod proxy;
+pub mod record;
+pub mod record_version;
 pub mod secret_ballot;
 pub mod speaking_request;
 pub mod thread;

@@ -22,6 +22,8 @@ pub struct Model {
     /// Whether candidates are kept out of the deliberation on their own
     /// position until it is decided (they never vote on it).
     pub recusal_hides_deliberation: bool,
+    /// The theme of its public pages: a folder under `themes/`.
+    pub theme: String,
     pub created_by: Uuid,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -13,6 +13,8 @@ pub mod outbox;
 pub mod page;
 pub mod passwords;
 pub mod proposals;
+pub mod records;
+pub mod search;
 pub mod sessions;
 
 use chrono::{DateTime, Utc};

@@ -99,6 +99,7 @@ pub async fn create(
         max_proxies_held: Set(1),
         undeclared_gender: Set(UndeclaredGender::Unknown.as_str().to_owned()),
         recusal_hides_deliberation: Set(false),
+        theme: Set("default".into()),
         created_by: Set(viewer.id()),
         created_at: Set(at),
         updated_at: Set(at),

@@ -40,8 +40,9 @@ pub async fn run(state: AppState) {
     loop {
         match deliver_due(&state).await {
             Ok(0) => {
-                let _ = tokio::time::timeout(Duration::from_secs(5), state.outbox_wake.notified())
-                    .await;
+                // Retries fall due without a wake-up: look again soon.
+                let wait = Duration::from_millis(state.settings.outbox.retry_first_ms.clamp(50, 5000));
+                let _ = tokio::time::timeout(wait, state.outbox_wake.notified()).await;
             }
             Ok(_) => {}
             Err(e) => {
@@ -52,33 +53,56 @@ pub async fn run(state: AppState) {
     }
 }
 
-/// Delivers the messages that are due; returns how many were tried.
+/// Delivers the messages that are due; returns how many were tried. Search
+/// messages go to the engine together, in one batch.
 pub async fn deliver_due(state: &AppState) -> Result<usize, DbErr> {
     let due = outbox::Entity::find()
         .filter(outbox::Column::DeliveredAt.is_null())
         .filter(outbox::Column::NextAttemptAt.lte(Utc::now()))
         .order_by_asc(outbox::Column::Id)
-        .limit(50)
+        .limit(200)
         .all(&state.db)
         .await?;
     let tried = due.len();
-    for message in due {
-        let result = deliver(&message);
-        let attempts = message.attempts + 1;
-        let mut active = message.into_active_model();
-        active.attempts = Set(attempts);
-        match result {
-            Ok(()) => active.delivered_at = Set(Some(now())),
-            Err(e) => {
-                // Exponential backoff, capped at an hour.
-                let wait = 2i64.saturating_pow(attempts.clamp(0, 12) as u32).min(3600);
-                active.last_error = Set(Some(e));
-                active.next_attempt_at = Set(now() + chrono::Duration::seconds(wait));
-            }
+    let (search, others): (Vec<_>, Vec<_>) = due
+        .into_iter()
+        .partition(|m| m.topic == crate::service::search::TOPIC);
+    if !search.is_empty() {
+        let payloads: Vec<Json> = search.iter().map(|m| m.payload.clone()).collect();
+        let result = crate::service::search::deliver(state, &payloads).await;
+        if let Err(e) = &result {
+            tracing::warn!(error = %e, messages = search.len(), "outbox: search indexing failed; will retry");
         }
-        active.update(&state.db).await?;
+        for message in search {
+            settle(state, message, result.clone()).await?;
+        }
+    }
+    for message in others {
+        let result = deliver(&message);
+        settle(state, message, result).await?;
     }
     Ok(tried)
+}
+
+/// Marks a message delivered, or schedules its next attempt: the wait
+/// doubles from `outbox.retry_first_ms`, up to an hour.
+async fn settle(state: &AppState, message: outbox::Model, result: Result<(), String>) -> Result<(), DbErr> {
+    let attempts = message.attempts + 1;
+    let mut active = message.into_active_model();
+    active.attempts = Set(attempts);
+    match result {
+        Ok(()) => active.delivered_at = Set(Some(now())),
+        Err(e) => {
+            let first = state.settings.outbox.retry_first_ms.max(1);
+            let wait_ms = first
+                .saturating_mul(1u64 << (attempts.clamp(1, 20) - 1) as u32)
+                .min(3_600_000);
+            active.last_error = Set(Some(e));
+            active.next_attempt_at = Set(now() + chrono::Duration::milliseconds(wait_ms as i64));
+        }
+    }
+    active.update(&state.db).await?;
+    Ok(())
 }
 
 fn deliver(message: &outbox::Model) -> Result<(), String> {

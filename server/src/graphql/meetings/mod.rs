@@ -739,11 +739,19 @@ impl MeetingMutation {
 
     /// Publishes the minutes of a meeting that has ended, once; after that
     /// they change only by a visible amendment.
-    async fn publish_minutes(&self, ctx: &Context<'_>, meeting_id: ID) -> Result<Minutes> {
-        let published = minutes::publish_minutes(
+    /// They become a published record (`Minutes.record`), as visible as
+    /// the meeting unless `visibility` says otherwise.
+    async fn publish_minutes(
+        &self,
+        ctx: &Context<'_>,
+        meeting_id: ID,
+        visibility: Option<crate::domain::record::RecordVisibility>,
+    ) -> Result<Minutes> {
+        let (published, _) = minutes::publish_minutes(
             state(ctx)?,
             viewer(ctx)?,
             parse_id(&meeting_id, "meetingId")?,
+            visibility,
         )
         .await?;
         Ok(Minutes(published))

@@ -12,12 +12,13 @@ use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect};
 use super::{Seen, publish, seen, steered};
 use crate::domain::meeting::{MeetingRole, MeetingStatus, Presence};
 use crate::domain::minutes::{self as rules, LOCK};
-use crate::entity::{meeting, minutes, proposal};
+use crate::domain::record::{RecordKind, RecordVisibility};
+use crate::entity::{meeting, minutes, proposal, record};
 use crate::error::{AppError, AppResult};
 use crate::events::MeetingChange;
 use crate::service::governance::bodies;
 use crate::service::sessions::Viewer;
-use crate::service::{forum, now};
+use crate::service::{forum, now, records};
 use crate::state::AppState;
 use crate::{db, text};
 
@@ -177,7 +178,8 @@ pub async fn publish_minutes(
     state: &AppState,
     viewer: &Viewer,
     meeting_id: Uuid,
-) -> AppResult<minutes::Model> {
+    visibility: Option<RecordVisibility>,
+) -> AppResult<(minutes::Model, record::Model)> {
     let txn = db::begin_write(&state.writer).await?;
     let seen = seen(&txn, Some(viewer), meeting_id).await?;
     require_writer(&txn, viewer, &seen).await?;
@@ -207,9 +209,95 @@ pub async fn publish_minutes(
     active.editor_id = Set(None);
     active.locked_until = Set(None);
     let published = active.update(&txn).await?;
+    let record = records::insert(
+        &txn,
+        records::NewRow {
+            organisation: &seen.organisation,
+            body_id: seen.meeting.body_id,
+            kind: RecordKind::Minutes,
+            source_id: Some(meeting_id),
+            title: record_title(&seen, RecordKind::Minutes),
+            text: published.source.clone(),
+            visibility: visibility.unwrap_or_else(|| visibility_of(&seen.meeting)),
+            by: viewer.id(),
+        },
+    )
+    .await?;
     txn.commit().await?;
     publish(state, &seen.meeting, MeetingChange::Ended);
-    Ok(published)
+    Ok((published, record))
+}
+
+/// A meeting's records are as visible as the meeting, unless their
+/// publisher says otherwise.
+fn visibility_of(m: &meeting::Model) -> RecordVisibility {
+    match m.visibility.as_str() {
+        "public" => RecordVisibility::Public,
+        "members" => RecordVisibility::Members,
+        _ => RecordVisibility::Body,
+    }
+}
+
+/// "Compte rendu — Assemblée générale du 12 mars — 2026-03-12", in the
+/// organisation's language.
+fn record_title(seen: &Seen, kind: RecordKind) -> String {
+    let locale = crate::i18n::Locale::parse(&seen.organisation.default_locale)
+        .unwrap_or(crate::i18n::Locale::Fr);
+    let day = seen
+        .meeting
+        .started_at
+        .or(seen.meeting.starts_at)
+        .map(|t| crate::service::memberships::date_in(&seen.organisation, t).to_string())
+        .unwrap_or_default();
+    let title: String = format!(
+        "{} — {} — {day}",
+        kind.label().in_locale(locale),
+        seen.meeting.title
+    )
+    .chars()
+    .take(crate::domain::forum::MAX_TITLE_CHARS)
+    .collect();
+    title
+}
+
+/// Publishes a meeting's decision record, made from its decisions
+/// ([`decision_record`]), once the meeting has ended.
+#[tracing::instrument(skip_all, fields(account = %viewer.id(), meeting = %meeting_id))]
+pub async fn publish_decisions(
+    state: &AppState,
+    viewer: &Viewer,
+    meeting_id: Uuid,
+    visibility: Option<RecordVisibility>,
+) -> AppResult<record::Model> {
+    let txn = db::begin_write(&state.writer).await?;
+    let seen = seen(&txn, Some(viewer), meeting_id).await?;
+    require_writer(&txn, viewer, &seen).await?;
+    if seen.status() != MeetingStatus::Ended {
+        return Err(AppError::conflict(text!(
+            en: "A decision record is published once the meeting has ended.",
+            fr: "Le relevé de décisions se publie une fois la réunion terminée."
+        )));
+    }
+    let decisions = decision_record(&txn, &seen).await?;
+    let locale = crate::i18n::Locale::parse(&seen.organisation.default_locale)
+        .unwrap_or(crate::i18n::Locale::Fr);
+    let text = crate::service::records::compose::decisions(&decisions, locale);
+    let record = records::insert(
+        &txn,
+        records::NewRow {
+            organisation: &seen.organisation,
+            body_id: seen.meeting.body_id,
+            kind: RecordKind::DecisionRecord,
+            source_id: Some(meeting_id),
+            title: record_title(&seen, RecordKind::DecisionRecord),
+            text,
+            visibility: visibility.unwrap_or_else(|| visibility_of(&seen.meeting)),
+            by: viewer.id(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(record)
 }
 
 /// A meeting's minutes, if drafted.

@@ -1,0 +1,422 @@
+//! The embedded engine: tantivy, in `server.data_dir/search`, for one server
+//! process (several processes sharing a database use Meilisearch).
+//!
+//! Text is analysed twice, in French and in English forms: words are
+//! lower-cased, stemmed (Snowball) and their accents folded, so that
+//! `délibération` finds `deliberations`. Phrases match on the French form.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, TermQuery};
+use tantivy::schema::{
+    FAST, Facet as TantivyFacet, FacetOptions, Field, IndexRecordOption, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    TextAnalyzer,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use uuid::Uuid;
+
+use super::{Change, Document, FacetCount, Hit, Request, Results, SearchError, SearchIndex};
+use crate::domain::search::{Facet, MARK_END, MARK_START};
+
+/// Bumped when the schema changes: a new folder, rebuilt by `plenum reindex`.
+const LAYOUT: &str = "v1";
+const FRENCH: &str = "plenum_fr";
+const ENGLISH: &str = "plenum_en";
+/// Memory the writer may use before it flushes a segment.
+const WRITER_BUDGET: usize = 64 * 1024 * 1024;
+const SNIPPET_CHARS: usize = 220;
+
+struct Fields {
+    id: Field,
+    organisation_id: Field,
+    kind: Field,
+    body_id: Field,
+    year: Field,
+    audience: Field,
+    facets: Field,
+    title: Field,
+    url: Field,
+    published_at: Field,
+    title_fr: Field,
+    text_fr: Field,
+    title_en: Field,
+    text_en: Field,
+}
+
+struct Engine {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let analysed = |analyzer: &str, positions: bool, stored: bool| {
+        let record = if positions {
+            IndexRecordOption::WithFreqsAndPositions
+        } else {
+            IndexRecordOption::WithFreqs
+        };
+        let options = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(analyzer)
+                .set_index_option(record),
+        );
+        if stored { options.set_stored() } else { options }
+    };
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        organisation_id: b.add_text_field("organisation_id", STRING | STORED),
+        kind: b.add_text_field("kind", STRING | STORED),
+        body_id: b.add_text_field("body_id", STRING | STORED),
+        year: b.add_text_field("year", STRING | STORED),
+        audience: b.add_text_field("audience", STRING),
+        facets: b.add_facet_field("facets", FacetOptions::default()),
+        title: b.add_text_field("title", STORED),
+        url: b.add_text_field("url", STORED),
+        published_at: b.add_i64_field("published_at", STORED | FAST),
+        title_fr: b.add_text_field("title_fr", analysed(FRENCH, true, false)),
+        // Stored once, here: snippets are cut from it.
+        text_fr: b.add_text_field("text_fr", analysed(FRENCH, true, true)),
+        title_en: b.add_text_field("title_en", analysed(ENGLISH, false, false)),
+        text_en: b.add_text_field("text_en", analysed(ENGLISH, false, false)),
+    };
+    (b.build(), fields)
+}
+
+/// The embedded engine; clones share one index.
+#[derive(Clone)]
+pub struct Embedded(Arc<Engine>);
+
+fn analyzer(language: Language) -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(Stemmer::new(language))
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+fn failed(e: impl std::fmt::Display) -> SearchError {
+    SearchError::Failed(e.to_string())
+}
+
+impl Embedded {
+    /// Opens (or creates) the index under `path`. Fails when another process
+    /// holds it.
+    pub fn open(path: &Path) -> anyhow::Result<Embedded> {
+        let path = path.join(LAYOUT);
+        std::fs::create_dir_all(&path)
+            .map_err(|e| anyhow::anyhow!("cannot create the search index folder {}: {e}", path.display()))?;
+        let directory = MmapDirectory::open(&path)?;
+        let (schema, fields) = schema();
+        let index = Index::open_or_create(directory, schema)?;
+        Engine::new(index, fields).map_err(|e| {
+            anyhow::anyhow!(
+                "the search index in {} is in use by another process ({e}); several processes need Meilisearch (search.meilisearch_url)",
+                path.display()
+            )
+        })
+    }
+
+    /// An index in memory, for tests and benchmarks.
+    pub fn in_memory() -> anyhow::Result<Embedded> {
+        let (schema, fields) = schema();
+        Engine::new(Index::create_in_ram(schema), fields)
+    }
+
+    /// How many documents are searchable.
+    pub fn len(&self) -> u64 {
+        self.0.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Engine {
+    fn new(index: Index, fields: Fields) -> anyhow::Result<Embedded> {
+        index.tokenizers().register(FRENCH, analyzer(Language::French));
+        index.tokenizers().register(ENGLISH, analyzer(Language::English));
+        let writer = index.writer_with_num_threads(1, WRITER_BUDGET)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Embedded(Arc::new(Engine {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+        })))
+    }
+
+    fn document(&self, d: &Document) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, &d.id);
+        doc.add_text(f.organisation_id, d.organisation_id.to_string());
+        doc.add_text(f.kind, &d.kind);
+        let body = d.body_id.map(|b| b.to_string()).unwrap_or_default();
+        doc.add_text(f.body_id, &body);
+        doc.add_text(f.year, d.year.to_string());
+        doc.add_text(f.audience, &d.audience);
+        doc.add_facet(f.facets, TantivyFacet::from_path(["kind", d.kind.as_str()]));
+        doc.add_facet(f.facets, TantivyFacet::from_path(["year", d.year.to_string().as_str()]));
+        if !body.is_empty() {
+            doc.add_facet(f.facets, TantivyFacet::from_path(["body", body.as_str()]));
+        }
+        doc.add_text(f.title, &d.title);
+        doc.add_text(f.url, &d.url);
+        doc.add_i64(f.published_at, d.published_at);
+        doc.add_text(f.title_fr, &d.title);
+        doc.add_text(f.text_fr, &d.text);
+        doc.add_text(f.title_en, &d.title);
+        doc.add_text(f.text_en, &d.text);
+        doc
+    }
+
+    /// The forms of a word or phrase in one analysed field.
+    fn terms(&self, field: Field, text: &str) -> Vec<Term> {
+        let Ok(mut analyzer) = self.index.tokenizer_for_field(field) else {
+            return Vec::new();
+        };
+        let mut stream = analyzer.token_stream(text);
+        let mut terms = Vec::new();
+        while let Some(token) = stream.next() {
+            terms.push(Term::from_field_text(field, &token.text));
+        }
+        terms
+    }
+
+    fn any_of(field: Field, values: impl IntoIterator<Item = String>) -> Box<dyn tantivy::query::Query> {
+        let clauses: Vec<(Occur, Box<dyn tantivy::query::Query>)> = values
+            .into_iter()
+            .map(|v| {
+                let q: Box<dyn tantivy::query::Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(field, &v),
+                    IndexRecordOption::Basic,
+                ));
+                (Occur::Should, q)
+            })
+            .collect();
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// The query: every word (in either language's form, title weighing
+    /// double) and every phrase must match; the access and the filters are
+    /// conditions that do not score.
+    fn query(&self, r: &Request) -> BooleanQuery {
+        let f = &self.fields;
+        let mut must: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
+        for word in &r.query.words {
+            let mut forms: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
+            for (field, boost) in [(f.title_fr, 2.0), (f.text_fr, 1.0), (f.title_en, 2.0), (f.text_en, 1.0)] {
+                for term in self.terms(field, word) {
+                    let q = TermQuery::new(term, IndexRecordOption::WithFreqs);
+                    forms.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
+                }
+            }
+            must.push((Occur::Must, Box::new(BooleanQuery::new(forms))));
+        }
+        for phrase in &r.query.phrases {
+            let text = phrase.join(" ");
+            let mut places: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
+            for field in [f.title_fr, f.text_fr] {
+                let terms = self.terms(field, &text);
+                let q: Box<dyn tantivy::query::Query> = match terms.len() {
+                    0 => continue,
+                    1 => Box::new(TermQuery::new(terms[0].clone(), IndexRecordOption::WithFreqs)),
+                    _ => Box::new(PhraseQuery::new(terms)),
+                };
+                places.push((Occur::Should, q));
+            }
+            must.push((Occur::Must, Box::new(BooleanQuery::new(places))));
+        }
+        let mut allowed: Vec<(Occur, Box<dyn tantivy::query::Query>)> = vec![(
+            Occur::Should,
+            Self::any_of(f.audience, r.access.audiences.iter().cloned()),
+        )];
+        if !r.access.moderated.is_empty() {
+            allowed.push((
+                Occur::Should,
+                Self::any_of(f.organisation_id, r.access.moderated.iter().map(Uuid::to_string)),
+            ));
+        }
+        let mut conditions: Vec<(Occur, Box<dyn tantivy::query::Query>)> =
+            vec![(Occur::Must, Box::new(BooleanQuery::new(allowed)))];
+        if let Some(org) = r.organisation {
+            conditions.push((Occur::Must, Self::any_of(f.organisation_id, [org.to_string()])));
+        }
+        if !r.filters.kinds.is_empty() {
+            conditions.push((Occur::Must, Self::any_of(f.kind, r.filters.kinds.iter().cloned())));
+        }
+        if !r.filters.bodies.is_empty() {
+            conditions.push((Occur::Must, Self::any_of(f.body_id, r.filters.bodies.iter().map(Uuid::to_string))));
+        }
+        if !r.filters.years.is_empty() {
+            conditions.push((Occur::Must, Self::any_of(f.year, r.filters.years.iter().map(i32::to_string))));
+        }
+        // Conditions weigh nothing in the score.
+        must.push((
+            Occur::Must,
+            Box::new(BoostQuery::new(Box::new(BooleanQuery::new(conditions)), 0.0)),
+        ));
+        BooleanQuery::new(must)
+    }
+
+    fn run(&self, r: &Request) -> Result<Results, SearchError> {
+        let f = &self.fields;
+        let query = self.query(r);
+        let searcher = self.reader.searcher();
+        let mut facets = FacetCollector::for_field("facets");
+        for facet in Facet::ALL {
+            facets.add_facet(TantivyFacet::from_path([facet.as_str()]));
+        }
+        let top = TopDocs::with_limit(r.limit.max(1))
+            .and_offset(r.offset)
+            .order_by_score();
+        let (top, total, counts) = searcher
+            .search(&query, &(top, Count, facets))
+            .map_err(failed)?;
+        let mut snippets = SnippetGenerator::create(&searcher, &query, f.text_fr).map_err(failed)?;
+        snippets.set_max_num_chars(SNIPPET_CHARS);
+        let mut hits = Vec::with_capacity(top.len());
+        for (_, address) in top.into_iter().take(r.limit) {
+            let doc: TantivyDocument = searcher.doc(address).map_err(failed)?;
+            let text = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            };
+            let body = text(f.text_fr);
+            hits.push(Hit {
+                id: text(f.id),
+                organisation_id: Uuid::parse_str(&text(f.organisation_id)).unwrap_or_default(),
+                kind: text(f.kind),
+                body_id: Uuid::parse_str(&text(f.body_id)).ok(),
+                year: text(f.year).parse().unwrap_or_default(),
+                title: text(f.title),
+                url: text(f.url),
+                published_at: doc
+                    .get_first(f.published_at)
+                    .and_then(|v| v.as_i64())
+                    .unwrap_or_default(),
+                snippet: marked(&snippets.snippet(&body), &body),
+            });
+        }
+        let mut found = Vec::new();
+        for facet in Facet::ALL {
+            let root = TantivyFacet::from_path([facet.as_str()]);
+            for (value, count) in counts.get(root) {
+                let value = value.to_path().last().map(|s| s.to_string()).unwrap_or_default();
+                found.push(FacetCount { facet, value, count });
+            }
+        }
+        found.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        Ok(Results {
+            total: total as u64,
+            hits,
+            facets: found,
+        })
+    }
+
+    fn write(&self, changes: Vec<Change>) -> Result<(), SearchError> {
+        let f = &self.fields;
+        let mut writer = self
+            .writer
+            .lock()
+            .map_err(|_| SearchError::Failed("the index writer panicked".into()))?;
+        for change in changes {
+            match change {
+                Change::Upsert(d) => {
+                    writer.delete_term(Term::from_field_text(f.id, &d.id));
+                    writer.add_document(self.document(&d)).map_err(failed)?;
+                }
+                Change::Remove(id) => {
+                    writer.delete_term(Term::from_field_text(f.id, &id));
+                }
+            }
+        }
+        writer.commit().map_err(failed)?;
+        drop(writer);
+        self.reader.reload().map_err(failed)
+    }
+
+    fn wipe(&self) -> Result<(), SearchError> {
+        let mut writer = self
+            .writer
+            .lock()
+            .map_err(|_| SearchError::Failed("the index writer panicked".into()))?;
+        writer.delete_all_documents().map_err(failed)?;
+        writer.commit().map_err(failed)?;
+        drop(writer);
+        self.reader.reload().map_err(failed)
+    }
+}
+
+/// A snippet's fragment with its matches marked; the text's beginning when
+/// the match is only in the title.
+fn marked(snippet: &tantivy::snippet::Snippet, text: &str) -> String {
+    let fragment = snippet.fragment();
+    if fragment.is_empty() {
+        return text.chars().take(SNIPPET_CHARS).collect();
+    }
+    let mut out = String::with_capacity(fragment.len() + 16);
+    let mut at = 0;
+    for range in snippet.highlighted() {
+        if range.start < at || range.end > fragment.len() {
+            continue;
+        }
+        out.push_str(&fragment[at..range.start]);
+        out.push_str(MARK_START);
+        out.push_str(&fragment[range.clone()]);
+        out.push_str(MARK_END);
+        at = range.end;
+    }
+    out.push_str(&fragment[at..]);
+    out
+}
+
+#[async_trait::async_trait]
+impl SearchIndex for Embedded {
+    fn name(&self) -> &'static str {
+        "embedded"
+    }
+
+    async fn apply(&self, changes: Vec<Change>) -> Result<(), SearchError> {
+        let this = self.0.clone();
+        tokio::task::spawn_blocking(move || this.write(changes))
+            .await
+            .map_err(failed)?
+    }
+
+    async fn search(&self, request: &Request) -> Result<Results, SearchError> {
+        let this = self.0.clone();
+        let request = request.clone();
+        tokio::task::spawn_blocking(move || this.run(&request))
+            .await
+            .map_err(failed)?
+    }
+
+    async fn clear(&self) -> Result<(), SearchError> {
+        let this = self.0.clone();
+        tokio::task::spawn_blocking(move || this.wipe())
+            .await
+            .map_err(failed)?
+    }
+
+    fn needs_rebuild(&self) -> bool {
+        self.is_empty()
+    }
+}
