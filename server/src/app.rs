@@ -27,7 +27,16 @@ pub struct Application {
 impl Application {
     /// Connects to the database, applies pending migrations and binds the port
     /// (port 0 picks a free one, as the tests do).
-    pub async fn build(mut settings: Settings) -> anyhow::Result<Application> {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        Self::build_with_search(settings, None).await
+    }
+
+    /// [`Application::build`] with a given search engine instead of the one
+    /// the settings name (tests use one they can switch off).
+    pub async fn build_with_search(
+        mut settings: Settings,
+        search: Option<std::sync::Arc<dyn crate::search::SearchIndex>>,
+    ) -> anyhow::Result<Application> {
         let connections = db::connect(&settings).await?;
         db::migrate(&connections.db).await?;
         let address = settings.bind_address()?;
@@ -44,7 +53,10 @@ impl Application {
             crate::events::EventBus::new(),
         )
         .await?;
-        let search = crate::search::from_settings(&settings).await?;
+        let search = match search {
+            Some(engine) => engine,
+            None => crate::search::from_settings(&settings).await?,
+        };
         let state = AppState::new(connections, settings, events, search);
         let schema = graphql::build_schema(Some(state.clone()), &state.settings.graphql);
         let router = router(state.clone(), schema);

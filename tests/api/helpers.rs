@@ -20,6 +20,8 @@ pub struct TestApp {
     /// Where this server keeps its data (a second server may share it).
     pub database_url: String,
     _database: Option<TestDatabase>,
+    /// Its data directory (the embedded search index), removed at the end.
+    _data: tempfile::TempDir,
 }
 
 /// Where a test's data lives; removed when the test ends.
@@ -114,6 +116,8 @@ pub fn test_settings(database_url: &str) -> Settings {
     // Hashing strength is not under test; speed is welcome.
     settings.accounts.argon2_memory_kib = 64;
     settings.accounts.argon2_iterations = 1;
+    // Deliveries (search indexing) retried and polled quickly.
+    settings.outbox.retry_first_ms = 50;
     settings
 }
 
@@ -131,7 +135,28 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 async fn start(settings: Settings, database_url: String) -> TestApp {
-    let app = Application::build(settings)
+    start_with_search(settings, database_url, None).await
+}
+
+/// A server whose search engine the test holds (to switch it off and on).
+pub async fn spawn_app_with_search(
+    engine: std::sync::Arc<dyn plenum::search::SearchIndex>,
+) -> TestApp {
+    let (database, url) = TestDatabase::create().await;
+    let settings = test_settings(&url);
+    let mut app = start_with_search(settings, url, Some(engine)).await;
+    app._database = Some(database);
+    app
+}
+
+async fn start_with_search(
+    mut settings: Settings,
+    database_url: String,
+    engine: Option<std::sync::Arc<dyn plenum::search::SearchIndex>>,
+) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("a data folder");
+    settings.server.data_dir = data_dir.path().to_owned();
+    let app = Application::build_with_search(settings, engine)
         .await
         .expect("the application builds");
     let port = app.port();
@@ -144,6 +169,7 @@ async fn start(settings: Settings, database_url: String) -> TestApp {
         state,
         database_url,
         _database: None,
+        _data: data_dir,
     }
 }
 

@@ -15,5 +15,7 @@ mod memberships;
 mod migrations;
 mod organisations;
 mod proposals;
+mod records;
+mod search;
 mod search_meili;
 mod subscriptions;

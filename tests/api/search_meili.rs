@@ -190,7 +190,12 @@ async fn changes_go_in_order_with_meilisearch_ids_each_task_awaited() {
         ]
     );
     let received = server.received_requests().await.unwrap();
-    let sent: Value = received[2].body_json().unwrap();
+    let sent: Value = received
+        .iter()
+        .find(|r| r.url.path() == "/indexes/plenum/documents")
+        .unwrap()
+        .body_json()
+        .unwrap();
     assert_eq!(sent[0]["id"], json!(record.replace(':', "-")));
     assert_eq!(sent[1]["id"], json!("thread-t1"));
     assert_eq!(sent[1]["audience"], json!(members));
@@ -344,6 +349,12 @@ async fn meilisearch_filters_by_audience_in_the_query_and_its_answer_becomes_res
     assert_eq!(sent["highlightPreTag"], json!(MARK_START));
     assert_eq!(sent["highlightPostTag"], json!(MARK_END));
     assert_eq!(sent["facets"], json!(["kind", "body_id", "year"]));
+    assert_eq!(sent["attributesToCrop"], json!(["text:40"]));
+    assert_eq!(sent["attributesToHighlight"], json!(["text"]));
+    assert_eq!(
+        (sent["offset"].clone(), sent["limit"].clone()),
+        (json!(0), json!(10))
+    );
 
     assert_eq!(results.total, 12);
     assert_eq!(results.hits.len(), 2);

@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 
 use crate::domain::forum::{Reader, Visibility};
+use crate::domain::governance::{Belonging, BodyKind};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::{db_enum, text};
 
@@ -81,6 +82,14 @@ impl RecordVisibility {
 /// a body's records are for its people.
 pub fn can_read(visibility: RecordVisibility, reader: Option<Reader>) -> bool {
     crate::domain::forum::can_read(visibility.as_forum(), reader)
+}
+
+/// Who publishes a body's records besides the organisation's facilitators:
+/// the body's own people when they are few and named (a commission, a
+/// secretariat, a council); for an assembly, whose people are every member,
+/// the secretariat does.
+pub fn published_by_own_people(kind: BodyKind) -> bool {
+    !matches!(kind.belonging(), Belonging::GoodStanding | Belonging::Open)
 }
 
 /// The longest text of a record: 512 KiB of Markdown.
@@ -174,6 +183,14 @@ mod tests {
         assert_eq!(slug(day, "Compte rendu de l'Assemblée générale", 1), "2026-11-29-compte-rendu-de-l-assemblee-generale");
         assert_eq!(slug(day, "Rapport", 2), "2026-11-29-rapport-2");
         assert_eq!(slug(day, "!!!", 1), "2026-11-29");
+    }
+
+    #[test]
+    fn assemblies_records_are_published_by_the_secretariat_not_by_every_member() {
+        assert!(!published_by_own_people(BodyKind::GeneralAssembly));
+        assert!(!published_by_own_people(BodyKind::PopularAssembly));
+        assert!(published_by_own_people(BodyKind::Commission));
+        assert!(published_by_own_people(BodyKind::Secretariat));
     }
 
     #[test]

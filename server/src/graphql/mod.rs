@@ -14,6 +14,7 @@ pub mod meetings;
 pub mod memberships;
 pub mod organisations;
 pub mod proposals;
+pub mod records;
 
 use async_graphql::{ID, MergedObject, MergedSubscription, Schema};
 use uuid::Uuid;
@@ -33,6 +34,7 @@ pub struct Query(
     governance::GovernanceQuery,
     designations::DesignationQuery,
     meetings::MeetingQuery,
+    records::RecordQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -46,6 +48,7 @@ pub struct Mutation(
     governance::GovernanceMutation,
     designations::DesignationMutation,
     meetings::MeetingMutation,
+    records::RecordMutation,
 );
 
 #[derive(MergedSubscription, Default)]

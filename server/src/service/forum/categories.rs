@@ -1,7 +1,7 @@
 //! Categories: every organisation's discussion spaces, nested one level.
 
 use sea_orm::prelude::*;
-use sea_orm::{ActiveValue::Set, Condition, IntoActiveModel, Order};
+use sea_orm::{ActiveValue::Set, Condition, IntoActiveModel, Order, QuerySelect};
 
 use super::{Place, category_not_found, place_of_category, reader};
 use crate::domain::account::parse_name;
@@ -165,7 +165,20 @@ pub async fn update(
     if let Some(p) = change.position {
         active.position = Set(p);
     }
+    let readers_change = active.visibility.is_set() || active.body_id.is_set();
     let updated = active.update(&txn).await?;
+    if readers_change {
+        let threads: Vec<Uuid> = crate::entity::thread::Entity::find()
+            .filter(crate::entity::thread::Column::CategoryId.eq(updated.id))
+            .select_only()
+            .column(crate::entity::thread::Column::Id)
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        for t in threads {
+            crate::service::search::enqueue_thread(&txn, t).await?;
+        }
+    }
     txn.commit().await?;
     Ok(updated)
 }

@@ -237,6 +237,7 @@ impl Batched for PendingReply {
             at,
         );
         let created = row.insert(txn).await?;
+        index_post(txn, &created).await?;
         if !self.rendered.mentioned.is_empty() {
             record_mentions(txn, created.id, &self.rendered.mentioned).await?;
         }
@@ -315,6 +316,10 @@ pub async fn edit(
         let mut t = thread.clone().into_active_model();
         t.title = Set(title);
         t.update(&txn).await?;
+        // Its posts are found under the thread's title too.
+        crate::service::search::enqueue_thread(&txn, thread.id).await?;
+    } else {
+        index_post(&txn, &updated).await?;
     }
     record_mentions(&txn, updated.id, &rendered.mentioned).await?;
     if author_id != viewer.id() {
@@ -352,6 +357,7 @@ pub async fn delete(state: &AppState, viewer: &Viewer, post_id: Uuid) -> AppResu
     let mut active = current.into_active_model();
     active.deleted_at = Set(Some(now()));
     let updated = active.update(&txn).await?;
+    index_post(&txn, &updated).await?;
     txn.commit().await?;
     super::publish(state, &thread, Some(updated.id), ForumChange::PostDeleted);
     Ok(updated)
@@ -401,9 +407,20 @@ async fn set_hidden(
         reason,
     )
     .await?;
+    index_post(&txn, &updated).await?;
     txn.commit().await?;
     super::publish(state, &thread, Some(updated.id), ForumChange::PostHidden);
     Ok(updated)
+}
+
+/// Queues a post for search: the opening post is searched with its thread.
+async fn index_post(conn: &impl ConnectionTrait, p: &post::Model) -> AppResult<()> {
+    use crate::service::search::{DocRef, enqueue};
+    let target = match p.parent_id {
+        None => DocRef::Thread(p.thread_id),
+        Some(_) => DocRef::Post(p.id),
+    };
+    enqueue(conn, &[target]).await
 }
 
 fn by_number(list: &str, first: Option<i32>, after: Option<String>) -> AppResult<(u64, i32)> {

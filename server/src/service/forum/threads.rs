@@ -85,6 +85,7 @@ pub async fn insert(
         .insert(txn)
         .await?;
     super::posts::record_mentions(txn, opening.id, &html.mentioned).await?;
+    crate::service::search::enqueue(txn, &[crate::service::search::DocRef::Thread(thread.id)]).await?;
     Ok((thread, opening))
 }
 
@@ -355,6 +356,7 @@ async fn moderate(
     place.require_moderator()?;
     let mut active = current.into_active_model();
     change(&mut active);
+    let moved = active.category_id.is_set();
     let updated = active.update(&txn).await?;
     moderation::log(
         &txn,
@@ -366,6 +368,10 @@ async fn moderate(
         reason,
     )
     .await?;
+    if moved {
+        // Its readers may have changed: so have its posts'.
+        crate::service::search::enqueue_thread(&txn, thread_id).await?;
+    }
     txn.commit().await?;
     super::publish(state, &updated, None, ForumChange::ThreadChanged);
     Ok(updated)

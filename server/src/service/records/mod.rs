@@ -13,6 +13,7 @@ use sea_orm::sea_query::Condition;
 use sea_orm::{ActiveValue::Set, Order, QueryOrder, QuerySelect};
 
 use crate::domain::forum::Reader;
+use crate::domain::governance::BodyKind;
 use crate::domain::markdown;
 use crate::domain::membership::Role;
 use crate::domain::record::{self as rules, RecordKind, RecordVisibility};
@@ -148,9 +149,10 @@ pub async fn insert(txn: &impl ConnectionTrait, row: NewRow<'_>) -> AppResult<re
     Ok(inserted)
 }
 
-/// May the viewer publish or amend the records of `body`? Its people may
-/// (a commission its reports, a secretariat its decisions), and the
-/// organisation's facilitators and admins.
+/// May the viewer publish or amend the records of `body`? The
+/// organisation's facilitators and admins may; so may a commission's,
+/// secretariat's or council's own people, and for an assembly the people
+/// of the organisation's secretariats (`rules::published_by_own_people`).
 pub async fn require_publisher(
     conn: &impl ConnectionTrait,
     organisation: &organisation::Model,
@@ -161,12 +163,26 @@ pub async fn require_publisher(
     if reader.is_some_and(|r| r.role >= Role::Facilitator) {
         return Ok(());
     }
-    if reader.is_some() && bodies::includes(conn, organisation, body, viewer.id()).await? {
-        return Ok(());
+    if reader.is_some() {
+        let publishers = if rules::published_by_own_people(bodies::kind_of(body)) {
+            vec![body.clone()]
+        } else {
+            body::Entity::find()
+                .filter(body::Column::OrganisationId.eq(organisation.id))
+                .filter(body::Column::Kind.eq(BodyKind::Secretariat.as_str()))
+                .filter(body::Column::DissolvedAt.is_null())
+                .all(conn)
+                .await?
+        };
+        for b in &publishers {
+            if bodies::includes(conn, organisation, b, viewer.id()).await? {
+                return Ok(());
+            }
+        }
     }
     Err(AppError::forbidden(text!(
-        en: "A body's records are published and amended by its people, or by the organisation's facilitators.",
-        fr: "Les documents d'une instance sont publiés et amendés par ses membres, ou par l'animation de l'organisation."
+        en: "A body's records are published and amended by its people (an assembly's by the secretariat), or by the organisation's facilitators.",
+        fr: "Les documents d'une instance sont publiés et amendés par ses membres (ceux d'une assemblée par le secrétariat), ou par l'animation de l'organisation."
     )))
 }
 
