@@ -46,9 +46,23 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_record_slug", "record", &["organisation_id", "slug"], true).await?;
+        index(
+            manager,
+            "idx_record_slug",
+            "record",
+            &["organisation_id", "slug"],
+            true,
+        )
+        .await?;
         // A meeting's minutes, a proposal's outcome… are published once.
-        index(manager, "idx_record_source", "record", &["kind", "source_id"], true).await?;
+        index(
+            manager,
+            "idx_record_source",
+            "record",
+            &["kind", "source_id"],
+            true,
+        )
+        .await?;
         index(
             manager,
             "idx_record_archive",

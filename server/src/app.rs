@@ -84,8 +84,12 @@ impl Application {
             let state = self.state.clone();
             tokio::spawn(async move {
                 match crate::service::search::reindex(&state, false).await {
-                    Ok(n) => tracing::info!(documents = n, "search: new index filled from the database"),
-                    Err(e) => tracing::warn!(error = %e, "search: could not fill the new index; run `plenum reindex`"),
+                    Ok(n) => {
+                        tracing::info!(documents = n, "search: new index filled from the database")
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "search: could not fill the new index; run `plenum reindex`")
+                    }
                 }
             });
         }

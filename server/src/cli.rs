@@ -226,8 +226,17 @@ pub fn main() -> ExitCode {
 async fn run(command: Command, settings: Settings) -> ExitCode {
     match command {
         Command::Serve { demo } => serve(settings, demo).await,
-        Command::Demo => with_state(settings, false, |state| async move { load_demo(&state).await }).await,
-        Command::Reindex => with_state(settings, true, |state| async move { reindex(&state).await }).await,
+        Command::Demo => {
+            with_state(
+                settings,
+                false,
+                |state| async move { load_demo(&state).await },
+            )
+            .await
+        }
+        Command::Reindex => {
+            with_state(settings, true, |state| async move { reindex(&state).await }).await
+        }
         Command::Migrate { action } => migrate(settings, action).await,
         Command::Config {
             action: ConfigAction::Check,
@@ -246,7 +255,10 @@ async fn run(command: Command, settings: Settings) -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::User { action } => {
-            with_state(settings, false, |state| async move { user(&state, action).await }).await
+            with_state(settings, false, |state| async move {
+                user(&state, action).await
+            })
+            .await
         }
         Command::Schema
         | Command::Tally { .. }

@@ -473,7 +473,10 @@ const DOCS: &[(&str, &str)] = &[
         "search.index",
         "The name (uid) of Plenum's index in Meilisearch.",
     ),
-    ("outbox", "What follows a write (mail, search indexing), delivered after it commits."),
+    (
+        "outbox",
+        "What follows a write (mail, search indexing), delivered after it commits.",
+    ),
     (
         "outbox.retry_first_ms",
         "When a delivery fails, how long before the first retry, in milliseconds; each next wait doubles, up to an hour.",

@@ -51,7 +51,10 @@ pub async fn world_on(app: TestApp) -> World {
             json!({ "o": organisation }),
         )
         .await;
-    let assembly = data(&bodies)["bodies"][0]["id"].as_str().unwrap().to_owned();
+    let assembly = data(&bodies)["bodies"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let created = app
         .gql(
             Some(&admin),
@@ -59,7 +62,10 @@ pub async fn world_on(app: TestApp) -> World {
             json!({ "input": { "organisationId": organisation, "kind": "COMMISSION", "slug": "logement", "name": "Commission logement" } }),
         )
         .await;
-    let commission = data(&created)["createBody"]["id"].as_str().unwrap().to_owned();
+    let commission = data(&created)["createBody"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     data(
         &app.gql(
             Some(&members[0]),
@@ -85,7 +91,14 @@ pub async fn world() -> World {
 
 impl World {
     /// Publishes a report of `body` as `token`.
-    pub async fn report(&self, token: &str, body: &str, title: &str, text: &str, visibility: &str) -> Value {
+    pub async fn report(
+        &self,
+        token: &str,
+        body: &str,
+        title: &str,
+        text: &str,
+        visibility: &str,
+    ) -> Value {
         self.app
             .gql(
                 Some(token),
@@ -95,7 +108,14 @@ impl World {
             .await
     }
 
-    pub async fn published(&self, token: &str, body: &str, title: &str, text: &str, visibility: &str) -> String {
+    pub async fn published(
+        &self,
+        token: &str,
+        body: &str,
+        title: &str,
+        text: &str,
+        visibility: &str,
+    ) -> String {
         let r = self.report(token, body, title, text, visibility).await;
         data(&r)["publishRecord"]["id"].as_str().unwrap().to_owned()
     }
@@ -138,14 +158,27 @@ async fn a_report_is_read_as_its_visibility_allows_and_by_its_permalink() {
     assert_eq!(r["kind"], "REPORT");
     assert_eq!(r["version"], 1);
     assert_eq!(r["body"]["id"], w.commission.as_str());
-    assert!(r["html"].as_str().unwrap().contains("<strong>augmenté</strong>"));
+    assert!(
+        r["html"]
+            .as_str()
+            .unwrap()
+            .contains("<strong>augmenté</strong>")
+    );
     let slug = r["slug"].as_str().unwrap();
     assert!(slug.ends_with("-rapport-sur-les-loyers"), "{slug}");
-    assert!(r["permalink"].as_str().unwrap().ends_with(&format!("/o/montreuil/records/{slug}")));
+    assert!(
+        r["permalink"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/o/montreuil/records/{slug}"))
+    );
     let id = r["id"].as_str().unwrap();
 
     // Members read it (by id and by permalink); visitors and supporters do not learn it exists.
-    assert_eq!(data(&w.read(Some(&w.members[1]), id).await)["record"]["title"], "Rapport sur les loyers");
+    assert_eq!(
+        data(&w.read(Some(&w.members[1]), id).await)["record"]["title"],
+        "Rapport sur les loyers"
+    );
     let by_link = w
         .app
         .gql(
@@ -156,9 +189,15 @@ async fn a_report_is_read_as_its_visibility_allows_and_by_its_permalink() {
         .await;
     assert_eq!(data(&by_link)["recordByPermalink"]["id"], id);
     assert_eq!(error_code(&w.read(None, id).await), "NOT_FOUND");
-    assert_eq!(error_code(&w.read(Some(&w.supporter), id).await), "NOT_FOUND");
+    assert_eq!(
+        error_code(&w.read(Some(&w.supporter), id).await),
+        "NOT_FOUND"
+    );
     assert!(w.archive(None, "").await.is_empty());
-    assert_eq!(w.archive(Some(&w.members[1]), "").await, ["Rapport sur les loyers"]);
+    assert_eq!(
+        w.archive(Some(&w.members[1]), "").await,
+        ["Rapport sur les loyers"]
+    );
 }
 
 #[tokio::test]
@@ -170,15 +209,34 @@ async fn a_bodys_records_are_published_by_its_people_and_read_by_them_alone() {
         .await;
     assert_eq!(error_code(&refused), "FORBIDDEN");
     let id = w
-        .published(&w.members[0], &w.commission, "Notes internes", "Entre nous.", "BODY")
+        .published(
+            &w.members[0],
+            &w.commission,
+            "Notes internes",
+            "Entre nous.",
+            "BODY",
+        )
         .await;
-    assert_eq!(data(&w.read(Some(&w.members[0]), id.as_str()).await)["record"]["visibility"], "BODY");
-    assert_eq!(error_code(&w.read(Some(&w.members[1]), &id).await), "NOT_FOUND");
+    assert_eq!(
+        data(&w.read(Some(&w.members[0]), id.as_str()).await)["record"]["visibility"],
+        "BODY"
+    );
+    assert_eq!(
+        error_code(&w.read(Some(&w.members[1]), &id).await),
+        "NOT_FOUND"
+    );
     // The organisation's facilitators read every record.
     data(&w.read(Some(&w.admin), &id).await);
     assert!(w.archive(Some(&w.members[1]), "").await.is_empty());
-    assert_eq!(w.archive(Some(&w.members[0]), ", kind: REPORT").await, ["Notes internes"]);
-    assert!(w.archive(Some(&w.members[0]), ", kind: MINUTES").await.is_empty());
+    assert_eq!(
+        w.archive(Some(&w.members[0]), ", kind: REPORT").await,
+        ["Notes internes"]
+    );
+    assert!(
+        w.archive(Some(&w.members[0]), ", kind: MINUTES")
+            .await
+            .is_empty()
+    );
     // The table of contents counts what the reader may read.
     let years = w
         .app
@@ -201,13 +259,21 @@ async fn a_bodys_records_are_published_by_its_people_and_read_by_them_alone() {
 async fn an_amendment_keeps_every_version_with_its_reason() {
     let w = world().await;
     let id = w
-        .published(&w.admin, &w.assembly, "Relevé de décisions du 3 mars", "Adopté : la fête de quartier.", "PUBLIC")
+        .published(
+            &w.admin,
+            &w.assembly,
+            "Relevé de décisions du 3 mars",
+            "Adopté : la fête de quartier.",
+            "PUBLIC",
+        )
         .await;
     let amend = |input: Value| w.app.gql(Some(&w.admin), AMEND, json!({ "input": input }));
     let no_reason = amend(json!({ "recordId": id, "text": "Adopté : la fête de quartier, le 12 juin.", "reason": "  " })).await;
     assert_eq!(error_code(&no_reason), "REASON_REQUIRED");
     assert_eq!(data(&w.read(None, &id).await)["record"]["version"], 1);
-    let same = amend(json!({ "recordId": id, "text": "Adopté : la fête de quartier.", "reason": "rien" })).await;
+    let same =
+        amend(json!({ "recordId": id, "text": "Adopté : la fête de quartier.", "reason": "rien" }))
+            .await;
     assert_eq!(error_code(&same), "VALIDATION");
     let refused = w
         .app
@@ -253,12 +319,22 @@ async fn the_mandate_register_is_published_once_then_brought_up_to_date_by_amend
             json!({ "input": { "organisationId": w.organisation, "kind": "SECRETARIAT", "slug": "secretariat", "name": "Secrétariat" } }),
         )
         .await;
-    let secretariat = data(&secretariat)["createBody"]["id"].as_str().unwrap().to_owned();
+    let secretariat = data(&secretariat)["createBody"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let reg = w
         .app
-        .gql(Some(&w.admin), PUBLISH, json!({ "input": { "kind": "MANDATE_REGISTER", "bodyId": secretariat } }))
+        .gql(
+            Some(&w.admin),
+            PUBLISH,
+            json!({ "input": { "kind": "MANDATE_REGISTER", "bodyId": secretariat } }),
+        )
         .await;
-    let reg = data(&reg)["publishRecord"]["id"].as_str().unwrap().to_owned();
+    let reg = data(&reg)["publishRecord"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     data(
         &w.app
             .gql(
@@ -276,12 +352,22 @@ async fn the_mandate_register_is_published_once_then_brought_up_to_date_by_amend
             json!({ "input": { "recordId": reg, "reason": "Nouveau mandat" } }),
         )
         .await;
-    let text = data(&amended)["amendRecord"]["text"].as_str().unwrap().to_owned();
-    assert!(text.contains("Lucas Bernard") && text.contains("Trésorier"), "{text}");
+    let text = data(&amended)["amendRecord"]["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        text.contains("Lucas Bernard") && text.contains("Trésorier"),
+        "{text}"
+    );
     // A report needs its text and title; an unknown body is not found.
     let bare = w
         .app
-        .gql(Some(&w.admin), PUBLISH, json!({ "input": { "kind": "REPORT", "bodyId": w.assembly } }))
+        .gql(
+            Some(&w.admin),
+            PUBLISH,
+            json!({ "input": { "kind": "REPORT", "bodyId": w.assembly } }),
+        )
         .await;
     assert_eq!(error_code(&bare), "VALIDATION");
     let _ = id;

@@ -41,7 +41,10 @@ async fn until_found(w: &World, token: Option<&str>, q: &str, expected: usize) -
         if n == expected {
             return r;
         }
-        assert!(tokio::time::Instant::now() < deadline, "still {n} hits for {q}, expected {expected}: {r:#}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still {n} hits for {q}, expected {expected}: {r:#}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -60,7 +63,12 @@ async fn a_french_word_finds_its_english_and_unaccented_forms_with_a_marked_snip
     let found = until_found(&w, None, "délibération", 1).await;
     let hit = &data(&found)["search"]["hits"][0];
     assert_eq!(hit["kind"], "report");
-    assert!(hit["url"].as_str().unwrap().starts_with("/o/montreuil/records/"));
+    assert!(
+        hit["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("/o/montreuil/records/")
+    );
     let snippet = hit["snippet"].as_str().unwrap();
     assert!(snippet.contains("<mark>deliberations</mark>"), "{snippet}");
     assert!(!snippet.contains("<b>"), "the text is escaped: {snippet}");
@@ -75,27 +83,69 @@ async fn a_french_word_finds_its_english_and_unaccented_forms_with_a_marked_snip
 #[tokio::test]
 async fn visibility_is_enforced_for_visitors_supporters_members_and_a_bodys_people() {
     let w = world().await;
-    w.published(&w.admin, &w.assembly, "Budget public", "Le budget annuel.", "PUBLIC").await;
-    w.published(&w.admin, &w.assembly, "Budget des membres", "Le budget détaillé.", "MEMBERS").await;
-    w.published(&w.members[0], &w.commission, "Budget de la commission", "Le budget interne.", "BODY").await;
+    w.published(
+        &w.admin,
+        &w.assembly,
+        "Budget public",
+        "Le budget annuel.",
+        "PUBLIC",
+    )
+    .await;
+    w.published(
+        &w.admin,
+        &w.assembly,
+        "Budget des membres",
+        "Le budget détaillé.",
+        "MEMBERS",
+    )
+    .await;
+    w.published(
+        &w.members[0],
+        &w.commission,
+        "Budget de la commission",
+        "Le budget interne.",
+        "BODY",
+    )
+    .await;
     // The facilitator sees all three once indexed.
     until_found(&w, Some(&w.admin), "budget", 3).await;
-    assert_eq!(titles(&search(&w, None, "budget", json!(null)).await), ["Budget public"]);
-    assert_eq!(titles(&search(&w, Some(&w.supporter), "budget", json!(null)).await), ["Budget public"]);
+    assert_eq!(
+        titles(&search(&w, None, "budget", json!(null)).await),
+        ["Budget public"]
+    );
+    assert_eq!(
+        titles(&search(&w, Some(&w.supporter), "budget", json!(null)).await),
+        ["Budget public"]
+    );
     assert_eq!(
         titles(&search(&w, Some(&w.members[1]), "budget", json!(null)).await),
         ["Budget des membres", "Budget public"]
     );
     assert_eq!(
         titles(&search(&w, Some(&w.members[0]), "budget", json!(null)).await),
-        ["Budget de la commission", "Budget des membres", "Budget public"]
+        [
+            "Budget de la commission",
+            "Budget des membres",
+            "Budget public"
+        ]
     );
     // Facets count what the searcher may see; filters narrow it.
     let member = search(&w, Some(&w.members[1]), "budget", json!(null)).await;
     let facets = &data(&member)["search"]["facets"];
-    let kind = facets.as_array().unwrap().iter().find(|f| f["facet"] == "kind").unwrap();
+    let kind = facets
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["facet"] == "kind")
+        .unwrap();
     assert_eq!(kind["values"], json!([{ "value": "report", "count": 2 }]));
-    let in_body = search(&w, Some(&w.members[0]), "budget", json!([{ "facet": "body", "values": [w.commission] }])).await;
+    let in_body = search(
+        &w,
+        Some(&w.members[0]),
+        "budget",
+        json!([{ "facet": "body", "values": [w.commission] }]),
+    )
+    .await;
     assert_eq!(titles(&in_body), ["Budget de la commission"]);
 }
 
@@ -110,7 +160,10 @@ async fn discussions_are_searchable_and_a_hidden_post_leaves_the_results() {
             json!({ "input": { "organisationId": w.organisation, "slug": "debats", "name": "Débats", "visibility": "MEMBERS", "threadRight": "MEMBERS", "replyRight": "MEMBERS" } }),
         )
         .await;
-    let space = data(&created)["createCategory"]["id"].as_str().unwrap().to_owned();
+    let space = data(&created)["createCategory"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let started = w
         .app
         .gql(
@@ -119,8 +172,14 @@ async fn discussions_are_searchable_and_a_hidden_post_leaves_the_results() {
             json!({ "input": { "categoryId": space, "title": "Le local de la rue de Paris", "body": "Faut-il déménager ?" } }),
         )
         .await;
-    let thread = data(&started)["startThread"]["thread"]["id"].as_str().unwrap().to_owned();
-    let opening = data(&started)["startThread"]["post"]["id"].as_str().unwrap().to_owned();
+    let thread = data(&started)["startThread"]["thread"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let opening = data(&started)["startThread"]["post"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let reply = w
         .app
         .gql(
@@ -134,7 +193,10 @@ async fn discussions_are_searchable_and_a_hidden_post_leaves_the_results() {
     assert_eq!(data(&found)["search"]["hits"][0]["kind"], "post");
     until_found(&w, Some(&w.members[1]), "déménager", 1).await;
     // Visitors do not search a members' space.
-    assert_eq!(titles(&search(&w, None, "loyer", json!(null)).await), Vec::<String>::new());
+    assert_eq!(
+        titles(&search(&w, None, "loyer", json!(null)).await),
+        Vec::<String>::new()
+    );
     data(
         &w.app
             .gql(
@@ -155,7 +217,10 @@ async fn bad_searches_get_clear_errors() {
         (&*"mot ".repeat(2560), json!(null)),
         ("budget", json!([{ "facet": "colour", "values": ["red"] }])),
         ("budget", json!([{ "facet": "kind", "values": ["poem"] }])),
-        ("budget", json!([{ "facet": "year", "values": ["l'an dernier"] }])),
+        (
+            "budget",
+            json!([{ "facet": "year", "values": ["l'an dernier"] }]),
+        ),
     ] {
         let r = search(&w, None, q, filters).await;
         assert_eq!(error_code(&r), "VALIDATION", "{r:#}");
@@ -165,7 +230,14 @@ async fn bad_searches_get_clear_errors() {
     assert_eq!(data(&open)["search"]["total"], 0);
     // A cursor from another search is refused.
     for n in 0..3 {
-        w.published(&w.admin, &w.assembly, &format!("Compte rendu {n}"), "Assemblée générale ordinaire.", "PUBLIC").await;
+        w.published(
+            &w.admin,
+            &w.assembly,
+            &format!("Compte rendu {n}"),
+            "Assemblée générale ordinaire.",
+            "PUBLIC",
+        )
+        .await;
     }
     until_found(&w, None, "ordinaire", 3).await;
     let first = w
@@ -177,12 +249,20 @@ async fn bad_searches_get_clear_errors() {
     let cursor = page["endCursor"].as_str().unwrap();
     let next = w
         .app
-        .gql(None, SEARCH, json!({ "q": "ordinaire", "first": 2, "after": cursor }))
+        .gql(
+            None,
+            SEARCH,
+            json!({ "q": "ordinaire", "first": 2, "after": cursor }),
+        )
         .await;
     assert_eq!(data(&next)["search"]["hits"].as_array().unwrap().len(), 1);
     let foreign = w
         .app
-        .gql(None, SEARCH, json!({ "q": "assemblée", "first": 2, "after": cursor }))
+        .gql(
+            None,
+            SEARCH,
+            json!({ "q": "assemblée", "first": 2, "after": cursor }),
+        )
         .await;
     assert_eq!(error_code(&foreign), "VALIDATION");
 }
@@ -222,8 +302,14 @@ async fn writes_succeed_while_the_engine_is_down_and_the_index_catches_up() {
         down: AtomicBool::new(true),
     });
     let w = world_on(spawn_app_with_search(engine.clone()).await).await;
-    w.published(&w.admin, &w.assembly, "Compte rendu de l'assemblée", "Le quorum est atteint.", "PUBLIC")
-        .await;
+    w.published(
+        &w.admin,
+        &w.assembly,
+        "Compte rendu de l'assemblée",
+        "Le quorum est atteint.",
+        "PUBLIC",
+    )
+    .await;
     let refused = search(&w, None, "quorum", json!(null)).await;
     assert_eq!(error_code(&refused), "SEARCH_UNAVAILABLE");
     // Give the outbox time to fail at least once.

@@ -28,6 +28,7 @@ mod forum;
 mod governance;
 mod meetings;
 mod proposals;
+pub mod records;
 
 pub const ADMIN_EMAIL: &str = "camille.martin@demo.plenum.example";
 const MONTREUIL: &str = "assemblee-montreuil";
@@ -279,6 +280,7 @@ async fn create(state: &AppState, password: &str) -> AppResult<()> {
     let pairs = governance::load(state, &montreuil, &admin, &people).await?;
     designations::load(state, &admin, &people, &pairs).await?;
     meetings::load(state, &montreuil, &admin, &people).await?;
+    records::load(state, &montreuil, &admin).await?;
     // Someone waiting for an answer, and an invitation not yet used.
     let newcomer = person(
         state,

@@ -47,8 +47,12 @@ impl RecordKind {
             RecordKind::Minutes => text!(en: "Minutes", fr: "Compte rendu"),
             RecordKind::DecisionRecord => text!(en: "Decision record", fr: "Relevé de décisions"),
             RecordKind::Report => text!(en: "Report", fr: "Rapport"),
-            RecordKind::ProposalOutcome => text!(en: "Outcome of a proposal", fr: "Issue d'une proposition"),
-            RecordKind::MandateRegister => text!(en: "Mandate register", fr: "Registre des mandats"),
+            RecordKind::ProposalOutcome => {
+                text!(en: "Outcome of a proposal", fr: "Issue d'une proposition")
+            }
+            RecordKind::MandateRegister => {
+                text!(en: "Mandate register", fr: "Registre des mandats")
+            }
         }
     }
 }
@@ -174,13 +178,19 @@ mod tests {
         let member = reader(EffectiveStanding::GoodStanding, false);
         assert!(can_read(RecordVisibility::Members, member));
         assert!(!can_read(RecordVisibility::Body, member));
-        assert!(can_read(RecordVisibility::Body, reader(EffectiveStanding::GoodStanding, true)));
+        assert!(can_read(
+            RecordVisibility::Body,
+            reader(EffectiveStanding::GoodStanding, true)
+        ));
     }
 
     #[test]
     fn permalinks_fold_accents_and_count_twins() {
         let day = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap_or_default();
-        assert_eq!(slug(day, "Compte rendu de l'Assemblée générale", 1), "2026-11-29-compte-rendu-de-l-assemblee-generale");
+        assert_eq!(
+            slug(day, "Compte rendu de l'Assemblée générale", 1),
+            "2026-11-29-compte-rendu-de-l-assemblee-generale"
+        );
         assert_eq!(slug(day, "Rapport", 2), "2026-11-29-rapport-2");
         assert_eq!(slug(day, "!!!", 1), "2026-11-29");
     }

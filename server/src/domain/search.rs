@@ -284,7 +284,10 @@ mod tests {
     fn words_and_phrases_are_told_apart_and_an_open_quote_runs_to_the_end() {
         let q = parse_query(r#"budget "assemblée générale" vote"#).unwrap();
         assert_eq!(q.words, ["budget", "vote"]);
-        assert_eq!(q.phrases, [vec!["assemblée".to_owned(), "générale".to_owned()]]);
+        assert_eq!(
+            q.phrases,
+            [vec!["assemblée".to_owned(), "générale".to_owned()]]
+        );
         let open = parse_query(r#"budget "assemblée générale"#).unwrap();
         assert_eq!(open.phrases.len(), 1);
         let lone = parse_query(r#""budget"#).unwrap();
@@ -300,7 +303,11 @@ mod tests {
 
     #[test]
     fn unknown_facets_and_values_are_refused() {
-        let ok = parse_filters(&[("kind".into(), vec!["minutes".into()]), ("year".into(), vec!["2025".into()])]).unwrap();
+        let ok = parse_filters(&[
+            ("kind".into(), vec!["minutes".into()]),
+            ("year".into(), vec!["2025".into()]),
+        ])
+        .unwrap();
         assert_eq!(ok.kinds, ["minutes"]);
         assert_eq!(ok.years, [2025]);
         assert!(parse_filters(&[("colour".into(), vec!["red".into()])]).is_err());
@@ -313,14 +320,30 @@ mod tests {
         let org = Uuid::nil();
         let place = |standing, role| Place {
             organisation_id: org,
-            reader: Reader { role, standing, in_body: false },
+            reader: Reader {
+                role,
+                standing,
+                in_body: false,
+            },
             bodies: vec![],
         };
         let supporter = access(&[place(EffectiveStanding::Supporter, Role::Member)]);
-        assert!(supporter.audiences.contains(&audience(Visibility::Supporters, org, None)));
-        assert!(!supporter.audiences.contains(&audience(Visibility::Members, org, None)));
+        assert!(
+            supporter
+                .audiences
+                .contains(&audience(Visibility::Supporters, org, None))
+        );
+        assert!(
+            !supporter
+                .audiences
+                .contains(&audience(Visibility::Members, org, None))
+        );
         let member = access(&[place(EffectiveStanding::GoodStanding, Role::Member)]);
-        assert!(member.audiences.contains(&audience(Visibility::Members, org, None)));
+        assert!(
+            member
+                .audiences
+                .contains(&audience(Visibility::Members, org, None))
+        );
         let facilitator = access(&[place(EffectiveStanding::GoodStanding, Role::Facilitator)]);
         assert_eq!(facilitator.moderated, [org]);
         assert_eq!(access(&[]).audiences, ["public"]);
@@ -338,6 +361,9 @@ mod tests {
     #[test]
     fn snippets_are_escaped_around_their_marks() {
         let marked = format!("a <b> {MARK_START}vote{MARK_END} & more");
-        assert_eq!(snippet_html(&marked), "a &lt;b&gt; <mark>vote</mark> &amp; more");
+        assert_eq!(
+            snippet_html(&marked),
+            "a &lt;b&gt; <mark>vote</mark> &amp; more"
+        );
     }
 }

@@ -41,14 +41,20 @@ impl Record {
     }
     /// Its stable address: the public page (for those who may read it).
     async fn permalink(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(format!("{}{}", state(ctx)?.settings.public_url(), self.0.path()))
+        Ok(format!(
+            "{}{}",
+            state(ctx)?.settings.public_url(),
+            self.0.path()
+        ))
     }
     async fn organisation_id(&self) -> ID {
         id(self.0.record.organisation_id)
     }
     /// The body that published it.
     async fn body(&self, ctx: &Context<'_>) -> Result<Body> {
-        Ok(Body(bodies::find(&state(ctx)?.db, self.0.record.body_id).await?))
+        Ok(Body(
+            bodies::find(&state(ctx)?.db, self.0.record.body_id).await?,
+        ))
     }
     /// What it records: a meeting (minutes, decision record), a proposal
     /// (outcome), a body (mandate register).
@@ -237,12 +243,14 @@ impl RecordQuery {
         slug: String,
     ) -> Result<Record> {
         let state = state(ctx)?;
-        let found = records::by_permalink(&state.db, maybe_viewer(ctx), &organisation, &slug).await?;
+        let found =
+            records::by_permalink(&state.db, maybe_viewer(ctx), &organisation, &slug).await?;
         Ok(Record(found))
     }
 
     /// An archive: an organisation's records (or one body's) the viewer may
     /// read, newest first, by kind and year.
+    #[allow(clippy::too_many_arguments)] // each is a field argument of the API
     async fn records(
         &self,
         ctx: &Context<'_>,
@@ -365,7 +373,10 @@ impl RecordMutation {
         let input = NewRecord {
             kind: input.kind,
             body_id: input.body_id.map(|b| parse_id(&b, "bodyId")).transpose()?,
-            source_id: input.source_id.map(|s| parse_id(&s, "sourceId")).transpose()?,
+            source_id: input
+                .source_id
+                .map(|s| parse_id(&s, "sourceId"))
+                .transpose()?,
             title: input.title,
             text: input.text,
             visibility: input.visibility,

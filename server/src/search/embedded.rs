@@ -71,7 +71,11 @@ fn schema() -> (Schema, Fields) {
                 .set_tokenizer(analyzer)
                 .set_index_option(record),
         );
-        if stored { options.set_stored() } else { options }
+        if stored {
+            options.set_stored()
+        } else {
+            options
+        }
     };
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
@@ -115,12 +119,16 @@ impl Embedded {
     /// holds it.
     pub fn open(path: &Path) -> anyhow::Result<Embedded> {
         let path = path.join(LAYOUT);
-        std::fs::create_dir_all(&path)
-            .map_err(|e| anyhow::anyhow!("cannot create the search index folder {}: {e}", path.display()))?;
+        std::fs::create_dir_all(&path).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot create the search index folder {}: {e}",
+                path.display()
+            )
+        })?;
         let directory = MmapDirectory::open(&path)?;
         let (schema, fields) = schema();
         let index = Index::open_or_create(directory, schema)?;
-        Engine::new(index, fields).map_err(|e| {
+        Engine::start(index, fields).map_err(|e| {
             anyhow::anyhow!(
                 "the search index in {} is in use by another process ({e}); several processes need Meilisearch (search.meilisearch_url)",
                 path.display()
@@ -131,7 +139,7 @@ impl Embedded {
     /// An index in memory, for tests and benchmarks.
     pub fn in_memory() -> anyhow::Result<Embedded> {
         let (schema, fields) = schema();
-        Engine::new(Index::create_in_ram(schema), fields)
+        Engine::start(Index::create_in_ram(schema), fields)
     }
 
     /// How many documents are searchable.
@@ -145,9 +153,14 @@ impl Embedded {
 }
 
 impl Engine {
-    fn new(index: Index, fields: Fields) -> anyhow::Result<Embedded> {
-        index.tokenizers().register(FRENCH, analyzer(Language::French));
-        index.tokenizers().register(ENGLISH, analyzer(Language::English));
+    /// Registers the analysers and opens the writer and reader.
+    fn start(index: Index, fields: Fields) -> anyhow::Result<Embedded> {
+        index
+            .tokenizers()
+            .register(FRENCH, analyzer(Language::French));
+        index
+            .tokenizers()
+            .register(ENGLISH, analyzer(Language::English));
         let writer = index.writer_with_num_threads(1, WRITER_BUDGET)?;
         let reader = index
             .reader_builder()
@@ -172,7 +185,10 @@ impl Engine {
         doc.add_text(f.year, d.year.to_string());
         doc.add_text(f.audience, &d.audience);
         doc.add_facet(f.facets, TantivyFacet::from_path(["kind", d.kind.as_str()]));
-        doc.add_facet(f.facets, TantivyFacet::from_path(["year", d.year.to_string().as_str()]));
+        doc.add_facet(
+            f.facets,
+            TantivyFacet::from_path(["year", d.year.to_string().as_str()]),
+        );
         if !body.is_empty() {
             doc.add_facet(f.facets, TantivyFacet::from_path(["body", body.as_str()]));
         }
@@ -199,7 +215,10 @@ impl Engine {
         terms
     }
 
-    fn any_of(field: Field, values: impl IntoIterator<Item = String>) -> Box<dyn tantivy::query::Query> {
+    fn any_of(
+        field: Field,
+        values: impl IntoIterator<Item = String>,
+    ) -> Box<dyn tantivy::query::Query> {
         let clauses: Vec<(Occur, Box<dyn tantivy::query::Query>)> = values
             .into_iter()
             .map(|v| {
@@ -221,7 +240,12 @@ impl Engine {
         let mut must: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
         for word in &r.query.words {
             let mut forms: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
-            for (field, boost) in [(f.title_fr, 2.0), (f.text_fr, 1.0), (f.title_en, 2.0), (f.text_en, 1.0)] {
+            for (field, boost) in [
+                (f.title_fr, 2.0),
+                (f.text_fr, 1.0),
+                (f.title_en, 2.0),
+                (f.text_en, 1.0),
+            ] {
                 for term in self.terms(field, word) {
                     let q = TermQuery::new(term, IndexRecordOption::WithFreqs);
                     forms.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
@@ -236,7 +260,10 @@ impl Engine {
                 let terms = self.terms(field, &text);
                 let q: Box<dyn tantivy::query::Query> = match terms.len() {
                     0 => continue,
-                    1 => Box::new(TermQuery::new(terms[0].clone(), IndexRecordOption::WithFreqs)),
+                    1 => Box::new(TermQuery::new(
+                        terms[0].clone(),
+                        IndexRecordOption::WithFreqs,
+                    )),
                     _ => Box::new(PhraseQuery::new(terms)),
                 };
                 places.push((Occur::Should, q));
@@ -250,27 +277,45 @@ impl Engine {
         if !r.access.moderated.is_empty() {
             allowed.push((
                 Occur::Should,
-                Self::any_of(f.organisation_id, r.access.moderated.iter().map(Uuid::to_string)),
+                Self::any_of(
+                    f.organisation_id,
+                    r.access.moderated.iter().map(Uuid::to_string),
+                ),
             ));
         }
         let mut conditions: Vec<(Occur, Box<dyn tantivy::query::Query>)> =
             vec![(Occur::Must, Box::new(BooleanQuery::new(allowed)))];
         if let Some(org) = r.organisation {
-            conditions.push((Occur::Must, Self::any_of(f.organisation_id, [org.to_string()])));
+            conditions.push((
+                Occur::Must,
+                Self::any_of(f.organisation_id, [org.to_string()]),
+            ));
         }
         if !r.filters.kinds.is_empty() {
-            conditions.push((Occur::Must, Self::any_of(f.kind, r.filters.kinds.iter().cloned())));
+            conditions.push((
+                Occur::Must,
+                Self::any_of(f.kind, r.filters.kinds.iter().cloned()),
+            ));
         }
         if !r.filters.bodies.is_empty() {
-            conditions.push((Occur::Must, Self::any_of(f.body_id, r.filters.bodies.iter().map(Uuid::to_string))));
+            conditions.push((
+                Occur::Must,
+                Self::any_of(f.body_id, r.filters.bodies.iter().map(Uuid::to_string)),
+            ));
         }
         if !r.filters.years.is_empty() {
-            conditions.push((Occur::Must, Self::any_of(f.year, r.filters.years.iter().map(i32::to_string))));
+            conditions.push((
+                Occur::Must,
+                Self::any_of(f.year, r.filters.years.iter().map(i32::to_string)),
+            ));
         }
         // Conditions weigh nothing in the score.
         must.push((
             Occur::Must,
-            Box::new(BoostQuery::new(Box::new(BooleanQuery::new(conditions)), 0.0)),
+            Box::new(BoostQuery::new(
+                Box::new(BooleanQuery::new(conditions)),
+                0.0,
+            )),
         ));
         BooleanQuery::new(must)
     }
@@ -289,7 +334,8 @@ impl Engine {
         let (top, total, counts) = searcher
             .search(&query, &(top, Count, facets))
             .map_err(failed)?;
-        let mut snippets = SnippetGenerator::create(&searcher, &query, f.text_fr).map_err(failed)?;
+        let mut snippets =
+            SnippetGenerator::create(&searcher, &query, f.text_fr).map_err(failed)?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
         let mut hits = Vec::with_capacity(top.len());
         for (_, address) in top.into_iter().take(r.limit) {
@@ -319,8 +365,16 @@ impl Engine {
         for facet in Facet::ALL {
             let root = TantivyFacet::from_path([facet.as_str()]);
             for (value, count) in counts.get(root) {
-                let value = value.to_path().last().map(|s| s.to_string()).unwrap_or_default();
-                found.push(FacetCount { facet, value, count });
+                let value = value
+                    .to_path()
+                    .last()
+                    .map(|s| s.to_string())
+                    .unwrap_or_default();
+                found.push(FacetCount {
+                    facet,
+                    value,
+                    count,
+                });
             }
         }
         found.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));

@@ -126,13 +126,19 @@ impl SearchIndex for Offline {
         "offline"
     }
     async fn apply(&self, _: Vec<Change>) -> Result<(), SearchError> {
-        Err(SearchError::Unavailable("no search engine in this command".into()))
+        Err(SearchError::Unavailable(
+            "no search engine in this command".into(),
+        ))
     }
     async fn search(&self, _: &Request) -> Result<Results, SearchError> {
-        Err(SearchError::Unavailable("no search engine in this command".into()))
+        Err(SearchError::Unavailable(
+            "no search engine in this command".into(),
+        ))
     }
     async fn clear(&self) -> Result<(), SearchError> {
-        Err(SearchError::Unavailable("no search engine in this command".into()))
+        Err(SearchError::Unavailable(
+            "no search engine in this command".into(),
+        ))
     }
 }
 
@@ -146,8 +152,7 @@ pub async fn from_settings(
         let path = settings.server.data_dir.join("search");
         Ok(std::sync::Arc::new(embedded::Embedded::open(&path)?))
     } else {
-        let engine =
-            meili::Meili::new(&s.meilisearch_url, s.meilisearch_key.expose(), &s.index)?;
+        let engine = meili::Meili::new(&s.meilisearch_url, s.meilisearch_key.expose(), &s.index)?;
         if let Err(e) = engine.configure().await {
             // Start anyway: the outbox keeps every change until it returns.
             tracing::warn!(error = %e, "search: Meilisearch not ready at start-up; index settings will be applied when it answers");

@@ -41,7 +41,8 @@ pub async fn run(state: AppState) {
         match deliver_due(&state).await {
             Ok(0) => {
                 // Retries fall due without a wake-up: look again soon.
-                let wait = Duration::from_millis(state.settings.outbox.retry_first_ms.clamp(50, 5000));
+                let wait =
+                    Duration::from_millis(state.settings.outbox.retry_first_ms.clamp(50, 5000));
                 let _ = tokio::time::timeout(wait, state.outbox_wake.notified()).await;
             }
             Ok(_) => {}
@@ -86,7 +87,11 @@ pub async fn deliver_due(state: &AppState) -> Result<usize, DbErr> {
 
 /// Marks a message delivered, or schedules its next attempt: the wait
 /// doubles from `outbox.retry_first_ms`, up to an hour.
-async fn settle(state: &AppState, message: outbox::Model, result: Result<(), String>) -> Result<(), DbErr> {
+async fn settle(
+    state: &AppState,
+    message: outbox::Model,
+    result: Result<(), String>,
+) -> Result<(), DbErr> {
     let attempts = message.attempts + 1;
     let mut active = message.into_active_model();
     active.attempts = Set(attempts);

@@ -85,7 +85,8 @@ pub async fn insert(
         .insert(txn)
         .await?;
     super::posts::record_mentions(txn, opening.id, &html.mentioned).await?;
-    crate::service::search::enqueue(txn, &[crate::service::search::DocRef::Thread(thread.id)]).await?;
+    crate::service::search::enqueue(txn, &[crate::service::search::DocRef::Thread(thread.id)])
+        .await?;
     Ok((thread, opening))
 }
 

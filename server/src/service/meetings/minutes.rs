@@ -220,6 +220,7 @@ pub async fn publish_minutes(
             text: published.source.clone(),
             visibility: visibility.unwrap_or_else(|| visibility_of(&seen.meeting)),
             by: viewer.id(),
+            at: crate::service::now(),
         },
     )
     .await?;
@@ -293,6 +294,7 @@ pub async fn publish_decisions(
             text,
             visibility: visibility.unwrap_or_else(|| visibility_of(&seen.meeting)),
             by: viewer.id(),
+            at: crate::service::now(),
         },
     )
     .await?;

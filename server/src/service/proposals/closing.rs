@@ -140,7 +140,8 @@ pub async fn finish(
     active.export_sha256 = sea_orm::ActiveValue::Set(Some(sha256_hex(&export)));
     let closed = active.update(&txn).await?;
     crate::service::governance::designations::conclude(&txn, &closed).await?;
-    crate::service::search::enqueue(&txn, &[crate::service::search::DocRef::Proposal(closed.id)]).await?;
+    crate::service::search::enqueue(&txn, &[crate::service::search::DocRef::Proposal(closed.id)])
+        .await?;
     txn.commit().await?;
     super::publish(state, &closed, ProposalChange::Closed);
     tracing::info!(proposal = %id, ballots = outcome.ballots, "proposal closed");

@@ -90,7 +90,11 @@ pub async fn write_outcome(
     active.outcome_by = Set(Some(viewer.id()));
     active.outcome_at = Set(Some(now()));
     let written = active.update(&txn).await?;
-    crate::service::search::enqueue(&txn, &[crate::service::search::DocRef::Proposal(written.id)]).await?;
+    crate::service::search::enqueue(
+        &txn,
+        &[crate::service::search::DocRef::Proposal(written.id)],
+    )
+    .await?;
     txn.commit().await?;
     state.outbox_wake.notify_one();
     Ok(written)
@@ -315,7 +319,11 @@ pub async fn record_counted(
     if let Some((_, basis)) = &body {
         super::cite_mandates(&txn, recorded.id, basis).await?;
     }
-    crate::service::search::enqueue(&txn, &[crate::service::search::DocRef::Proposal(recorded.id)]).await?;
+    crate::service::search::enqueue(
+        &txn,
+        &[crate::service::search::DocRef::Proposal(recorded.id)],
+    )
+    .await?;
     txn.commit().await?;
     Ok(recorded)
 }

@@ -354,7 +354,8 @@ pub async fn insert(
     if let Some((_, basis)) = &body {
         cite_mandates(txn, created.id, basis).await?;
     }
-    crate::service::search::enqueue(txn, &[crate::service::search::DocRef::Proposal(created.id)]).await?;
+    crate::service::search::enqueue(txn, &[crate::service::search::DocRef::Proposal(created.id)])
+        .await?;
     if opens_at <= at {
         open(txn, created, &organisation).await
     } else {
@@ -891,7 +892,11 @@ pub async fn update(
         active.details_html = Set(rendered.html);
     }
     let updated = active.update(&txn).await?;
-    crate::service::search::enqueue(&txn, &[crate::service::search::DocRef::Proposal(updated.id)]).await?;
+    crate::service::search::enqueue(
+        &txn,
+        &[crate::service::search::DocRef::Proposal(updated.id)],
+    )
+    .await?;
     txn.commit().await?;
     state.proposal_wake.notify_one();
     Ok(updated)

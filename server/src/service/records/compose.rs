@@ -2,8 +2,8 @@
 //! proposal's outcome, a body's mandate register — written as Markdown in
 //! the organisation's language, then published like any other record.
 
-use sea_orm::prelude::*;
 use sea_orm::QueryOrder;
+use sea_orm::prelude::*;
 use serde_json::Value;
 
 use super::{NewRow, insert, require_publisher};
@@ -118,7 +118,11 @@ pub async fn publish_outcome(
         text.push_str("\n\n");
     }
     decision(&mut text, p, locale);
-    let title = format!("{} — {}", RecordKind::ProposalOutcome.label().in_locale(locale), p.title);
+    let title = format!(
+        "{} — {}",
+        RecordKind::ProposalOutcome.label().in_locale(locale),
+        p.title
+    );
     let record = insert(
         &txn,
         NewRow {
@@ -126,10 +130,14 @@ pub async fn publish_outcome(
             body_id: body.id,
             kind: RecordKind::ProposalOutcome,
             source_id: Some(p.id),
-            title: title.chars().take(crate::domain::forum::MAX_TITLE_CHARS).collect(),
+            title: title
+                .chars()
+                .take(crate::domain::forum::MAX_TITLE_CHARS)
+                .collect(),
             text,
             visibility: visibility.unwrap_or(RecordVisibility::Members),
             by: viewer.id(),
+            at: crate::service::now(),
         },
     )
     .await?;
@@ -200,7 +208,10 @@ pub async fn register(
         ));
     }
     if held.is_empty() {
-        out.push_str(&format!("| {} | | | | | |\n", t(text!(en: "No mandate yet.", fr: "Aucun mandat pour l'instant."))));
+        out.push_str(&format!(
+            "| {} | | | | | |\n",
+            t(text!(en: "No mandate yet.", fr: "Aucun mandat pour l'instant."))
+        ));
     }
     Ok(out)
 }
@@ -238,10 +249,14 @@ pub async fn publish_register(
             body_id: body.id,
             kind: RecordKind::MandateRegister,
             source_id: Some(body.id),
-            title: title.chars().take(crate::domain::forum::MAX_TITLE_CHARS).collect(),
+            title: title
+                .chars()
+                .take(crate::domain::forum::MAX_TITLE_CHARS)
+                .collect(),
             text,
             visibility: visibility.unwrap_or(RecordVisibility::Public),
             by: viewer.id(),
+            at: crate::service::now(),
         },
     )
     .await?;

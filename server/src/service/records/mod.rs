@@ -61,6 +61,8 @@ pub struct NewRow<'a> {
     pub text: String,
     pub visibility: RecordVisibility,
     pub by: Uuid,
+    /// When it is published: now, except for archives imported from before.
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 pub fn record_not_found() -> AppError {
@@ -92,7 +94,7 @@ pub async fn insert(txn: &impl ConnectionTrait, row: NewRow<'_>) -> AppResult<re
             return Err(already_published(row.kind));
         }
     }
-    let at = now();
+    let at = row.at;
     let day = date_in(row.organisation, at);
     let mut n = 1;
     let slug = loop {
@@ -210,20 +212,34 @@ fn missing(field: &'static str) -> AppError {
 pub async fn publish(state: &AppState, viewer: &Viewer, input: NewRecord) -> AppResult<Seen> {
     let record = match (input.kind, input.source_id) {
         (RecordKind::Minutes, Some(meeting)) => {
-            crate::service::meetings::minutes::publish_minutes(state, viewer, meeting, input.visibility)
-                .await?
-                .1
+            crate::service::meetings::minutes::publish_minutes(
+                state,
+                viewer,
+                meeting,
+                input.visibility,
+            )
+            .await?
+            .1
         }
         (RecordKind::Minutes, None) => return Err(missing("sourceId")),
         (RecordKind::DecisionRecord, Some(meeting)) => {
-            crate::service::meetings::minutes::publish_decisions(state, viewer, meeting, input.visibility).await?
+            crate::service::meetings::minutes::publish_decisions(
+                state,
+                viewer,
+                meeting,
+                input.visibility,
+            )
+            .await?
         }
         (RecordKind::ProposalOutcome, Some(proposal)) => {
             compose::publish_outcome(state, viewer, proposal, input.visibility).await?
         }
         (RecordKind::ProposalOutcome, None) => return Err(missing("sourceId")),
         (RecordKind::MandateRegister, _) => {
-            let body = input.body_id.or(input.source_id).ok_or_else(|| missing("bodyId"))?;
+            let body = input
+                .body_id
+                .or(input.source_id)
+                .ok_or_else(|| missing("bodyId"))?;
             compose::publish_register(state, viewer, body, input.visibility).await?
         }
         (RecordKind::Report | RecordKind::DecisionRecord, _) => {
@@ -245,6 +261,7 @@ pub async fn publish(state: &AppState, viewer: &Viewer, input: NewRecord) -> App
                     text,
                     visibility: input.visibility.unwrap_or(RecordVisibility::Members),
                     by: viewer.id(),
+                    at: crate::service::now(),
                 },
             )
             .await?;
@@ -361,12 +378,19 @@ async fn readable(
     viewer: Option<&Viewer>,
 ) -> AppResult<bool> {
     let visibility = RecordVisibility::from_db(&r.visibility).unwrap_or(RecordVisibility::Body);
-    Ok(rules::can_read(visibility, reader_for(conn, organisation, r, viewer).await?))
+    Ok(rules::can_read(
+        visibility,
+        reader_for(conn, organisation, r, viewer).await?,
+    ))
 }
 
 /// A record, if the viewer may read it (else `NOT_FOUND`: a restricted
 /// record does not reveal that it exists).
-pub async fn seen(conn: &impl ConnectionTrait, viewer: Option<&Viewer>, id: Uuid) -> AppResult<Seen> {
+pub async fn seen(
+    conn: &impl ConnectionTrait,
+    viewer: Option<&Viewer>,
+    id: Uuid,
+) -> AppResult<Seen> {
     let record = record::Entity::find_by_id(id)
         .one(conn)
         .await?
@@ -399,7 +423,10 @@ pub async fn by_permalink(
 }
 
 /// Every version of a record, first to last.
-pub async fn versions(conn: &impl ConnectionTrait, record_id: Uuid) -> AppResult<Vec<record_version::Model>> {
+pub async fn versions(
+    conn: &impl ConnectionTrait,
+    record_id: Uuid,
+) -> AppResult<Vec<record_version::Model>> {
     Ok(record_version::Entity::find()
         .filter(record_version::Column::RecordId.eq(record_id))
         .order_by_asc(record_version::Column::Number)
@@ -413,7 +440,9 @@ pub async fn version(
     record_id: Uuid,
     number: i32,
 ) -> AppResult<Option<record_version::Model>> {
-    Ok(record_version::Entity::find_by_id((record_id, number)).one(conn).await?)
+    Ok(record_version::Entity::find_by_id((record_id, number))
+        .one(conn)
+        .await?)
 }
 
 /// What an archive shows: an organisation's records, or one body's, by kind
@@ -502,7 +531,16 @@ pub async fn archive(
     let organisation = organisations::get(&state.db, archive.organisation_id).await?;
     let readable = readable_condition(&state.db, &organisation, viewer).await?;
     let query = archive_query(&archive, readable);
-    let page = page::by_id(&state.db, query, record::Column::Id, "records", first, after, Order::Desc).await?;
+    let page = page::by_id(
+        &state.db,
+        query,
+        record::Column::Id,
+        "records",
+        first,
+        after,
+        Order::Desc,
+    )
+    .await?;
     Ok(page.map(|record| Seen {
         record,
         organisation: organisation.clone(),
@@ -533,7 +571,12 @@ pub async fn years(
     }
     let mut out: Vec<(i32, RecordKind, u64)> =
         counts.into_iter().map(|((y, k), n)| (y, k, n)).collect();
-    out.sort_by_key(|(y, k, _)| (std::cmp::Reverse(*y), RecordKind::ALL.iter().position(|x| x == k)));
+    out.sort_by_key(|(y, k, _)| {
+        (
+            std::cmp::Reverse(*y),
+            RecordKind::ALL.iter().position(|x| x == k),
+        )
+    });
     Ok(out)
 }
 

@@ -14,7 +14,9 @@ use crate::domain::forum::Visibility;
 use crate::domain::markdown::plain_text;
 use crate::domain::record::RecordVisibility;
 use crate::domain::search::{self as rules, Access, Place};
-use crate::entity::{category, membership, organisation, post, proposal, record, record_version, thread};
+use crate::entity::{
+    category, membership, organisation, post, proposal, record, record_version, thread,
+};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::search::{Change, Document, Request, Results, SearchError};
 use crate::service::memberships::{date_in, standing_of, today_in};
@@ -101,7 +103,10 @@ async fn record_document(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<Opt
     let Some(r) = record::Entity::find_by_id(id).one(conn).await? else {
         return Ok(None);
     };
-    let Some(v) = record_version::Entity::find_by_id((r.id, r.version)).one(conn).await? else {
+    let Some(v) = record_version::Entity::find_by_id((r.id, r.version))
+        .one(conn)
+        .await?
+    else {
         return Ok(None);
     };
     let org = crate::service::organisations::get(conn, r.organisation_id).await?;
@@ -127,7 +132,10 @@ async fn space(
     conn: &impl ConnectionTrait,
     t: &thread::Model,
 ) -> AppResult<Option<(organisation::Model, category::Model)>> {
-    let Some(c) = category::Entity::find_by_id(t.category_id).one(conn).await? else {
+    let Some(c) = category::Entity::find_by_id(t.category_id)
+        .one(conn)
+        .await?
+    else {
         return Ok(None);
     };
     let org = crate::service::organisations::get(conn, c.organisation_id).await?;
@@ -142,7 +150,10 @@ fn audience_of(c: &category::Model) -> String {
     rules::audience(visibility, c.organisation_id, c.body_id)
 }
 
-async fn thread_document(conn: &impl ConnectionTrait, t: &thread::Model) -> AppResult<Option<Document>> {
+async fn thread_document(
+    conn: &impl ConnectionTrait,
+    t: &thread::Model,
+) -> AppResult<Option<Document>> {
     let Some((org, c)) = space(conn, t).await? else {
         return Ok(None);
     };
@@ -265,11 +276,7 @@ pub async fn deliver(state: &AppState, payloads: &[serde_json::Value]) -> Result
     let changes = changes(&state.db, &refs)
         .await
         .map_err(|e| format!("reading what to index failed ({})", e.code.as_str()))?;
-    state
-        .search
-        .apply(changes)
-        .await
-        .map_err(|e| e.to_string())
+    state.search.apply(changes).await.map_err(|e| e.to_string())
 }
 
 /// Rebuilds the index from the database: every record, thread, post and
@@ -294,7 +301,9 @@ pub async fn reindex(state: &AppState, clear: bool) -> anyhow::Result<u64> {
                     q = q.filter($entity::Column::Id.gt(a));
                 }
                 let ids: Vec<Uuid> = q.into_tuple().all(&state.db).await?;
-                let Some(last) = ids.last().copied() else { break };
+                let Some(last) = ids.last().copied() else {
+                    break;
+                };
                 after = Some(last);
                 let refs: Vec<DocRef> = ids.into_iter().map($make).collect();
                 let batch = changes(&state.db, &refs)
@@ -372,7 +381,11 @@ fn unavailable(e: SearchError) -> AppError {
 
 /// Searches what the viewer may see (a visitor: public documents only).
 #[tracing::instrument(skip_all)]
-pub async fn search(state: &AppState, viewer: Option<&Viewer>, input: SearchInput) -> AppResult<Found> {
+pub async fn search(
+    state: &AppState,
+    viewer: Option<&Viewer>,
+    input: SearchInput,
+) -> AppResult<Found> {
     let query = rules::parse_query(&input.query)?;
     let filters = rules::parse_filters(&input.filters)?;
     let limit = crate::domain::cursor::page_size(input.first)? as usize;
