@@ -60,6 +60,7 @@ pub struct ServerSettings {
     pub bind: String,
     pub public_url: String,
     pub data_dir: PathBuf,
+    pub themes_dir: PathBuf,
     pub default_locale: Locale,
     pub body_limit_bytes: usize,
     pub trust_forwarded_for: bool,
@@ -71,6 +72,7 @@ impl Default for ServerSettings {
             bind: "127.0.0.1:8080".into(),
             public_url: String::new(),
             data_dir: PathBuf::from("data"),
+            themes_dir: PathBuf::from("themes"),
             default_locale: Locale::Fr,
             body_limit_bytes: 1024 * 1024,
             trust_forwarded_for: false,
@@ -370,6 +372,10 @@ const DOCS: &[(&str, &str)] = &[
     (
         "server.data_dir",
         "Where Plenum keeps its files (the SQLite database when database.url is empty).",
+    ),
+    (
+        "server.themes_dir",
+        "Where themes of the public pages live: a folder per theme (themes/<name>/); the default theme is built in.",
     ),
     (
         "server.default_locale",

@@ -35,6 +35,8 @@ pub struct AppState {
     pub live_meetings: Arc<crate::service::meetings::live::LiveMeetings>,
     /// The search engine (embedded or Meilisearch).
     pub search: Arc<dyn crate::search::SearchIndex>,
+    /// The themes of the public pages (`server.themes_dir`), loaded on first use.
+    pub themes: Arc<crate::web::theme::Themes>,
 }
 
 impl AppState {
@@ -49,6 +51,9 @@ impl AppState {
             writer,
             queries,
         } = connections;
+        let themes = Arc::new(crate::web::theme::Themes::new(
+            settings.server.themes_dir.clone(),
+        ));
         AppState {
             db,
             writer,
@@ -62,6 +67,7 @@ impl AppState {
             replies: Arc::default(),
             live_meetings: Arc::default(),
             search,
+            themes,
         }
     }
 }

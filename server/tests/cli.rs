@@ -229,6 +229,20 @@ fn the_demo_loads_once_and_prints_fresh_credentials_each_time() {
     };
     assert!(text(&first.stdout).contains("camille.martin@demo.plenum.example"));
     assert_ne!(password(&first), password(&second));
+
+    // The demo's records, threads and proposals are waiting in the outbox;
+    // `plenum reindex` rebuilds the index from the database itself.
+    let reindexed = run(plenum(dir.path()).arg("reindex"), None);
+    assert!(reindexed.status.success(), "{}", text(&reindexed.stderr));
+    let said = text(&reindexed.stdout);
+    let count: u64 = said
+        .split(": ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a count of documents in {said}"));
+    assert!(count > 50, "{said}");
+    assert!(said.contains("(embedded)"), "{said}");
 }
 
 #[test]

@@ -14,6 +14,7 @@ mod meetings;
 mod memberships;
 mod migrations;
 mod organisations;
+mod pages;
 mod proposals;
 mod records;
 mod search;

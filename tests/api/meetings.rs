@@ -841,6 +841,36 @@ async fn minutes_have_one_editor_at_a_time_and_are_published_once_with_the_decis
     );
     let published = w.act(&w.members[0], publish, json!({ "m": meeting })).await;
     assert!(data(&published)["publishMinutes"]["publishedAt"].is_string());
+    // They are now a record, as visible as the meeting, amendable only visibly.
+    let record = w
+        .act(
+            &w.members[2],
+            "query($o: ID!) { records(organisationId: $o, kind: MINUTES) { nodes { title text version sourceId } } }",
+            json!({ "o": w.organisation }),
+        )
+        .await;
+    let record = &data(&record)["records"]["nodes"][0];
+    assert_eq!(record["sourceId"], meeting.as_str());
+    assert_eq!(record["version"], 1);
+    assert!(
+        record["text"]
+            .as_str()
+            .unwrap()
+            .contains("Adoptée (2 pour, 1 contre)")
+    );
+    // Its decision record is composed from the meeting's decisions, once.
+    let decisions = "mutation($m: ID!) { publishRecord(input: { kind: DECISION_RECORD, sourceId: $m }) { kind title } }";
+    let first = w
+        .act(&w.members[0], decisions, json!({ "m": meeting }))
+        .await;
+    assert_eq!(data(&first)["publishRecord"]["kind"], "DECISION_RECORD");
+    assert_eq!(
+        error_code(
+            &w.act(&w.members[0], decisions, json!({ "m": meeting }))
+                .await
+        ),
+        "CONFLICT"
+    );
     assert_eq!(
         error_code(&w.act(&w.members[0], publish, json!({ "m": meeting })).await),
         "CONFLICT"

@@ -372,3 +372,44 @@ async fn the_mandate_register_is_published_once_then_brought_up_to_date_by_amend
     assert_eq!(error_code(&bare), "VALIDATION");
     let _ = id;
 }
+
+#[tokio::test]
+async fn concurrent_amendments_each_become_their_own_version() {
+    let w = world().await;
+    let id = w
+        .published(
+            &w.admin,
+            &w.assembly,
+            "Compte rendu",
+            "Version initiale.",
+            "PUBLIC",
+        )
+        .await;
+    let amendments = (0..6).map(|n| {
+        w.app.gql(
+            Some(&w.admin),
+            AMEND,
+            json!({ "input": { "recordId": id, "text": format!("Version {n}."), "reason": format!("Correction {n}") } }),
+        )
+    });
+    for answer in futures_util::future::join_all(amendments).await {
+        data(&answer);
+    }
+    let read = w
+        .app
+        .gql(
+            None,
+            "query($id: ID!) { record(id: $id) { version versions { number } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let r = &data(&read)["record"];
+    assert_eq!(r["version"], 7);
+    let numbers: Vec<i64> = r["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["number"].as_i64().unwrap())
+        .collect();
+    assert_eq!(numbers, [1, 2, 3, 4, 5, 6, 7]);
+}

@@ -47,7 +47,10 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100_000);
     let dir = tempfile::tempdir()?;
     let engine = Embedded::open(dir.path())?;
     let org = Uuid::now_v7();
@@ -71,7 +74,11 @@ async fn main() -> anyhow::Result<()> {
             text,
             url: format!("/o/bench/records/{i}"),
             published_at: 1_500_000_000 + i as i64 * 3600,
-            audience: if i % 5 == 0 { format!("{org}:members") } else { "public".into() },
+            audience: if i % 5 == 0 {
+                format!("{org}:members")
+            } else {
+                "public".into()
+            },
         }));
         if batch.len() == BATCH {
             engine.apply(std::mem::take(&mut batch)).await?;

@@ -17,18 +17,54 @@ use crate::state::AppState;
 
 /// What assemblies talk about, with what they decided.
 const TOPICS: &[(&str, &str)] = &[
-    ("Le local de la rue de Paris", "visiter les deux locaux avant de choisir"),
-    ("La fête de quartier", "organiser la fête le deuxième samedi de juin, place de la République"),
-    ("Les loyers et les expulsions", "tenir une permanence logement chaque mardi soir"),
-    ("La cantine solidaire", "ouvrir la cantine deux midis par semaine avec la MJC"),
-    ("Le budget annuel", "adopter le budget présenté par la trésorerie"),
-    ("Les transports", "rejoindre la campagne pour la gratuité des bus le week-end"),
-    ("Le jardin partagé", "demander à la mairie la parcelle de la rue Hoche"),
-    ("L'accueil des nouvelles personnes", "tenir un café d'accueil avant chaque assemblée"),
-    ("Le règlement intérieur", "soumettre la révision du règlement à la délibération de juin"),
-    ("La campagne municipale", "refuser toute alliance électorale et publier nos propositions"),
-    ("Les écoles du Bas-Montreuil", "soutenir la mobilisation des parents contre les fermetures de classes"),
-    ("La mutuelle de quartier", "lancer une enquête sur les besoins de santé"),
+    (
+        "Le local de la rue de Paris",
+        "visiter les deux locaux avant de choisir",
+    ),
+    (
+        "La fête de quartier",
+        "organiser la fête le deuxième samedi de juin, place de la République",
+    ),
+    (
+        "Les loyers et les expulsions",
+        "tenir une permanence logement chaque mardi soir",
+    ),
+    (
+        "La cantine solidaire",
+        "ouvrir la cantine deux midis par semaine avec la MJC",
+    ),
+    (
+        "Le budget annuel",
+        "adopter le budget présenté par la trésorerie",
+    ),
+    (
+        "Les transports",
+        "rejoindre la campagne pour la gratuité des bus le week-end",
+    ),
+    (
+        "Le jardin partagé",
+        "demander à la mairie la parcelle de la rue Hoche",
+    ),
+    (
+        "L'accueil des nouvelles personnes",
+        "tenir un café d'accueil avant chaque assemblée",
+    ),
+    (
+        "Le règlement intérieur",
+        "soumettre la révision du règlement à la délibération de juin",
+    ),
+    (
+        "La campagne municipale",
+        "refuser toute alliance électorale et publier nos propositions",
+    ),
+    (
+        "Les écoles du Bas-Montreuil",
+        "soutenir la mobilisation des parents contre les fermetures de classes",
+    ),
+    (
+        "La mutuelle de quartier",
+        "lancer une enquête sur les besoins de santé",
+    ),
 ];
 
 /// Sentences a deliberation is made of.
@@ -53,7 +89,9 @@ const SENTENCES: &[&str] = &[
 
 /// A French text of about `words` words, the same for the same `seed`.
 pub fn french_text(seed: u64, words: usize) -> String {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let mut next = move || {
         state = state
             .wrapping_mul(6364136223846793005)

@@ -163,16 +163,23 @@ pub fn parse_body(raw: &str, max_bytes: usize) -> AppResult<String> {
 
 /// A moderation reason: required, so that it can be shown in place.
 pub fn parse_reason(raw: Option<&str>) -> AppResult<String> {
+    parse_reason_or(
+        raw,
+        text!(
+            en: "Say why: the reason is shown in place of what you moderate.",
+            fr: "Indiquez pourquoi : la raison s'affiche à la place de ce que vous modérez."
+        ),
+    )
+}
+
+/// A required reason of at most 1000 characters; `missing` says why it is
+/// needed (`REASON_REQUIRED` on field `reason`).
+pub fn parse_reason_or(raw: Option<&str>, missing: crate::i18n::Text) -> AppResult<String> {
     let reason = raw.map(str::trim).unwrap_or_default();
     if reason.is_empty() {
-        return Err(AppError::new(
-            crate::error::ErrorCode::ReasonRequired,
-            text!(
-                en: "Say why: the reason is shown in place of what you moderate.",
-                fr: "Indiquez pourquoi : la raison s'affiche à la place de ce que vous modérez."
-            ),
-        )
-        .with_field("reason"));
+        return Err(
+            AppError::new(crate::error::ErrorCode::ReasonRequired, missing).with_field("reason"),
+        );
     }
     if reason.chars().count() > 1000 {
         return Err(AppError::validation(

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use crate::domain::forum::{Reader, Visibility};
 use crate::domain::governance::{Belonging, BodyKind};
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult};
 use crate::{db_enum, text};
 
 /// What a record is.
@@ -118,24 +118,13 @@ pub fn parse_text(raw: &str) -> AppResult<String> {
 
 /// Why a record is amended: required, shown with the new version.
 pub fn parse_amendment_reason(raw: &str) -> AppResult<String> {
-    let reason = raw.trim();
-    if reason.is_empty() {
-        return Err(AppError::new(
-            ErrorCode::ReasonRequired,
-            text!(
-                en: "Say why the record is amended: the reason is published with the new version.",
-                fr: "Indiquez pourquoi le document est amendé : la raison est publiée avec la nouvelle version."
-            ),
-        )
-        .with_field("reason"));
-    }
-    if reason.chars().count() > 1000 {
-        return Err(AppError::validation(
-            "reason",
-            text!(en: "A reason has at most 1000 characters.", fr: "Une raison comporte au plus 1000 caractères."),
-        ));
-    }
-    Ok(reason.to_owned())
+    crate::domain::forum::parse_reason_or(
+        Some(raw),
+        text!(
+            en: "Say why the record is amended: the reason is published with the new version.",
+            fr: "Indiquez pourquoi le document est amendé : la raison est publiée avec la nouvelle version."
+        ),
+    )
 }
 
 /// A permalink's last segment: the publication date and the title's words,
@@ -155,6 +144,7 @@ pub fn slug(published_on: NaiveDate, title: &str, n: u32) -> String {
 mod tests {
     use super::*;
     use crate::domain::membership::{EffectiveStanding, Role};
+    use crate::error::ErrorCode;
 
     fn reader(standing: EffectiveStanding, in_body: bool) -> Option<Reader> {
         Some(Reader {

@@ -159,6 +159,13 @@ struct Auth {
     stale_cookie: bool,
 }
 
+/// The person a plain HTTP request's session cookie or bearer token names,
+/// as for GraphQL (a cross-site or stale cookie, or a refused token, reads
+/// as a visitor): for the public pages.
+pub async fn viewer_of(state: &AppState, headers: &HeaderMap) -> Option<Viewer> {
+    authenticate(state, headers).await.viewer
+}
+
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> Auth {
     if let Some(value) = header_str(headers, header::AUTHORIZATION) {
         let Some(token) = value

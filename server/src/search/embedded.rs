@@ -161,7 +161,9 @@ impl Engine {
         index
             .tokenizers()
             .register(ENGLISH, analyzer(Language::English));
-        let writer = index.writer_with_num_threads(1, WRITER_BUDGET)?;
+        // One indexing thread per core, up to four.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let writer = index.writer_with_num_threads(threads, WRITER_BUDGET * threads)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)

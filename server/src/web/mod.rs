@@ -1,14 +1,21 @@
-//! Plain HTTP pages: health checks, the home page, invitation links. Pages
-//! rendered from `themes/` arrive with the records issue.
+//! Plain HTTP: health checks, calendar feeds, and the pages rendered from
+//! `themes/` (the home page, invitation links, an organisation's public
+//! pages in [`pages`]) with their stylesheets.
+
+mod pages;
+pub mod theme;
+mod words;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use minijinja::context;
 
 use crate::db;
 use crate::state::AppState;
+use pages::Visit;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -18,6 +25,23 @@ pub fn routes() -> Router<AppState> {
         .route("/invitations/{token}", get(invitation))
         .route("/calendar/{file}", get(organisation_calendar))
         .route("/calendar/{organisation}/{file}", get(body_calendar))
+        .route("/themes/{theme}/style.css", get(stylesheet))
+        .merge(pages::routes())
+}
+
+/// A theme's stylesheet (the default theme's when it has none of its own).
+async fn stylesheet(State(state): State<AppState>, Path(theme): Path<String>) -> Response {
+    match state.themes.find(&theme) {
+        Some(theme) => (
+            [
+                (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            theme.css().to_owned(),
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -90,24 +114,26 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-const HOME: &str = include_str!("../../../themes/default/index.html");
-const INVITATION: &str = include_str!("../../../themes/default/invitation.html");
-
-async fn home() -> Html<&'static str> {
-    Html(HOME)
+async fn home(visit: Visit) -> Response {
+    let locale = visit.locale(None);
+    visit.render(None, locale, "index.html", StatusCode::OK, context! {})
 }
 
 /// Where an invitation link lands: says how to accept it. The token is only
-/// echoed back into the page, HTML-escaped by construction (it is base64url).
-async fn invitation(Path(token): Path<String>) -> impl IntoResponse {
+/// echoed back into the page (HTML-escaped by the template; it is base64url).
+async fn invitation(Path(token): Path<String>, visit: Visit) -> Response {
     if !token
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     {
-        return (StatusCode::NOT_FOUND, Html("Not found".to_owned()));
+        return (StatusCode::NOT_FOUND, Html("Not found".to_owned())).into_response();
     }
-    (
+    let locale = visit.locale(None);
+    visit.render(
+        None,
+        locale,
+        "invitation.html",
         StatusCode::OK,
-        Html(INVITATION.replace("{{token}}", &token)),
+        context! { token },
     )
 }

@@ -143,6 +143,19 @@ impl Minutes {
     async fn published_at(&self) -> Option<DateTime<Utc>> {
         self.0.published_at
     }
+    /// The published record these minutes became (with its amendments),
+    /// for those who may read it.
+    async fn record(&self, ctx: &Context<'_>) -> Result<Option<crate::graphql::records::Record>> {
+        let state = crate::graphql::context::state(ctx)?;
+        let viewer = crate::graphql::context::maybe_viewer(ctx);
+        Ok(
+            crate::service::records::of_source(&state.db, viewer, self.0.meeting_id)
+                .await?
+                .into_iter()
+                .find(|r| r.kind() == crate::domain::record::RecordKind::Minutes)
+                .map(crate::graphql::records::Record),
+        )
+    }
 }
 
 #[derive(InputObject)]
