@@ -927,9 +927,7 @@ async fn a_page_of_fifty_posts_costs_a_handful_of_queries() {
         .await;
         parent = data(&r)["reply"]["id"].clone();
     }
-    let before = w.app.queries();
-    let r = w.app.gql(Some(&w.member), "query($t: ID!) { thread(id: $t) { title unreadCount posts(first: 50) { nodes { number depth bodyHtml author { displayName } } } } }", json!({ "t": thread })).await;
-    let spent = w.app.queries() - before;
+    let (r, spent) = w.app.cost(Some(&w.member), "query($t: ID!) { thread(id: $t) { title unreadCount posts(first: 50) { nodes { number depth bodyHtml author { displayName } } } } }", json!({ "t": thread })).await;
     assert_eq!(
         data(&r)["thread"]["posts"]["nodes"]
             .as_array()
