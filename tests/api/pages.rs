@@ -398,3 +398,79 @@ async fn the_theme_stylesheet_is_served_as_css() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn an_organisation_picks_its_theme_and_a_signed_in_member_reads_members_records() {
+    let themes = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(themes.path().join("quartier")).unwrap();
+    std::fs::write(
+        themes.path().join("quartier/style.css"),
+        "body { color: teal }",
+    )
+    .unwrap();
+    let dir = themes.path().to_owned();
+    let w =
+        world_on(crate::helpers::spawn_app_with(move |s| s.server.themes_dir = dir).await).await;
+    let choose = "mutation($id: ID!, $input: UpdateOrganisationInput!) { updateOrganisation(id: $id, input: $input) { theme } }";
+    let climbing = w
+        .app
+        .gql(
+            Some(&w.admin),
+            choose,
+            json!({ "id": w.organisation, "input": { "theme": "../etc" } }),
+        )
+        .await;
+    assert_eq!(crate::helpers::error_code(&climbing), "VALIDATION");
+    let chosen = w
+        .app
+        .gql(
+            Some(&w.admin),
+            choose,
+            json!({ "id": w.organisation, "input": { "theme": "quartier" } }),
+        )
+        .await;
+    assert_eq!(data(&chosen)["updateOrganisation"]["theme"], "quartier");
+    let (status, html) = get(&w, "/o/montreuil").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("/themes/quartier/style.css"), "{html}");
+    let css = w
+        .app
+        .client
+        .get(format!("{}/themes/quartier/style.css", w.app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(css.contains("teal"));
+
+    let id = w
+        .published(
+            &w.admin,
+            &w.assembly,
+            "Notes des membres",
+            "Réservé aux membres.",
+            "MEMBERS",
+        )
+        .await;
+    let slug = slug_of(&w, &id).await;
+    let path = format!("/o/montreuil/records/{slug}");
+    assert_eq!(get(&w, &path).await.0, 404);
+    let as_member = w
+        .app
+        .client
+        .get(format!("{}{path}", w.app.address))
+        .bearer_auth(&w.members[1])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(as_member.status().as_u16(), 200);
+    assert!(
+        as_member
+            .text()
+            .await
+            .unwrap()
+            .contains("Réservé aux membres.")
+    );
+}

@@ -63,6 +63,27 @@ impl RegistrationMode {
     }
 }
 
+/// The theme of an organisation's public pages: the name of a folder under
+/// `server.themes_dir` — 1 to 64 lower-case letters, digits, `-` or `_`, so
+/// that it never climbs out of that folder.
+pub fn parse_theme(raw: &str) -> AppResult<String> {
+    let name = raw.trim();
+    let plain = (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if !plain {
+        return Err(AppError::validation(
+            "theme",
+            text!(
+                en: "A theme is named like its folder: 1 to 64 lower-case letters, digits, - or _ (e.g. quartier).",
+                fr: "Un thème porte le nom de son dossier : 1 à 64 lettres minuscules, chiffres, - ou _ (ex. quartier)."
+            ),
+        ));
+    }
+    Ok(name.to_owned())
+}
+
 /// Longest description of an organisation, in characters.
 pub const MAX_DESCRIPTION_CHARS: usize = 10_000;
 

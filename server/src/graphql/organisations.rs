@@ -134,6 +134,10 @@ impl Organisation {
     async fn recusal_hides_deliberation(&self) -> bool {
         self.0.recusal_hides_deliberation
     }
+    /// The theme of its public pages.
+    async fn theme(&self) -> &str {
+        &self.0.theme
+    }
     /// Discussion spaces the viewer may read.
     async fn categories(
         &self,
@@ -251,6 +255,9 @@ pub struct UpdateOrganisationInput {
     /// Keep candidates out of the deliberation thread of their own position
     /// until it is decided (default false: they read it, never vote on it).
     pub recusal_hides_deliberation: Option<bool>,
+    /// The theme of its public pages: a folder `themes/<name>/` (unknown
+    /// names fall back to the default theme).
+    pub theme: Option<String>,
 }
 
 #[derive(Default)]
@@ -304,6 +311,7 @@ impl OrganisationMutation {
             max_proxies_held: input.max_proxies_held,
             undeclared_gender: input.undeclared_gender,
             recusal_hides_deliberation: input.recusal_hides_deliberation,
+            theme: input.theme,
         };
         Ok(Organisation(
             organisations::update(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?, change).await?,

@@ -138,6 +138,8 @@ pub struct OrganisationChange {
     pub undeclared_gender: Option<UndeclaredGender>,
     /// Whether candidates are kept out of the deliberation on their own position.
     pub recusal_hides_deliberation: Option<bool>,
+    /// The theme of its public pages.
+    pub theme: Option<String>,
 }
 
 /// Changes an organisation's settings (admins only).
@@ -157,6 +159,10 @@ pub async fn update(
         .map(|d| parse_description(&d))
         .transpose()?;
     let timezone = change.timezone.map(|t| parse_timezone(&t)).transpose()?;
+    let theme = change
+        .theme
+        .map(|t| crate::domain::organisation::parse_theme(&t))
+        .transpose()?;
     let txn = db::begin_write(&state.writer).await?;
     let org = get(&txn, id).await?;
     memberships::require_role(&txn, viewer, id, can_administer).await?;
@@ -190,6 +196,9 @@ pub async fn update(
     }
     if let Some(hides) = change.recusal_hides_deliberation {
         active.recusal_hides_deliberation = Set(hides);
+    }
+    if let Some(theme) = theme {
+        active.theme = Set(theme);
     }
     if let Some(cap) = change.max_proxies_held {
         if !(0..=100).contains(&cap) {
