@@ -60,6 +60,8 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let mut words_total = 0usize;
     let mut batch = Vec::with_capacity(BATCH);
+    let mut indexing: Option<tokio::task::JoinHandle<Result<(), plenum::search::SearchError>>> =
+        None;
     for i in 0..n {
         let words = 300 + (i * 7919) % 2701;
         let text = french_text(i as u64, words);
@@ -81,8 +83,16 @@ async fn main() -> anyhow::Result<()> {
             },
         }));
         if batch.len() == BATCH {
-            engine.apply(std::mem::take(&mut batch)).await?;
+            // The next batch is written while this one is indexed.
+            if let Some(previous) = indexing.take() {
+                previous.await??;
+            }
+            let (engine, batch) = (engine.clone(), std::mem::take(&mut batch));
+            indexing = Some(tokio::spawn(async move { engine.apply(batch).await }));
         }
+    }
+    if let Some(previous) = indexing.take() {
+        previous.await??;
     }
     engine.apply(batch).await?;
     let seconds = started.elapsed().as_secs_f64();

@@ -1,9 +1,11 @@
 //! The embedded engine: tantivy, in `server.data_dir/search`, for one server
 //! process (several processes sharing a database use Meilisearch).
 //!
-//! Text is analysed twice, in French and in English forms: words are
-//! lower-cased, stemmed (Snowball) and their accents folded, so that
-//! `délibération` finds `deliberations`. Phrases match on the French form.
+//! Text is analysed in French and English at once ([`Bilingual`]): each word
+//! is lower-cased, stemmed by both Snowball stemmers and its accents folded,
+//! and indexed under its French form and, when it differs, its English form
+//! at the same position — so `délibération` finds `deliberations`, and one
+//! field holds both. Phrases match on the French forms.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -18,7 +20,7 @@ use tantivy::schema::{
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer,
+    TextAnalyzer, Token, TokenStream, Tokenizer,
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use uuid::Uuid;
@@ -27,9 +29,11 @@ use super::{Change, Document, FacetCount, Hit, Request, Results, SearchError, Se
 use crate::domain::search::{Facet, MARK_END, MARK_START};
 
 /// Bumped when the schema changes: a new folder, rebuilt by `plenum reindex`.
-const LAYOUT: &str = "v1";
+const LAYOUT: &str = "v2";
+/// Both languages' forms of each word (documents, and words searched).
+const BILINGUAL: &str = "plenum";
+/// French forms only (phrases searched).
 const FRENCH: &str = "plenum_fr";
-const ENGLISH: &str = "plenum_en";
 /// Memory the writer may use before it flushes a segment.
 const WRITER_BUDGET: usize = 64 * 1024 * 1024;
 const SNIPPET_CHARS: usize = 220;
@@ -45,10 +49,10 @@ struct Fields {
     title: Field,
     url: Field,
     published_at: Field,
-    title_fr: Field,
-    text_fr: Field,
-    title_en: Field,
-    text_en: Field,
+    /// The title's words, searched (weighing double).
+    title_words: Field,
+    /// The text's words, searched; stored, as snippets are cut from it.
+    text: Field,
 }
 
 struct Engine {
@@ -60,23 +64,11 @@ struct Engine {
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let analysed = |analyzer: &str, positions: bool, stored: bool| {
-        let record = if positions {
-            IndexRecordOption::WithFreqsAndPositions
-        } else {
-            IndexRecordOption::WithFreqs
-        };
-        let options = TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(analyzer)
-                .set_index_option(record),
-        );
-        if stored {
-            options.set_stored()
-        } else {
-            options
-        }
-    };
+    let words = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(BILINGUAL)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
         organisation_id: b.add_text_field("organisation_id", STRING | STORED),
@@ -88,11 +80,8 @@ fn schema() -> (Schema, Fields) {
         title: b.add_text_field("title", STORED),
         url: b.add_text_field("url", STORED),
         published_at: b.add_i64_field("published_at", STORED | FAST),
-        title_fr: b.add_text_field("title_fr", analysed(FRENCH, true, false)),
-        // Stored once, here: snippets are cut from it.
-        text_fr: b.add_text_field("text_fr", analysed(FRENCH, true, true)),
-        title_en: b.add_text_field("title_en", analysed(ENGLISH, false, false)),
-        text_en: b.add_text_field("text_en", analysed(ENGLISH, false, false)),
+        title_words: b.add_text_field("title_words", words.clone()),
+        text: b.add_text_field("text", words.set_stored()),
     };
     (b.build(), fields)
 }
@@ -108,6 +97,55 @@ fn analyzer(language: Language) -> TextAnalyzer {
         .filter(Stemmer::new(language))
         .filter(AsciiFoldingFilter)
         .build()
+}
+
+/// Each word's French form, then its English form at the same position when
+/// it differs: the two analysers split text alike (same tokenizer and
+/// filters), so their streams advance in step.
+#[derive(Clone)]
+struct Bilingual {
+    french: TextAnalyzer,
+    english: TextAnalyzer,
+}
+
+impl Tokenizer for Bilingual {
+    type TokenStream<'a> = Tokens;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Tokens {
+        let mut tokens = Vec::new();
+        let mut french = self.french.token_stream(text);
+        let mut english = self.english.token_stream(text);
+        while french.advance() {
+            let fr = french.token().clone();
+            let en = english.advance().then(|| english.token().clone());
+            let differs = en.as_ref().is_some_and(|en| en.text != fr.text);
+            tokens.push(fr);
+            if differs && let Some(en) = en {
+                tokens.push(en);
+            }
+        }
+        Tokens { tokens, at: None }
+    }
+}
+
+/// Tokens worked out in advance.
+struct Tokens {
+    tokens: Vec<Token>,
+    at: Option<usize>,
+}
+
+impl TokenStream for Tokens {
+    fn advance(&mut self) -> bool {
+        let next = self.at.map_or(0, |i| i + 1);
+        self.at = Some(next);
+        next < self.tokens.len()
+    }
+    fn token(&self) -> &Token {
+        &self.tokens[self.at.unwrap_or(0)]
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.at.unwrap_or(0)]
+    }
 }
 
 fn failed(e: impl std::fmt::Display) -> SearchError {
@@ -155,12 +193,16 @@ impl Embedded {
 impl Engine {
     /// Registers the analysers and opens the writer and reader.
     fn start(index: Index, fields: Fields) -> anyhow::Result<Embedded> {
+        let bilingual = Bilingual {
+            french: analyzer(Language::French),
+            english: analyzer(Language::English),
+        };
+        index
+            .tokenizers()
+            .register(BILINGUAL, TextAnalyzer::from(bilingual));
         index
             .tokenizers()
             .register(FRENCH, analyzer(Language::French));
-        index
-            .tokenizers()
-            .register(ENGLISH, analyzer(Language::English));
         // One indexing thread per core, up to four.
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
         let writer = index.writer_with_num_threads(threads, WRITER_BUDGET * threads)?;
@@ -197,16 +239,15 @@ impl Engine {
         doc.add_text(f.title, &d.title);
         doc.add_text(f.url, &d.url);
         doc.add_i64(f.published_at, d.published_at);
-        doc.add_text(f.title_fr, &d.title);
-        doc.add_text(f.text_fr, &d.text);
-        doc.add_text(f.title_en, &d.title);
-        doc.add_text(f.text_en, &d.text);
+        doc.add_text(f.title_words, &d.title);
+        doc.add_text(f.text, &d.text);
         doc
     }
 
-    /// The forms of a word or phrase in one analysed field.
-    fn terms(&self, field: Field, text: &str) -> Vec<Term> {
-        let Ok(mut analyzer) = self.index.tokenizer_for_field(field) else {
+    /// The forms of a word or phrase, analysed by `analyzer`, as terms of
+    /// `field`.
+    fn terms(&self, analyzer: &str, field: Field, text: &str) -> Vec<Term> {
+        let Some(mut analyzer) = self.index.tokenizers().get(analyzer) else {
             return Vec::new();
         };
         let mut stream = analyzer.token_stream(text);
@@ -242,13 +283,8 @@ impl Engine {
         let mut must: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
         for word in &r.query.words {
             let mut forms: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
-            for (field, boost) in [
-                (f.title_fr, 2.0),
-                (f.text_fr, 1.0),
-                (f.title_en, 2.0),
-                (f.text_en, 1.0),
-            ] {
-                for term in self.terms(field, word) {
+            for (field, boost) in [(f.title_words, 2.0), (f.text, 1.0)] {
+                for term in self.terms(BILINGUAL, field, word) {
                     let q = TermQuery::new(term, IndexRecordOption::WithFreqs);
                     forms.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
                 }
@@ -258,8 +294,8 @@ impl Engine {
         for phrase in &r.query.phrases {
             let text = phrase.join(" ");
             let mut places: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
-            for field in [f.title_fr, f.text_fr] {
-                let terms = self.terms(field, &text);
+            for field in [f.title_words, f.text] {
+                let terms = self.terms(FRENCH, field, &text);
                 let q: Box<dyn tantivy::query::Query> = match terms.len() {
                     0 => continue,
                     1 => Box::new(TermQuery::new(
@@ -336,8 +372,7 @@ impl Engine {
         let (top, total, counts) = searcher
             .search(&query, &(top, Count, facets))
             .map_err(failed)?;
-        let mut snippets =
-            SnippetGenerator::create(&searcher, &query, f.text_fr).map_err(failed)?;
+        let mut snippets = SnippetGenerator::create(&searcher, &query, f.text).map_err(failed)?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
         let mut hits = Vec::with_capacity(top.len());
         for (_, address) in top.into_iter().take(r.limit) {
@@ -347,7 +382,7 @@ impl Engine {
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .unwrap_or_default()
             };
-            let body = text(f.text_fr);
+            let body = text(f.text);
             hits.push(Hit {
                 id: text(f.id),
                 organisation_id: Uuid::parse_str(&text(f.organisation_id)).unwrap_or_default(),

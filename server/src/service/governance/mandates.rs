@@ -38,8 +38,12 @@ pub struct Held {
 
 /// Mandates of a body in force on `today`: started, not ended, not revoked.
 pub fn in_force_query(body_id: Uuid, today: NaiveDate) -> Select<mandate::Entity> {
+    in_force_on(today).filter(mandate::Column::BodyId.eq(body_id))
+}
+
+/// Mandates in force on `today`, anywhere.
+fn in_force_on(today: NaiveDate) -> Select<mandate::Entity> {
     mandate::Entity::find()
-        .filter(mandate::Column::BodyId.eq(body_id))
         .filter(mandate::Column::RevokedAt.is_null())
         .filter(mandate::Column::StartsOn.lte(today))
         .filter(
@@ -47,6 +51,23 @@ pub fn in_force_query(body_id: Uuid, today: NaiveDate) -> Select<mandate::Entity
                 .add(mandate::Column::EndsOn.is_null())
                 .add(mandate::Column::EndsOn.gte(today)),
         )
+}
+
+/// The bodies of an organisation where a person holds a mandate in force.
+pub async fn bodies_held_by(
+    conn: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    holder_id: Uuid,
+    today: NaiveDate,
+) -> AppResult<Vec<Uuid>> {
+    Ok(in_force_on(today)
+        .filter(mandate::Column::OrganisationId.eq(organisation_id))
+        .filter(mandate::Column::HolderId.eq(holder_id))
+        .select_only()
+        .column(mandate::Column::BodyId)
+        .into_tuple()
+        .all(conn)
+        .await?)
 }
 
 /// The people holding a mandate in force in a body.

@@ -475,7 +475,7 @@ async fn readable_condition(
         any = any.add(visible(RecordVisibility::Members));
     }
     if let Some(viewer) = viewer {
-        let theirs = bodies_of(conn, organisation, viewer.id()).await?;
+        let theirs = bodies::of_person(conn, organisation, viewer.id()).await?;
         any = any.add(
             Condition::all()
                 .add(visible(RecordVisibility::Body))
@@ -483,25 +483,6 @@ async fn readable_condition(
         );
     }
     Ok(any)
-}
-
-/// The bodies of an organisation whose people include this person today.
-pub async fn bodies_of(
-    conn: &impl ConnectionTrait,
-    organisation: &organisation::Model,
-    account_id: Uuid,
-) -> AppResult<Vec<Uuid>> {
-    let all = body::Entity::find()
-        .filter(body::Column::OrganisationId.eq(organisation.id))
-        .all(conn)
-        .await?;
-    let mut theirs = Vec::new();
-    for b in all {
-        if bodies::includes(conn, organisation, &b, account_id).await? {
-            theirs.push(b.id);
-        }
-    }
-    Ok(theirs)
 }
 
 fn archive_query(archive: &Archive, readable: Condition) -> Select<record::Entity> {

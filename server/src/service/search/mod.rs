@@ -339,7 +339,7 @@ pub async fn access(conn: &impl ConnectionTrait, viewer: Option<&Viewer>) -> App
             standing: standing_of(&m).on(today_in(&org)),
             in_body: false,
         };
-        let bodies = crate::service::records::bodies_of(conn, &org, viewer.id()).await?;
+        let bodies = crate::service::governance::bodies::of_person(conn, &org, viewer.id()).await?;
         places.push(Place {
             organisation_id: org.id,
             reader,
