@@ -317,3 +317,38 @@ async fn writes_succeed_while_the_engine_is_down_and_the_index_catches_up() {
     engine.down.store(false, Ordering::SeqCst);
     until_found(&w, None, "quorum", 1).await;
 }
+
+#[tokio::test]
+async fn delivered_messages_are_swept_after_a_week_and_undelivered_ones_kept() {
+    use plenum::entity::outbox;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+    let app = crate::helpers::spawn_app().await;
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(8);
+    for (delivered, topic) in [(Some(long_ago), "old.delivered"), (None, "old.pending")] {
+        outbox::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            topic: Set(topic.into()),
+            payload: Set(json!({})),
+            attempts: Set(1),
+            last_error: Set(None),
+            created_at: Set(long_ago),
+            // Not due again for a long while: the worker leaves it be.
+            next_attempt_at: Set(chrono::Utc::now() + chrono::Duration::days(1)),
+            delivered_at: Set(delivered),
+        }
+        .insert(&app.state.db)
+        .await
+        .unwrap();
+    }
+    let removed = plenum::service::outbox::sweep(&app.state).await.unwrap();
+    assert_eq!(removed, 1);
+    let left: Vec<String> = outbox::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.topic)
+        .collect();
+    assert!(left.contains(&"old.pending".to_owned()));
+    assert!(!left.contains(&"old.delivered".to_owned()));
+}

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use sea_orm::prelude::*;
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, IntoActiveModel, QueryOrder, QuerySelect};
 
 use crate::entity::outbox;
@@ -37,9 +38,16 @@ pub async fn enqueue(conn: &impl ConnectionTrait, topic: &str, payload: Json) ->
 
 /// Runs until the process stops: wakes when told, or every few seconds.
 pub async fn run(state: AppState) {
+    let mut swept = std::time::Instant::now();
     loop {
         match deliver_due(&state).await {
             Ok(0) => {
+                if swept.elapsed() > Duration::from_secs(3600) {
+                    swept = std::time::Instant::now();
+                    if let Err(e) = sweep(&state).await {
+                        tracing::warn!(error = %e, "outbox: could not remove delivered messages");
+                    }
+                }
                 // Retries fall due without a wake-up: look again soon.
                 let wait =
                     Duration::from_millis(state.settings.outbox.retry_first_ms.clamp(50, 5000));
@@ -52,6 +60,19 @@ pub async fn run(state: AppState) {
             }
         }
     }
+}
+
+/// How long delivered messages are kept (to look into a delivery), in days.
+const KEEP_DELIVERED_DAYS: i64 = 7;
+
+/// Removes messages delivered more than [`KEEP_DELIVERED_DAYS`] ago.
+pub async fn sweep(state: &AppState) -> Result<u64, DbErr> {
+    let cutoff = now() - chrono::Duration::days(KEEP_DELIVERED_DAYS);
+    Ok(outbox::Entity::delete_many()
+        .filter(outbox::Column::DeliveredAt.lt(cutoff))
+        .exec(&state.db)
+        .await?
+        .rows_affected)
 }
 
 /// Delivers the messages that are due; returns how many were tried. Search
@@ -71,11 +92,25 @@ pub async fn deliver_due(state: &AppState) -> Result<usize, DbErr> {
     if !search.is_empty() {
         let payloads: Vec<Json> = search.iter().map(|m| m.payload.clone()).collect();
         let result = crate::service::search::deliver(state, &payloads).await;
-        if let Err(e) = &result {
-            tracing::warn!(error = %e, messages = search.len(), "outbox: search indexing failed; will retry");
-        }
-        for message in search {
-            settle(state, message, result.clone()).await?;
+        match result {
+            // One statement marks the whole batch delivered.
+            Ok(()) => {
+                outbox::Entity::update_many()
+                    .col_expr(outbox::Column::DeliveredAt, Expr::value(now()))
+                    .col_expr(
+                        outbox::Column::Attempts,
+                        sea_orm::sea_query::ExprTrait::add(Expr::col(outbox::Column::Attempts), 1),
+                    )
+                    .filter(outbox::Column::Id.is_in(search.iter().map(|m| m.id)))
+                    .exec(&state.db)
+                    .await?;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, messages = search.len(), "outbox: search indexing failed; will retry");
+                for message in search {
+                    settle(state, message, Err(e.clone())).await?;
+                }
+            }
         }
     }
     for message in others {
