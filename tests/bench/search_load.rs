@@ -103,6 +103,23 @@ async fn main() -> anyhow::Result<()> {
         dir_mib(dir.path()),
         rss_mib()
     );
+    // Queries are timed on the index as it settles: background merges done.
+    let settling = Instant::now();
+    let mut segments = engine.segments();
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        engine.apply(Vec::new()).await?;
+        let now = engine.segments();
+        if now == segments || settling.elapsed().as_secs() > 120 {
+            break;
+        }
+        segments = now;
+    }
+    println!(
+        "{} segments after {:.0} s of merging",
+        engine.segments(),
+        settling.elapsed().as_secs_f64()
+    );
     let visitor = Access {
         audiences: vec!["public".into()],
         moderated: vec![],

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::directory::MmapDirectory;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query as _, TermQuery};
 use tantivy::schema::{
     FAST, Facet as TantivyFacet, FacetOptions, Field, IndexRecordOption, STORED, STRING, Schema,
     TextFieldIndexing, TextOptions, Value,
@@ -187,6 +187,11 @@ impl Embedded {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// How many segments the index is made of (merged in the background).
+    pub fn segments(&self) -> usize {
+        self.0.reader.searcher().segment_readers().len()
     }
 }
 
@@ -372,8 +377,22 @@ impl Engine {
         let (top, total, counts) = searcher
             .search(&query, &(top, Count, facets))
             .map_err(failed)?;
-        let mut snippets = SnippetGenerator::create(&searcher, &query, f.text).map_err(failed)?;
-        snippets.set_max_num_chars(SNIPPET_CHARS);
+        // Snippets are cut on the French forms (one stemmer, not two), from
+        // the words the query looks for in the text.
+        let mut looked_for = std::collections::BTreeMap::new();
+        query.query_terms(&mut |term, _| {
+            if term.field() == f.text
+                && let Some(word) = term.value().as_str()
+            {
+                looked_for.insert(word.to_owned(), 1.0);
+            }
+        });
+        let french = self
+            .index
+            .tokenizers()
+            .get(FRENCH)
+            .ok_or_else(|| SearchError::Failed("the French analyser is missing".into()))?;
+        let snippets = SnippetGenerator::new(looked_for, french, f.text, SNIPPET_CHARS);
         let mut hits = Vec::with_capacity(top.len());
         for (_, address) in top.into_iter().take(r.limit) {
             let doc: TantivyDocument = searcher.doc(address).map_err(failed)?;
