@@ -25,6 +25,17 @@ pub fn new_id() -> Uuid {
     Uuid::now_v7()
 }
 
+/// A time-ordered identifier for something that happened at `at`: records
+/// imported with their past publication date sort where they belong.
+pub fn id_at(at: DateTime<Utc>) -> Uuid {
+    let ts = uuid::Timestamp::from_unix(
+        uuid::NoContext,
+        at.timestamp().max(0) as u64,
+        at.timestamp_subsec_nanos(),
+    );
+    Uuid::new_v7(ts)
+}
+
 /// Now, to the microsecond: both databases keep microseconds, so a value read
 /// back equals the value written.
 pub fn now() -> DateTime<Utc> {

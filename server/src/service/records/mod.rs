@@ -23,7 +23,7 @@ use crate::service::governance::bodies;
 use crate::service::memberships::date_in;
 use crate::service::page::{self, Page};
 use crate::service::sessions::Viewer;
-use crate::service::{forum, new_id, now, organisations, search};
+use crate::service::{forum, now, organisations, search};
 use crate::state::AppState;
 use crate::{db, text};
 
@@ -110,7 +110,8 @@ pub async fn insert(txn: &impl ConnectionTrait, row: NewRow<'_>) -> AppResult<re
         n += 1;
     };
     let html = markdown::render(&text, &HashMap::new());
-    let id = new_id();
+    // Archives list records by id: the id follows the publication time.
+    let id = crate::service::id_at(at);
     let inserted = record::ActiveModel {
         id: Set(id),
         organisation_id: Set(row.organisation.id),
