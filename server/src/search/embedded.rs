@@ -1,26 +1,29 @@
 //! The embedded engine: tantivy, in `server.data_dir/search`, for one server
 //! process (several processes sharing a database use Meilisearch).
 //!
-//! Text is analysed in French and English at once ([`Bilingual`]): each word
-//! is lower-cased, stemmed by both Snowball stemmers and its accents folded,
-//! and indexed under its French form and, when it differs, its English form
-//! at the same position — so `délibération` finds `deliberations`, and one
-//! field holds both. Phrases match on the French forms.
+//! Text is analysed in French and English at once ([`Stems`]): each word is
+//! lower-cased, its accents folded, and indexed under its French stem and,
+//! when it differs, its English stem at the same position (Snowball, by
+//! rust-stemmers) — so `délibération` finds `deliberations`, and one field
+//! holds both. Phrases match on the French forms.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use rust_stemmers::{Algorithm, Stemmer};
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::directory::MmapDirectory;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query as _, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query as _, TermQuery,
+};
 use tantivy::schema::{
     FAST, Facet as TantivyFacet, FacetOptions, Field, IndexRecordOption, STORED, STRING, Schema,
     TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer, Token, TokenStream, Tokenizer,
+    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token,
+    TokenFilter, TokenStream, Tokenizer,
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use uuid::Uuid;
@@ -29,7 +32,7 @@ use super::{Change, Document, FacetCount, Hit, Request, Results, SearchError, Se
 use crate::domain::search::{Facet, MARK_END, MARK_START};
 
 /// Bumped when the schema changes: a new folder, rebuilt by `plenum reindex`.
-const LAYOUT: &str = "v2";
+const LAYOUT: &str = "v3";
 /// Both languages' forms of each word (documents, and words searched).
 const BILINGUAL: &str = "plenum";
 /// French forms only (phrases searched).
@@ -90,61 +93,95 @@ fn schema() -> (Schema, Fields) {
 #[derive(Clone)]
 pub struct Embedded(Arc<Engine>);
 
-fn analyzer(language: Language) -> TextAnalyzer {
+/// Words lower-cased, accents folded, then stemmed: in French and, when
+/// `english`, also in English.
+fn analyzer(english: bool) -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
-        .filter(Stemmer::new(language))
         .filter(AsciiFoldingFilter)
+        .filter(Stems { english })
         .build()
 }
 
-/// Each word's French form, then its English form at the same position when
-/// it differs: the two analysers split text alike (same tokenizer and
-/// filters), so their streams advance in step.
-#[derive(Clone)]
-struct Bilingual {
-    french: TextAnalyzer,
-    english: TextAnalyzer,
+/// Stems each word with Snowball's French stemmer and, when `english`,
+/// adds its English stem at the same position when it differs: one pass of
+/// tokenizing for both languages.
+#[derive(Clone, Copy)]
+struct Stems {
+    english: bool,
 }
 
-impl Tokenizer for Bilingual {
-    type TokenStream<'a> = Tokens;
+impl TokenFilter for Stems {
+    type Tokenizer<T: Tokenizer> = StemsFilter<T>;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Tokens {
-        let mut tokens = Vec::new();
-        let mut french = self.french.token_stream(text);
-        let mut english = self.english.token_stream(text);
-        while french.advance() {
-            let fr = french.token().clone();
-            let en = english.advance().then(|| english.token().clone());
-            let differs = en.as_ref().is_some_and(|en| en.text != fr.text);
-            tokens.push(fr);
-            if differs && let Some(en) = en {
-                tokens.push(en);
+    fn transform<T: Tokenizer>(self, inner: T) -> StemsFilter<T> {
+        StemsFilter {
+            inner,
+            english: self.english,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct StemsFilter<T> {
+    inner: T,
+    english: bool,
+}
+
+impl<T: Tokenizer> Tokenizer for StemsFilter<T> {
+    type TokenStream<'a> = StemsStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        StemsStream {
+            tail: self.inner.token_stream(text),
+            french: Stemmer::create(Algorithm::French),
+            english: self.english.then(|| Stemmer::create(Algorithm::English)),
+            current: Token::default(),
+            pending: None,
+        }
+    }
+}
+
+struct StemsStream<T> {
+    tail: T,
+    french: Stemmer,
+    english: Option<Stemmer>,
+    current: Token,
+    /// The English stem of the last word, still to give.
+    pending: Option<String>,
+}
+
+impl<T: TokenStream> TokenStream for StemsStream<T> {
+    fn advance(&mut self) -> bool {
+        if let Some(english) = self.pending.take() {
+            self.current.text = english;
+            return true;
+        }
+        if !self.tail.advance() {
+            return false;
+        }
+        let word = self.tail.token();
+        let french = self.french.stem(&word.text).into_owned();
+        if let Some(stemmer) = &self.english {
+            let english = stemmer.stem(&word.text);
+            if english != french {
+                self.pending = Some(english.into_owned());
             }
         }
-        Tokens { tokens, at: None }
+        self.current = Token {
+            text: french,
+            ..word.clone()
+        };
+        true
     }
-}
 
-/// Tokens worked out in advance.
-struct Tokens {
-    tokens: Vec<Token>,
-    at: Option<usize>,
-}
-
-impl TokenStream for Tokens {
-    fn advance(&mut self) -> bool {
-        let next = self.at.map_or(0, |i| i + 1);
-        self.at = Some(next);
-        next < self.tokens.len()
-    }
     fn token(&self) -> &Token {
-        &self.tokens[self.at.unwrap_or(0)]
+        &self.current
     }
+
     fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.at.unwrap_or(0)]
+        &mut self.current
     }
 }
 
@@ -198,16 +235,8 @@ impl Embedded {
 impl Engine {
     /// Registers the analysers and opens the writer and reader.
     fn start(index: Index, fields: Fields) -> anyhow::Result<Embedded> {
-        let bilingual = Bilingual {
-            french: analyzer(Language::French),
-            english: analyzer(Language::English),
-        };
-        index
-            .tokenizers()
-            .register(BILINGUAL, TextAnalyzer::from(bilingual));
-        index
-            .tokenizers()
-            .register(FRENCH, analyzer(Language::French));
+        index.tokenizers().register(BILINGUAL, analyzer(true));
+        index.tokenizers().register(FRENCH, analyzer(false));
         // One indexing thread per core, up to four.
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
         let writer = index.writer_with_num_threads(threads, WRITER_BUDGET * threads)?;
@@ -352,10 +381,10 @@ impl Engine {
                 Self::any_of(f.year, r.filters.years.iter().map(i32::to_string)),
             ));
         }
-        // Conditions weigh nothing in the score.
+        // Conditions weigh nothing in the score, and are not scored at all.
         must.push((
             Occur::Must,
-            Box::new(BoostQuery::new(
+            Box::new(ConstScoreQuery::new(
                 Box::new(BooleanQuery::new(conditions)),
                 0.0,
             )),
