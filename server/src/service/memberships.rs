@@ -65,8 +65,13 @@ pub fn today_in(org: &organisation::Model) -> NaiveDate {
 
 /// The date of a moment where the organisation is.
 pub fn date_in(org: &organisation::Model, at: chrono::DateTime<Utc>) -> NaiveDate {
-    let tz: chrono_tz::Tz = org.timezone.parse().unwrap_or(chrono_tz::Europe::Paris);
-    at.with_timezone(&tz).date_naive()
+    at.with_timezone(&timezone_of(org)).date_naive()
+}
+
+/// The organisation's time zone (Paris if its stored name no longer
+/// parses: names are checked when set).
+pub fn timezone_of(org: &organisation::Model) -> chrono_tz::Tz {
+    org.timezone.parse().unwrap_or(chrono_tz::Europe::Paris)
 }
 
 /// The viewer's current membership of an organisation, if any.

@@ -308,10 +308,7 @@ pub async fn schedule_series(
     let title = check(&input)?;
     let txn = db::begin_write(&state.writer).await?;
     let (organisation, _) = scheduling_body(&txn, viewer, input.body_id).await?;
-    let timezone: chrono_tz::Tz = organisation
-        .timezone
-        .parse()
-        .unwrap_or(chrono_tz::Europe::Paris);
+    let timezone = crate::service::memberships::timezone_of(&organisation);
     let starts = rules::occurrences(
         &recurrence.rule,
         recurrence.first,

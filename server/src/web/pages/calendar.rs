@@ -7,7 +7,7 @@ use axum::response::Response;
 use chrono::TimeZone;
 use minijinja::{Value, context};
 
-use super::{Visit, timezone};
+use super::Visit;
 use crate::domain::meeting::{MeetingStatus, MeetingVisibility};
 use crate::entity::organisation;
 use crate::error::AppResult;
@@ -39,7 +39,7 @@ async fn calendar_page(
     org: &organisation::Model,
     locale: Locale,
 ) -> AppResult<Value> {
-    let tz = timezone(org);
+    let tz = crate::service::memberships::timezone_of(org);
     // From the start of the organisation's today: a meeting of this
     // morning still shows until it has ended.
     let midnight = today_in(org)

@@ -319,15 +319,6 @@ fn broken_page() -> Response {
         .into_response()
 }
 
-/// The organisation's time zone (Paris when its setting is unreadable, as
-/// elsewhere in Plenum).
-fn timezone(organisation: &org_entity::Model) -> chrono_tz::Tz {
-    organisation
-        .timezone
-        .parse()
-        .unwrap_or(chrono_tz::Europe::Paris)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
