@@ -4,7 +4,7 @@
 //! ([`deliver`]), `plenum reindex` ([`reindex`]), and the query itself
 //! ([`search`]), where the searcher's access goes into the engine's query.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use sea_orm::prelude::*;
 use sea_orm::{QueryOrder, QuerySelect};
@@ -83,23 +83,50 @@ pub async fn enqueue_thread(conn: &impl ConnectionTrait, thread_id: Uuid) -> App
     enqueue(conn, &refs).await
 }
 
+/// Organisations read once per batch of documents.
+#[derive(Default)]
+pub struct Orgs(HashMap<Uuid, organisation::Model>);
+
+impl Orgs {
+    async fn get(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        id: Uuid,
+    ) -> AppResult<organisation::Model> {
+        if let Some(found) = self.0.get(&id) {
+            return Ok(found.clone());
+        }
+        let found = crate::service::organisations::get(conn, id).await?;
+        self.0.insert(id, found.clone());
+        Ok(found)
+    }
+}
+
 /// What the engine should hold for an object: its document, or nothing
 /// (gone, deleted, hidden, withheld from a deliberation).
-pub async fn document(conn: &impl ConnectionTrait, r: DocRef) -> AppResult<Option<Document>> {
+pub async fn document(
+    conn: &impl ConnectionTrait,
+    orgs: &mut Orgs,
+    r: DocRef,
+) -> AppResult<Option<Document>> {
     match r {
-        DocRef::Record(id) => record_document(conn, id).await,
+        DocRef::Record(id) => record_document(conn, orgs, id).await,
         DocRef::Thread(id) => {
             let Some(t) = thread::Entity::find_by_id(id).one(conn).await? else {
                 return Ok(None);
             };
-            thread_document(conn, &t).await
+            thread_document(conn, orgs, &t).await
         }
-        DocRef::Post(id) => post_document(conn, id).await,
-        DocRef::Proposal(id) => proposal_document(conn, id).await,
+        DocRef::Post(id) => post_document(conn, orgs, id).await,
+        DocRef::Proposal(id) => proposal_document(conn, orgs, id).await,
     }
 }
 
-async fn record_document(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<Document>> {
+async fn record_document(
+    conn: &impl ConnectionTrait,
+    orgs: &mut Orgs,
+    id: Uuid,
+) -> AppResult<Option<Document>> {
     let Some(r) = record::Entity::find_by_id(id).one(conn).await? else {
         return Ok(None);
     };
@@ -109,7 +136,7 @@ async fn record_document(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<Opt
     else {
         return Ok(None);
     };
-    let org = crate::service::organisations::get(conn, r.organisation_id).await?;
+    let org = orgs.get(conn, r.organisation_id).await?;
     let visibility = RecordVisibility::from_db(&r.visibility).unwrap_or(RecordVisibility::Body);
     Ok(Some(Document {
         id: DocRef::Record(r.id).key(),
@@ -130,6 +157,7 @@ async fn record_document(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<Opt
 /// recusal hides the deliberation): such threads stay out of search.
 async fn space(
     conn: &impl ConnectionTrait,
+    orgs: &mut Orgs,
     t: &thread::Model,
 ) -> AppResult<Option<(organisation::Model, category::Model)>> {
     let Some(c) = category::Entity::find_by_id(t.category_id)
@@ -138,7 +166,7 @@ async fn space(
     else {
         return Ok(None);
     };
-    let org = crate::service::organisations::get(conn, c.organisation_id).await?;
+    let org = orgs.get(conn, c.organisation_id).await?;
     if t.recusal_call_id.is_some() && org.recusal_hides_deliberation {
         return Ok(None);
     }
@@ -152,9 +180,10 @@ fn audience_of(c: &category::Model) -> String {
 
 async fn thread_document(
     conn: &impl ConnectionTrait,
+    orgs: &mut Orgs,
     t: &thread::Model,
 ) -> AppResult<Option<Document>> {
-    let Some((org, c)) = space(conn, t).await? else {
+    let Some((org, c)) = space(conn, orgs, t).await? else {
         return Ok(None);
     };
     let opening = post::Entity::find()
@@ -184,7 +213,11 @@ async fn thread_document(
     }))
 }
 
-async fn post_document(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<Document>> {
+async fn post_document(
+    conn: &impl ConnectionTrait,
+    orgs: &mut Orgs,
+    id: Uuid,
+) -> AppResult<Option<Document>> {
     let Some(p) = post::Entity::find_by_id(id).one(conn).await? else {
         return Ok(None);
     };
@@ -195,7 +228,7 @@ async fn post_document(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<Optio
     let Some(t) = thread::Entity::find_by_id(p.thread_id).one(conn).await? else {
         return Ok(None);
     };
-    let Some((org, c)) = space(conn, &t).await? else {
+    let Some((org, c)) = space(conn, orgs, &t).await? else {
         return Ok(None);
     };
     Ok(Some(Document {
@@ -212,18 +245,22 @@ async fn post_document(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<Optio
     }))
 }
 
-async fn proposal_document(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<Document>> {
+async fn proposal_document(
+    conn: &impl ConnectionTrait,
+    orgs: &mut Orgs,
+    id: Uuid,
+) -> AppResult<Option<Document>> {
     let Some(p) = proposal::Entity::find_by_id(id).one(conn).await? else {
         return Ok(None);
     };
-    let org = crate::service::organisations::get(conn, p.organisation_id).await?;
+    let org = orgs.get(conn, p.organisation_id).await?;
     // Readable where its thread is; without a thread, by the organisation's people.
     let audience = match p.thread_id {
         Some(t) => {
             let Some(t) = thread::Entity::find_by_id(t).one(conn).await? else {
                 return Ok(None);
             };
-            let Some((_, c)) = space(conn, &t).await? else {
+            let Some((_, c)) = space(conn, orgs, &t).await? else {
                 return Ok(None);
             };
             audience_of(&c)
@@ -251,13 +288,14 @@ async fn proposal_document(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<O
 
 /// The changes for a set of objects, as they are now in the database.
 pub async fn changes(conn: &impl ConnectionTrait, refs: &[DocRef]) -> AppResult<Vec<Change>> {
+    let mut orgs = Orgs::default();
     let mut out = Vec::with_capacity(refs.len());
     let mut seen = HashSet::new();
     for r in refs {
         if !seen.insert(*r) {
             continue;
         }
-        out.push(match document(conn, *r).await? {
+        out.push(match document(conn, &mut orgs, *r).await? {
             Some(d) => Change::Upsert(d),
             None => Change::Remove(r.key()),
         });
