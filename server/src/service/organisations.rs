@@ -31,6 +31,12 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<organisatio
         .ok_or_else(not_found)
 }
 
+/// The organisation's language, for what Plenum writes in its name
+/// (records, body names): French if its stored code no longer parses.
+pub fn locale_of(organisation: &organisation::Model) -> crate::i18n::Locale {
+    crate::i18n::Locale::parse(&organisation.default_locale).unwrap_or(crate::i18n::Locale::Fr)
+}
+
 pub async fn get_by_slug(
     conn: &impl ConnectionTrait,
     slug: &str,

@@ -15,7 +15,6 @@ use crate::domain::markdown;
 use crate::domain::organisation::{Slug, parse_description};
 use crate::entity::{account, body, body_member, category, membership, organisation};
 use crate::error::{AppError, AppResult, is_unique_violation};
-use crate::i18n::Locale;
 use crate::service::memberships::{self, standing_of, today_in};
 use crate::service::sessions::Viewer;
 use crate::service::{new_id, now, organisations};
@@ -150,7 +149,7 @@ pub async fn create_assembly(
         kind: BodyKind::GeneralAssembly,
         slug: "ag".into(),
         name: text!(en: "General assembly", fr: "Assemblée générale")
-            .in_locale(Locale::parse(&organisation.default_locale).unwrap_or(Locale::Fr))
+            .in_locale(organisations::locale_of(organisation))
             .to_owned(),
         description: String::new(),
         lasting: true,

@@ -181,7 +181,7 @@ pub async fn open_call(state: &AppState, viewer: &Viewer, input: NewCall) -> App
     }
     let id = new_id();
     let place = forum::place_of_category(&txn, Some(viewer), body.category_id).await?;
-    let locale = Locale::parse(&organisation.default_locale).unwrap_or(Locale::Fr);
+    let locale = crate::service::organisations::locale_of(&organisation);
     let title = found.title.clone();
     let title = text!(en: "Designation: {title}", fr: "Désignation : {title}")
         .in_locale(locale)
@@ -696,7 +696,7 @@ pub async fn put_to_vote(
             (candidates, options)
         }
     };
-    let locale = Locale::parse(&organisation.default_locale).unwrap_or(Locale::Fr);
+    let locale = crate::service::organisations::locale_of(&organisation);
     let title = found.title.clone();
     let new = NewProposal {
         organisation_id: organisation.id,

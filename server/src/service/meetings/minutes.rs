@@ -89,6 +89,24 @@ async fn require_writer(txn: &impl ConnectionTrait, viewer: &Viewer, seen: &Seen
     Ok(())
 }
 
+/// The meeting whose records the viewer publishes: ended, and the viewer
+/// its minute-taker or a facilitator.
+async fn publishing(
+    txn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    meeting_id: Uuid,
+) -> AppResult<Seen> {
+    let seen = seen(txn, Some(viewer), meeting_id).await?;
+    require_writer(txn, viewer, &seen).await?;
+    if seen.status() != MeetingStatus::Ended {
+        return Err(AppError::conflict(text!(
+            en: "A meeting's minutes and decision record are published once it has ended.",
+            fr: "Le compte rendu et le relevé de décisions d'une réunion se publient une fois celle-ci terminée."
+        )));
+    }
+    Ok(seen)
+}
+
 fn already_published() -> AppError {
     AppError::conflict(text!(
         en: "These minutes are published: they change only by a visible amendment.",
@@ -181,14 +199,7 @@ pub async fn publish_minutes(
     visibility: Option<RecordVisibility>,
 ) -> AppResult<(minutes::Model, record::Model)> {
     let txn = db::begin_write(&state.writer).await?;
-    let seen = seen(&txn, Some(viewer), meeting_id).await?;
-    require_writer(&txn, viewer, &seen).await?;
-    if seen.status() != MeetingStatus::Ended {
-        return Err(AppError::conflict(text!(
-            en: "Minutes are published once the meeting has ended.",
-            fr: "Le compte rendu se publie une fois la réunion terminée."
-        )));
-    }
+    let seen = publishing(&txn, viewer, meeting_id).await?;
     let Some(found) = minutes::Entity::find_by_id(meeting_id)
         .lock_exclusive()
         .one(&txn)
@@ -242,8 +253,7 @@ fn visibility_of(m: &meeting::Model) -> RecordVisibility {
 /// "Compte rendu — Assemblée générale du 12 mars — 2026-03-12", in the
 /// organisation's language.
 fn record_title(seen: &Seen, kind: RecordKind) -> String {
-    let locale = crate::i18n::Locale::parse(&seen.organisation.default_locale)
-        .unwrap_or(crate::i18n::Locale::Fr);
+    let locale = crate::service::organisations::locale_of(&seen.organisation);
     let day = seen
         .meeting
         .started_at
@@ -271,17 +281,9 @@ pub async fn publish_decisions(
     visibility: Option<RecordVisibility>,
 ) -> AppResult<record::Model> {
     let txn = db::begin_write(&state.writer).await?;
-    let seen = seen(&txn, Some(viewer), meeting_id).await?;
-    require_writer(&txn, viewer, &seen).await?;
-    if seen.status() != MeetingStatus::Ended {
-        return Err(AppError::conflict(text!(
-            en: "A decision record is published once the meeting has ended.",
-            fr: "Le relevé de décisions se publie une fois la réunion terminée."
-        )));
-    }
+    let seen = publishing(&txn, viewer, meeting_id).await?;
     let decisions = decision_record(&txn, &seen).await?;
-    let locale = crate::i18n::Locale::parse(&seen.organisation.default_locale)
-        .unwrap_or(crate::i18n::Locale::Fr);
+    let locale = crate::service::organisations::locale_of(&seen.organisation);
     let text = crate::service::records::compose::decisions(&decisions, locale);
     let record = records::insert(
         &txn,

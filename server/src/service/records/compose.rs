@@ -14,14 +14,11 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
 use crate::service::governance::{bodies, mandates};
 use crate::service::memberships::{date_in, today_in};
+use crate::service::organisations::locale_of;
 use crate::service::sessions::Viewer;
 use crate::service::{accounts, organisations, proposals};
 use crate::state::AppState;
 use crate::{db, text};
-
-fn locale_of(organisation: &organisation::Model) -> Locale {
-    Locale::parse(&organisation.default_locale).unwrap_or(Locale::Fr)
-}
 
 /// The lines that explain a proposal's result, in `locale`.
 fn explanation(p: &proposal::Model, locale: Locale) -> Vec<String> {
