@@ -56,7 +56,7 @@ async fn a_french_word_finds_its_english_and_unaccented_forms_with_a_marked_snip
         &w.admin,
         &w.assembly,
         "Minutes of the spring assembly",
-        "The deliberations on the new premises lasted two hours. Rent <b>is</b> high.",
+        "The deliberations on the new premises lasted two hours. Rent <b>is</b> high. Le tour de parole a été respecté.",
         "PUBLIC",
     )
     .await;
@@ -78,6 +78,13 @@ async fn a_french_word_finds_its_english_and_unaccented_forms_with_a_marked_snip
     // A phrase matches words in order only.
     until_found(&w, None, "\"new premises\"", 1).await;
     until_found(&w, None, "\"premises new\"", 0).await;
+    // Function words in a phrase are not looked up, but keep their place.
+    until_found(&w, None, "\"tour de parole\"", 1).await;
+    until_found(&w, None, "\"tour du parole\"", 1).await;
+    until_found(&w, None, "\"tour parole\"", 0).await;
+    until_found(&w, None, "\"parole de tour\"", 0).await;
+    until_found(&w, None, "\"on the\"", 1).await;
+    until_found(&w, None, "\"the on\"", 0).await;
 }
 
 #[tokio::test]

@@ -8,31 +8,38 @@
 //! holds both. Phrases match on the French forms.
 
 use std::path::Path;
+use std::cell::RefCell;
 use std::sync::{Arc, Mutex};
 
 use rust_stemmers::{Algorithm, Stemmer};
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use rustc_hash::FxHashMap;
+use std::collections::HashMap;
+
+use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::columnar::StrColumn;
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query as _, TermQuery,
 };
 use tantivy::schema::{
-    FAST, Facet as TantivyFacet, FacetOptions, Field, IndexRecordOption, STORED, STRING, Schema,
-    TextFieldIndexing, TextOptions, Value,
+    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token,
     TokenFilter, TokenStream, Tokenizer,
 };
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{
+    DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentOrdinal, SegmentReader,
+    TantivyDocument, Term,
+};
 use uuid::Uuid;
 
 use super::{Change, Document, FacetCount, Hit, Request, Results, SearchError, SearchIndex};
 use crate::domain::search::{Facet, MARK_END, MARK_START};
 
 /// Bumped when the schema changes: a new folder, rebuilt by `plenum reindex`.
-const LAYOUT: &str = "v3";
+const LAYOUT: &str = "v4";
 /// Both languages' forms of each word (documents, and words searched).
 const BILINGUAL: &str = "plenum";
 /// French forms only (phrases searched).
@@ -40,15 +47,23 @@ const FRENCH: &str = "plenum_fr";
 /// Memory the writer may use before it flushes a segment.
 const WRITER_BUDGET: usize = 64 * 1024 * 1024;
 const SNIPPET_CHARS: usize = 220;
+/// French and English function words, as analysed (lower-cased, accents
+/// folded, stemmed), that a phrase does not look up (see `phrase_terms`).
+const FUNCTION_WORDS: &[&str] = &[
+    "a", "au", "aux", "ce", "d", "de", "du", "en", "et", "l", "la", "le", "ou", "par", "pour",
+    "sur", "un", "une", "dan", "avec", "qu", "que", "qui", "se", "sa", "son", "the", "of", "and",
+    "to", "in", "on", "for",
+];
 
 struct Fields {
     id: Field,
     organisation_id: Field,
+    /// The facets, as fast fields named as `Facet::as_str` says, counted
+    /// by [`FacetCounts`]; `body` is empty when the document has none.
     kind: Field,
-    body_id: Field,
+    body: Field,
     year: Field,
     audience: Field,
-    facets: Field,
     title: Field,
     url: Field,
     published_at: Field,
@@ -75,11 +90,10 @@ fn schema() -> (Schema, Fields) {
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
         organisation_id: b.add_text_field("organisation_id", STRING | STORED),
-        kind: b.add_text_field("kind", STRING | STORED),
-        body_id: b.add_text_field("body_id", STRING | STORED),
-        year: b.add_text_field("year", STRING | STORED),
+        kind: b.add_text_field(Facet::Kind.as_str(), STRING | STORED | FAST),
+        body: b.add_text_field(Facet::Body.as_str(), STRING | STORED | FAST),
+        year: b.add_text_field(Facet::Year.as_str(), STRING | STORED | FAST),
         audience: b.add_text_field("audience", STRING),
-        facets: b.add_facet_field("facets", FacetOptions::default()),
         title: b.add_text_field("title", STORED),
         url: b.add_text_field("url", STORED),
         published_at: b.add_i64_field("published_at", STORED | FAST),
@@ -112,6 +126,18 @@ struct Stems {
     english: bool,
 }
 
+/// A word's French stem, and its English one when it differs.
+type StemPair = (String, Option<String>);
+
+/// Words stemmed so far on this thread, emptied when full: a language's
+/// common words come back at every sentence, and a lookup costs a fraction
+/// of two Snowball runs — when indexing, and when cutting snippets.
+const STEM_CACHE_WORDS: usize = 50_000;
+
+thread_local! {
+    static STEM_CACHE: RefCell<FxHashMap<String, StemPair>> = RefCell::default();
+}
+
 impl TokenFilter for Stems {
     type Tokenizer<T: Tokenizer> = StemsFilter<T>;
 
@@ -135,8 +161,7 @@ impl<T: Tokenizer> Tokenizer for StemsFilter<T> {
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
         StemsStream {
             tail: self.inner.token_stream(text),
-            french: Stemmer::create(Algorithm::French),
-            english: self.english.then(|| Stemmer::create(Algorithm::English)),
+            english: self.english,
             current: Token::default(),
             pending: None,
         }
@@ -145,11 +170,28 @@ impl<T: Tokenizer> Tokenizer for StemsFilter<T> {
 
 struct StemsStream<T> {
     tail: T,
-    french: Stemmer,
-    english: Option<Stemmer>,
+    english: bool,
     current: Token,
     /// The English stem of the last word, still to give.
     pending: Option<String>,
+}
+
+/// The stems of `word`, from this thread's cache or computed (and kept).
+fn stems_of(word: &str, english: bool, out: &mut String) -> Option<String> {
+    STEM_CACHE.with_borrow_mut(|cache| {
+        if !cache.contains_key(word) {
+            if cache.len() >= STEM_CACHE_WORDS {
+                cache.clear();
+            }
+            let french = Stemmer::create(Algorithm::French).stem(word).into_owned();
+            let other = Stemmer::create(Algorithm::English).stem(word);
+            let other = (*other != french).then(|| other.into_owned());
+            cache.insert(word.to_owned(), (french, other));
+        }
+        let (french, other) = &cache[word];
+        out.clone_from(french);
+        other.clone().filter(|_| english)
+    })
 }
 
 impl<T: TokenStream> TokenStream for StemsStream<T> {
@@ -162,17 +204,11 @@ impl<T: TokenStream> TokenStream for StemsStream<T> {
             return false;
         }
         let word = self.tail.token();
-        let french = self.french.stem(&word.text).into_owned();
-        if let Some(stemmer) = &self.english {
-            let english = stemmer.stem(&word.text);
-            if english != french {
-                self.pending = Some(english.into_owned());
-            }
-        }
-        self.current = Token {
-            text: french,
-            ..word.clone()
-        };
+        self.pending = stems_of(&word.text, self.english, &mut self.current.text);
+        self.current.offset_from = word.offset_from;
+        self.current.offset_to = word.offset_to;
+        self.current.position = word.position;
+        self.current.position_length = word.position_length;
         true
     }
 
@@ -234,11 +270,13 @@ impl Embedded {
 
 impl Engine {
     /// Registers the analysers and opens the writer and reader.
-    fn start(index: Index, fields: Fields) -> anyhow::Result<Embedded> {
+    fn start(mut index: Index, fields: Fields) -> anyhow::Result<Embedded> {
         index.tokenizers().register(BILINGUAL, analyzer(true));
         index.tokenizers().register(FRENCH, analyzer(false));
-        // One indexing thread per core, up to four.
+        // One indexing thread per core, up to four; a search reads its
+        // segments on as many threads.
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        index.set_multithread_executor(threads)?;
         let writer = index.writer_with_num_threads(threads, WRITER_BUDGET * threads)?;
         let reader = index
             .reader_builder()
@@ -259,17 +297,9 @@ impl Engine {
         doc.add_text(f.organisation_id, d.organisation_id.to_string());
         doc.add_text(f.kind, &d.kind);
         let body = d.body_id.map(|b| b.to_string()).unwrap_or_default();
-        doc.add_text(f.body_id, &body);
+        doc.add_text(f.body, &body);
         doc.add_text(f.year, d.year.to_string());
         doc.add_text(f.audience, &d.audience);
-        doc.add_facet(f.facets, TantivyFacet::from_path(["kind", d.kind.as_str()]));
-        doc.add_facet(
-            f.facets,
-            TantivyFacet::from_path(["year", d.year.to_string().as_str()]),
-        );
-        if !body.is_empty() {
-            doc.add_facet(f.facets, TantivyFacet::from_path(["body", body.as_str()]));
-        }
         doc.add_text(f.title, &d.title);
         doc.add_text(f.url, &d.url);
         doc.add_i64(f.published_at, d.published_at);
@@ -279,17 +309,41 @@ impl Engine {
     }
 
     /// The forms of a word or phrase, analysed by `analyzer`, as terms of
-    /// `field`.
-    fn terms(&self, analyzer: &str, field: Field, text: &str) -> Vec<Term> {
+    /// `field`, with their positions.
+    fn terms(&self, analyzer: &str, field: Field, text: &str) -> Vec<(usize, Term)> {
         let Some(mut analyzer) = self.index.tokenizers().get(analyzer) else {
             return Vec::new();
         };
         let mut stream = analyzer.token_stream(text);
         let mut terms = Vec::new();
         while let Some(token) = stream.next() {
-            terms.push(Term::from_field_text(field, &token.text));
+            terms.push((token.position, Term::from_field_text(field, &token.text)));
         }
         terms
+    }
+
+    /// A phrase's words as terms of `field` at their offsets, its function
+    /// words left out but their places kept: `"tour de parole"` looks for
+    /// `tour`, any word, then `parole` — as search engines that do not
+    /// index such words do — instead of reading the positions of `de` in
+    /// every record. A phrase made only of function words keeps them all.
+    fn phrase_terms(&self, field: Field, text: &str) -> Vec<(usize, Term)> {
+        let terms = self.terms(FRENCH, field, text);
+        let meaningful: Vec<(usize, Term)> = terms
+            .iter()
+            .filter(|(_, term)| {
+                !term
+                    .value()
+                    .as_str()
+                    .is_some_and(|word| FUNCTION_WORDS.contains(&word))
+            })
+            .cloned()
+            .collect();
+        if meaningful.is_empty() {
+            terms
+        } else {
+            meaningful
+        }
     }
 
     fn any_of(
@@ -318,7 +372,7 @@ impl Engine {
         for word in &r.query.words {
             let mut forms: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
             for (field, boost) in [(f.title_words, 2.0), (f.text, 1.0)] {
-                for term in self.terms(BILINGUAL, field, word) {
+                for (_, term) in self.terms(BILINGUAL, field, word) {
                     let q = TermQuery::new(term, IndexRecordOption::WithFreqs);
                     forms.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
                 }
@@ -329,14 +383,14 @@ impl Engine {
             let text = phrase.join(" ");
             let mut places: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
             for field in [f.title_words, f.text] {
-                let terms = self.terms(FRENCH, field, &text);
+                let mut terms = self.phrase_terms(field, &text);
                 let q: Box<dyn tantivy::query::Query> = match terms.len() {
                     0 => continue,
                     1 => Box::new(TermQuery::new(
-                        terms[0].clone(),
+                        terms.remove(0).1,
                         IndexRecordOption::WithFreqs,
                     )),
-                    _ => Box::new(PhraseQuery::new(terms)),
+                    _ => Box::new(PhraseQuery::new_with_offset(terms)),
                 };
                 places.push((Occur::Should, q));
             }
@@ -372,7 +426,7 @@ impl Engine {
         if !r.filters.bodies.is_empty() {
             conditions.push((
                 Occur::Must,
-                Self::any_of(f.body_id, r.filters.bodies.iter().map(Uuid::to_string)),
+                Self::any_of(f.body, r.filters.bodies.iter().map(Uuid::to_string)),
             ));
         }
         if !r.filters.years.is_empty() {
@@ -396,15 +450,11 @@ impl Engine {
         let f = &self.fields;
         let query = self.query(r);
         let searcher = self.reader.searcher();
-        let mut facets = FacetCollector::for_field("facets");
-        for facet in Facet::ALL {
-            facets.add_facet(TantivyFacet::from_path([facet.as_str()]));
-        }
         let top = TopDocs::with_limit(r.limit.max(1))
             .and_offset(r.offset)
             .order_by_score();
         let (top, total, counts) = searcher
-            .search(&query, &(top, Count, facets))
+            .search(&query, &(top, Count, FacetCounts))
             .map_err(failed)?;
         // Snippets are cut on the French forms (one stemmer, not two), from
         // the words the query looks for in the text.
@@ -435,7 +485,7 @@ impl Engine {
                 id: text(f.id),
                 organisation_id: Uuid::parse_str(&text(f.organisation_id)).unwrap_or_default(),
                 kind: text(f.kind),
-                body_id: Uuid::parse_str(&text(f.body_id)).ok(),
+                body_id: Uuid::parse_str(&text(f.body)).ok(),
                 year: text(f.year).parse().unwrap_or_default(),
                 title: text(f.title),
                 url: text(f.url),
@@ -446,22 +496,14 @@ impl Engine {
                 snippet: marked(&snippets.snippet(&body), &body),
             });
         }
-        let mut found = Vec::new();
-        for facet in Facet::ALL {
-            let root = TantivyFacet::from_path([facet.as_str()]);
-            for (value, count) in counts.get(root) {
-                let value = value
-                    .to_path()
-                    .last()
-                    .map(|s| s.to_string())
-                    .unwrap_or_default();
-                found.push(FacetCount {
-                    facet,
-                    value,
-                    count,
-                });
-            }
-        }
+        let mut found: Vec<FacetCount> = counts
+            .into_iter()
+            .map(|((facet, value), count)| FacetCount {
+                facet,
+                value,
+                count,
+            })
+            .collect();
         found.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
         Ok(Results {
             total: total as u64,
@@ -501,6 +543,80 @@ impl Engine {
         writer.commit().map_err(failed)?;
         drop(writer);
         self.reader.reload().map_err(failed)
+    }
+}
+
+/// Counts the hits of each facet's values, in the same pass as the top
+/// hits: per segment, a counter per value of each fast field, named as
+/// the values only at the end.
+struct FacetCounts;
+
+type Counted = HashMap<(Facet, String), u64>;
+
+impl Collector for FacetCounts {
+    type Fruit = Counted;
+    type Child = SegmentFacetCounts;
+
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<SegmentFacetCounts> {
+        let mut columns = Vec::with_capacity(Facet::ALL.len());
+        for facet in Facet::ALL {
+            if let Some(column) = segment.fast_fields().str(facet.as_str())? {
+                let counts = vec![0; column.num_terms()];
+                columns.push((facet, column, counts));
+            }
+        }
+        Ok(SegmentFacetCounts { columns })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, segments: Vec<Counted>) -> tantivy::Result<Counted> {
+        let mut all = Counted::new();
+        for counted in segments {
+            for (key, count) in counted {
+                *all.entry(key).or_default() += count;
+            }
+        }
+        Ok(all)
+    }
+}
+
+struct SegmentFacetCounts {
+    /// Each facet's column, and how many hits have each of its values.
+    columns: Vec<(Facet, StrColumn, Vec<u64>)>,
+}
+
+impl SegmentCollector for SegmentFacetCounts {
+    type Fruit = Counted;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        for (_, column, counts) in &mut self.columns {
+            if let Some(ord) = column.ords().first(doc) {
+                counts[ord as usize] += 1;
+            }
+        }
+    }
+
+    fn harvest(self) -> Counted {
+        let mut counted = Counted::new();
+        let mut value = String::new();
+        for (facet, column, counts) in self.columns {
+            for (ord, count) in counts.into_iter().enumerate() {
+                if count > 0
+                    && column.ord_to_str(ord as u64, &mut value).unwrap_or(false)
+                    && !value.is_empty()
+                {
+                    counted.insert((facet, std::mem::take(&mut value)), count);
+                }
+            }
+        }
+        counted
     }
 }
 
@@ -557,5 +673,51 @@ impl SearchIndex for Embedded {
 
     fn needs_rebuild(&self) -> bool {
         self.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(String, usize)> {
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while let Some(token) = stream.next() {
+            out.push((token.text.clone(), token.position));
+        }
+        out
+    }
+
+    #[test]
+    fn both_languages_stems_share_a_position_and_come_back_the_same_from_the_cache() {
+        let mut bilingual = analyzer(true);
+        let text = "Délibérations, deliberation; housing";
+        let first = tokens(&mut bilingual, text);
+        assert_eq!(
+            first,
+            [
+                ("deliber".to_owned(), 0),
+                ("deliber".to_owned(), 1),
+                ("housing".to_owned(), 2),
+                ("hous".to_owned(), 2),
+            ]
+        );
+        // The same words again, now read from the cache.
+        assert_eq!(tokens(&mut bilingual, text), first);
+        let french = tokens(&mut analyzer(false), "housing");
+        assert_eq!(french, [("housing".to_owned(), 0)]);
+    }
+
+    #[test]
+    fn function_words_are_written_as_analysed() {
+        let surface = "à au aux ce d de du des en et l la le les ou par pour sur un une \
+                       dans avec qu que qui se sa son ses the of and to in on for";
+        let analysed: std::collections::BTreeSet<String> = tokens(&mut analyzer(false), surface)
+            .into_iter()
+            .map(|(word, _)| word)
+            .collect();
+        let listed = FUNCTION_WORDS.iter().map(|w| w.to_string()).collect();
+        assert_eq!(analysed, listed);
     }
 }
