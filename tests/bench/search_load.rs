@@ -11,6 +11,7 @@
 //! `cargo run --release -p plenum-tests --example search_load [-- N [zipf|worst]]`
 //! (`bash tests/bench/search_load.sh` runs both corpora).
 
+use std::io::{Read, Write};
 use std::time::Instant;
 
 use plenum::demo::records::french_text;
@@ -197,18 +198,36 @@ async fn main() -> anyhow::Result<()> {
         "words drawn by Zipf's law"
     };
     println!("indexing {n} records of 300–3,000 words, {corpus}…");
-    let started = Instant::now();
+    // The texts are written first, and read back while indexing: what is
+    // timed is the engine, not this generator.
+    let corpus_dir = tempfile::tempdir()?;
+    let corpus_path = corpus_dir.path().join("corpus");
     let mut words_total = 0usize;
+    {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&corpus_path)?);
+        for i in 0..n {
+            let words = 300 + (i * 7919) % 2701;
+            let text = match &zipf {
+                Some(zipf) => zipf.text(i as u64, words),
+                None => french_text(i as u64, words),
+            };
+            words_total += words;
+            out.write_all(&(text.len() as u32).to_le_bytes())?;
+            out.write_all(text.as_bytes())?;
+        }
+        out.flush()?;
+    }
+    let mut corpus = std::io::BufReader::new(std::fs::File::open(&corpus_path)?);
+    let started = Instant::now();
     let mut batch = Vec::with_capacity(BATCH);
     let mut indexing: Option<tokio::task::JoinHandle<Result<(), plenum::search::SearchError>>> =
         None;
     for i in 0..n {
-        let words = 300 + (i * 7919) % 2701;
-        let text = match &zipf {
-            Some(zipf) => zipf.text(i as u64, words),
-            None => french_text(i as u64, words),
-        };
-        words_total += words;
+        let mut length = [0u8; 4];
+        corpus.read_exact(&mut length)?;
+        let mut text = vec![0u8; u32::from_le_bytes(length) as usize];
+        corpus.read_exact(&mut text)?;
+        let text = String::from_utf8(text)?;
         batch.push(Change::Upsert(Document {
             id: format!("record:{}", Uuid::now_v7()),
             organisation_id: org,
