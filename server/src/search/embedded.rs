@@ -5,16 +5,16 @@
 //! lower-cased, its accents folded, and indexed under its French stem and,
 //! when it differs, its English stem at the same position (Snowball, by
 //! rust-stemmers) — so `délibération` finds `deliberations`, and one field
-//! holds both. Phrases match on the French forms.
+//! holds both. Phrases match on the French forms, their function words
+//! left out (`phrase_terms`).
 
-use std::path::Path;
 use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use rust_stemmers::{Algorithm, Stemmer};
 use rustc_hash::FxHashMap;
-use std::collections::HashMap;
-
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::columnar::StrColumn;
 use tantivy::directory::MmapDirectory;
