@@ -163,7 +163,8 @@ impl<T: Tokenizer> Tokenizer for StemsFilter<T> {
             tail: self.inner.token_stream(text),
             english: self.english,
             current: Token::default(),
-            pending: None,
+            english_stem: String::new(),
+            pending: false,
         }
     }
 }
@@ -172,39 +173,58 @@ struct StemsStream<T> {
     tail: T,
     english: bool,
     current: Token,
-    /// The English stem of the last word, still to give.
-    pending: Option<String>,
+    /// The English stem of the last word, still to give when `pending`.
+    english_stem: String,
+    pending: bool,
 }
 
-/// The stems of `word`, from this thread's cache or computed (and kept).
-fn stems_of(word: &str, english: bool, out: &mut String) -> Option<String> {
+/// Writes the French stem of `word` in `french` and, when `english` and it
+/// differs, its English stem in `other`; says whether it did. From this
+/// thread's cache, or computed (and kept).
+fn stem(word: &str, english: bool, french: &mut String, other: &mut String) -> bool {
     STEM_CACHE.with_borrow_mut(|cache| {
-        if !cache.contains_key(word) {
-            if cache.len() >= STEM_CACHE_WORDS {
-                cache.clear();
+        let give = |(fr, en): &StemPair, french: &mut String, other: &mut String| {
+            french.clone_from(fr);
+            match en {
+                Some(en) if english => {
+                    other.clone_from(en);
+                    true
+                }
+                _ => false,
             }
-            let french = Stemmer::create(Algorithm::French).stem(word).into_owned();
-            let other = Stemmer::create(Algorithm::English).stem(word);
-            let other = (*other != french).then(|| other.into_owned());
-            cache.insert(word.to_owned(), (french, other));
+        };
+        if let Some(stems) = cache.get(word) {
+            return give(stems, french, other);
         }
-        let (french, other) = &cache[word];
-        out.clone_from(french);
-        other.clone().filter(|_| english)
+        if cache.len() >= STEM_CACHE_WORDS {
+            cache.clear();
+        }
+        let fr = Stemmer::create(Algorithm::French).stem(word).into_owned();
+        let en = Stemmer::create(Algorithm::English).stem(word);
+        let stems = (fr.clone(), (*en != fr).then(|| en.into_owned()));
+        let given = give(&stems, french, other);
+        cache.insert(word.to_owned(), stems);
+        given
     })
 }
 
 impl<T: TokenStream> TokenStream for StemsStream<T> {
     fn advance(&mut self) -> bool {
-        if let Some(english) = self.pending.take() {
-            self.current.text = english;
+        if self.pending {
+            self.pending = false;
+            std::mem::swap(&mut self.current.text, &mut self.english_stem);
             return true;
         }
         if !self.tail.advance() {
             return false;
         }
         let word = self.tail.token();
-        self.pending = stems_of(&word.text, self.english, &mut self.current.text);
+        self.pending = stem(
+            &word.text,
+            self.english,
+            &mut self.current.text,
+            &mut self.english_stem,
+        );
         self.current.offset_from = word.offset_from;
         self.current.offset_to = word.offset_to;
         self.current.position = word.position;
