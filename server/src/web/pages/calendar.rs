@@ -24,13 +24,11 @@ pub async fn page(
     Path(slug): Path<String>,
     visit: Visit,
 ) -> Response {
-    let org = match visit.organisation(&state, &slug).await {
-        Ok(o) => o,
-        Err(page) => return page,
-    };
-    let locale = visit.locale(Some(&org));
-    let page = calendar_page(&state, &visit, &org, locale).await;
-    visit.respond(&org, locale, "calendar.html", page)
+    visit
+        .organisation_page(&state, &slug, "calendar.html", async |org, locale| {
+            calendar_page(&state, &visit, org, locale).await
+        })
+        .await
 }
 
 async fn calendar_page(

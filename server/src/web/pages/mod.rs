@@ -20,7 +20,7 @@ use axum::routing::get;
 use minijinja::{Value, context};
 
 use crate::entity::organisation as org_entity;
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::i18n::Locale;
 use crate::service::organisations;
 use crate::service::sessions::Viewer;
@@ -167,6 +167,25 @@ impl Visit {
         organisations::get_by_slug(&state.db, slug)
             .await
             .map_err(|e| self.failure(None, self.locale(None), e))
+    }
+
+    /// A page of the organisation `slug` (its own not-found page when there
+    /// is none): `build` makes the page in the reader's language, rendered
+    /// with `template`, or the error it met.
+    pub async fn organisation_page(
+        &self,
+        state: &AppState,
+        slug: &str,
+        template: &str,
+        build: impl AsyncFnOnce(&org_entity::Model, Locale) -> AppResult<Value>,
+    ) -> Response {
+        let organisation = match self.organisation(state, slug).await {
+            Ok(o) => o,
+            Err(page) => return page,
+        };
+        let locale = self.locale(Some(&organisation));
+        let page = build(&organisation, locale).await;
+        self.respond(&organisation, locale, template, page)
     }
 
     /// What every page shows: the language, the words, the theme, the

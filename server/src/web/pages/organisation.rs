@@ -35,13 +35,11 @@ pub async fn home(
     Path(slug): Path<String>,
     visit: Visit,
 ) -> Response {
-    let org = match visit.organisation(&state, &slug).await {
-        Ok(o) => o,
-        Err(page) => return page,
-    };
-    let locale = visit.locale(Some(&org));
-    let page = home_page(&state, &visit, &org, locale).await;
-    visit.respond(&org, locale, "organisation.html", page)
+    visit
+        .organisation_page(&state, &slug, "organisation.html", async |org, locale| {
+            home_page(&state, &visit, org, locale).await
+        })
+        .await
 }
 
 async fn home_page(
@@ -115,13 +113,11 @@ pub async fn archive(
     Path((slug, body_slug)): Path<(String, String)>,
     visit: Visit,
 ) -> Response {
-    let org = match visit.organisation(&state, &slug).await {
-        Ok(o) => o,
-        Err(page) => return page,
-    };
-    let locale = visit.locale(Some(&org));
-    let page = archive_page(&state, &visit, &org, &body_slug, locale).await;
-    visit.respond(&org, locale, "body.html", page)
+    visit
+        .organisation_page(&state, &slug, "body.html", async |org, locale| {
+            archive_page(&state, &visit, org, &body_slug, locale).await
+        })
+        .await
 }
 
 async fn archive_page(

@@ -22,13 +22,11 @@ pub async fn page(
     Path((slug, record_slug)): Path<(String, String)>,
     visit: Visit,
 ) -> Response {
-    let org = match visit.organisation(&state, &slug).await {
-        Ok(o) => o,
-        Err(page) => return page,
-    };
-    let locale = visit.locale(Some(&org));
-    let page = record_page(&state, &visit, &org, &record_slug, locale).await;
-    visit.respond(&org, locale, "record.html", page)
+    visit
+        .organisation_page(&state, &slug, "record.html", async |org, locale| {
+            record_page(&state, &visit, org, &record_slug, locale).await
+        })
+        .await
 }
 
 async fn record_page(
