@@ -300,7 +300,7 @@ impl Visit {
     }
 
     /// Answers with `template`, or the error page.
-    pub fn respond(
+    fn respond(
         &self,
         organisation: &org_entity::Model,
         locale: Locale,
