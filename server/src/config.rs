@@ -184,6 +184,10 @@ pub struct SearchSettings {
     pub meilisearch_key: Secret,
     /// The Meilisearch index's uid.
     pub index: String,
+    /// Under a stream of writes, the engine takes what changed at most this
+    /// often, in milliseconds (many changes per commit, as Elasticsearch's
+    /// refresh interval); a change after a quiet moment goes at once.
+    pub refresh_ms: u64,
 }
 
 impl Default for SearchSettings {
@@ -192,6 +196,7 @@ impl Default for SearchSettings {
             meilisearch_url: String::new(),
             meilisearch_key: Secret::default(),
             index: "plenum".into(),
+            refresh_ms: 1000,
         }
     }
 }
@@ -478,6 +483,10 @@ const DOCS: &[(&str, &str)] = &[
     (
         "search.index",
         "The name (uid) of Plenum's index in Meilisearch.",
+    ),
+    (
+        "search.refresh_ms",
+        "While writes keep coming, how often the search engine takes what changed, in milliseconds (a change after a quiet moment is indexed at once). Larger: fewer, bigger commits; 0: every change as soon as it is written.",
     ),
     (
         "outbox",

@@ -118,6 +118,7 @@ pub fn test_settings(database_url: &str) -> Settings {
     settings.accounts.argon2_iterations = 1;
     // Deliveries (search indexing) retried and polled quickly.
     settings.outbox.retry_first_ms = 50;
+    settings.search.refresh_ms = 0;
     settings
 }
 

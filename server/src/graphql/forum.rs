@@ -233,7 +233,7 @@ impl Thread {
     ) -> Result<Connection<String, Post>> {
         let has_after = after.is_some();
         let page = self.page(ctx, first, after).await?;
-        Ok(posts_connection("posts", page, self.moderator, has_after))
+        posts_connection(ctx, "posts", page, self.moderator, has_after).await
     }
     /// The opening post, root of the reply tree.
     async fn opening_post(&self, ctx: &Context<'_>) -> Result<Option<Post>> {
@@ -245,12 +245,23 @@ impl Thread {
     }
 }
 
-fn posts_connection(
+/// A page of posts as a connection; their authors read in one query when asked for.
+async fn posts_connection(
+    ctx: &Context<'_>,
     list: &str,
     page: Page<post::Model>,
     moderator: bool,
     has_after: bool,
-) -> Connection<String, Post> {
+) -> Result<Connection<String, Post>> {
+    let look = ctx.look_ahead();
+    if look.field("nodes").field("author").exists()
+        || look.field("edges").field("node").field("author").exists()
+    {
+        ctx.data::<Loaders>()?
+            .prime_accounts(page.rows.iter().map(|p| p.author_id))
+            .await
+            .map_err(crate::error::AppError::internal)?;
+    }
     let mut connection = Connection::new(has_after, page.has_next);
     connection.edges = page
         .rows
@@ -262,7 +273,7 @@ fn posts_connection(
             )
         })
         .collect();
-    connection
+    Ok(connection)
 }
 
 /// A message in a thread's reply tree.
@@ -361,7 +372,7 @@ impl Post {
         let has_after = after.is_some();
         let page =
             posts::children(state(ctx)?, maybe_viewer(ctx), self.row.id, first, after).await?;
-        Ok(posts_connection("replies", page, self.moderator, has_after))
+        posts_connection(ctx, "replies", page, self.moderator, has_after).await
     }
 }
 

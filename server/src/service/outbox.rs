@@ -36,11 +36,19 @@ pub async fn enqueue(conn: &impl ConnectionTrait, topic: &str, payload: Json) ->
     Ok(())
 }
 
+/// The most messages delivered at once.
+const BATCH: usize = 1000;
+
 /// Runs until the process stops: wakes when told, or every few seconds.
+/// While writes keep coming, it delivers at most every `search.refresh_ms`
+/// (at once when a full batch waits), so that the search engine commits
+/// many changes at a time rather than one per write.
 pub async fn run(state: AppState) {
+    let refresh = Duration::from_millis(state.settings.search.refresh_ms);
     let mut swept = std::time::Instant::now();
     loop {
         match deliver_due(&state).await {
+            Ok(BATCH) => {}
             Ok(0) => {
                 if swept.elapsed() > Duration::from_secs(3600) {
                     swept = std::time::Instant::now();
@@ -53,7 +61,8 @@ pub async fn run(state: AppState) {
                     Duration::from_millis(state.settings.outbox.retry_first_ms.clamp(50, 5000));
                 let _ = tokio::time::timeout(wait, state.outbox_wake.notified()).await;
             }
-            Ok(_) => {}
+            // Let what follows gather for a while.
+            Ok(_) => tokio::time::sleep(refresh).await,
             Err(e) => {
                 tracing::warn!(error = %e, "outbox: could not read pending messages");
                 tokio::time::sleep(Duration::from_secs(5)).await;
@@ -82,7 +91,7 @@ pub async fn deliver_due(state: &AppState) -> Result<usize, DbErr> {
         .filter(outbox::Column::DeliveredAt.is_null())
         .filter(outbox::Column::NextAttemptAt.lte(Utc::now()))
         .order_by_asc(outbox::Column::Id)
-        .limit(200)
+        .limit(BATCH as u64)
         .all(&state.db)
         .await?;
     let tried = due.len();

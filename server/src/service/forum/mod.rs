@@ -254,8 +254,10 @@ pub fn not_allowed_to_write() -> AppError {
     ))
 }
 
-/// Tells live listeners about a change to a thread (`post: None`) or to one of its posts.
+/// Tells live listeners about a change to a thread (`post: None`) or to one
+/// of its posts, and the outbox worker about what to index.
 pub fn publish(state: &AppState, thread: &thread::Model, post: Option<Uuid>, change: ForumChange) {
+    state.outbox_wake.notify_one();
     state.events.publish(Event::Forum {
         organisation_id: thread.organisation_id,
         category_id: thread.category_id,
