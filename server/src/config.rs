@@ -220,12 +220,15 @@ impl Default for OutboxSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct ForumSettings {
     pub max_body_bytes: usize,
+    /// Memory for pages of posts read lately, in MiB (0: none).
+    pub page_cache_mib: u64,
 }
 
 impl Default for ForumSettings {
     fn default() -> Self {
         ForumSettings {
             max_body_bytes: 64 * 1024,
+            page_cache_mib: 32,
         }
     }
 }
@@ -465,6 +468,10 @@ const DOCS: &[(&str, &str)] = &[
     (
         "forum.max_body_bytes",
         "Largest message, in bytes of Markdown.",
+    ),
+    (
+        "forum.page_cache_mib",
+        "Memory kept for pages of messages read lately, in MiB; a page is read again once its discussion changes (0: always read from the database).",
     ),
     ("meetings", "Meetings."),
     (

@@ -160,4 +160,25 @@ mod tests {
         assert_eq!(sqlite_file("sqlite::memory:"), None);
         assert_eq!(sqlite_file("postgres://localhost/plenum"), None);
     }
+
+    /// `.cargo/config.toml` builds SQLite with the query planner stability
+    /// guarantee: without it, every statement with a bound LIMIT is planned
+    /// again at each run.
+    #[tokio::test]
+    async fn sqlite_keeps_its_plans_whatever_is_bound() {
+        use sea_orm::{ConnectionTrait, Database, Statement};
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        let options = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "PRAGMA compile_options",
+            ))
+            .await
+            .unwrap();
+        let options: Vec<String> = options
+            .iter()
+            .map(|row| row.try_get_by_index(0).unwrap())
+            .collect();
+        assert!(options.iter().any(|o| o == "ENABLE_QPSG"), "{options:?}");
+    }
 }

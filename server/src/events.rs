@@ -6,6 +6,9 @@
 //! other's subscribers; an event carries its origin, so a process does not
 //! deliver its own events twice. SQLite stays single-process.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc};
 use uuid::Uuid;
@@ -100,12 +103,45 @@ pub struct Envelope {
 /// The PostgreSQL channel the events travel on.
 pub const CHANNEL: &str = "plenum_events";
 
+/// How often each thread has changed, as far as this process knows: every
+/// forum event that passes the bus, this process's own or another's, counts
+/// for its thread. Threads share counters by stripes (memory stays fixed; a
+/// change then also counts for the stripe's other threads, which costs a
+/// cache a needless read, never a stale one).
+pub struct ThreadVersions(Box<[AtomicU64]>);
+
+impl ThreadVersions {
+    const STRIPES: usize = 4096;
+
+    fn new() -> Self {
+        ThreadVersions((0..Self::STRIPES).map(|_| AtomicU64::new(0)).collect())
+    }
+
+    fn stripe(&self, thread: Uuid) -> &AtomicU64 {
+        let (high, low) = thread.as_u64_pair();
+        &self.0[((high ^ low) % Self::STRIPES as u64) as usize]
+    }
+
+    /// The thread's version now: read it before reading the thread, and keep
+    /// what was read only while the version has not moved.
+    pub fn of(&self, thread: Uuid) -> u64 {
+        self.stripe(thread).load(Ordering::Acquire)
+    }
+
+    fn count(&self, event: &Event) {
+        if let Event::Forum { thread_id, .. } = event {
+            self.stripe(*thread_id).fetch_add(1, Ordering::AcqRel);
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct EventBus {
     local: broadcast::Sender<Event>,
     origin: Uuid,
     /// Events to send to the other processes, when there are any.
     relay: Option<mpsc::UnboundedSender<Envelope>>,
+    threads: Arc<ThreadVersions>,
 }
 
 impl EventBus {
@@ -114,7 +150,13 @@ impl EventBus {
             local: broadcast::channel(4096).0,
             origin: Uuid::new_v4(),
             relay: None,
+            threads: Arc::new(ThreadVersions::new()),
         }
+    }
+
+    /// How often each thread has changed (for caches of what threads hold).
+    pub fn threads(&self) -> &ThreadVersions {
+        &self.threads
     }
 
     /// Sends events to other processes through `relay` too.
@@ -129,6 +171,7 @@ impl EventBus {
 
     /// Sends to whoever listens now; nobody listening is not an error.
     pub fn publish(&self, event: Event) {
+        self.threads.count(&event);
         if let Some(relay) = &self.relay {
             let _ = relay.send(Envelope {
                 origin: self.origin,
@@ -141,6 +184,7 @@ impl EventBus {
     /// Delivers an event that came from another process.
     pub fn deliver_remote(&self, envelope: Envelope) {
         if envelope.origin != self.origin {
+            self.threads.count(&envelope.event);
             let _ = self.local.send(envelope.event);
         }
     }

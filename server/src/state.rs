@@ -29,6 +29,8 @@ pub struct AppState {
     pub ballots: Arc<WriteQueue<PendingBallot>>,
     /// Replies waiting to be written, a batch per transaction.
     pub replies: Arc<WriteQueue<PendingReply>>,
+    /// Pages of posts read lately, while their thread has not changed.
+    pub post_pages: Arc<crate::service::forum::cache::PostPages>,
     /// Wakes the proposal scheduler when a proposal's times may have changed.
     pub proposal_wake: Arc<tokio::sync::Notify>,
     /// What everyone following a meeting live shares, change by change.
@@ -54,6 +56,9 @@ impl AppState {
         let themes = Arc::new(crate::web::theme::Themes::new(
             settings.server.themes_dir.clone(),
         ));
+        let post_pages = Arc::new(crate::service::forum::cache::PostPages::new(
+            settings.forum.page_cache_mib,
+        ));
         AppState {
             db,
             writer,
@@ -65,6 +70,7 @@ impl AppState {
             proposal_wake: Arc::new(tokio::sync::Notify::new()),
             ballots: Arc::default(),
             replies: Arc::default(),
+            post_pages,
             live_meetings: Arc::default(),
             search,
             themes,

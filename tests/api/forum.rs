@@ -937,3 +937,118 @@ async fn a_page_of_fifty_posts_costs_a_handful_of_queries() {
     );
     assert!(spent <= 7, "a page of 50 posts ran {spent} queries");
 }
+
+/// Pages of posts are kept in memory: a page read again costs less, and
+/// shows at once every reply, edit, hidden or deleted post since (the
+/// counts of the posts above a new reply included), in this process and,
+/// with PostgreSQL, in another one sharing the database.
+#[tokio::test]
+async fn a_page_read_again_shows_every_change_since() {
+    let w = world().await;
+    let r = start(&w.app, &w.member, &w.space, "Fil vivant", "Début").await;
+    let thread = data(&r)["startThread"]["thread"]["id"].clone();
+    let root = data(&r)["startThread"]["post"]["id"].clone();
+    let t = thread.as_str().unwrap();
+    let first = reply(&w.app, &w.member, t, root.as_str().unwrap(), "Un").await;
+    let first = data(&first)["reply"]["id"].clone();
+    let page = "query($t: ID!) { thread(id: $t) { posts(first: 50) { nodes { number replyCount descendantCount hidden bodyHtml } } } }";
+    let branch = "query($p: ID!) { post(id: $p) { replies { nodes { number bodyHtml } } } }";
+    // Read once (its cost), then again from memory (the least of three runs).
+    w.app.settle_outbox().await;
+    let before = w.app.queries();
+    w.app
+        .gql(Some(&w.member), page, json!({ "t": thread }))
+        .await;
+    let cold = w.app.queries() - before;
+    let (_, warm) = w
+        .app
+        .cost(Some(&w.member), page, json!({ "t": thread }))
+        .await;
+    assert!(
+        warm < cold,
+        "a page read again ran {warm} queries, {cold} the first time"
+    );
+    w.app
+        .gql(Some(&w.member), branch, json!({ "p": root }))
+        .await;
+
+    let second = reply(&w.app, &w.admin, t, first.as_str().unwrap(), "Deux").await;
+    let second = data(&second)["reply"]["id"].clone();
+    let nodes = |r: &Value| data(r)["thread"]["posts"]["nodes"].clone();
+    let r = w
+        .app
+        .gql(Some(&w.member), page, json!({ "t": thread }))
+        .await;
+    assert_eq!(nodes(&r).as_array().unwrap().len(), 3);
+    assert_eq!(nodes(&r)[0]["descendantCount"], 2);
+    assert_eq!(nodes(&r)[1]["replyCount"], 1);
+    let r = w
+        .app
+        .gql(Some(&w.member), branch, json!({ "p": first }))
+        .await;
+    assert_eq!(data(&r)["post"]["replies"]["nodes"][0]["number"], 3);
+
+    w.app
+        .gql(
+            Some(&w.member),
+            "mutation($p: ID!) { editPost(id: $p, body: \"Un, corrigé\") { id } }",
+            json!({ "p": first }),
+        )
+        .await;
+    let r = w
+        .app
+        .gql(Some(&w.member), page, json!({ "t": thread }))
+        .await;
+    assert!(
+        nodes(&r)[1]["bodyHtml"]
+            .as_str()
+            .unwrap()
+            .contains("corrigé")
+    );
+
+    w.app
+        .gql(
+            Some(&w.admin),
+            "mutation($p: ID!) { hidePost(id: $p, reason: \"Hors sujet\") { hidden } }",
+            json!({ "p": second }),
+        )
+        .await;
+    let r = w
+        .app
+        .gql(Some(&w.member), page, json!({ "t": thread }))
+        .await;
+    assert_eq!(nodes(&r)[2]["hidden"], true);
+    assert_eq!(nodes(&r)[2]["bodyHtml"], Value::Null);
+    // The same page, kept, still shows the text to a facilitator.
+    let r = w
+        .app
+        .gql(Some(&w.admin), page, json!({ "t": thread }))
+        .await;
+    assert!(nodes(&r)[2]["bodyHtml"].as_str().unwrap().contains("Deux"));
+
+    if w.app.state.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return;
+    }
+    // Another process keeps its own pages: it learns of changes through
+    // the events the processes share.
+    let other = w.app.second_server().await;
+    let r = other
+        .gql(Some(&w.member), page, json!({ "t": thread }))
+        .await;
+    assert_eq!(nodes(&r).as_array().unwrap().len(), 3);
+    reply(&w.app, &w.member, t, root.as_str().unwrap(), "Trois").await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let r = other
+            .gql(Some(&w.member), page, json!({ "t": thread }))
+            .await;
+        if nodes(&r).as_array().unwrap().len() == 4 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the other process still shows the page without the new reply"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

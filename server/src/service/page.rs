@@ -9,6 +9,7 @@ use crate::domain::cursor;
 use crate::error::AppResult;
 
 /// One page of rows and whether more follow.
+#[derive(Clone)]
 pub struct Page<T> {
     pub rows: Vec<T>,
     pub has_next: bool,

@@ -4,6 +4,7 @@
 //! category, the person's standing there — and checks the rules of
 //! `domain::forum` against it.
 
+pub mod cache;
 pub mod categories;
 pub mod moderation;
 pub mod posts;

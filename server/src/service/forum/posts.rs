@@ -473,13 +473,16 @@ pub async fn page_in(
 ) -> AppResult<Page<post::Model>> {
     let (size, after) = by_number("posts", first, after)?;
     place.require_read()?;
-    page_of(
+    let read = page_of(
         &state.db,
         post::Entity::find().filter(post::Column::ThreadId.eq(thread_id)),
         size,
         after,
-    )
-    .await
+    );
+    state
+        .post_pages
+        .get_or_read(state.events.threads(), (thread_id, None, after, size), read)
+        .await
 }
 
 /// The direct answers to a post, oldest first (each knows how many answers lie below it).
@@ -491,15 +494,19 @@ pub async fn children(
     after: Option<String>,
 ) -> AppResult<Page<post::Model>> {
     let (size, after) = by_number("replies", first, after)?;
-    let (place, _, _) = place_of_post(&state.db, viewer, post_id).await?;
+    let (place, thread, _) = place_of_post(&state.db, viewer, post_id).await?;
     place.require_read()?;
-    page_of(
+    let read = page_of(
         &state.db,
         post::Entity::find().filter(post::Column::ParentId.eq(post_id)),
         size,
         after,
-    )
-    .await
+    );
+    let key = (thread.id, Some(post_id), after, size);
+    state
+        .post_pages
+        .get_or_read(state.events.threads(), key, read)
+        .await
 }
 
 /// Every earlier version of a post, oldest first.
