@@ -84,9 +84,7 @@ impl Loaders {
             reads: DataLoader::new(ReadLoader(db.clone()), tokio::spawn),
         }
     }
-}
 
-impl Loaders {
     /// Reads these accounts at once, in one query, for the fields that
     /// follow (the authors of a page of posts): they then find them without
     /// waiting for the loader's batch to gather.

@@ -54,7 +54,7 @@ impl PostPages {
     pub async fn get_or_read(
         &self,
         versions: &ThreadVersions,
-        key: (Uuid, Option<Uuid>, i32, u64),
+        key: Key,
         read: impl Future<Output = AppResult<Page<post::Model>>>,
     ) -> AppResult<Page<post::Model>> {
         let Some(cache) = &self.0 else {
