@@ -190,14 +190,15 @@ pub async fn place_of_thread(
     viewer: Option<&Viewer>,
     thread_id: Uuid,
 ) -> AppResult<(Place, thread::Model)> {
+    // The thread, its space and its organisation in one query.
     let found = thread::Entity::find_by_id(thread_id)
         .find_also_related(category::Entity)
+        .find_also_related(organisation::Entity)
         .one(conn)
         .await?;
-    let Some((thread, Some(category))) = found else {
+    let Some((thread, Some(category), Some(organisation))) = found else {
         return Err(thread_not_found());
     };
-    let organisation = organisations::get(conn, category.organisation_id).await?;
     let reader = reader_of(conn, &organisation, &category, viewer).await?;
     let recused = match (thread.recusal_call_id, viewer) {
         (Some(call), Some(viewer)) if organisation.recusal_hides_deliberation => {
