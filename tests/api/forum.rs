@@ -935,7 +935,7 @@ async fn a_page_of_fifty_posts_costs_a_handful_of_queries() {
             .len(),
         50
     );
-    assert!(spent <= 7, "a page of 50 posts ran {spent} queries");
+    assert!(spent <= 5, "a page of 50 posts ran {spent} queries");
 }
 
 /// Pages of posts are kept in memory: a page read again costs less, and
