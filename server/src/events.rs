@@ -155,8 +155,8 @@ impl EventBus {
     }
 
     /// How often each thread has changed (for caches of what threads hold).
-    pub fn threads(&self) -> &ThreadVersions {
-        &self.threads
+    pub fn threads(&self) -> Arc<ThreadVersions> {
+        self.threads.clone()
     }
 
     /// Sends events to other processes through `relay` too.

@@ -58,6 +58,7 @@ impl AppState {
         ));
         let post_pages = Arc::new(crate::service::forum::cache::PostPages::new(
             settings.forum.page_cache_mib,
+            events.threads(),
         ));
         AppState {
             db,

@@ -42,25 +42,31 @@ impl Weighter<Key, Kept> for Bytes {
     }
 }
 
-pub struct PostPages(Option<Cache<Key, Kept, Bytes>>);
+pub struct PostPages {
+    pages: Option<Cache<Key, Kept, Bytes>>,
+    versions: Arc<ThreadVersions>,
+}
 
 impl PostPages {
-    /// A cache of at most `mib` MiB of posts (0: none).
-    pub fn new(mib: u64) -> Self {
-        PostPages((mib > 0).then(|| Cache::with_weighter(1024, mib << 20, Bytes)))
+    /// A cache of at most `mib` MiB of posts (0: none), current while the
+    /// event bus's `versions` of their threads stay.
+    pub fn new(mib: u64, versions: Arc<ThreadVersions>) -> Self {
+        PostPages {
+            pages: (mib > 0).then(|| Cache::with_weighter(1024, mib << 20, Bytes)),
+            versions,
+        }
     }
 
     /// The page, from memory when it is current, else from `read` (and kept).
     pub async fn get_or_read(
         &self,
-        versions: &ThreadVersions,
         key: Key,
         read: impl Future<Output = AppResult<Page<post::Model>>>,
     ) -> AppResult<Page<post::Model>> {
-        let Some(cache) = &self.0 else {
+        let Some(cache) = &self.pages else {
             return read.await;
         };
-        let version = versions.of(key.0);
+        let version = self.versions.of(key.0);
         if let Some(kept) = cache.get(&key).filter(|k| k.version == version) {
             return Ok(Page::clone(&kept.page));
         }

@@ -481,7 +481,7 @@ pub async fn page_in(
     );
     state
         .post_pages
-        .get_or_read(state.events.threads(), (thread_id, None, after, size), read)
+        .get_or_read((thread_id, None, after, size), read)
         .await
 }
 
@@ -502,10 +502,9 @@ pub async fn children(
         size,
         after,
     );
-    let key = (thread.id, Some(post_id), after, size);
     state
         .post_pages
-        .get_or_read(state.events.threads(), key, read)
+        .get_or_read((thread.id, Some(post_id), after, size), read)
         .await
 }
 
