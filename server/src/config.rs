@@ -143,6 +143,9 @@ pub struct AccountSettings {
     pub address_max_failures: u32,
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
+    /// How long who is asking (their session, account and memberships) is
+    /// kept in memory, in seconds (0: read for every request).
+    pub cache_seconds: u32,
 }
 
 impl Default for AccountSettings {
@@ -157,6 +160,7 @@ impl Default for AccountSettings {
             // OWASP's first recommended argon2id setting: 19 MiB, 2 passes.
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
+            cache_seconds: 10,
         }
     }
 }
@@ -463,6 +467,10 @@ const DOCS: &[(&str, &str)] = &[
     (
         "accounts.argon2_iterations",
         "Passes of argon2id over that memory.",
+    ),
+    (
+        "accounts.cache_seconds",
+        "How long a session, an account and its memberships are kept in memory between requests, in seconds. A change made through Plenum (a logout, a password or a membership changed) applies at once, in every process; one made beside it (`plenum user set-password`, a database edited by hand) within this time. 0: read them for every request.",
     ),
     ("forum", "Discussions."),
     (

@@ -69,8 +69,13 @@ pub enum Event {
     Membership {
         organisation_id: Uuid,
         membership_id: Uuid,
+        /// The member.
+        account_id: Uuid,
         change: MembershipChange,
     },
+    /// A person's credentials or profile changed: a session or token was
+    /// revoked, a password or a name changed. Only caches listen.
+    Account { account_id: Uuid },
     Forum {
         organisation_id: Uuid,
         category_id: Uuid,
@@ -103,35 +108,56 @@ pub struct Envelope {
 /// The PostgreSQL channel the events travel on.
 pub const CHANNEL: &str = "plenum_events";
 
-/// How often each thread has changed, as far as this process knows: every
-/// forum event that passes the bus, this process's own or another's, counts
-/// for its thread. Threads share counters by stripes (memory stays fixed; a
-/// change then also counts for the stripe's other threads, which costs a
-/// cache a needless read, never a stale one).
-pub struct ThreadVersions(Box<[AtomicU64]>);
+/// How often each thing has changed, as far as this process knows: every
+/// event that passes the bus, this process's own or another's, counts for
+/// what it is about (a thread; a person). Things share counters by stripes
+/// (memory stays fixed; a change then also counts for the stripe's other
+/// things, which costs a cache a needless read, never a stale one), and a
+/// total counts every change.
+pub struct Versions {
+    stripes: Box<[AtomicU64]>,
+    total: AtomicU64,
+}
 
-impl ThreadVersions {
+impl Versions {
     const STRIPES: usize = 4096;
 
     fn new() -> Self {
-        ThreadVersions((0..Self::STRIPES).map(|_| AtomicU64::new(0)).collect())
-    }
-
-    fn stripe(&self, thread: Uuid) -> &AtomicU64 {
-        let (high, low) = thread.as_u64_pair();
-        &self.0[((high ^ low) % Self::STRIPES as u64) as usize]
-    }
-
-    /// The thread's version now: read it before reading the thread, and keep
-    /// what was read only while the version has not moved.
-    pub fn of(&self, thread: Uuid) -> u64 {
-        self.stripe(thread).load(Ordering::Acquire)
-    }
-
-    fn count(&self, event: &Event) {
-        if let Event::Forum { thread_id, .. } = event {
-            self.stripe(*thread_id).fetch_add(1, Ordering::AcqRel);
+        Versions {
+            stripes: (0..Self::STRIPES).map(|_| AtomicU64::new(0)).collect(),
+            total: AtomicU64::new(0),
         }
+    }
+
+    fn stripe(&self, id: Uuid) -> &AtomicU64 {
+        let (high, low) = id.as_u64_pair();
+        &self.stripes[((high ^ low) % Self::STRIPES as u64) as usize]
+    }
+
+    /// The thing's version now: read it before reading the thing, and keep
+    /// what was read only while the version has not moved.
+    pub fn of(&self, id: Uuid) -> u64 {
+        self.stripe(id).load(Ordering::Acquire)
+    }
+
+    /// How many changes were counted in all: for a cache that learns which
+    /// thing it read only by reading it (a credential's owner), unchanged
+    /// from before the read to after means nothing moved meanwhile.
+    pub fn total(&self) -> u64 {
+        self.total.load(Ordering::Acquire)
+    }
+
+    fn count(&self, id: Uuid) {
+        self.stripe(id).fetch_add(1, Ordering::AcqRel);
+        self.total.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Counts a change of everything: what was missed is unknown.
+    fn count_all(&self) {
+        for stripe in &self.stripes {
+            stripe.fetch_add(1, Ordering::AcqRel);
+        }
+        self.total.fetch_add(1, Ordering::AcqRel);
     }
 }
 
@@ -141,7 +167,8 @@ pub struct EventBus {
     origin: Uuid,
     /// Events to send to the other processes, when there are any.
     relay: Option<mpsc::UnboundedSender<Envelope>>,
-    threads: Arc<ThreadVersions>,
+    threads: Arc<Versions>,
+    people: Arc<Versions>,
 }
 
 impl EventBus {
@@ -150,13 +177,37 @@ impl EventBus {
             local: broadcast::channel(4096).0,
             origin: Uuid::new_v4(),
             relay: None,
-            threads: Arc::new(ThreadVersions::new()),
+            threads: Arc::new(Versions::new()),
+            people: Arc::new(Versions::new()),
         }
     }
 
     /// How often each thread has changed (for caches of what threads hold).
-    pub fn threads(&self) -> Arc<ThreadVersions> {
+    pub fn threads(&self) -> Arc<Versions> {
         self.threads.clone()
+    }
+
+    /// How often each person's credentials, profile or memberships have
+    /// changed (for caches of who is asking).
+    pub fn people(&self) -> Arc<Versions> {
+        self.people.clone()
+    }
+
+    fn count(&self, event: &Event) {
+        match event {
+            Event::Forum { thread_id, .. } => self.threads.count(*thread_id),
+            Event::Membership { account_id, .. } | Event::Account { account_id } => {
+                self.people.count(*account_id)
+            }
+            Event::Proposal { .. } | Event::Meeting { .. } => {}
+        }
+    }
+
+    /// Events may have been missed (the link to the other processes broke):
+    /// everything kept is read again.
+    pub fn count_all(&self) {
+        self.threads.count_all();
+        self.people.count_all();
     }
 
     /// Sends events to other processes through `relay` too.
@@ -171,7 +222,7 @@ impl EventBus {
 
     /// Sends to whoever listens now; nobody listening is not an error.
     pub fn publish(&self, event: Event) {
-        self.threads.count(&event);
+        self.count(&event);
         if let Some(relay) = &self.relay {
             let _ = relay.send(Envelope {
                 origin: self.origin,
@@ -184,7 +235,7 @@ impl EventBus {
     /// Delivers an event that came from another process.
     pub fn deliver_remote(&self, envelope: Envelope) {
         if envelope.origin != self.origin {
-            self.threads.count(&envelope.event);
+            self.count(&envelope.event);
             let _ = self.local.send(envelope.event);
         }
     }
@@ -200,15 +251,21 @@ impl Default for EventBus {
     }
 }
 
-/// With PostgreSQL, relays events between processes: sends this process's
-/// events with `NOTIFY`, delivers the others' from `LISTEN`. With SQLite,
-/// returns the bus unchanged.
-///
-/// The listener has a connection of its own, outside the pool: it is held
-/// for the life of the process and must not hold back closing the pool.
 /// Most events sent in one `NOTIFY` statement.
 const NOTIFY_BATCH: usize = 256;
 
+/// A connection of its own that listens to the events' channel: outside the
+/// pool, it is held for the life of the process and must not hold back
+/// closing the pool.
+async fn listen(url: &str) -> Result<sea_orm::sqlx::postgres::PgListener, sea_orm::sqlx::Error> {
+    let mut listener = sea_orm::sqlx::postgres::PgListener::connect(url).await?;
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
+}
+
+/// With PostgreSQL, relays events between processes: sends this process's
+/// events with `NOTIFY`, delivers the others' from `LISTEN`. With SQLite,
+/// returns the bus unchanged.
 pub async fn relay_through_postgres(
     db: &sea_orm::DatabaseConnection,
     url: &str,
@@ -218,13 +275,12 @@ pub async fn relay_through_postgres(
         return Ok(bus);
     }
     let pool = db.get_postgres_connection_pool().clone();
-    let mut listener = sea_orm::sqlx::postgres::PgListener::connect(url).await?;
-    listener.listen(CHANNEL).await?;
-    let incoming = bus.clone();
+    let mut listener = listen(url).await?;
+    let (incoming, url) = (bus.clone(), url.to_owned());
     tokio::spawn(async move {
         loop {
-            match listener.recv().await {
-                Ok(notification) => {
+            match listener.try_recv().await {
+                Ok(Some(notification)) => {
                     match serde_json::from_str::<Envelope>(notification.payload()) {
                         Ok(envelope) => incoming.deliver_remote(envelope),
                         Err(e) => {
@@ -232,10 +288,27 @@ pub async fn relay_through_postgres(
                         }
                     }
                 }
-                // The listener reconnects by itself; wait a little before trying again.
-                Err(e) => {
-                    tracing::warn!(error = %e, "events: listening to PostgreSQL failed; retrying");
-                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                // The link was lost, and with it whatever was sent until it
+                // is back: caches read everything again, now and once
+                // listening again.
+                lost => {
+                    if let Err(e) = lost {
+                        tracing::warn!(error = %e, "events: listening to PostgreSQL failed");
+                    }
+                    tracing::warn!(
+                        "events: the link to the other processes was lost; reconnecting"
+                    );
+                    incoming.count_all();
+                    listener = loop {
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        match listen(&url).await {
+                            Ok(listener) => break listener,
+                            Err(e) => {
+                                tracing::warn!(error = %e, "events: could not listen again; retrying")
+                            }
+                        }
+                    };
+                    incoming.count_all();
                 }
             }
         }

@@ -31,6 +31,8 @@ pub struct AppState {
     pub replies: Arc<WriteQueue<PendingReply>>,
     /// Pages of posts read lately, while their thread has not changed.
     pub post_pages: Arc<crate::service::forum::cache::PostPages>,
+    /// Credentials, accounts and memberships read lately, while they have not changed.
+    pub people: Arc<crate::service::people::People>,
     /// Wakes the proposal scheduler when a proposal's times may have changed.
     pub proposal_wake: Arc<tokio::sync::Notify>,
     /// What everyone following a meeting live shares, change by change.
@@ -60,6 +62,10 @@ impl AppState {
             settings.forum.page_cache_mib,
             events.threads(),
         ));
+        let people = Arc::new(crate::service::people::People::new(
+            settings.accounts.cache_seconds,
+            events.people(),
+        ));
         AppState {
             db,
             writer,
@@ -72,6 +78,7 @@ impl AppState {
             ballots: Arc::default(),
             replies: Arc::default(),
             post_pages,
+            people,
             live_meetings: Arc::default(),
             search,
             themes,

@@ -178,19 +178,13 @@ async fn person(
         invitation_token: None,
     };
     let account = accounts::create_by_operator(state, new, false).await?;
-    let viewer = Viewer {
-        account,
-        token_id: Uuid::nil(),
-    };
+    let viewer = Viewer::new(account, Uuid::nil());
     let change = ProfileChange {
         gender: Some(gender),
         ..ProfileChange::default()
     };
     let account = accounts::update_profile(state, &viewer, change).await?;
-    Ok(Viewer {
-        account,
-        token_id: Uuid::nil(),
-    })
+    Ok(Viewer::new(account, Uuid::nil()))
 }
 
 async fn create(state: &AppState, password: &str) -> AppResult<()> {

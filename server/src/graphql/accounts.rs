@@ -274,10 +274,7 @@ fn logged_in(ctx: &Context<'_>, account: account::Model, issued: Issued) -> Resu
     Ok(AuthPayload {
         token: issued.token,
         expires_at: issued.record.expires_at,
-        viewer: Viewer(ViewerData {
-            account,
-            token_id: issued.record.id,
-        }),
+        viewer: Viewer(ViewerData::new(account, issued.record.id)),
     })
 }
 
@@ -392,7 +389,7 @@ impl AccountMutation {
         let account = accounts::update_profile(state(ctx)?, current, change).await?;
         Ok(Viewer(ViewerData {
             account,
-            token_id: current.token_id,
+            ..current.clone()
         }))
     }
 }

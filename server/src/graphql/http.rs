@@ -85,7 +85,7 @@ async fn execute(
                     request
                         .into_inner()
                         .data(context)
-                        .data(Loaders::new(&state.db)),
+                        .data(Loaders::new(&state)),
                 )
                 .await
         }
@@ -142,7 +142,7 @@ async fn subscriptions(
                         address,
                         user_agent,
                     });
-                    data.insert(Loaders::new(&state.db));
+                    data.insert(Loaders::new(&state));
                     Ok(data)
                 })
                 .serve()

@@ -10,8 +10,14 @@ use sea_orm::DatabaseConnection;
 use sea_orm::prelude::*;
 
 use crate::entity::{account, organisation, thread_read};
+use crate::service::people::People;
+use crate::state::AppState;
 
-pub struct AccountLoader(pub DatabaseConnection);
+/// Accounts, from what this process keeps of people when it can.
+pub struct AccountLoader {
+    db: DatabaseConnection,
+    people: Arc<People>,
+}
 pub struct OrganisationLoader(pub DatabaseConnection);
 
 impl Loader<Uuid> for AccountLoader {
@@ -19,11 +25,29 @@ impl Loader<Uuid> for AccountLoader {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let kept = &self.people.accounts;
+        let before = kept.before();
+        let mut found: HashMap<Uuid, account::Model> = keys
+            .iter()
+            .filter_map(|id| Some((*id, kept.get(id)?)))
+            .collect();
+        let missing: Vec<Uuid> = keys
+            .iter()
+            .filter(|id| !found.contains_key(id))
+            .copied()
+            .collect();
+        if missing.is_empty() {
+            return Ok(found);
+        }
         let rows = account::Entity::find()
-            .filter(account::Column::Id.is_in(keys.iter().copied()))
-            .all(&self.0)
+            .filter(account::Column::Id.is_in(missing))
+            .all(&self.db)
             .await?;
-        Ok(rows.into_iter().map(|a| (a.id, a)).collect())
+        for row in rows {
+            kept.keep(row.id, row.id, row.clone(), before);
+            found.insert(row.id, row);
+        }
+        Ok(found)
     }
 }
 
@@ -73,10 +97,14 @@ pub struct Loaders {
 }
 
 impl Loaders {
-    pub fn new(db: &DatabaseConnection) -> Self {
+    pub fn new(state: &AppState) -> Self {
+        let db = &state.db;
         Loaders {
             accounts: DataLoader::with_cache(
-                AccountLoader(db.clone()),
+                AccountLoader {
+                    db: db.clone(),
+                    people: state.people.clone(),
+                },
                 tokio::spawn,
                 HashMapCache::default(),
             ),

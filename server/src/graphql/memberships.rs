@@ -433,6 +433,7 @@ impl MembershipSubscription {
                     organisation_id: org,
                     membership_id,
                     change,
+                    ..
                 }) = event
                 else {
                     return None;

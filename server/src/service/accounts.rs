@@ -289,6 +289,7 @@ pub async fn change_password(
     set_password_hash(&txn, viewer.account.clone(), hash).await?;
     sessions::revoke_other_sessions(&txn, viewer.id(), Some(viewer.token_id)).await?;
     txn.commit().await?;
+    sessions::changed(state, viewer.id());
     Ok(())
 }
 
@@ -310,6 +311,7 @@ pub async fn set_password_by_operator(
     let account = set_password_hash(&txn, account, hash).await?;
     sessions::revoke_other_sessions(&txn, account.id, None).await?;
     txn.commit().await?;
+    sessions::changed(state, account.id);
     Ok(account)
 }
 
@@ -364,6 +366,7 @@ pub async fn update_profile(
     let txn = db::begin_write(&state.writer).await?;
     let account = active.update(&txn).await?;
     txn.commit().await?;
+    sessions::changed(state, account.id);
     Ok(account)
 }
 

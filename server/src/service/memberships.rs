@@ -88,6 +88,27 @@ pub async fn active(
         .await?)
 }
 
+/// The viewer's active membership of an organisation, from what this
+/// process keeps of people when it can (`service::people`).
+pub async fn active_of(
+    conn: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    viewer: &Viewer,
+) -> AppResult<Option<entity::Model>> {
+    let Some(people) = &viewer.people else {
+        return active(conn, organisation_id, viewer.id()).await;
+    };
+    let key = (organisation_id, viewer.id());
+    let kept = &people.memberships;
+    let before = kept.before();
+    if let Some(found) = kept.get(&key) {
+        return Ok(found);
+    }
+    let found = active(conn, organisation_id, viewer.id()).await?;
+    kept.keep(key, viewer.id(), found.clone(), before);
+    Ok(found)
+}
+
 fn not_a_member() -> AppError {
     AppError::forbidden(text!(
         en: "Only members of this organisation may do this.",
@@ -212,6 +233,7 @@ pub fn publish(state: &AppState, m: &entity::Model, change: MembershipChange) {
     state.events.publish(Event::Membership {
         organisation_id: m.organisation_id,
         membership_id: m.id,
+        account_id: m.account_id,
         change,
     });
 }

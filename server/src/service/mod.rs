@@ -12,6 +12,7 @@ pub mod organisations;
 pub mod outbox;
 pub mod page;
 pub mod passwords;
+pub mod people;
 pub mod proposals;
 pub mod records;
 pub mod search;

@@ -1,6 +1,8 @@
 //! Who is asking: sessions (browser or API client, from logging in) and
 //! personal API tokens (named, made by the person for scripts).
 
+use std::sync::Arc;
+
 use chrono::{Duration, Utc};
 use sea_orm::prelude::*;
 use sea_orm::sea_query::ExprTrait;
@@ -9,7 +11,9 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, Order};
 use crate::domain::token::{self, TokenKind};
 use crate::entity::{account, auth_token};
 use crate::error::{AppError, AppResult};
+use crate::events::Event;
 use crate::service::page::{self, Page};
+use crate::service::people::People;
 use crate::service::{new_id, now};
 use crate::state::AppState;
 use crate::text;
@@ -18,15 +22,36 @@ pub const KIND_SESSION: &str = "session";
 pub const KIND_PERSONAL: &str = "personal";
 
 /// The authenticated person behind a request, and the credential they used.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Viewer {
     pub account: account::Model,
     pub token_id: Uuid,
+    /// What this process keeps of people, to find the viewer's memberships
+    /// (none: they are read from the database).
+    pub people: Option<Arc<People>>,
 }
 
 impl Viewer {
+    /// Someone acting from the command line or a feed: nothing kept of them.
+    pub fn new(account: account::Model, token_id: Uuid) -> Self {
+        Viewer {
+            account,
+            token_id,
+            people: None,
+        }
+    }
+
     pub fn id(&self) -> Uuid {
         self.account.id
+    }
+}
+
+impl std::fmt::Debug for Viewer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Viewer")
+            .field("account", &self.account.id)
+            .field("token_id", &self.token_id)
+            .finish()
     }
 }
 
@@ -97,15 +122,27 @@ fn invalid_token() -> AppError {
 }
 
 /// The viewer a secret token stands for; `UNAUTHENTICATED` when it is unknown,
-/// expired or revoked.
+/// expired or revoked. The token and its account are kept in memory
+/// (`service::people`) until either changes.
 pub async fn authenticate(state: &AppState, secret: &str) -> AppResult<Viewer> {
-    let found = auth_token::Entity::find()
-        .filter(auth_token::Column::TokenHash.eq(token::hash(secret)))
-        .find_also_related(account::Entity)
-        .one(&state.db)
-        .await?;
-    let Some((credential, Some(account))) = found else {
-        return Err(invalid_token());
+    let hash = token::hash(secret);
+    let kept = &state.people.credentials;
+    let before = kept.before();
+    let (mut credential, account) = match kept.get(&hash) {
+        Some(found) => found,
+        None => {
+            let found = auth_token::Entity::find()
+                .filter(auth_token::Column::TokenHash.eq(hash.as_str()))
+                .find_also_related(account::Entity)
+                .one(&state.db)
+                .await?;
+            let Some((credential, Some(account))) = found else {
+                return Err(invalid_token());
+            };
+            let found = (credential, account);
+            kept.keep(hash.clone(), found.1.id, found.clone(), before);
+            found
+        }
     };
     let at = now();
     if credential.revoked_at.is_some() || credential.expires_at.is_some_and(|e| e <= at) {
@@ -122,10 +159,14 @@ pub async fn authenticate(state: &AppState, secret: &str) -> AppResult<Viewer> {
             .filter(auth_token::Column::Id.eq(credential.id))
             .exec(&state.db)
             .await?;
+        credential.last_used_at = Some(at);
+        let person = account.id;
+        kept.keep(hash, person, (credential.clone(), account.clone()), before);
     }
     Ok(Viewer {
         account,
         token_id: credential.id,
+        people: Some(state.people.clone()),
     })
 }
 
@@ -150,10 +191,18 @@ pub async fn revoke(state: &AppState, viewer: &Viewer, id: Uuid, kind: &str) -> 
             fr: "Aucune session ou jeton actif de ce nom parmi les vôtres."
         )));
     }
+    changed(state, viewer.id());
     Ok(())
 }
 
-/// Revokes every login session of an account except `keep` (after a password change).
+/// Tells every cache of this process and the others that the account, or
+/// one of its credentials, changed. After the commit.
+pub fn changed(state: &AppState, account_id: Uuid) {
+    state.events.publish(Event::Account { account_id });
+}
+
+/// Revokes every login session of an account except `keep` (after a password
+/// change); the caller announces it with [`changed`] once committed.
 pub async fn revoke_other_sessions(
     conn: &impl ConnectionTrait,
     account_id: Uuid,

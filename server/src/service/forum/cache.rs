@@ -3,7 +3,7 @@
 //! reading it costs the database.
 //!
 //! A page is kept with the version of its thread it was read at
-//! ([`ThreadVersions`]): every forum event for the thread — a reply, an edit,
+//! ([`Versions`]): every forum event for the thread — a reply, an edit,
 //! a post hidden or deleted, here or, with PostgreSQL, in another process —
 //! moves the version, and a page read at an older one is read again. The
 //! version is taken *before* reading, so a page read while a change commits
@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::entity::post;
 use crate::error::AppResult;
-use crate::events::ThreadVersions;
+use crate::events::Versions;
 use crate::service::page::Page;
 
 /// A page: the thread, the post whose answers it lists (none: the whole
@@ -44,13 +44,13 @@ impl Weighter<Key, Kept> for Bytes {
 
 pub struct PostPages {
     pages: Option<Cache<Key, Kept, Bytes>>,
-    versions: Arc<ThreadVersions>,
+    versions: Arc<Versions>,
 }
 
 impl PostPages {
     /// A cache of at most `mib` MiB of posts (0: none), current while the
     /// event bus's `versions` of their threads stay.
-    pub fn new(mib: u64, versions: Arc<ThreadVersions>) -> Self {
+    pub fn new(mib: u64, versions: Arc<Versions>) -> Self {
         PostPages {
             pages: (mib > 0).then(|| Cache::with_weighter(1024, mib << 20, Bytes)),
             versions,

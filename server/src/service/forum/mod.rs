@@ -98,7 +98,7 @@ pub async fn reader(
     let Some(viewer) = viewer else {
         return Ok(None);
     };
-    let Some(m) = memberships::active(conn, organisation.id, viewer.id()).await? else {
+    let Some(m) = memberships::active_of(conn, organisation.id, viewer).await? else {
         return Ok(None);
     };
     Ok(Some(Reader {

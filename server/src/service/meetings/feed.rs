@@ -50,10 +50,7 @@ async fn reader_of(conn: &DatabaseConnection, secret: &str) -> AppResult<Option<
     let account = account::Entity::find_by_id(found.account_id)
         .one(conn)
         .await?;
-    Ok(account.map(|account| Viewer {
-        account,
-        token_id: found.account_id,
-    }))
+    Ok(account.map(|account| Viewer::new(account, found.account_id)))
 }
 
 /// The feed of an organisation (or of one of its bodies, by slug), as
