@@ -244,6 +244,7 @@ async fn sessions_are_listed_and_one_can_be_revoked_from_another() {
         )
         .await;
     let second = data(&r)["login"]["token"].as_str().unwrap().to_owned();
+    assert!(data(&app.gql(Some(&first), VIEWER, json!({})).await)["viewer"].is_object());
     let r = app
         .gql(
             Some(&second),
@@ -279,6 +280,32 @@ async fn sessions_are_listed_and_one_can_be_revoked_from_another() {
         )
         .await;
     assert_eq!(error_code(&r), "NOT_FOUND");
+}
+
+/// Servers sharing one PostgreSQL keep sessions in memory, and hear of a
+/// logout on any of them: well before `accounts.cache_seconds` (10) pass.
+#[tokio::test]
+async fn a_session_ended_on_one_server_is_refused_by_the_others() {
+    let first = spawn_app().await;
+    if first.state.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        // SQLite serves one process only.
+        return;
+    }
+    let second = first.second_server().await;
+    let token = first.register("camille@exemple.fr", "Camille").await;
+    assert!(data(&second.gql(Some(&token), VIEWER, json!({})).await)["viewer"].is_object());
+    let r = first
+        .gql(Some(&token), "mutation { logout }", json!({}))
+        .await;
+    assert_eq!(data(&r)["logout"], true);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(3);
+    while error_code(&second.gql(Some(&token), VIEWER, json!({})).await) != "UNAUTHENTICATED" {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the second server still accepts the ended session"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test]
@@ -338,6 +365,7 @@ async fn changing_the_password_logs_out_the_other_sessions() {
         )
         .await;
     let laptop = data(&r)["login"]["token"].as_str().unwrap().to_owned();
+    assert!(data(&app.gql(Some(&phone), VIEWER, json!({})).await)["viewer"].is_object());
     let change = "mutation($c: String!, $n: String!) { changePassword(input: { currentPassword: $c, newPassword: $n }) }";
     let r = app
         .gql(

@@ -907,6 +907,44 @@ async fn markdown_is_sanitised_and_member_mentions_become_links() {
     );
 }
 
+/// Who is asking is kept in memory between requests (their session and
+/// memberships): a change of standing, or a removal, applies from the next
+/// request on.
+#[tokio::test]
+async fn a_change_of_membership_applies_at_the_next_request() {
+    let w = world().await;
+    let (hugo, membership) = w
+        .app
+        .add_member(&w.admin, &w.org, Newcomer::new("hugo@exemple.fr", "Hugo"))
+        .await;
+    let r = start(&w.app, &hugo, &w.space, "Avant", "Bonjour").await;
+    assert!(data(&r)["startThread"].is_object(), "{r}");
+    let lapse = "mutation($m: ID!) { setStanding(input: { membershipId: $m, standing: MEMBER, goodUntil: \"2020-01-31\" }) { standing } }";
+    let r = w
+        .app
+        .gql(Some(&w.admin), lapse, json!({ "m": membership }))
+        .await;
+    assert_eq!(data(&r)["setStanding"]["standing"], "LAPSED");
+    let r = start(&w.app, &hugo, &w.space, "Pendant", "Bonjour").await;
+    assert_eq!(error_code(&r), "FORBIDDEN", "lapsed at once");
+    let read = "query($c: ID!) { category(id: $c) { name } }";
+    assert!(
+        data(&w.app.gql(Some(&hugo), read, json!({ "c": w.space })).await)["category"].is_object()
+    );
+    let remove =
+        "mutation($m: ID!) { removeMember(membershipId: $m, reason: \"Départ\") { leftAt } }";
+    let r = w
+        .app
+        .gql(Some(&w.admin), remove, json!({ "m": membership }))
+        .await;
+    assert!(data(&r)["removeMember"]["leftAt"].is_string());
+    assert_eq!(
+        error_code(&w.app.gql(Some(&hugo), read, json!({ "c": w.space })).await),
+        "FORBIDDEN",
+        "a former member no longer reads the members' space"
+    );
+}
+
 #[tokio::test]
 async fn a_page_of_fifty_posts_costs_a_handful_of_queries() {
     let w = world().await;
