@@ -907,6 +907,73 @@ async fn markdown_is_sanitised_and_member_mentions_become_links() {
     );
 }
 
+/// Replies arriving together are written in batches: each still gets its own
+/// number, every post above it counts it once, and each author has read up
+/// to their own last reply.
+#[tokio::test]
+async fn replies_sent_at_once_are_all_numbered_and_counted() {
+    let w = world().await;
+    let r = start(&w.app, &w.member, &w.space, "Fil chargé", "Début").await;
+    let thread = data(&r)["startThread"]["thread"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let root = data(&r)["startThread"]["post"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let first = reply(&w.app, &w.admin, &thread, &root, "Un").await;
+    let first = data(&first)["reply"]["id"].as_str().unwrap().to_owned();
+    let parents = [root.clone(), first.clone()];
+    let sent = (0..40).map(|i| {
+        let (author, parent) = (
+            if i % 2 == 0 { &w.member } else { &w.admin },
+            &parents[i % 2],
+        );
+        reply(&w.app, author, &thread, parent, "Ensemble")
+    });
+    for r in futures_util::future::join_all(sent).await {
+        assert!(data(&r)["reply"]["id"].is_string(), "{r}");
+    }
+    let read = "query($t: ID!) { thread(id: $t) { postCount unreadCount posts(first: 50) { nodes { id number replyCount descendantCount author { displayName } } } } }";
+    for (token, name) in [(&w.member, "Lucas Bernard"), (&w.admin, "Camille Martin")] {
+        let r = w.app.gql(Some(token), read, json!({ "t": thread })).await;
+        let t = &data(&r)["thread"];
+        assert_eq!(t["postCount"], 42);
+        let last_own = t["posts"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["author"]["displayName"] == name)
+            .map(|n| n["number"].as_i64().unwrap())
+            .max()
+            .unwrap();
+        assert_eq!(
+            t["unreadCount"],
+            42 - last_own,
+            "{name} read up to their last reply"
+        );
+    }
+    let r = w
+        .app
+        .gql(Some(&w.member), read, json!({ "t": thread }))
+        .await;
+    let nodes = data(&r)["thread"]["posts"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let numbers: std::collections::BTreeSet<i64> = nodes
+        .iter()
+        .map(|n| n["number"].as_i64().unwrap())
+        .collect();
+    assert_eq!(numbers, (1..=42).collect());
+    let count = |id: &str| nodes.iter().find(|n| n["id"] == id).unwrap().clone();
+    assert_eq!(count(&root)["replyCount"], 21);
+    assert_eq!(count(&root)["descendantCount"], 41);
+    assert_eq!(count(&first)["replyCount"], 20);
+    assert_eq!(count(&first)["descendantCount"], 20);
+}
+
 /// Who is asking is kept in memory between requests (their session and
 /// memberships): a change of standing, or a removal, applies from the next
 /// request on.

@@ -38,6 +38,16 @@ pub trait Batched: Sized + Send + Sync + 'static {
         context: &'a mut Self::Context,
     ) -> impl Future<Output = AppResult<Self::Output>> + Send + 'a;
 
+    /// After the last job, before the commit: writes what the jobs gathered
+    /// in `context` to be written together (a statement for the batch rather
+    /// than one per job). Its failure fails the batch.
+    fn finish<'a>(
+        _txn: &'a DatabaseTransaction,
+        _context: &'a mut Self::Context,
+    ) -> impl Future<Output = AppResult<()>> + Send + 'a {
+        std::future::ready(Ok(()))
+    }
+
     /// After the commit: what to announce (live events).
     fn committed(state: &AppState, context: Self::Context);
 }
@@ -160,6 +170,7 @@ async fn write<J: Batched>(state: &AppState, jobs: &[J]) -> AppResult<Vec<AppRes
             result => results.push(result),
         }
     }
+    J::finish(&txn, &mut context).await?;
     txn.commit().await?;
     J::committed(state, context);
     Ok(results)

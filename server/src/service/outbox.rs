@@ -20,19 +20,38 @@ pub const TOPIC_MAIL_INVITATION: &str = "mail.invitation";
 
 /// Writes a message to the outbox inside the caller's transaction.
 pub async fn enqueue(conn: &impl ConnectionTrait, topic: &str, payload: Json) -> AppResult<()> {
+    enqueue_many(conn, topic, [payload]).await
+}
+
+/// Most rows written by one statement (eight values each).
+const ROWS_PER_INSERT: usize = 500;
+
+/// Writes messages to the outbox inside the caller's transaction, many rows
+/// per statement.
+pub async fn enqueue_many(
+    conn: &impl ConnectionTrait,
+    topic: &str,
+    payloads: impl IntoIterator<Item = Json>,
+) -> AppResult<()> {
     let at = now();
-    outbox::ActiveModel {
-        id: Set(new_id()),
-        topic: Set(topic.to_owned()),
-        payload: Set(payload),
-        attempts: Set(0),
-        last_error: Set(None),
-        created_at: Set(at),
-        next_attempt_at: Set(at),
-        delivered_at: Set(None),
+    let rows: Vec<outbox::ActiveModel> = payloads
+        .into_iter()
+        .map(|payload| outbox::ActiveModel {
+            id: Set(new_id()),
+            topic: Set(topic.to_owned()),
+            payload: Set(payload),
+            attempts: Set(0),
+            last_error: Set(None),
+            created_at: Set(at),
+            next_attempt_at: Set(at),
+            delivered_at: Set(None),
+        })
+        .collect();
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        outbox::Entity::insert_many(chunk.iter().cloned())
+            .exec_without_returning(conn)
+            .await?;
     }
-    .insert(conn)
-    .await?;
     Ok(())
 }
 

@@ -117,9 +117,11 @@ pub fn new_row(
 ///
 /// Everything that only reads — who may write, what is answered, the
 /// rendering — happens before the write, which is group-committed with the
-/// replies arriving at the same time (`service::batch`): five statements
-/// each, one commit for the batch. The numbering statement re-checks that
-/// the thread is still open, so a thread closed meanwhile refuses the reply.
+/// replies arriving at the same time (`service::batch`): two statements
+/// each (its number, its row), three for the whole batch (the counts of the
+/// posts above, the search documents, the read marks), one commit. The
+/// numbering statement re-checks that the thread is still open, so a thread
+/// closed meanwhile refuses the reply.
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), thread = %thread_id))]
 pub async fn reply(
     state: &AppState,
@@ -161,10 +163,60 @@ pub struct PendingReply {
     rendered: Rendered,
 }
 
-/// The replies a batch wrote, to announce once it is committed.
+/// What a batch of replies gathers: the counts its posts add to their
+/// ancestors, their search documents and their authors' read marks, each
+/// written by one statement for the batch; and the replies to announce once
+/// it is committed.
 #[derive(Default)]
 pub struct Replying {
     created: Vec<(thread::Model, Uuid)>,
+    /// Per thread, per post number: (descendants, children) gained.
+    counts: HashMap<Uuid, HashMap<i32, (i32, i32)>>,
+    indexed: Vec<crate::service::search::DocRef>,
+    marks: super::reading::Marks,
+}
+
+/// Most posts whose counts one statement updates (three values each).
+const COUNTS_PER_STATEMENT: usize = 500;
+
+/// Adds what each thread's posts gained, a few hundred posts per statement.
+async fn add_counts(
+    txn: &DatabaseTransaction,
+    counts: &HashMap<Uuid, HashMap<i32, (i32, i32)>>,
+) -> AppResult<()> {
+    let backend = txn.get_database_backend();
+    for (thread_id, posts) in counts {
+        let posts: Vec<(&i32, &(i32, i32))> = posts.iter().collect();
+        for chunk in posts.chunks(COUNTS_PER_STATEMENT) {
+            let cases = vec!["WHEN ? THEN ?"; chunk.len()].join(" ");
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "UPDATE post SET descendant_count = descendant_count + CASE number {cases} ELSE 0 END, \
+                 child_count = child_count + CASE number {cases} ELSE 0 END \
+                 WHERE thread_id = ? AND number IN ({marks})"
+            );
+            let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 5 + 1);
+            values.extend(
+                chunk
+                    .iter()
+                    .flat_map(|(n, (d, _))| [(**n).into(), (*d).into()]),
+            );
+            values.extend(
+                chunk
+                    .iter()
+                    .flat_map(|(n, (_, c))| [(**n).into(), (*c).into()]),
+            );
+            values.push((*thread_id).into());
+            values.extend(chunk.iter().map(|(n, _)| (**n).into()));
+            txn.execute_raw(Statement::from_sql_and_values(
+                backend,
+                db::sql(backend, &sql),
+                values,
+            ))
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 impl Batched for PendingReply {
@@ -203,30 +255,6 @@ impl Batched for PendingReply {
             require_open(&now_closed)?;
             return Err(super::thread_not_found());
         };
-        // Every ancestor gains a descendant; the parent also gains a child.
-        let ancestors: Vec<sea_orm::Value> = self
-            .parent
-            .path
-            .split('/')
-            .filter_map(|n| n.parse::<i32>().ok())
-            .map(Into::into)
-            .collect();
-        let marks = vec!["?"; ancestors.len()].join(", ");
-        let mut values: Vec<sea_orm::Value> = vec![self.parent.id.into(), thread_id.into()];
-        values.extend(ancestors);
-        txn.execute_raw(Statement::from_sql_and_values(
-            backend,
-            db::sql(
-                backend,
-                &format!(
-                    "UPDATE post SET descendant_count = descendant_count + 1, \
-                     child_count = child_count + CASE WHEN id = ? THEN 1 ELSE 0 END \
-                     WHERE thread_id = ? AND number IN ({marks})"
-                ),
-            ),
-            values,
-        ))
-        .await?;
         let row = new_row(
             thread_id,
             Some(&self.parent),
@@ -237,13 +265,31 @@ impl Batched for PendingReply {
             at,
         );
         let created = row.insert(txn).await?;
-        index_post(txn, &created).await?;
         if !self.rendered.mentioned.is_empty() {
             record_mentions(txn, created.id, &self.rendered.mentioned).await?;
         }
-        super::reading::mark(txn, self.author_id, thread_id, number).await?;
+        // Every ancestor gains a descendant; the parent also gains a child.
+        let counts = context.counts.entry(thread_id).or_default();
+        for ancestor in self
+            .parent
+            .path
+            .split('/')
+            .filter_map(|n| n.parse::<i32>().ok())
+        {
+            let gained = counts.entry(ancestor).or_default();
+            gained.0 += 1;
+            gained.1 += i32::from(ancestor == self.parent.number);
+        }
+        context.indexed.push(document(&created));
+        context.marks.add(self.author_id, thread_id, number);
         context.created.push((self.thread.clone(), created.id));
         Ok(created)
+    }
+
+    async fn finish(txn: &DatabaseTransaction, context: &mut Replying) -> AppResult<()> {
+        add_counts(txn, &context.counts).await?;
+        crate::service::search::enqueue(txn, &context.indexed).await?;
+        context.marks.write(txn).await
     }
 
     fn committed(state: &AppState, context: Replying) {
@@ -415,12 +461,16 @@ async fn set_hidden(
 
 /// Queues a post for search: the opening post is searched with its thread.
 async fn index_post(conn: &impl ConnectionTrait, p: &post::Model) -> AppResult<()> {
-    use crate::service::search::{DocRef, enqueue};
-    let target = match p.parent_id {
+    crate::service::search::enqueue(conn, &[document(p)]).await
+}
+
+/// The search document a post is part of: its thread's for an opening post.
+fn document(p: &post::Model) -> crate::service::search::DocRef {
+    use crate::service::search::DocRef;
+    match p.parent_id {
         None => DocRef::Thread(p.thread_id),
         Some(_) => DocRef::Post(p.id),
-    };
-    enqueue(conn, &[target]).await
+    }
 }
 
 fn by_number(list: &str, first: Option<i32>, after: Option<String>) -> AppResult<(u64, i32)> {

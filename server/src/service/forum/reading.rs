@@ -1,6 +1,8 @@
 //! What each person has read: per thread the last post number read, unread
 //! counts per thread and per category, and "mark all read".
 
+use std::collections::HashMap;
+
 use sea_orm::prelude::*;
 use sea_orm::sea_query::{ExprTrait, Query};
 use sea_orm::{Condition, ConnectionTrait, Statement};
@@ -21,26 +23,53 @@ pub async fn mark(
     thread_id: Uuid,
     number: i32,
 ) -> AppResult<()> {
-    let backend = conn.get_database_backend();
-    let sql = db::sql(
-        backend,
-        "INSERT INTO thread_read (account_id, thread_id, last_read_number, updated_at) VALUES (?, ?, ?, ?) \
-         ON CONFLICT (account_id, thread_id) DO UPDATE SET updated_at = excluded.updated_at, \
-         last_read_number = CASE WHEN excluded.last_read_number > thread_read.last_read_number \
-         THEN excluded.last_read_number ELSE thread_read.last_read_number END",
-    );
-    conn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        sql,
-        [
-            account_id.into(),
-            thread_id.into(),
-            number.into(),
-            now().into(),
-        ],
-    ))
-    .await?;
-    Ok(())
+    let mut marks = Marks::default();
+    marks.add(account_id, thread_id, number);
+    marks.write(conn).await
+}
+
+/// How far people have read threads, gathered to be written together.
+#[derive(Default)]
+pub struct Marks(HashMap<(Uuid, Uuid), i32>);
+
+/// Most marks written by one statement (four values each).
+const MARKS_PER_STATEMENT: usize = 500;
+
+impl Marks {
+    /// `account_id` has read `thread_id` up to `number`.
+    pub fn add(&mut self, account_id: Uuid, thread_id: Uuid, number: i32) {
+        let read = self.0.entry((account_id, thread_id)).or_insert(number);
+        *read = Ord::max(*read, number);
+    }
+
+    /// Writes them, never backwards, a few hundred per statement.
+    pub async fn write(&self, conn: &impl ConnectionTrait) -> AppResult<()> {
+        let backend = conn.get_database_backend();
+        let (marks, at) = (self.0.iter().collect::<Vec<_>>(), now());
+        for chunk in marks.chunks(MARKS_PER_STATEMENT) {
+            let rows = vec!["(?, ?, ?, ?)"; chunk.len()].join(", ");
+            let sql = db::sql(
+                backend,
+                &format!(
+                    "INSERT INTO thread_read (account_id, thread_id, last_read_number, updated_at) VALUES {rows} \
+                     ON CONFLICT (account_id, thread_id) DO UPDATE SET updated_at = excluded.updated_at, \
+                     last_read_number = CASE WHEN excluded.last_read_number > thread_read.last_read_number \
+                     THEN excluded.last_read_number ELSE thread_read.last_read_number END"
+                ),
+            );
+            let values = chunk.iter().flat_map(|((account, thread), number)| {
+                [
+                    (*account).into(),
+                    (*thread).into(),
+                    (**number).into(),
+                    at.into(),
+                ]
+            });
+            conn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 /// Marks a thread read, up to `number` or to its last post.

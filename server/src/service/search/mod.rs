@@ -62,10 +62,7 @@ impl DocRef {
 
 /// Queues objects for (re)indexing inside the caller's transaction.
 pub async fn enqueue(conn: &impl ConnectionTrait, refs: &[DocRef]) -> AppResult<()> {
-    for r in refs {
-        outbox::enqueue(conn, TOPIC, json!({ "doc": r.key() })).await?;
-    }
-    Ok(())
+    outbox::enqueue_many(conn, TOPIC, refs.iter().map(|r| json!({ "doc": r.key() }))).await
 }
 
 /// Queues a thread and all its posts (after a move to another space, or a
