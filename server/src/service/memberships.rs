@@ -98,15 +98,15 @@ pub async fn active_of(
     let Some(people) = &viewer.people else {
         return active(conn, organisation_id, viewer.id()).await;
     };
-    let key = (organisation_id, viewer.id());
-    let kept = &people.memberships;
-    let before = kept.before();
-    if let Some(found) = kept.get(&key) {
-        return Ok(found);
-    }
-    let found = active(conn, organisation_id, viewer.id()).await?;
-    kept.keep(key, viewer.id(), found.clone(), before);
-    Ok(found)
+    let read = async {
+        let found = active(conn, organisation_id, viewer.id()).await?;
+        Ok(Some((viewer.id(), found)))
+    };
+    Ok(people
+        .memberships
+        .get_or_read((organisation_id, viewer.id()), read)
+        .await?
+        .flatten())
 }
 
 fn not_a_member() -> AppError {

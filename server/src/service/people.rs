@@ -20,6 +20,7 @@ use quick_cache::sync::Cache;
 use uuid::Uuid;
 
 use crate::entity::{account, auth_token, membership};
+use crate::error::AppResult;
 use crate::events::Versions;
 
 #[derive(Clone)]
@@ -57,9 +58,35 @@ impl<K: Eq + Hash + Clone, T: Clone> Shelf<K, T> {
             .then_some(kept.value)
     }
 
+    /// Drops what is kept under `key`: the next request reads it again.
+    pub fn forget(&self, key: &K) {
+        if let Some(kept) = &self.kept {
+            kept.remove(key);
+        }
+    }
+
     /// To take before reading from the database what will be kept.
     pub fn before(&self) -> Before {
         Before(self.versions.total())
+    }
+
+    /// What is kept under `key` while it is current, else what `read` finds:
+    /// the value and the person it is about, kept unless something changed
+    /// while it was read (`None`: nothing found, nothing kept).
+    pub async fn get_or_read(
+        &self,
+        key: K,
+        read: impl Future<Output = AppResult<Option<(Uuid, T)>>>,
+    ) -> AppResult<Option<T>> {
+        let before = self.before();
+        if let Some(found) = self.get(&key) {
+            return Ok(Some(found));
+        }
+        let Some((person, found)) = read.await? else {
+            return Ok(None);
+        };
+        self.keep(key, person, found.clone(), before);
+        Ok(Some(found))
     }
 
     /// Keeps `value`, about `person`, read after `before`, unless something

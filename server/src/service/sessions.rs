@@ -127,22 +127,19 @@ fn invalid_token() -> AppError {
 pub async fn authenticate(state: &AppState, secret: &str) -> AppResult<Viewer> {
     let hash = token::hash(secret);
     let kept = &state.people.credentials;
-    let before = kept.before();
-    let (mut credential, account) = match kept.get(&hash) {
-        Some(found) => found,
-        None => {
-            let found = auth_token::Entity::find()
-                .filter(auth_token::Column::TokenHash.eq(hash.as_str()))
-                .find_also_related(account::Entity)
-                .one(&state.db)
-                .await?;
-            let Some((credential, Some(account))) = found else {
-                return Err(invalid_token());
-            };
-            let found = (credential, account);
-            kept.keep(hash.clone(), found.1.id, found.clone(), before);
-            found
-        }
+    let read = async {
+        let found = auth_token::Entity::find()
+            .filter(auth_token::Column::TokenHash.eq(hash.as_str()))
+            .find_also_related(account::Entity)
+            .one(&state.db)
+            .await?;
+        Ok(match found {
+            Some((credential, Some(account))) => Some((account.id, (credential, account))),
+            _ => None,
+        })
+    };
+    let Some((credential, account)) = kept.get_or_read(hash.clone(), read).await? else {
+        return Err(invalid_token());
     };
     let at = now();
     if credential.revoked_at.is_some() || credential.expires_at.is_some_and(|e| e <= at) {
@@ -159,9 +156,8 @@ pub async fn authenticate(state: &AppState, secret: &str) -> AppResult<Viewer> {
             .filter(auth_token::Column::Id.eq(credential.id))
             .exec(&state.db)
             .await?;
-        credential.last_used_at = Some(at);
-        let person = account.id;
-        kept.keep(hash, person, (credential.clone(), account.clone()), before);
+        // Read afresh next time, with the time of use just written.
+        kept.forget(&hash);
     }
     Ok(Viewer {
         account,

@@ -176,7 +176,7 @@ pub struct Replying {
     marks: super::reading::Marks,
 }
 
-/// Most posts whose counts one statement updates (three values each).
+/// Most posts whose counts one statement updates (five values each).
 const COUNTS_PER_STATEMENT: usize = 500;
 
 /// Adds what each thread's posts gained, a few hundred posts per statement.
