@@ -224,16 +224,7 @@ async fn changes_go_in_order_with_meilisearch_ids_each_task_awaited() {
 async fn a_failed_meilisearch_task_is_a_failure_with_its_message() {
     let server = MockServer::start().await;
     settings_accepted(&server).await;
-    Mock::given(method("POST"))
-        .and(path("/indexes/plenum/documents"))
-        .respond_with(queued(2, "documentAdditionOrUpdate"))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/tasks/2"))
-        .respond_with(task(2, "documentAdditionOrUpdate", "failed"))
-        .mount(&server)
-        .await;
+    documents_queued_as_task_2(&server, "failed").await;
     let meili = Meili::new(&server.uri(), "key", INDEX).unwrap();
 
     let error = meili
@@ -242,6 +233,79 @@ async fn a_failed_meilisearch_task_is_a_failure_with_its_message() {
         .unwrap_err();
 
     match error {
+        SearchError::Failed(message) => assert!(message.contains("is invalid"), "{message}"),
+        other => panic!("expected Failed, got {other:?}"),
+    }
+}
+
+/// Meilisearch queues every batch as task 2, which ends as `status`.
+async fn documents_queued_as_task_2(server: &MockServer, status: &str) {
+    Mock::given(method("POST"))
+        .and(path("/indexes/plenum/documents"))
+        .respond_with(queued(2, "documentAdditionOrUpdate"))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/tasks/2"))
+        .respond_with(task(2, "documentAdditionOrUpdate", status))
+        .mount(server)
+        .await;
+}
+
+async fn count(server: &MockServer, call: &str) -> usize {
+    let received = server.received_requests().await.unwrap();
+    received
+        .iter()
+        .filter(|r| format!("{} {}", r.method, r.url.path()) == call)
+        .count()
+}
+
+#[tokio::test]
+async fn a_rebuild_queues_its_batches_and_waits_for_their_tasks_when_it_settles() {
+    let server = MockServer::start().await;
+    settings_accepted(&server).await;
+    documents_queued_as_task_2(&server, "succeeded").await;
+    let meili = Meili::new(&server.uri(), "key", INDEX).unwrap();
+
+    for id in ["record:r1", "record:r2"] {
+        meili
+            .load(vec![Change::Upsert(document(id, "public"))])
+            .await
+            .unwrap();
+    }
+    assert_eq!(count(&server, "POST /indexes/plenum/documents").await, 2);
+    assert_eq!(
+        count(&server, "GET /tasks/2").await,
+        0,
+        "nothing waited for yet"
+    );
+
+    meili.settle().await.unwrap();
+    assert!(
+        count(&server, "GET /tasks/2").await >= 2,
+        "each task waited for"
+    );
+    let polls = count(&server, "GET /tasks/2").await;
+    meili.settle().await.unwrap();
+    assert_eq!(
+        count(&server, "GET /tasks/2").await,
+        polls,
+        "settled once only"
+    );
+}
+
+#[tokio::test]
+async fn a_rebuilds_failed_task_is_reported_when_it_settles() {
+    let server = MockServer::start().await;
+    settings_accepted(&server).await;
+    documents_queued_as_task_2(&server, "failed").await;
+    let meili = Meili::new(&server.uri(), "key", INDEX).unwrap();
+
+    meili
+        .load(vec![Change::Upsert(document("a:b", "public"))])
+        .await
+        .unwrap();
+    match meili.settle().await.unwrap_err() {
         SearchError::Failed(message) => assert!(message.contains("is invalid"), "{message}"),
         other => panic!("expected Failed, got {other:?}"),
     }

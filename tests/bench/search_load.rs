@@ -8,7 +8,11 @@
 //! is made only of the demo's 16 sentences, so that every word searched is
 //! in nearly every record.
 //!
-//! `cargo run --release -p plenum-tests --example search_load [-- N [zipf|worst]]`
+//! Records are indexed in batches of 1,000 as `plenum reindex` sends them
+//! (`load`, the engine committing when it sees fit, then `settle`), or with
+//! `outbox`, as the outbox delivers them (`apply`, each batch committed).
+//!
+//! `cargo run --release -p plenum-tests --example search_load [-- N [zipf|worst] [outbox]]`
 //! (`bash tests/bench/search_load.sh` runs both corpora).
 
 use std::io::{Read, Write};
@@ -305,6 +309,9 @@ async fn main() -> anyhow::Result<()> {
         .and_then(|a| a.parse().ok())
         .unwrap_or(100_000);
     let worst = std::env::args().nth(2).as_deref() == Some("worst");
+    // As `plenum reindex` does (batches gathered into larger commits), or
+    // as the outbox does (each batch committed).
+    let outbox = std::env::args().nth(3).as_deref() == Some("outbox");
     let zipf = (!worst).then(Zipf::new);
     let dir = tempfile::tempdir()?;
     let engine = Embedded::open(dir.path())?;
@@ -369,13 +376,24 @@ async fn main() -> anyhow::Result<()> {
                 previous.await??;
             }
             let (engine, batch) = (engine.clone(), std::mem::take(&mut batch));
-            indexing = Some(tokio::spawn(async move { engine.apply(batch).await }));
+            indexing = Some(tokio::spawn(async move {
+                if outbox {
+                    engine.apply(batch).await
+                } else {
+                    engine.load(batch).await
+                }
+            }));
         }
     }
     if let Some(previous) = indexing.take() {
         previous.await??;
     }
-    engine.apply(batch).await?;
+    if outbox {
+        engine.apply(batch).await?;
+    } else {
+        engine.load(batch).await?;
+    }
+    engine.settle().await?;
     let seconds = started.elapsed().as_secs_f64();
     println!(
         "indexed {n} records ({:.0} M words) in {seconds:.1} s: {:.0} records/s; index {:.0} MiB on disk; RSS {:.0} MiB",

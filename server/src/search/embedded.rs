@@ -11,7 +11,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rust_stemmers::{Algorithm, Stemmer};
 use rustc_hash::FxHashMap;
@@ -44,8 +44,15 @@ const LAYOUT: &str = "v4";
 const BILINGUAL: &str = "plenum";
 /// French forms only (phrases searched).
 const FRENCH: &str = "plenum_fr";
-/// Memory the writer may use before it flushes a segment.
+/// Memory each indexing thread may use before it flushes a segment.
 const WRITER_BUDGET: usize = 64 * 1024 * 1024;
+/// A rebuild commits every so many documents, not every batch: each commit
+/// flushes small segments that merges then rewrite (1,500 → 2,600 records/s
+/// on 30,000 records when it went from 1,000 to 10,000).
+const REBUILD_COMMIT: usize = 10_000;
+/// The payload of a rebuild's commits until it ends: an index left so is
+/// rebuilt at the next start (`needs_rebuild`).
+const REBUILDING: &str = "rebuilding";
 const SNIPPET_CHARS: usize = 220;
 /// French and English function words, as analysed (lower-cased, accents
 /// folded, stemmed), that a phrase does not look up (see `phrase_terms`).
@@ -76,8 +83,17 @@ struct Fields {
 struct Engine {
     index: Index,
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    writing: Mutex<Writing>,
     fields: Fields,
+}
+
+/// The writer, and how a rebuild stands.
+struct Writing {
+    writer: IndexWriter,
+    /// Documents a rebuild added since the last commit.
+    loaded: usize,
+    /// A rebuild is under way: its commits say so.
+    rebuilding: bool,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -129,9 +145,12 @@ struct Stems {
 /// A word's French stem, and its English one when it differs.
 type StemPair = (String, Option<String>);
 
-/// Words stemmed so far on this thread, emptied when full: a language's
+/// Words stemmed on this thread, up to `STEM_CACHE_WORDS`: a language's
 /// common words come back at every sentence, and a lookup costs a fraction
-/// of two Snowball runs — when indexing, and when cutting snippets.
+/// of two Snowball runs — when indexing, and when cutting snippets. When
+/// full it keeps what it holds: by Zipf's law the words met first are the
+/// frequent ones, and emptying it would lose them (1,500 → 1,800–2,000
+/// records/s on a corpus of 60,000 distinct words).
 const STEM_CACHE_WORDS: usize = 50_000;
 
 thread_local! {
@@ -196,14 +215,13 @@ fn stem(word: &str, english: bool, french: &mut String, other: &mut String) -> b
         if let Some(stems) = cache.get(word) {
             return give(stems, french, other);
         }
-        if cache.len() >= STEM_CACHE_WORDS {
-            cache.clear();
-        }
         let fr = Stemmer::create(Algorithm::French).stem(word).into_owned();
         let en = Stemmer::create(Algorithm::English).stem(word);
         let stems = (fr.clone(), (*en != fr).then(|| en.into_owned()));
         let given = give(&stems, french, other);
-        cache.insert(word.to_owned(), stems);
+        if cache.len() < STEM_CACHE_WORDS {
+            cache.insert(word.to_owned(), stems);
+        }
         given
     })
 }
@@ -305,7 +323,11 @@ impl Engine {
         Ok(Embedded(Arc::new(Engine {
             index,
             reader,
-            writer: Mutex::new(writer),
+            writing: Mutex::new(Writing {
+                writer,
+                loaded: 0,
+                rebuilding: false,
+            }),
             fields,
         })))
     }
@@ -532,37 +554,71 @@ impl Engine {
         })
     }
 
-    fn write(&self, changes: Vec<Change>) -> Result<(), SearchError> {
-        let f = &self.fields;
-        let mut writer = self
-            .writer
+    fn writing(&self) -> Result<MutexGuard<'_, Writing>, SearchError> {
+        self.writing
             .lock()
-            .map_err(|_| SearchError::Failed("the index writer panicked".into()))?;
+            .map_err(|_| SearchError::Failed("the index writer panicked".into()))
+    }
+
+    /// Writes `changes`, committed at once unless they are part of a
+    /// rebuild that has not loaded `REBUILD_COMMIT` documents since its
+    /// last commit.
+    fn write(&self, changes: Vec<Change>, rebuild: bool) -> Result<(), SearchError> {
+        let f = &self.fields;
+        let mut w = self.writing()?;
+        let written = changes.len();
         for change in changes {
             match change {
                 Change::Upsert(d) => {
-                    writer.delete_term(Term::from_field_text(f.id, &d.id));
-                    writer.add_document(self.document(&d)).map_err(failed)?;
+                    w.writer.delete_term(Term::from_field_text(f.id, &d.id));
+                    w.writer.add_document(self.document(&d)).map_err(failed)?;
                 }
                 Change::Remove(id) => {
-                    writer.delete_term(Term::from_field_text(f.id, &id));
+                    w.writer.delete_term(Term::from_field_text(f.id, &id));
                 }
             }
         }
-        writer.commit().map_err(failed)?;
-        drop(writer);
+        if rebuild {
+            w.rebuilding = true;
+            w.loaded += written;
+            if w.loaded < REBUILD_COMMIT {
+                return Ok(());
+            }
+        }
+        self.commit(w)
+    }
+
+    /// Commits what was written, marked as a rebuild's while one is under
+    /// way, and lets searches see it.
+    fn commit(&self, mut w: MutexGuard<'_, Writing>) -> Result<(), SearchError> {
+        let rebuilding = w.rebuilding;
+        let mut commit = w.writer.prepare_commit().map_err(failed)?;
+        if rebuilding {
+            commit.set_payload(REBUILDING);
+        }
+        commit.commit().map_err(failed)?;
+        w.loaded = 0;
+        drop(w);
         self.reader.reload().map_err(failed)
     }
 
+    fn settle(&self) -> Result<(), SearchError> {
+        let mut w = self.writing()?;
+        w.rebuilding = false;
+        self.commit(w)
+    }
+
     fn wipe(&self) -> Result<(), SearchError> {
-        let mut writer = self
-            .writer
-            .lock()
-            .map_err(|_| SearchError::Failed("the index writer panicked".into()))?;
-        writer.delete_all_documents().map_err(failed)?;
-        writer.commit().map_err(failed)?;
-        drop(writer);
-        self.reader.reload().map_err(failed)
+        let w = self.writing()?;
+        w.writer.delete_all_documents().map_err(failed)?;
+        self.commit(w)
+    }
+
+    /// Did the last commit come from a rebuild that never ended?
+    fn half_rebuilt(&self) -> bool {
+        self.index
+            .load_metas()
+            .is_ok_and(|meta| meta.payload.as_deref() == Some(REBUILDING))
     }
 }
 
@@ -671,7 +727,21 @@ impl SearchIndex for Embedded {
 
     async fn apply(&self, changes: Vec<Change>) -> Result<(), SearchError> {
         let this = self.0.clone();
-        tokio::task::spawn_blocking(move || this.write(changes))
+        tokio::task::spawn_blocking(move || this.write(changes, false))
+            .await
+            .map_err(failed)?
+    }
+
+    async fn load(&self, changes: Vec<Change>) -> Result<(), SearchError> {
+        let this = self.0.clone();
+        tokio::task::spawn_blocking(move || this.write(changes, true))
+            .await
+            .map_err(failed)?
+    }
+
+    async fn settle(&self) -> Result<(), SearchError> {
+        let this = self.0.clone();
+        tokio::task::spawn_blocking(move || this.settle())
             .await
             .map_err(failed)?
     }
@@ -692,7 +762,7 @@ impl SearchIndex for Embedded {
     }
 
     fn needs_rebuild(&self) -> bool {
-        self.is_empty()
+        self.is_empty() || self.0.half_rebuilt()
     }
 }
 
@@ -727,6 +797,51 @@ mod tests {
         assert_eq!(tokens(&mut bilingual, text), first);
         let french = tokens(&mut analyzer(false), "housing");
         assert_eq!(french, [("housing".to_owned(), 0)]);
+    }
+
+    fn record(n: u32) -> Change {
+        Change::Upsert(Document {
+            id: format!("record:{n}"),
+            organisation_id: Uuid::nil(),
+            kind: "minutes".into(),
+            body_id: None,
+            year: 2026,
+            title: format!("Compte rendu n° {n}"),
+            text: "L'assemblée adopte le budget.".into(),
+            url: format!("/records/{n}"),
+            published_at: 1_780_000_000,
+            audience: "public".into(),
+        })
+    }
+
+    #[tokio::test]
+    async fn a_rebuild_commits_in_large_steps_and_one_left_unfinished_is_taken_up_again() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let engine = Embedded::open(dir.path()).unwrap();
+            assert!(engine.needs_rebuild(), "a new index is filled at start-up");
+            engine.load(vec![record(1)]).await.unwrap();
+            assert_eq!(
+                engine.len(),
+                0,
+                "a rebuild's batch waits for a larger commit"
+            );
+            // The outbox delivers meanwhile: its commit takes both.
+            engine.apply(vec![record(2)]).await.unwrap();
+            assert_eq!(engine.len(), 2);
+            // The process stops here, the rebuild unfinished.
+        }
+        let engine = Embedded::open(dir.path()).unwrap();
+        assert_eq!(engine.len(), 2);
+        assert!(
+            engine.needs_rebuild(),
+            "an unfinished rebuild is taken up again"
+        );
+        engine.load(vec![record(1), record(3)]).await.unwrap();
+        engine.settle().await.unwrap();
+        assert_eq!(engine.len(), 3, "the record loaded twice is there once");
+        drop(engine);
+        assert!(!Embedded::open(dir.path()).unwrap().needs_rebuild());
     }
 
     #[test]

@@ -6,9 +6,12 @@
 //! facets and pages count only what the searcher may see.
 //!
 //! Every change waits for its Meilisearch task: `apply` returning Ok means
-//! searchable, which the outbox relies on before it forgets a change.
+//! searchable, which the outbox relies on before it forgets a change. A
+//! rebuild's batches (`load`) are only queued, so that Meilisearch may index
+//! them together, and `settle` waits for all their tasks.
 
 use std::future::Future;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -51,6 +54,8 @@ pub struct Meili {
     /// Whether the index settings are known to be applied; until then every
     /// call applies them first (Meilisearch may have been down at start-up).
     configured: AtomicBool,
+    /// The tasks of a rebuild's batches, in order, not yet waited for.
+    loaded: Mutex<Vec<(TaskInfo, &'static str)>>,
 }
 
 /// A document as Meilisearch stores it and returns it in hits.
@@ -235,6 +240,7 @@ impl Meili {
             client,
             index,
             configured: AtomicBool::new(false),
+            loaded: Mutex::default(),
         })
     }
 
@@ -259,6 +265,20 @@ impl Meili {
             return Ok(());
         }
         self.configure().await
+    }
+
+    /// Queues a batch as one Meilisearch task; returns it, with what it does.
+    async fn send(&self, batch: &Batch) -> Result<(TaskInfo, &'static str), SearchError> {
+        Ok(match batch {
+            Batch::Upsert(docs) => (
+                bounded(REQUEST_TIMEOUT, self.index.add_or_replace(docs, Some("id"))).await?,
+                "adding documents",
+            ),
+            Batch::Remove(ids) => (
+                bounded(REQUEST_TIMEOUT, self.index.delete_documents(ids)).await?,
+                "removing documents",
+            ),
+        })
     }
 
     /// Waits for a task to end; its failure is `Failed` with Meilisearch's
@@ -332,16 +352,37 @@ impl SearchIndex for Meili {
         // In order, each task waited for: a removal after an upsert of the
         // same id must not be overtaken.
         for batch in batches(changes) {
-            let (task, what) = match &batch {
-                Batch::Upsert(docs) => (
-                    bounded(REQUEST_TIMEOUT, self.index.add_or_replace(docs, Some("id"))).await?,
-                    "adding documents",
-                ),
-                Batch::Remove(ids) => (
-                    bounded(REQUEST_TIMEOUT, self.index.delete_documents(ids)).await?,
-                    "removing documents",
-                ),
-            };
+            let (task, what) = self.send(&batch).await?;
+            self.finish(task, what).await?;
+        }
+        Ok(())
+    }
+
+    async fn load(&self, changes: Vec<Change>) -> Result<(), SearchError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        self.ensure_configured().await?;
+        // Queued only: Meilisearch runs an index's tasks in the order they
+        // came, and `settle` waits for them.
+        for batch in batches(changes) {
+            let task = self.send(&batch).await?;
+            self.loaded
+                .lock()
+                .map_err(|_| SearchError::Failed("a rebuild panicked".into()))?
+                .push(task);
+        }
+        Ok(())
+    }
+
+    async fn settle(&self) -> Result<(), SearchError> {
+        let tasks = std::mem::take(
+            &mut *self
+                .loaded
+                .lock()
+                .map_err(|_| SearchError::Failed("a rebuild panicked".into()))?,
+        );
+        for (task, what) in tasks {
             self.finish(task, what).await?;
         }
         Ok(())

@@ -107,10 +107,23 @@ pub trait SearchIndex: Send + Sync {
     fn name(&self) -> &'static str;
     /// Applies changes in order; when it returns Ok they are searchable.
     async fn apply(&self, changes: Vec<Change>) -> Result<(), SearchError>;
+    /// Adds one batch of a rebuild (`plenum reindex`, or a new index filled
+    /// at start-up). Unlike [`SearchIndex::apply`], it may become
+    /// searchable only later: an engine gathers such batches into fewer,
+    /// larger writes, and [`SearchIndex::settle`] ends the rebuild.
+    async fn load(&self, changes: Vec<Change>) -> Result<(), SearchError> {
+        self.apply(changes).await
+    }
+    /// Makes everything [`SearchIndex::load`]ed searchable and durable, or
+    /// says what failed.
+    async fn settle(&self) -> Result<(), SearchError> {
+        Ok(())
+    }
     async fn search(&self, request: &Request) -> Result<Results, SearchError>;
     /// Removes every document (before a reindex).
     async fn clear(&self) -> Result<(), SearchError>;
-    /// Was it just created, empty, while the database may hold documents?
+    /// Was it just created, empty, or left half-rebuilt, while the database
+    /// may hold documents?
     fn needs_rebuild(&self) -> bool {
         false
     }

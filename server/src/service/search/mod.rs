@@ -315,8 +315,9 @@ pub async fn deliver(state: &AppState, payloads: &[serde_json::Value]) -> Result
 }
 
 /// Rebuilds the index from the database: every record, thread, post and
-/// proposal, in batches (after removing everything when `clear`). Returns
-/// how many objects were sent.
+/// proposal, in batches the engine may gather into larger writes (after
+/// removing everything when `clear`). Returns how many objects were sent,
+/// once all are searchable.
 pub async fn reindex(state: &AppState, clear: bool) -> anyhow::Result<u64> {
     const BATCH: u64 = 500;
     if clear {
@@ -345,7 +346,7 @@ pub async fn reindex(state: &AppState, clear: bool) -> anyhow::Result<u64> {
                     .await
                     .map_err(|e| anyhow::anyhow!("reading failed ({})", e.code.as_str()))?;
                 sent += batch.len() as u64;
-                state.search.apply(batch).await?;
+                state.search.load(batch).await?;
             }
         }};
     }
@@ -353,6 +354,7 @@ pub async fn reindex(state: &AppState, clear: bool) -> anyhow::Result<u64> {
     all_of!(thread, DocRef::Thread);
     all_of!(post, DocRef::Post);
     all_of!(proposal, DocRef::Proposal);
+    state.search.settle().await?;
     Ok(sent)
 }
 
