@@ -79,8 +79,9 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let stop = shutdown_signal();
         if self.state.search.needs_rebuild() {
-            // A new embedded index: fill it from the database (upserts only,
-            // so changes indexed meanwhile are kept).
+            // A new embedded index, or one whose rebuild was interrupted:
+            // fill it from the database (upserts only, so changes indexed
+            // meanwhile are kept).
             let state = self.state.clone();
             tokio::spawn(async move {
                 match crate::service::search::reindex(&state, false).await {

@@ -272,15 +272,23 @@ impl Zipf {
     }
 }
 
-fn rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
+/// The process' resident memory: all of it, and the part that is its own
+/// (heap and stacks) rather than the index's files mapped in memory, which
+/// the kernel may drop and read again.
+fn memory() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let mib = |key: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+            .map_or(0.0, |kib| kib / 1024.0)
+    };
+    format!(
+        "RSS {:.0} MiB, of which {:.0} MiB its own",
+        mib("VmRSS:"),
+        mib("RssAnon:")
+    )
 }
 
 fn dir_mib(path: &std::path::Path) -> f64 {
@@ -396,11 +404,11 @@ async fn main() -> anyhow::Result<()> {
     engine.settle().await?;
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "indexed {n} records ({:.0} M words) in {seconds:.1} s: {:.0} records/s; index {:.0} MiB on disk; RSS {:.0} MiB",
+        "indexed {n} records ({:.0} M words) in {seconds:.1} s: {:.0} records/s; index {:.0} MiB on disk; {}",
         words_total as f64 / 1e6,
         n as f64 / seconds,
         dir_mib(dir.path()),
-        rss_mib()
+        memory()
     );
     // Queries are timed on the index as it settles: background merges done.
     let settling = Instant::now();
@@ -452,6 +460,6 @@ async fn main() -> anyhow::Result<()> {
             percentile(&times, 0.99)
         );
     }
-    println!("RSS after queries: {:.0} MiB", rss_mib());
+    println!("after the queries: {}", memory());
     Ok(())
 }
