@@ -221,20 +221,23 @@ async fn changes_go_in_order_with_meilisearch_ids_each_task_awaited() {
 }
 
 #[tokio::test]
-async fn a_failed_meilisearch_task_is_a_failure_with_its_message() {
+async fn a_failed_meilisearch_task_is_a_failure_with_its_message_applied_or_rebuilt() {
     let server = MockServer::start().await;
     settings_accepted(&server).await;
     documents_queued_as_task_2(&server, "failed").await;
     let meili = Meili::new(&server.uri(), "key", INDEX).unwrap();
+    let change = || vec![Change::Upsert(document("post:p1", "public"))];
 
-    let error = meili
-        .apply(vec![Change::Upsert(document("post:p1", "public"))])
-        .await
-        .unwrap_err();
+    let applied = meili.apply(change()).await.unwrap_err();
+    // A rebuild's batch is only queued: its failure comes when it settles.
+    meili.load(change()).await.unwrap();
+    let rebuilt = meili.settle().await.unwrap_err();
 
-    match error {
-        SearchError::Failed(message) => assert!(message.contains("is invalid"), "{message}"),
-        other => panic!("expected Failed, got {other:?}"),
+    for error in [applied, rebuilt] {
+        match error {
+            SearchError::Failed(message) => assert!(message.contains("is invalid"), "{message}"),
+            other => panic!("expected Failed, got {other:?}"),
+        }
     }
 }
 
@@ -292,23 +295,6 @@ async fn a_rebuild_queues_its_batches_and_waits_for_their_tasks_when_it_settles(
         polls,
         "settled once only"
     );
-}
-
-#[tokio::test]
-async fn a_rebuilds_failed_task_is_reported_when_it_settles() {
-    let server = MockServer::start().await;
-    settings_accepted(&server).await;
-    documents_queued_as_task_2(&server, "failed").await;
-    let meili = Meili::new(&server.uri(), "key", INDEX).unwrap();
-
-    meili
-        .load(vec![Change::Upsert(document("a:b", "public"))])
-        .await
-        .unwrap();
-    match meili.settle().await.unwrap_err() {
-        SearchError::Failed(message) => assert!(message.contains("is invalid"), "{message}"),
-        other => panic!("expected Failed, got {other:?}"),
-    }
 }
 
 #[tokio::test]
