@@ -8,9 +8,10 @@
 //! is made only of the demo's 16 sentences, so that every word searched is
 //! in nearly every record.
 //!
-//! Records are indexed in batches of 1,000 as `plenum reindex` sends them
-//! (`load`, the engine committing when it sees fit, then `settle`), or with
-//! `outbox`, as the outbox delivers them (`apply`, each batch committed).
+//! Records are indexed in batches of 1,000 as `plenum reindex` indexes its
+//! own (`load`, the engine committing when it sees fit, then `settle`), or
+//! with `outbox`, as the outbox delivers them (`apply`, each batch
+//! committed).
 //!
 //! `cargo run --release -p plenum-tests --example search_load [-- N [zipf|worst] [outbox]]`
 //! (`bash tests/bench/search_load.sh` runs both corpora).
