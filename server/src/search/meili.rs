@@ -11,8 +11,8 @@
 //! them together, and `settle` waits for all their tasks.
 
 use std::future::Future;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use meilisearch_sdk::client::Client;
@@ -267,6 +267,13 @@ impl Meili {
         self.configure().await
     }
 
+    /// The tasks of a rebuild not yet waited for.
+    fn loaded(&self) -> Result<MutexGuard<'_, Vec<(TaskInfo, &'static str)>>, SearchError> {
+        self.loaded
+            .lock()
+            .map_err(|_| SearchError::Failed("a rebuild panicked".into()))
+    }
+
     /// Queues a batch as one Meilisearch task; returns it, with what it does.
     async fn send(&self, batch: &Batch) -> Result<(TaskInfo, &'static str), SearchError> {
         Ok(match batch {
@@ -367,21 +374,13 @@ impl SearchIndex for Meili {
         // came, and `settle` waits for them.
         for batch in batches(changes) {
             let task = self.send(&batch).await?;
-            self.loaded
-                .lock()
-                .map_err(|_| SearchError::Failed("a rebuild panicked".into()))?
-                .push(task);
+            self.loaded()?.push(task);
         }
         Ok(())
     }
 
     async fn settle(&self) -> Result<(), SearchError> {
-        let tasks = std::mem::take(
-            &mut *self
-                .loaded
-                .lock()
-                .map_err(|_| SearchError::Failed("a rebuild panicked".into()))?,
-        );
+        let tasks = std::mem::take(&mut *self.loaded()?);
         for (task, what) in tasks {
             self.finish(task, what).await?;
         }
