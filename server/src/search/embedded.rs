@@ -348,6 +348,18 @@ impl Embedded {
         self.len() == 0
     }
 
+    /// Runs `work` on the engine on a thread that may block (tantivy's
+    /// calls read and write files and wait for its indexing threads).
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Engine) -> Result<T, SearchError> + Send + 'static,
+    ) -> Result<T, SearchError> {
+        let engine = self.0.clone();
+        tokio::task::spawn_blocking(move || work(&engine))
+            .await
+            .map_err(failed)?
+    }
+
     /// How many segments the index is made of (merged in the background).
     pub fn segments(&self) -> usize {
         self.0.reader.searcher().segment_readers().len()
@@ -760,39 +772,24 @@ impl SearchIndex for Embedded {
     }
 
     async fn apply(&self, changes: Vec<Change>) -> Result<(), SearchError> {
-        let this = self.0.clone();
-        tokio::task::spawn_blocking(move || this.write(changes, false))
-            .await
-            .map_err(failed)?
+        self.blocking(move |this| this.write(changes, false)).await
     }
 
     async fn load(&self, changes: Vec<Change>) -> Result<(), SearchError> {
-        let this = self.0.clone();
-        tokio::task::spawn_blocking(move || this.write(changes, true))
-            .await
-            .map_err(failed)?
+        self.blocking(move |this| this.write(changes, true)).await
     }
 
     async fn settle(&self) -> Result<(), SearchError> {
-        let this = self.0.clone();
-        tokio::task::spawn_blocking(move || this.settle())
-            .await
-            .map_err(failed)?
+        self.blocking(move |this| this.settle()).await
     }
 
     async fn search(&self, request: &Request) -> Result<Results, SearchError> {
-        let this = self.0.clone();
         let request = request.clone();
-        tokio::task::spawn_blocking(move || this.run(&request))
-            .await
-            .map_err(failed)?
+        self.blocking(move |this| this.run(&request)).await
     }
 
     async fn clear(&self) -> Result<(), SearchError> {
-        let this = self.0.clone();
-        tokio::task::spawn_blocking(move || this.wipe())
-            .await
-            .map_err(failed)?
+        self.blocking(move |this| this.wipe()).await
     }
 
     fn needs_rebuild(&self) -> bool {
