@@ -12,6 +12,7 @@ use tower_http::request_id::{
 use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
+use crate::graphql::conventions::Conventional;
 use crate::graphql::{self, AppSchema};
 use crate::service::{outbox, proposals};
 use crate::state::AppState;
@@ -115,7 +116,10 @@ fn router(state: AppState, schema: AppSchema) -> Router {
     let body_limit = state.settings.server.body_limit_bytes;
     Router::new()
         .merge(web::routes())
-        .merge(graphql::http::routes(schema))
+        .merge(graphql::http::routes(Conventional::new(
+            schema,
+            state.settings.graphql.max_aliases,
+        )))
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(PropagateRequestIdLayer::x_request_id())

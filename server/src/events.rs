@@ -76,6 +76,9 @@ pub enum Event {
     /// A person's credentials or profile changed: a session or token was
     /// revoked, a password or a name changed. Only caches listen.
     Account { account_id: Uuid },
+    /// An organisation's settings or one of its discussion spaces changed
+    /// (who may read or write there). Only caches listen.
+    Organisation { organisation_id: Uuid },
     Forum {
         organisation_id: Uuid,
         category_id: Uuid,
@@ -169,6 +172,7 @@ pub struct EventBus {
     relay: Option<mpsc::UnboundedSender<Envelope>>,
     threads: Arc<Versions>,
     people: Arc<Versions>,
+    organisations: Arc<Versions>,
 }
 
 impl EventBus {
@@ -179,6 +183,7 @@ impl EventBus {
             relay: None,
             threads: Arc::new(Versions::new()),
             people: Arc::new(Versions::new()),
+            organisations: Arc::new(Versions::new()),
         }
     }
 
@@ -193,12 +198,19 @@ impl EventBus {
         self.people.clone()
     }
 
+    /// How often each organisation's settings or spaces have changed (for
+    /// caches of where things are and who may read them).
+    pub fn organisations(&self) -> Arc<Versions> {
+        self.organisations.clone()
+    }
+
     fn count(&self, event: &Event) {
         match event {
             Event::Forum { thread_id, .. } => self.threads.count(*thread_id),
             Event::Membership { account_id, .. } | Event::Account { account_id } => {
                 self.people.count(*account_id)
             }
+            Event::Organisation { organisation_id } => self.organisations.count(*organisation_id),
             Event::Proposal { .. } | Event::Meeting { .. } => {}
         }
     }
@@ -208,6 +220,7 @@ impl EventBus {
     pub fn count_all(&self) {
         self.threads.count_all();
         self.people.count_all();
+        self.organisations.count_all();
     }
 
     /// Sends events to other processes through `relay` too.

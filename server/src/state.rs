@@ -29,8 +29,8 @@ pub struct AppState {
     pub ballots: Arc<WriteQueue<PendingBallot>>,
     /// Replies waiting to be written, a batch per transaction.
     pub replies: Arc<WriteQueue<PendingReply>>,
-    /// Pages of posts read lately, while their thread has not changed.
-    pub post_pages: Arc<crate::service::forum::cache::PostPages>,
+    /// Threads and pages of posts read lately, while they have not changed.
+    pub forum_cache: Arc<crate::service::forum::cache::ForumCache>,
     /// Credentials, accounts and memberships read lately, while they have not changed.
     pub people: Arc<crate::service::people::People>,
     /// Wakes the proposal scheduler when a proposal's times may have changed.
@@ -58,9 +58,10 @@ impl AppState {
         let themes = Arc::new(crate::web::theme::Themes::new(
             settings.server.themes_dir.clone(),
         ));
-        let post_pages = Arc::new(crate::service::forum::cache::PostPages::new(
+        let forum_cache = Arc::new(crate::service::forum::cache::ForumCache::new(
             settings.forum.page_cache_mib,
             events.threads(),
+            events.organisations(),
         ));
         let people = Arc::new(crate::service::people::People::new(
             settings.accounts.cache_seconds,
@@ -77,7 +78,7 @@ impl AppState {
             proposal_wake: Arc::new(tokio::sync::Notify::new()),
             ballots: Arc::default(),
             replies: Arc::default(),
-            post_pages,
+            forum_cache,
             people,
             live_meetings: Arc::default(),
             search,

@@ -94,12 +94,27 @@ async fn too_many_aliases_are_refused() {
         .collect();
     let r = app.gql(None, &format!("{{ {aliased} }}"), json!({})).await;
     assert_eq!(error_code(&r), "VALIDATION");
-    assert!(
-        r["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("aliases")
+    assert_eq!(
+        r["errors"][0]["message"],
+        "The query uses 4 aliases; at most 3 are allowed."
     );
+    // In the reader's language too.
+    let r: Value = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("accept-language", "fr")
+        .json(&json!({ "query": format!("{{ {aliased} }}") }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        r["errors"][0]["message"],
+        "La requête utilise 4 alias ; 3 au plus sont permis."
+    );
+    assert_eq!(r["errors"][0]["extensions"]["code"], "VALIDATION");
 }
 
 #[tokio::test]

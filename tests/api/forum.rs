@@ -1157,3 +1157,67 @@ async fn a_page_read_again_shows_every_change_since() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// A thread's rows are kept in memory too: a space closed to some of its
+/// readers is closed to them at once, in this process and, with
+/// PostgreSQL, in another one sharing the database.
+#[tokio::test]
+async fn a_space_closed_to_some_readers_is_closed_to_them_at_once() {
+    let w = world().await;
+    let open = category(
+        &w.app,
+        &w.admin,
+        &w.org,
+        "ouvert",
+        "SUPPORTERS",
+        "MEMBERS",
+        "MEMBERS",
+    )
+    .await;
+    let r = start(&w.app, &w.member, &open, "Ouvert à tous", "Début").await;
+    let thread = data(&r)["startThread"]["thread"]["id"].clone();
+    let read = "query($t: ID!) { thread(id: $t) { title posts { nodes { number } } } }";
+    let reads = async |app: &TestApp| {
+        app.gql(Some(&w.supporter), read, json!({ "t": thread }))
+            .await
+    };
+    let visibility = async |to: &str| {
+        let r = w
+            .app
+            .gql(
+                Some(&w.admin),
+                "mutation($c: ID!, $v: Visibility!) { updateCategory(id: $c, input: { visibility: $v }) { visibility } }",
+                json!({ "c": open, "v": to }),
+            )
+            .await;
+        assert_eq!(data(&r)["updateCategory"]["visibility"], to);
+    };
+    for _ in 0..2 {
+        assert_eq!(
+            data(&reads(&w.app).await)["thread"]["title"],
+            "Ouvert à tous"
+        );
+    }
+    visibility("MEMBERS").await;
+    assert_eq!(error_code(&reads(&w.app).await), "FORBIDDEN");
+
+    if w.app.state.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return;
+    }
+    visibility("SUPPORTERS").await;
+    let other = w.app.second_server().await;
+    assert_eq!(
+        data(&reads(&other).await)["thread"]["title"],
+        "Ouvert à tous"
+    );
+    visibility("MEMBERS").await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while reads(&other).await["errors"].is_null() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the other process still lets supporters read the members' space"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(error_code(&reads(&other).await), "FORBIDDEN");
+}

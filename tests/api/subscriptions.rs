@@ -111,6 +111,46 @@ async fn only_members_may_follow_an_organisations_changes() {
 }
 
 #[tokio::test]
+async fn a_websocket_speaks_its_readers_language_and_keeps_the_query_limits() {
+    let app = spawn_app().await;
+    let admin = app.register("camille@exemple.fr", "Camille").await;
+    let org = app.create_organisation(&admin, "ag", "INVITATION").await;
+    // A reader who chose French.
+    let r = app
+        .gql(
+            None,
+            "mutation($input: RegisterInput!) { register(input: $input) { token } }",
+            json!({ "input": { "email": "ines@exemple.fr", "password": crate::helpers::PASSWORD, "displayName": "Inès", "locale": "FR" } }),
+        )
+        .await;
+    let outsider = data(&r)["register"]["token"].as_str().unwrap().to_owned();
+    let mut socket = connect(&app, &outsider).await;
+    send(&mut socket, json!({ "id": "1", "type": "subscribe", "payload": { "query": CHANGES, "variables": { "org": org } } })).await;
+    let message = next(&mut socket).await;
+    let error = &message["payload"]["errors"][0];
+    assert_eq!(error["extensions"]["code"], "FORBIDDEN", "{message:#}");
+    assert_eq!(
+        error["message"],
+        "Seuls les membres de cette organisation peuvent faire cela."
+    );
+    // The cap on aliases holds over WebSocket as over HTTP.
+    let aliased: String = (0..=30)
+        .map(|i| format!("a{i}: viewer {{ email }} "))
+        .collect();
+    send(&mut socket, json!({ "id": "2", "type": "subscribe", "payload": { "query": format!("{{ {aliased} }}") } })).await;
+    let mut message = next(&mut socket).await;
+    while message["id"] != "2" {
+        message = next(&mut socket).await;
+    }
+    let error = &message["payload"]["errors"][0];
+    assert_eq!(error["extensions"]["code"], "VALIDATION", "{message:#}");
+    assert_eq!(
+        error["message"],
+        "La requête utilise 31 alias ; 30 au plus sont permis."
+    );
+}
+
+#[tokio::test]
 async fn a_websocket_with_a_bad_token_is_refused() {
     let app = spawn_app().await;
     let mut request = format!("ws://127.0.0.1:{}/graphql/ws", app.port)

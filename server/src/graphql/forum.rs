@@ -155,7 +155,7 @@ impl Thread {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Page<post::Model>> {
+    ) -> Result<Page<Arc<post::Model>>> {
         Ok(match &self.place {
             Some(place) => posts::page_in(state(ctx)?, place, self.row.id, first, after).await?,
             None => posts::page(state(ctx)?, maybe_viewer(ctx), self.row.id, first, after).await?,
@@ -249,7 +249,7 @@ impl Thread {
 async fn posts_connection(
     ctx: &Context<'_>,
     list: &str,
-    page: Page<post::Model>,
+    page: Page<Arc<post::Model>>,
     moderator: bool,
     has_after: bool,
 ) -> Result<Connection<String, Post>> {
@@ -276,9 +276,9 @@ async fn posts_connection(
     Ok(connection)
 }
 
-/// A message in a thread's reply tree.
+/// A message in a thread's reply tree (shared with the pages kept in memory).
 pub struct Post {
-    row: post::Model,
+    row: Arc<post::Model>,
     moderator: bool,
 }
 
@@ -482,8 +482,7 @@ impl ForumQuery {
     }
     async fn thread(&self, ctx: &Context<'_>, id: ID) -> Result<Thread> {
         let (place, row) =
-            forum::place_of_thread(&state(ctx)?.db, maybe_viewer(ctx), parse_id(&id, "id")?)
-                .await?;
+            forum::place_to_read(state(ctx)?, maybe_viewer(ctx), parse_id(&id, "id")?).await?;
         place.require_read()?;
         Ok(Thread::in_place(row, Arc::new(place)))
     }
@@ -492,7 +491,7 @@ impl ForumQuery {
             forum::place_of_post(&state(ctx)?.db, maybe_viewer(ctx), parse_id(&id, "id")?).await?;
         place.require_read()?;
         Ok(Post {
-            row,
+            row: row.into(),
             moderator: can_moderate(place.reader),
         })
     }
@@ -607,7 +606,7 @@ impl ForumMutation {
         Ok(StartThreadPayload {
             thread: Thread::new(thread, false),
             post: Post {
-                row: post,
+                row: post.into(),
                 moderator: false,
             },
         })
@@ -630,7 +629,7 @@ impl ForumMutation {
         )
         .await?;
         Ok(Post {
-            row,
+            row: row.into(),
             moderator: false,
         })
     }
@@ -652,7 +651,7 @@ impl ForumMutation {
         )
         .await?;
         Ok(Post {
-            row,
+            row: row.into(),
             moderator: false,
         })
     }
@@ -660,7 +659,9 @@ impl ForumMutation {
     /// Deletes your own post; its place in the thread stays, marked deleted.
     async fn delete_post(&self, ctx: &Context<'_>, id: ID) -> Result<Post> {
         Ok(Post {
-            row: posts::delete(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?).await?,
+            row: posts::delete(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?)
+                .await?
+                .into(),
             moderator: false,
         })
     }
@@ -674,14 +675,17 @@ impl ForumMutation {
                 parse_id(&id, "id")?,
                 reason.as_deref(),
             )
-            .await?,
+            .await?
+            .into(),
             moderator: true,
         })
     }
 
     async fn unhide_post(&self, ctx: &Context<'_>, id: ID) -> Result<Post> {
         Ok(Post {
-            row: posts::unhide(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?).await?,
+            row: posts::unhide(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?)
+                .await?
+                .into(),
             moderator: true,
         })
     }
@@ -821,7 +825,10 @@ impl ForumSubscription {
                     .flatten()?;
                 Some(PostEvent {
                     change,
-                    post: Post { row, moderator },
+                    post: Post {
+                        row: row.into(),
+                        moderator,
+                    },
                 })
             }
         }))

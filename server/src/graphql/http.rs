@@ -11,8 +11,8 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use async_graphql::Data;
 use async_graphql::http::GraphiQLSource;
+use async_graphql::{Data, Executor};
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::Router;
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
@@ -22,9 +22,9 @@ use axum::routing::get;
 
 use crate::config::Settings;
 use crate::error::AppError;
-use crate::graphql::AppSchema;
 use crate::graphql::context::RequestContext;
-use crate::graphql::extension::localise;
+use crate::graphql::conventions::Conventional;
+use crate::graphql::conventions::{localise, server_error};
 use crate::graphql::loaders::Loaders;
 use crate::i18n::Locale;
 use crate::service::sessions::{self, Viewer};
@@ -34,11 +34,11 @@ use crate::text;
 pub const SESSION_COOKIE: &str = "plenum_session";
 
 /// Routes of the GraphQL API.
-pub fn routes(schema: AppSchema) -> Router<AppState> {
+pub fn routes(executor: Conventional) -> Router<AppState> {
     Router::new()
         .route("/graphql", get(playground).post(execute))
         .route("/graphql/ws", get(subscriptions))
-        .layer(axum::Extension(schema))
+        .layer(axum::Extension(executor))
 }
 
 async fn playground(State(state): State<AppState>) -> Response {
@@ -57,7 +57,7 @@ async fn playground(State(state): State<AppState>) -> Response {
 
 async fn execute(
     State(state): State<AppState>,
-    axum::Extension(schema): axum::Extension<AppSchema>,
+    axum::Extension(executor): axum::Extension<Conventional>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     request: GraphQLRequest,
@@ -77,10 +77,10 @@ async fn execute(
         address: client_address(&state.settings, &headers, peer),
         user_agent: header_str(&headers, header::USER_AGENT).map(str::to_owned),
     };
-    let response = match auth.refused {
-        Some(error) => refused(error),
+    let mut response = match auth.refused {
+        Some(error) => localise(refused(error), Some(locale)),
         None => {
-            schema
+            executor
                 .execute(
                     request
                         .into_inner()
@@ -90,7 +90,6 @@ async fn execute(
                 .await
         }
     };
-    let mut response = localise(response, Some(locale));
     if auth.stale_cookie {
         response
             .http_headers
@@ -101,16 +100,12 @@ async fn execute(
 
 /// A whole request refused before execution (an invalid bearer token).
 fn refused(error: AppError) -> async_graphql::Response {
-    let error: async_graphql::Error = error.into();
-    let mut server_error = async_graphql::ServerError::new(error.message, None);
-    server_error.source = error.source;
-    server_error.extensions = error.extensions;
-    async_graphql::Response::from_errors(vec![server_error])
+    async_graphql::Response::from_errors(vec![server_error(error)])
 }
 
 async fn subscriptions(
     State(state): State<AppState>,
-    axum::Extension(schema): axum::Extension<AppSchema>,
+    axum::Extension(executor): axum::Extension<Conventional>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     protocol: GraphQLProtocol,
@@ -122,7 +117,7 @@ async fn subscriptions(
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
-            GraphQLWebSocket::new(socket, schema, protocol)
+            GraphQLWebSocket::new(socket, executor, protocol)
                 .on_connection_init(move |payload| async move {
                     // A token in the connection_init payload wins over the cookie.
                     let token = payload

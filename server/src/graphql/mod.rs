@@ -4,8 +4,8 @@
 pub mod accounts;
 pub mod connection;
 pub mod context;
+pub mod conventions;
 pub mod designations;
-pub mod extension;
 pub mod forum;
 pub mod governance;
 pub mod http;
@@ -72,10 +72,7 @@ pub fn build_schema(state: Option<AppState>, limits: &GraphqlSettings) -> AppSch
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .limit_recursive_depth(32)
-    .limit_directives(16)
-    .extension(extension::Conventions {
-        max_aliases: limits.max_aliases,
-    });
+    .limit_directives(16);
     if let Some(state) = state {
         builder = builder.data(state);
     }

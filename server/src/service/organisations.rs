@@ -218,7 +218,16 @@ pub async fn update(
     active.updated_at = Set(now());
     let org = active.update(&txn).await?;
     txn.commit().await?;
+    changed(state, org.id);
     Ok(org)
+}
+
+/// Tells the caches that an organisation's settings or one of its spaces
+/// changed (after the commit).
+pub fn changed(state: &AppState, organisation_id: Uuid) {
+    state
+        .events
+        .publish(crate::events::Event::Organisation { organisation_id });
 }
 
 /// An organisation's direct children, oldest first. Their names and

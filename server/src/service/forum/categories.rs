@@ -180,6 +180,7 @@ pub async fn update(
         }
     }
     txn.commit().await?;
+    crate::service::organisations::changed(state, updated.organisation_id);
     Ok(updated)
 }
 

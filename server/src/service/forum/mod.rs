@@ -15,6 +15,7 @@ use std::collections::HashSet;
 
 use sea_orm::prelude::*;
 
+use self::cache::ThreadRows;
 use crate::domain::forum::{Reader, Right, Visibility, can_read, can_write};
 use crate::domain::membership::Role;
 use crate::entity::{category, organisation, post, thread};
@@ -185,36 +186,51 @@ pub async fn place_of_category(
     })
 }
 
-pub async fn place_of_thread(
+/// The thread, its space and its organisation, in one query.
+async fn thread_rows(
     conn: &impl ConnectionTrait,
-    viewer: Option<&Viewer>,
     thread_id: Uuid,
-) -> AppResult<(Place, thread::Model)> {
-    // The thread, its space and its organisation in one query.
+) -> AppResult<Option<ThreadRows>> {
     let found = thread::Entity::find_by_id(thread_id)
         .find_also_related(category::Entity)
         .find_also_related(organisation::Entity)
         .one(conn)
         .await?;
-    let Some((thread, Some(category), Some(organisation))) = found else {
-        return Err(thread_not_found());
-    };
-    let reader = reader_of(conn, &organisation, &category, viewer).await?;
-    let recused = match (thread.recusal_call_id, viewer) {
-        (Some(call), Some(viewer)) if organisation.recusal_hides_deliberation => {
-            governance::designations::recused(conn, call, viewer.id()).await?
+    Ok(match found {
+        Some((thread, Some(category), Some(organisation))) => {
+            Some((thread, category, organisation))
         }
-        _ => false,
-    };
-    Ok((
-        Place {
-            organisation,
-            category,
-            reader,
-            recused,
-        },
-        thread,
-    ))
+        _ => None,
+    })
+}
+
+pub async fn place_of_thread(
+    conn: &impl ConnectionTrait,
+    viewer: Option<&Viewer>,
+    thread_id: Uuid,
+) -> AppResult<(Place, thread::Model)> {
+    let (thread, category, organisation) = thread_rows(conn, thread_id)
+        .await?
+        .ok_or_else(thread_not_found)?;
+    let place = place_in(conn, viewer, &thread, category, organisation).await?;
+    Ok((place, thread))
+}
+
+/// [`place_of_thread`] for reading it: its rows from memory while they have
+/// not changed (`cache`). A write reads them afresh in its transaction.
+pub async fn place_to_read(
+    state: &AppState,
+    viewer: Option<&Viewer>,
+    thread_id: Uuid,
+) -> AppResult<(Place, thread::Model)> {
+    let rows = state
+        .forum_cache
+        .thread(thread_id, thread_rows(&state.db, thread_id))
+        .await?
+        .ok_or_else(thread_not_found)?;
+    let (thread, category, organisation) = ThreadRows::clone(&rows);
+    let place = place_in(&state.db, viewer, &thread, category, organisation).await?;
+    Ok((place, thread))
 }
 
 pub async fn place_of_post(
@@ -222,12 +238,42 @@ pub async fn place_of_post(
     viewer: Option<&Viewer>,
     post_id: Uuid,
 ) -> AppResult<(Place, thread::Model, post::Model)> {
-    let post = post::Entity::find_by_id(post_id)
+    // The post, its thread, their space and organisation in one query.
+    let found = post::Entity::find_by_id(post_id)
+        .find_also_related(thread::Entity)
+        .and_also_related(category::Entity)
+        .find_also(thread::Entity, organisation::Entity)
         .one(conn)
-        .await?
-        .ok_or_else(post_not_found)?;
-    let (place, thread) = place_of_thread(conn, viewer, post.thread_id).await?;
+        .await?;
+    let Some((post, Some(thread), Some(category), Some(organisation))) = found else {
+        return Err(post_not_found());
+    };
+    let place = place_in(conn, viewer, &thread, category, organisation).await?;
     Ok((place, thread, post))
+}
+
+/// The place of `thread`: who the viewer is there, and whether they stay
+/// out of its deliberation.
+async fn place_in(
+    conn: &impl ConnectionTrait,
+    viewer: Option<&Viewer>,
+    thread: &thread::Model,
+    category: category::Model,
+    organisation: organisation::Model,
+) -> AppResult<Place> {
+    let reader = reader_of(conn, &organisation, &category, viewer).await?;
+    let recused = match (thread.recusal_call_id, viewer) {
+        (Some(call), Some(viewer)) if organisation.recusal_hides_deliberation => {
+            governance::designations::recused(conn, call, viewer.id()).await?
+        }
+        _ => false,
+    };
+    Ok(Place {
+        organisation,
+        category,
+        reader,
+        recused,
+    })
 }
 
 /// Refuses new posts in a closed or archived thread.

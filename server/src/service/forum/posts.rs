@@ -9,13 +9,14 @@ use sea_orm::{
     QuerySelect, Statement,
 };
 
+use super::cache::Posts;
 use super::moderation::{self, Action};
 use super::{Place, not_allowed_to_write, place_of_post, place_of_thread, require_open};
 use crate::domain::cursor;
 use crate::domain::forum::{parse_body, parse_reason, parse_title, within_edit_window};
 use crate::domain::markdown;
 use crate::entity::{account, membership, mention, organisation, post, post_revision, thread};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::events::ForumChange;
 use crate::service::batch::{self, Batched, WriteQueue};
 use crate::service::page::Page;
@@ -131,13 +132,22 @@ pub async fn reply(
     body: &str,
 ) -> AppResult<post::Model> {
     let body = parse_body(body, state.settings.forum.max_body_bytes)?;
-    let (place, thread) = place_of_thread(&state.db, Some(viewer), thread_id).await?;
+    // The parent, its thread and their place in one query; the thread alone
+    // when the parent is not in it.
+    let (place, thread, parent) = match place_of_post(&state.db, Some(viewer), parent_id).await {
+        Ok((place, thread, parent)) if thread.id == thread_id => (place, thread, Some(parent)),
+        Err(e) if e.code != ErrorCode::NotFound => return Err(e),
+        _ => {
+            let (place, thread) = place_of_thread(&state.db, Some(viewer), thread_id).await?;
+            (place, thread, None)
+        }
+    };
     place.require_read()?;
     require_open(&thread)?;
     if !place.can_write(&place.category.reply_right) {
         return Err(not_allowed_to_write());
     }
-    let parent = post::Entity::find_by_id(parent_id).one(&state.db).await?.filter(|p| p.thread_id == thread_id).ok_or_else(|| {
+    let parent = parent.ok_or_else(|| {
         AppError::validation(
             "parentId",
             text!(en: "The message you answer is not in this discussion.", fr: "Le message auquel vous répondez n'est pas dans cette discussion."),
@@ -508,8 +518,8 @@ pub async fn page(
     thread_id: Uuid,
     first: Option<i32>,
     after: Option<String>,
-) -> AppResult<Page<post::Model>> {
-    let (place, _) = place_of_thread(&state.db, viewer, thread_id).await?;
+) -> AppResult<Posts> {
+    let (place, _) = super::place_to_read(state, viewer, thread_id).await?;
     page_in(state, &place, thread_id, first, after).await
 }
 
@@ -520,7 +530,7 @@ pub async fn page_in(
     thread_id: Uuid,
     first: Option<i32>,
     after: Option<String>,
-) -> AppResult<Page<post::Model>> {
+) -> AppResult<Posts> {
     let (size, after) = by_number("posts", first, after)?;
     place.require_read()?;
     let read = page_of(
@@ -530,8 +540,8 @@ pub async fn page_in(
         after,
     );
     state
-        .post_pages
-        .get_or_read((thread_id, None, after, size), read)
+        .forum_cache
+        .page((thread_id, None, after, size), read)
         .await
 }
 
@@ -542,7 +552,7 @@ pub async fn children(
     post_id: Uuid,
     first: Option<i32>,
     after: Option<String>,
-) -> AppResult<Page<post::Model>> {
+) -> AppResult<Posts> {
     let (size, after) = by_number("replies", first, after)?;
     let (place, thread, _) = place_of_post(&state.db, viewer, post_id).await?;
     place.require_read()?;
@@ -553,8 +563,8 @@ pub async fn children(
         after,
     );
     state
-        .post_pages
-        .get_or_read((thread.id, Some(post_id), after, size), read)
+        .forum_cache
+        .page((thread.id, Some(post_id), after, size), read)
         .await
 }
 

@@ -310,7 +310,10 @@ pub async fn deliver(state: &AppState, payloads: &[serde_json::Value]) -> Result
         .collect();
     let changes = changes(&state.db, &refs)
         .await
-        .map_err(|e| format!("reading what to index failed ({})", e.code.as_str()))?;
+        .map_err(|e| match e.cause() {
+            Some(cause) => format!("reading what to index failed: {cause:#}"),
+            None => format!("reading what to index failed ({})", e.code.as_str()),
+        })?;
     state.search.apply(changes).await.map_err(|e| e.to_string())
 }
 
