@@ -930,7 +930,7 @@ async fn replies_sent_at_once_are_all_numbered_and_counted() {
             if i % 2 == 0 { &w.member } else { &w.admin },
             &parents[i % 2],
         );
-        reply(&w.app, author, &thread, parent, "Ensemble")
+        reply(&w.app, author, &thread, parent, "Ensemble, @camille.martin")
     });
     for r in futures_util::future::join_all(sent).await {
         assert!(data(&r)["reply"]["id"].is_string(), "{r}");
@@ -972,6 +972,65 @@ async fn replies_sent_at_once_are_all_numbered_and_counted() {
     assert_eq!(count(&root)["descendantCount"], 41);
     assert_eq!(count(&first)["replyCount"], 20);
     assert_eq!(count(&first)["descendantCount"], 20);
+    // Each reply's mention is recorded with it, for the notifications to come.
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let mentions = plenum::entity::mention::Entity::find()
+        .count(&w.app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(mentions, 40);
+}
+
+/// A thread closed while replies arrive: each reply is either written,
+/// numbered in turn, or refused as closed; none is half-written.
+#[tokio::test]
+async fn a_thread_closed_while_replies_arrive_stays_whole() {
+    let w = world().await;
+    let r = start(&w.app, &w.member, &w.space, "Fil disputé", "Début").await;
+    let thread = data(&r)["startThread"]["thread"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let root = data(&r)["startThread"]["post"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let replies = futures_util::future::join_all(
+        (0..30).map(|_| reply(&w.app, &w.member, &thread, &root, "Encore un mot")),
+    );
+    let close = w.app.gql(
+        Some(&w.admin),
+        "mutation($t: ID!) { closeThread(id: $t, reason: \"Assez débattu\") { closed } }",
+        json!({ "t": thread }),
+    );
+    let (replies, closed) = tokio::join!(replies, close);
+    assert_eq!(data(&closed)["closeThread"]["closed"], true);
+    let mut written = 0;
+    for r in &replies {
+        if r["errors"].is_null() {
+            written += 1;
+        } else {
+            assert_eq!(error_code(r), "THREAD_CLOSED", "{r}");
+        }
+    }
+    let read = "query($t: ID!) { thread(id: $t) { postCount posts(first: 50) { nodes { number replyCount descendantCount } } } }";
+    let r = w
+        .app
+        .gql(Some(&w.member), read, json!({ "t": thread }))
+        .await;
+    let t = &data(&r)["thread"];
+    assert_eq!(t["postCount"], 1 + written);
+    let nodes = t["posts"]["nodes"].as_array().unwrap();
+    let numbers: Vec<i64> = nodes
+        .iter()
+        .map(|n| n["number"].as_i64().unwrap())
+        .collect();
+    assert_eq!(numbers, (1..=1 + written).collect::<Vec<_>>());
+    assert_eq!(nodes[0]["descendantCount"], written);
+    assert_eq!(
+        error_code(&reply(&w.app, &w.member, &thread, &root, "Trop tard").await),
+        "THREAD_CLOSED"
+    );
 }
 
 /// Who is asking is kept in memory between requests (their session and

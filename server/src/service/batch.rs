@@ -38,6 +38,27 @@ pub trait Batched: Sized + Send + Sync + 'static {
         context: &'a mut Self::Context,
     ) -> impl Future<Output = AppResult<Self::Output>> + Send + 'a;
 
+    /// Writes the batch's jobs, each with its own result, in order; a
+    /// database error fails the batch. By default one job after the other
+    /// ([`Batched::write`]); a kind whose jobs write alike may write them
+    /// together, several rows per statement.
+    fn write_all<'a>(
+        jobs: &'a [Self],
+        txn: &'a DatabaseTransaction,
+        context: &'a mut Self::Context,
+    ) -> impl Future<Output = AppResult<Vec<AppResult<Self::Output>>>> + Send + 'a {
+        async move {
+            let mut results = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                match job.write(txn, context).await {
+                    Err(e) if e.code == ErrorCode::Internal => return Err(e),
+                    result => results.push(result),
+                }
+            }
+            Ok(results)
+        }
+    }
+
     /// After the last job, before the commit: writes what the jobs gathered
     /// in `context` to be written together (a statement for the batch rather
     /// than one per job). Its failure fails the batch.
@@ -163,13 +184,7 @@ async fn drain<J: Batched>(state: AppState) {
 async fn write<J: Batched>(state: &AppState, jobs: &[J]) -> AppResult<Vec<AppResult<J::Output>>> {
     let txn = db::begin_write(&state.writer).await?;
     let mut context = J::Context::default();
-    let mut results = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        match job.write(&txn, &mut context).await {
-            Err(e) if e.code == ErrorCode::Internal => return Err(e),
-            result => results.push(result),
-        }
-    }
+    let results = J::write_all(jobs, &txn, &mut context).await?;
     J::finish(&txn, &mut context).await?;
     txn.commit().await?;
     J::committed(state, context);

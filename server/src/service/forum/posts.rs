@@ -80,9 +80,9 @@ pub async fn record_mentions(
     Ok(())
 }
 
-/// The row of a new post: an opening post when `parent` is `None`, else an
-/// answer one level below `parent`.
-pub fn new_row(
+/// A new post: an opening post when `parent` is `None`, else an answer one
+/// level below `parent`.
+pub fn new_post(
     thread_id: Uuid,
     parent: Option<&post::Model>,
     number: i32,
@@ -90,27 +90,27 @@ pub fn new_row(
     body: String,
     html: String,
     at: DateTimeUtc,
-) -> post::ActiveModel {
-    post::ActiveModel {
-        id: Set(new_id()),
-        thread_id: Set(thread_id),
-        parent_id: Set(parent.map(|p| p.id)),
-        number: Set(number),
-        depth: Set(parent.map_or(0, |p| p.depth + 1)),
-        path: Set(parent.map_or_else(|| number.to_string(), |p| format!("{}/{number}", p.path))),
-        descendant_count: Set(0),
-        child_count: Set(0),
-        author_id: Set(author_id),
-        body_source: Set(body),
-        body_html: Set(html),
-        revision_count: Set(0),
-        created_at: Set(at),
-        edited_at: Set(None),
-        edited_by: Set(None),
-        deleted_at: Set(None),
-        hidden_at: Set(None),
-        hidden_reason: Set(None),
-        hidden_by: Set(None),
+) -> post::Model {
+    post::Model {
+        id: new_id(),
+        thread_id,
+        parent_id: parent.map(|p| p.id),
+        number,
+        depth: parent.map_or(0, |p| p.depth + 1),
+        path: parent.map_or_else(|| number.to_string(), |p| format!("{}/{number}", p.path)),
+        descendant_count: 0,
+        child_count: 0,
+        author_id,
+        body_source: body,
+        body_html: html,
+        revision_count: 0,
+        created_at: at,
+        edited_at: None,
+        edited_by: None,
+        deleted_at: None,
+        hidden_at: None,
+        hidden_reason: None,
+        hidden_by: None,
     }
 }
 
@@ -118,11 +118,12 @@ pub fn new_row(
 ///
 /// Everything that only reads — who may write, what is answered, the
 /// rendering — happens before the write, which is group-committed with the
-/// replies arriving at the same time (`service::batch`): two statements
-/// each (its number, its row), three for the whole batch (the counts of the
-/// posts above, the search documents, the read marks), one commit. The
-/// numbering statement re-checks that the thread is still open, so a thread
-/// closed meanwhile refuses the reply.
+/// replies arriving at the same time (`service::batch`): the whole batch
+/// takes a handful of statements whatever its size — its numbers (one per
+/// thread), its rows, its mentions, the counts of the posts above, the
+/// search documents, the read marks — and one commit. The numbering
+/// statement re-checks that the thread is still open, so a thread closed
+/// meanwhile refuses the reply.
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), thread = %thread_id))]
 pub async fn reply(
     state: &AppState,
@@ -189,6 +190,44 @@ pub struct Replying {
 /// Most posts whose counts one statement updates (five values each).
 const COUNTS_PER_STATEMENT: usize = 500;
 
+/// Most rows one statement inserts (a post has 19 values; SQLite takes
+/// 32,766 per statement, PostgreSQL 65,535).
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// Takes the next `n` numbers of an open thread: the last of them, or none
+/// when the thread was closed or archived meanwhile.
+async fn take_numbers(
+    txn: &DatabaseTransaction,
+    thread_id: Uuid,
+    n: i32,
+    at: DateTimeUtc,
+) -> AppResult<Option<i32>> {
+    let backend = txn.get_database_backend();
+    let numbered = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            db::sql(
+                backend,
+                "UPDATE thread SET post_count = post_count + ?, last_activity_at = ? \
+                 WHERE id = ? AND closed_at IS NULL AND archived_at IS NULL RETURNING post_count",
+            ),
+            [n.into(), at.into(), thread_id.into()],
+        ))
+        .await?;
+    Ok(numbered.and_then(|row| row.try_get::<i32>("", "post_count").ok()))
+}
+
+/// Why a thread refused new posts while a batch waited.
+async fn closed_meanwhile(txn: &DatabaseTransaction, thread_id: Uuid) -> AppResult<AppError> {
+    let now_closed = thread::Entity::find_by_id(thread_id)
+        .one(txn)
+        .await?
+        .ok_or_else(super::thread_not_found)?;
+    Ok(require_open(&now_closed)
+        .err()
+        .unwrap_or_else(super::thread_not_found))
+}
+
 /// Adds what each thread's posts gained, a few hundred posts per statement.
 async fn add_counts(
     txn: &DatabaseTransaction,
@@ -242,58 +281,82 @@ impl Batched for PendingReply {
         txn: &'a DatabaseTransaction,
         context: &'a mut Replying,
     ) -> AppResult<post::Model> {
-        let (thread_id, at) = (self.thread.id, now());
-        let backend = txn.get_database_backend();
-        // The thread row is the lock that numbers its posts one after another.
-        let numbered = txn
-            .query_one_raw(Statement::from_sql_and_values(
-                backend,
-                db::sql(
-                    backend,
-                    "UPDATE thread SET post_count = post_count + 1, last_activity_at = ? \
-                     WHERE id = ? AND closed_at IS NULL AND archived_at IS NULL RETURNING post_count",
-                ),
-                [at.into(), thread_id.into()],
-            ))
-            .await?;
-        let Some(number) = numbered.and_then(|row| row.try_get::<i32>("", "post_count").ok())
-        else {
-            let now_closed = thread::Entity::find_by_id(thread_id)
-                .one(txn)
-                .await?
-                .ok_or_else(super::thread_not_found)?;
-            require_open(&now_closed)?;
-            return Err(super::thread_not_found());
-        };
-        let row = new_row(
-            thread_id,
-            Some(&self.parent),
-            number,
-            self.author_id,
-            self.body.clone(),
-            self.rendered.html.clone(),
-            at,
-        );
-        let created = row.insert(txn).await?;
-        if !self.rendered.mentioned.is_empty() {
-            record_mentions(txn, created.id, &self.rendered.mentioned).await?;
+        let mut written = Self::write_all(std::slice::from_ref(self), txn, context).await?;
+        written
+            .pop()
+            .unwrap_or_else(|| Err(super::thread_not_found()))
+    }
+
+    async fn write_all<'a>(
+        jobs: &'a [Self],
+        txn: &'a DatabaseTransaction,
+        context: &'a mut Replying,
+    ) -> AppResult<Vec<AppResult<post::Model>>> {
+        let at = now();
+        // Each thread numbers its new posts at once; its row is the lock.
+        let mut wanted: HashMap<Uuid, i32> = HashMap::new();
+        for job in jobs {
+            *wanted.entry(job.thread.id).or_default() += 1;
         }
-        // Every ancestor gains a descendant; the parent also gains a child.
-        let counts = context.counts.entry(thread_id).or_default();
-        for ancestor in self
-            .parent
-            .path
-            .split('/')
-            .filter_map(|n| n.parse::<i32>().ok())
-        {
-            let gained = counts.entry(ancestor).or_default();
-            gained.0 += 1;
-            gained.1 += i32::from(ancestor == self.parent.number);
+        let mut next: HashMap<Uuid, Option<i32>> = HashMap::new();
+        for (thread_id, n) in wanted {
+            let last = take_numbers(txn, thread_id, n, at).await?;
+            next.insert(thread_id, last.map(|last| last - n + 1));
         }
-        context.indexed.push(document(&created));
-        context.marks.add(self.author_id, thread_id, number);
-        context.created.push((self.thread.clone(), created.id));
-        Ok(created)
+        let mut results = Vec::with_capacity(jobs.len());
+        let mut rows = Vec::with_capacity(jobs.len());
+        let mut mentions = Vec::new();
+        for job in jobs {
+            let thread_id = job.thread.id;
+            let Some(number) = next.get_mut(&thread_id).and_then(Option::as_mut) else {
+                results.push(Err(closed_meanwhile(txn, thread_id).await?));
+                continue;
+            };
+            let created = new_post(
+                thread_id,
+                Some(&job.parent),
+                *number,
+                job.author_id,
+                job.body.clone(),
+                job.rendered.html.clone(),
+                at,
+            );
+            *number += 1;
+            mentions.extend(job.rendered.mentioned.iter().map(|&account_id| {
+                mention::ActiveModel {
+                    post_id: Set(created.id),
+                    account_id: Set(account_id),
+                }
+            }));
+            // Every ancestor gains a descendant; the parent also gains a child.
+            let counts = context.counts.entry(thread_id).or_default();
+            for ancestor in job
+                .parent
+                .path
+                .split('/')
+                .filter_map(|n| n.parse::<i32>().ok())
+            {
+                let gained = counts.entry(ancestor).or_default();
+                gained.0 += 1;
+                gained.1 += i32::from(ancestor == job.parent.number);
+            }
+            context.indexed.push(document(&created));
+            context.marks.add(job.author_id, thread_id, created.number);
+            context.created.push((job.thread.clone(), created.id));
+            rows.push(created.clone().into_active_model());
+            results.push(Ok(created));
+        }
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            post::Entity::insert_many(chunk.iter().cloned())
+                .exec_without_returning(txn)
+                .await?;
+        }
+        for chunk in mentions.chunks(ROWS_PER_STATEMENT) {
+            mention::Entity::insert_many(chunk.iter().cloned())
+                .exec_without_returning(txn)
+                .await?;
+        }
+        Ok(results)
     }
 
     async fn finish(txn: &DatabaseTransaction, context: &mut Replying) -> AppResult<()> {

@@ -81,7 +81,8 @@ pub async fn insert(
     .insert(txn)
     .await?;
     let html = super::posts::render(txn, &place.organisation, &body).await?;
-    let opening = super::posts::new_row(thread.id, None, 1, author, body, html.html, at)
+    let opening = super::posts::new_post(thread.id, None, 1, author, body, html.html, at)
+        .into_active_model()
         .insert(txn)
         .await?;
     super::posts::record_mentions(txn, opening.id, &html.mentioned).await?;
