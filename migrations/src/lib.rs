@@ -17,6 +17,7 @@ mod m20261122_000006_governance;
 mod m20261129_000007_designations;
 mod m20261129_000008_meetings;
 mod m20261129_000009_records;
+mod m20261202_000010_post_fillfactor;
 
 /// Every migration of Plenum, oldest first.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_designations::Migration),
             Box::new(m20261129_000008_meetings::Migration),
             Box::new(m20261129_000009_records::Migration),
+            Box::new(m20261202_000010_post_fillfactor::Migration),
         ]
     }
 }

@@ -104,8 +104,11 @@ impl Application {
         )
         .with_graceful_shutdown(stop)
         .await;
+        // Stopped before the pools close (what they had not finished stays
+        // in the outbox and the database for the next start).
         worker.abort();
         clock.abort();
+        let _ = tokio::join!(worker, clock);
         self.state.db.clone().close().await.ok();
         self.state.writer.clone().close().await.ok();
         served

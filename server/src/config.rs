@@ -232,7 +232,7 @@ impl Default for ForumSettings {
     fn default() -> Self {
         ForumSettings {
             max_body_bytes: 64 * 1024,
-            page_cache_mib: 32,
+            page_cache_mib: 64,
         }
     }
 }
@@ -479,7 +479,7 @@ const DOCS: &[(&str, &str)] = &[
     ),
     (
         "forum.page_cache_mib",
-        "Memory kept for pages of messages read lately, in MiB; a page is read again once its discussion changes (0: always read from the database).",
+        "Memory kept for pages of messages read lately, in MiB; a page is read again once its discussion changes (0: nothing kept, not even the discussions themselves: every read goes to the database).",
     ),
     ("meetings", "Meetings."),
     (
