@@ -19,10 +19,10 @@ use crate::graphql::connection::simple;
 use crate::graphql::context::{maybe_viewer, state, viewer};
 use crate::graphql::loaders::{Loaders, person};
 use crate::graphql::{id, parse_id};
+use crate::service::forum::cache::Posts;
 use crate::service::forum::moderation::Action;
 use crate::service::forum::threads::{NewThread, ThreadCursor, ThreadOrder};
 use crate::service::forum::{self, Place, categories, moderation, posts, reading, threads};
-use crate::service::page::Page;
 
 /// A discussion space of an organisation.
 pub struct Category {
@@ -155,7 +155,7 @@ impl Thread {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Page<Arc<post::Model>>> {
+    ) -> Result<Posts> {
         Ok(match &self.place {
             Some(place) => posts::page_in(state(ctx)?, place, self.row.id, first, after).await?,
             None => posts::page(state(ctx)?, maybe_viewer(ctx), self.row.id, first, after).await?,
@@ -249,7 +249,7 @@ impl Thread {
 async fn posts_connection(
     ctx: &Context<'_>,
     list: &str,
-    page: Page<Arc<post::Model>>,
+    page: Posts,
     moderator: bool,
     has_after: bool,
 ) -> Result<Connection<String, Post>> {
