@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The forum under load: a release `plenum serve` on this machine, seeded by the
-# forum_load example with a 10,000-post thread (a reply tree 30 deep), then
-# measured from outside the server's process with wrk:
+# forum_load example with a 10,000-post thread (a reply tree 30 deep; it waits
+# until search has indexed them), then measured from outside the server's
+# process with wrk:
 #   1. one client reading pages of 50 posts with rendered HTML (median, p99);
 #   2. 32 clients reading pages for 10 s (requests/s);
 #   3. 32 clients posting replies for 10 s (replies/s).
@@ -24,10 +25,17 @@ start_server
 
 echo "forum load run on $backend, server pid $server"
 target/release/examples/forum_load "http://127.0.0.1:$port/graphql" "$dir"
-# run <wrk options> <bodies file>
+# The server's CPU time so far, in clock ticks (user + system).
+ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+# run <wrk options> <bodies file>: latency, rate, failures, and the server's
+# CPU time per request (steadier than the rate on a shared machine).
 run() {
-  wrk $1 --latency -s tests/bench/graphql.lua "http://127.0.0.1:$port" -- "$dir/$2" "$dir/tokens.txt" |
-    grep -E "50%|99%|Requests/sec|failed|Non-2xx|errors"
+  local before out
+  before=$(ticks)
+  out=$(wrk $1 --latency -s tests/bench/graphql.lua "http://127.0.0.1:$port" -- "$dir/$2" "$dir/tokens.txt")
+  echo "$out" | grep -E "50%|99%|Requests/sec|failed|Non-2xx|errors"
+  echo "$out" | awk -v spent=$(( $(ticks) - before )) -v hz="$(getconf CLK_TCK)" \
+    '/requests in/ { printf "server CPU per request: %.0f µs\n", spent * 1e6 / hz / $1 }'
 }
 echo "--- 1. page of 50 posts, one client, 10 s"
 run "-t1 -c1 -d10s" pages.txt

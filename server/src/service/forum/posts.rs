@@ -187,6 +187,9 @@ pub struct Replying {
     marks: super::reading::Marks,
 }
 
+/// Most posts whose counts one statement updates (five values each).
+const COUNTS_PER_STATEMENT: usize = 500;
+
 /// Most rows one statement inserts (a post has 19 values; SQLite takes
 /// 32,766 per statement, PostgreSQL 65,535).
 const ROWS_PER_STATEMENT: usize = 500;
@@ -225,38 +228,42 @@ async fn closed_meanwhile(txn: &DatabaseTransaction, thread_id: Uuid) -> AppResu
         .unwrap_or_else(super::thread_not_found))
 }
 
-/// Adds what each thread's posts gained: one statement per thread, always
-/// the same (prepared once per connection), the gains passed as one JSON
-/// array of `[number, descendants, children]` joined to the posts.
+/// Adds what each thread's posts gained, a few hundred posts per statement.
 async fn add_counts(
     txn: &DatabaseTransaction,
     counts: &HashMap<Uuid, HashMap<i32, (i32, i32)>>,
 ) -> AppResult<()> {
     let backend = txn.get_database_backend();
-    let sql = match backend {
-        sea_orm::DbBackend::Postgres => {
-            "UPDATE post SET descendant_count = post.descendant_count + g.d, \
-             child_count = post.child_count + g.c \
-             FROM (SELECT (e->>0)::int AS n, (e->>1)::int AS d, (e->>2)::int AS c \
-                   FROM jsonb_array_elements($1::jsonb) AS e) AS g \
-             WHERE post.thread_id = $2 AND post.number = g.n"
-        }
-        _ => {
-            "UPDATE post SET descendant_count = descendant_count + g.d, \
-             child_count = child_count + g.c \
-             FROM (SELECT value ->> 0 AS n, value ->> 1 AS d, value ->> 2 AS c \
-                   FROM json_each(?)) AS g \
-             WHERE post.thread_id = ? AND post.number = g.n"
-        }
-    };
     for (thread_id, posts) in counts {
-        let gains: Vec<[i32; 3]> = posts.iter().map(|(&n, &(d, c))| [n, d, c]).collect();
-        txn.execute_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [serde_json::json!(gains).into(), (*thread_id).into()],
-        ))
-        .await?;
+        let posts: Vec<(&i32, &(i32, i32))> = posts.iter().collect();
+        for chunk in posts.chunks(COUNTS_PER_STATEMENT) {
+            let cases = vec!["WHEN ? THEN ?"; chunk.len()].join(" ");
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "UPDATE post SET descendant_count = descendant_count + CASE number {cases} ELSE 0 END, \
+                 child_count = child_count + CASE number {cases} ELSE 0 END \
+                 WHERE thread_id = ? AND number IN ({marks})"
+            );
+            let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 5 + 1);
+            values.extend(
+                chunk
+                    .iter()
+                    .flat_map(|(n, (d, _))| [(**n).into(), (*d).into()]),
+            );
+            values.extend(
+                chunk
+                    .iter()
+                    .flat_map(|(n, (_, c))| [(**n).into(), (*c).into()]),
+            );
+            values.push((*thread_id).into());
+            values.extend(chunk.iter().map(|(n, _)| (**n).into()));
+            txn.execute_raw(Statement::from_sql_and_values(
+                backend,
+                db::sql(backend, &sql),
+                values,
+            ))
+            .await?;
+        }
     }
     Ok(())
 }
