@@ -172,7 +172,7 @@ impl AppError {
 
 /// The GraphQL error: the English text as message, `extensions.code` (and
 /// `extensions.field`), and both languages as its source, from which the
-/// response is translated for its reader (`graphql::extension`). Internal
+/// response is translated for its reader (`graphql::conventions`). Internal
 /// causes are logged here, once, and never sent.
 impl From<AppError> for async_graphql::Error {
     fn from(e: AppError) -> Self {
