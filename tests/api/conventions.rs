@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, data, error_code, spawn_app, spawn_app_with};
+use crate::helpers::{PASSWORD, TestApp, data, error_code, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn health_and_readiness_answer_and_every_response_has_a_request_id() {
@@ -99,17 +99,7 @@ async fn too_many_aliases_are_refused() {
         "The query uses 4 aliases; at most 3 are allowed."
     );
     // In the reader's language too.
-    let r: Value = app
-        .client
-        .post(format!("{}/graphql", app.address))
-        .header("accept-language", "fr")
-        .json(&json!({ "query": format!("{{ {aliased} }}") }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = ask_in(&app, "fr", &format!("{{ {aliased} }}")).await;
     assert_eq!(
         r["errors"][0]["message"],
         "La requête utilise 4 alias ; 3 au plus sont permis."
@@ -148,22 +138,9 @@ async fn only_json_is_accepted_on_post() {
 #[tokio::test]
 async fn errors_speak_the_readers_language() {
     let app = spawn_app().await;
-    let ask = |lang: &'static str| {
-        let app = &app;
-        async move {
-            let r: Value = app
-                .client
-                .post(format!("{}/graphql", app.address))
-                .header("accept-language", lang)
-                .json(&json!({ "query": "{ organisation(slug: \"inconnue\") { name } }" }))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            r["errors"][0]["message"].as_str().unwrap().to_owned()
-        }
+    let ask = async |lang: &str| {
+        let r = ask_in(&app, lang, "{ organisation(slug: \"inconnue\") { name } }").await;
+        r["errors"][0]["message"].as_str().unwrap().to_owned()
     };
     assert_eq!(
         ask("fr-FR,fr;q=0.9").await,
@@ -279,3 +256,17 @@ fragment TypeRef on __Type {
   ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
 }
 "#;
+
+/// `query` asked by a visitor whose browser prefers `language`.
+async fn ask_in(app: &TestApp, language: &str, query: &str) -> Value {
+    app.client
+        .post(format!("{}/graphql", app.address))
+        .header("accept-language", language)
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}

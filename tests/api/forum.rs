@@ -33,6 +33,17 @@ async fn start(app: &TestApp, token: &str, category: &str, title: &str, body: &s
     .await
 }
 
+/// The thread and the opening post that `startThread` answered.
+fn started(r: &Value) -> (String, String) {
+    let id = |what: &str| {
+        data(r)["startThread"][what]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    (id("thread"), id("post"))
+}
+
 async fn reply(app: &TestApp, token: &str, thread: &str, parent: &str, body: &str) -> Value {
     app.gql(
         Some(token),
@@ -914,14 +925,7 @@ async fn markdown_is_sanitised_and_member_mentions_become_links() {
 async fn replies_sent_at_once_are_all_numbered_and_counted() {
     let w = world().await;
     let r = start(&w.app, &w.member, &w.space, "Fil chargé", "Début").await;
-    let thread = data(&r)["startThread"]["thread"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let root = data(&r)["startThread"]["post"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (thread, root) = started(&r);
     let first = reply(&w.app, &w.admin, &thread, &root, "Un").await;
     let first = data(&first)["reply"]["id"].as_str().unwrap().to_owned();
     let parents = [root.clone(), first.clone()];
@@ -987,14 +991,7 @@ async fn replies_sent_at_once_are_all_numbered_and_counted() {
 async fn a_thread_closed_while_replies_arrive_stays_whole() {
     let w = world().await;
     let r = start(&w.app, &w.member, &w.space, "Fil disputé", "Début").await;
-    let thread = data(&r)["startThread"]["thread"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let root = data(&r)["startThread"]["post"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (thread, root) = started(&r);
     let replies = futures_util::future::join_all(
         (0..30).map(|_| reply(&w.app, &w.member, &thread, &root, "Encore un mot")),
     );
