@@ -424,6 +424,14 @@ pub async fn edit(
     .insert(&txn)
     .await?;
     let rendered = render(&txn, &place.organisation, &body).await?;
+    let renamed = title.is_some();
+    if let Some(title) = title {
+        // The thread's row before the post's, in the order a batch of
+        // replies takes them, so that neither waits on the other for ever.
+        let mut t = thread.clone().into_active_model();
+        t.title = Set(title);
+        t.update(&txn).await?;
+    }
     let author_id = current.author_id;
     let mut active = current.into_active_model();
     active.body_source = Set(body);
@@ -432,10 +440,7 @@ pub async fn edit(
     active.edited_at = Set(Some(now()));
     active.edited_by = Set(Some(viewer.id()));
     let updated = active.update(&txn).await?;
-    if let Some(title) = title {
-        let mut t = thread.clone().into_active_model();
-        t.title = Set(title);
-        t.update(&txn).await?;
+    if renamed {
         // Its posts are found under the thread's title too.
         crate::service::search::enqueue_thread(&txn, thread.id).await?;
     } else {
