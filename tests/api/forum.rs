@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use crate::helpers::{Newcomer, TestApp, data, error_code, spawn_app_with};
+use crate::helpers::{Newcomer, TestApp, data, error_code, eventually, spawn_app_with};
 
 async fn category(
     app: &TestApp,
@@ -1198,20 +1198,16 @@ async fn a_page_read_again_shows_every_change_since() {
         .await;
     assert_eq!(nodes(&r).as_array().unwrap().len(), 3);
     reply(&w.app, &w.member, t, root.as_str().unwrap(), "Trois").await;
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
+    eventually(10, async || {
         let r = other
             .gql(Some(&w.member), page, json!({ "t": thread }))
             .await;
-        if nodes(&r).as_array().unwrap().len() == 4 {
-            break;
+        match nodes(&r).as_array().unwrap().len() {
+            4 => Ok(()),
+            _ => Err("the other process still shows the page without the new reply".to_owned()),
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the other process still shows the page without the new reply"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    })
+    .await;
 }
 
 /// A thread's rows are kept in memory too: a space closed to some of its
@@ -1267,13 +1263,10 @@ async fn a_space_closed_to_some_readers_is_closed_to_them_at_once() {
         "Ouvert à tous"
     );
     visibility("MEMBERS").await;
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-    while reads(&other).await["errors"].is_null() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the other process still lets supporters read the members' space"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    eventually(10, async || match reads(&other).await["errors"].is_null() {
+        true => Err("the other process still lets supporters read the members' space".to_owned()),
+        false => Ok(()),
+    })
+    .await;
     assert_eq!(error_code(&reads(&other).await), "FORBIDDEN");
 }

@@ -293,22 +293,18 @@ impl TestApp {
     pub async fn settle_outbox(&self) {
         use plenum::entity::outbox;
         use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        loop {
+        eventually(20, async || {
             let waiting = outbox::Entity::find()
                 .filter(outbox::Column::DeliveredAt.is_null())
                 .count(&self.state.db)
                 .await
                 .expect("the outbox is readable");
-            if waiting == 0 {
-                return;
+            match waiting {
+                0 => Ok(()),
+                n => Err(format!("{n} outbox messages still undelivered")),
             }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{waiting} outbox messages still undelivered"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+        })
+        .await
     }
 
     /// What a request costs in SQL statements, with its answer: the least of
@@ -390,4 +386,21 @@ fn database_urls_are_rewritten_to_the_test_database() {
         with_database("postgres://u@h/db?sslmode=disable", "t1"),
         "postgres://u@h/t1?sslmode=disable"
     );
+}
+
+/// Asks `check` again until it answers `Ok` (what follows asynchronously:
+/// indexing, events between processes), for at most `seconds`; then fails
+/// with its last complaint.
+pub async fn eventually<T, F>(seconds: u64, mut check: impl FnMut() -> F) -> T
+where
+    F: std::future::Future<Output = Result<T, String>>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        match check().await {
+            Ok(done) => return done,
+            Err(complaint) => assert!(tokio::time::Instant::now() < deadline, "{complaint}"),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }

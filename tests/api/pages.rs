@@ -3,13 +3,12 @@
 //! visitor over plain HTTP, in French or English.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::Utc;
 use plenum::search::{Change, Request, Results, SearchError, SearchIndex};
 use serde_json::json;
 
-use crate::helpers::{data, spawn_app_with_search};
+use crate::helpers::{data, eventually, spawn_app_with_search};
 use crate::records::{World, world, world_on};
 
 /// A page as a visitor gets it: its status and its HTML.
@@ -243,19 +242,15 @@ async fn the_search_page_finds_a_public_record_and_marks_the_word() {
     )
     .await;
     // Indexing follows the outbox: wait for it, with a deadline.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    let html = loop {
+    let html = eventually(20, async || {
         let (status, html) = get(&w, "/o/montreuil/search?q=d%C3%A9lib%C3%A9ration&lang=fr").await;
         assert_eq!(status, 200, "{html}");
-        if html.contains("Compte rendu du printemps") {
-            break html;
+        match html.contains("Compte rendu du printemps") {
+            true => Ok(html),
+            false => Err(format!("never found: {html}")),
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "never found: {html}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    })
+    .await;
     assert!(html.contains("<mark>délibérations</mark>"), "{html}");
     assert!(!html.contains("Délibérations des membres"), "{html}");
     assert!(

@@ -9,7 +9,7 @@ use std::time::Duration;
 use plenum::search::{Change, Request, Results, SearchError, SearchIndex};
 use serde_json::{Value, json};
 
-use crate::helpers::{data, error_code, spawn_app_with_search};
+use crate::helpers::{data, error_code, eventually, spawn_app_with_search};
 use crate::records::{World, world, world_on};
 
 const SEARCH: &str = "query($q: String!, $o: ID, $f: [SearchFilter!], $first: Int, $after: String) { search(query: $q, organisationId: $o, filters: $f, first: $first, after: $after) { total hits { id kind title url snippet bodyId } facets { facet values { value count } } endCursor hasNextPage } }";
@@ -34,19 +34,16 @@ fn titles(response: &Value) -> Vec<String> {
 /// Waits until `token`'s search for `q` gives `expected` hits (indexing is
 /// asynchronous: it follows the outbox).
 async fn until_found(w: &World, token: Option<&str>, q: &str, expected: usize) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
+    eventually(20, async || {
         let r = search(w, token, q, json!(null)).await;
-        let n = data(&r)["search"]["hits"].as_array().map_or(0, Vec::len);
-        if n == expected {
-            return r;
+        match data(&r)["search"]["hits"].as_array().map_or(0, Vec::len) {
+            n if n == expected => Ok(r),
+            n => Err(format!(
+                "still {n} hits for {q}, expected {expected}: {r:#}"
+            )),
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "still {n} hits for {q}, expected {expected}: {r:#}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await
 }
 
 #[tokio::test]

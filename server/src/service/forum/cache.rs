@@ -38,47 +38,49 @@ pub type Posts = Page<Arc<post::Model>>;
 /// A thread, its space and its organisation.
 pub type ThreadRows = (thread::Model, category::Model, organisation::Model);
 
+/// What was read, the versions it was read at (its thread's, the
+/// organisations'), and roughly what it weighs.
 #[derive(Clone)]
-struct Kept {
-    version: u64,
-    page: Posts,
+struct Kept<V> {
+    versions: (u64, u64),
+    value: V,
     bytes: u64,
-}
-
-#[derive(Clone)]
-struct KeptRows {
-    version: u64,
-    organisations: u64,
-    rows: Arc<ThreadRows>,
 }
 
 #[derive(Clone)]
 struct Bytes;
 
-impl Weighter<Key, Kept> for Bytes {
-    fn weight(&self, _: &Key, kept: &Kept) -> u64 {
+impl<K, V> Weighter<K, Kept<V>> for Bytes {
+    fn weight(&self, _: &K, kept: &Kept<V>) -> u64 {
         kept.bytes
     }
 }
 
-/// Threads whose rows are kept (a few kilobytes each).
-const THREADS: usize = 10_000;
+type Store<K, V> = Option<Cache<K, Kept<V>, Bytes>>;
+
+/// Room for `mib` MiB (0: nothing kept).
+fn store<K: Eq + std::hash::Hash, V: Clone>(mib: u64) -> Store<K, V> {
+    (mib > 0).then(|| Cache::with_weighter(1024, mib << 20, Bytes))
+}
+
+/// Memory for threads' rows (a few kilobytes each).
+const THREADS_MIB: u64 = 16;
 
 pub struct ForumCache {
-    pages: Option<Cache<Key, Kept, Bytes>>,
-    threads: Option<Cache<Uuid, KeptRows>>,
+    pages: Store<Key, Posts>,
+    threads: Store<Uuid, Option<Arc<ThreadRows>>>,
     versions: Arc<Versions>,
     organisations: Arc<Versions>,
 }
 
 impl ForumCache {
-    /// A cache of at most `mib` MiB of posts (0: nothing kept), current while
-    /// the event bus's `versions` of their threads and its `organisations`
-    /// version stay.
+    /// A cache of at most `mib` MiB of posts (0: nothing kept, threads
+    /// included), current while the event bus's `versions` of their threads
+    /// and its `organisations` version stay.
     pub fn new(mib: u64, versions: Arc<Versions>, organisations: Arc<Versions>) -> Self {
         ForumCache {
-            pages: (mib > 0).then(|| Cache::with_weighter(1024, mib << 20, Bytes)),
-            threads: (mib > 0).then(|| Cache::new(THREADS)),
+            pages: store(mib),
+            threads: store(if mib > 0 { THREADS_MIB } else { 0 }),
             versions,
             organisations,
         }
@@ -90,27 +92,16 @@ impl ForumCache {
         key: Key,
         read: impl Future<Output = AppResult<Page<post::Model>>>,
     ) -> AppResult<Posts> {
-        let Some(cache) = &self.pages else {
-            return Ok(read.await?.map(Arc::new));
-        };
-        let version = self.versions.of(key.0);
-        if let Some(kept) = cache.get(&key).filter(|k| k.version == version) {
-            return Ok(kept.page);
-        }
-        let page = read.await?.map(Arc::new);
-        let bytes = page
-            .rows
-            .iter()
-            .map(|p| (p.body_source.len() + p.body_html.len() + p.path.len() + 256) as u64)
-            .sum::<u64>()
-            .max(1);
-        let kept = Kept {
-            version,
-            page: page.clone(),
-            bytes,
-        };
-        cache.insert(key, kept);
-        Ok(page)
+        let versions = (self.versions.of(key.0), 0);
+        let read = async { Ok(read.await?.map(Arc::new)) };
+        kept_or_read(&self.pages, key, versions, read, |page: &Posts| {
+            let bytes = page
+                .rows
+                .iter()
+                .map(|p| (p.body_source.len() + p.body_html.len() + p.path.len() + 256) as u64);
+            Some(bytes.sum())
+        })
+        .await
     }
 
     /// The thread with its space and organisation, from memory when none of
@@ -120,25 +111,45 @@ impl ForumCache {
         id: Uuid,
         read: impl Future<Output = AppResult<Option<ThreadRows>>>,
     ) -> AppResult<Option<Arc<ThreadRows>>> {
-        let Some(cache) = &self.threads else {
-            return Ok(read.await?.map(Arc::new));
-        };
-        let (version, organisations) = (self.versions.of(id), self.organisations.total());
-        if let Some(kept) = cache
-            .get(&id)
-            .filter(|k| k.version == version && k.organisations == organisations)
-        {
-            return Ok(Some(kept.rows));
-        }
-        let Some(rows) = read.await?.map(Arc::new) else {
-            return Ok(None);
-        };
-        let kept = KeptRows {
-            version,
-            organisations,
-            rows: rows.clone(),
-        };
-        cache.insert(id, kept);
-        Ok(Some(rows))
+        let versions = (self.versions.of(id), self.organisations.total());
+        let read = async { Ok(read.await?.map(Arc::new)) };
+        kept_or_read(&self.threads, id, versions, read, |found| {
+            let (thread, category, organisation) = &**found.as_ref()?;
+            let texts =
+                thread.title.len() + category.description.len() + organisation.description.len();
+            Some((texts + 2048) as u64)
+        })
+        .await
     }
+}
+
+/// The value kept for `key` when it was read at `versions`, else what `read`
+/// finds — kept when `bytes` weighs it (`None`: not worth keeping).
+async fn kept_or_read<K, V>(
+    store: &Store<K, V>,
+    key: K,
+    versions: (u64, u64),
+    read: impl Future<Output = AppResult<V>>,
+    bytes: impl FnOnce(&V) -> Option<u64>,
+) -> AppResult<V>
+where
+    K: Eq + std::hash::Hash + Clone,
+    V: Clone,
+{
+    let Some(cache) = store else {
+        return read.await;
+    };
+    if let Some(kept) = cache.get(&key).filter(|k| k.versions == versions) {
+        return Ok(kept.value);
+    }
+    let value = read.await?;
+    if let Some(bytes) = bytes(&value) {
+        let kept = Kept {
+            versions,
+            value: value.clone(),
+            bytes: bytes.max(1),
+        };
+        cache.insert(key, kept);
+    }
+    Ok(value)
 }
