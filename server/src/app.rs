@@ -1,14 +1,13 @@
 //! Building the application from settings, and running it until stopped.
 
-use std::net::SocketAddr;
-
 use axum::Router;
-use axum::http::Request;
+use axum::http::{Request, StatusCode};
 use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
@@ -97,12 +96,12 @@ impl Application {
         }
         let worker = tokio::spawn(outbox::run(self.state.clone()));
         let clock = tokio::spawn(proposals::schedule::run(self.state.clone()));
-        let served = axum::serve(
+        let served = crate::connections::serve(
             self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
+            self.router,
+            &self.state.settings.server,
+            stop,
         )
-        .with_graceful_shutdown(stop)
         .await;
         // Stopped before the pools close (what they had not finished stays
         // in the outbox and the database for the next start).
@@ -117,13 +116,21 @@ impl Application {
 
 fn router(state: AppState, schema: AppSchema) -> Router {
     let body_limit = state.settings.server.body_limit_bytes;
+    let request_timeout =
+        std::time::Duration::from_secs(state.settings.server.request_timeout_seconds);
     Router::new()
         .merge(web::routes())
-        .merge(graphql::http::routes(Conventional::new(
-            schema,
-            state.settings.graphql.max_aliases,
-        )))
+        .merge(graphql::http::routes(
+            Conventional::new(schema, state.settings.graphql.clone()),
+            &state.settings.graphql,
+        ))
         .with_state(state)
+        // A request, its body included, is answered within this time: a
+        // client sending its body a byte at a time cannot hold a worker.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(

@@ -64,6 +64,9 @@ pub struct ServerSettings {
     pub default_locale: Locale,
     pub body_limit_bytes: usize,
     pub trust_forwarded_for: bool,
+    pub header_timeout_seconds: u64,
+    pub request_timeout_seconds: u64,
+    pub max_connections_per_address: usize,
 }
 
 impl Default for ServerSettings {
@@ -76,6 +79,9 @@ impl Default for ServerSettings {
             default_locale: Locale::Fr,
             body_limit_bytes: 1024 * 1024,
             trust_forwarded_for: false,
+            header_timeout_seconds: 10,
+            request_timeout_seconds: 30,
+            max_connections_per_address: 256,
         }
     }
 }
@@ -116,18 +122,26 @@ impl Default for DatabaseSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct GraphqlSettings {
     pub playground: bool,
+    pub introspection: bool,
     pub max_depth: usize,
     pub max_complexity: usize,
     pub max_aliases: usize,
+    pub max_nesting: usize,
+    pub max_websockets: usize,
+    pub max_subscriptions: usize,
 }
 
 impl Default for GraphqlSettings {
     fn default() -> Self {
         GraphqlSettings {
             playground: true,
+            introspection: true,
             max_depth: 16,
-            max_complexity: 2000,
+            max_complexity: 5000,
             max_aliases: 30,
+            max_nesting: 40,
+            max_websockets: 10_000,
+            max_subscriptions: 100,
         }
     }
 }
@@ -317,6 +331,17 @@ impl Settings {
                 "database.url must be empty (SQLite under server.data_dir), sqlite:…, or postgres://…".into(),
             ));
         }
+        let g = &self.graphql;
+        if g.max_nesting < 4 || g.max_depth == 0 || g.max_complexity == 0 {
+            return Err(ConfigError(
+                "graphql.max_nesting must be at least 4, graphql.max_depth and graphql.max_complexity at least 1".into(),
+            ));
+        }
+        if self.server.header_timeout_seconds == 0 || self.server.request_timeout_seconds == 0 {
+            return Err(ConfigError(
+                "server.header_timeout_seconds and server.request_timeout_seconds must be at least 1".into(),
+            ));
+        }
         if self.database.max_connections == 0 {
             return Err(ConfigError(
                 "database.max_connections must be at least 1".into(),
@@ -402,6 +427,18 @@ const DOCS: &[(&str, &str)] = &[
         "Read the client address from X-Forwarded-For (only behind a reverse proxy you run).",
     ),
     (
+        "server.header_timeout_seconds",
+        "A connection that has not sent a request's headers within this time is closed, in seconds (so is one idle for that long between requests).",
+    ),
+    (
+        "server.request_timeout_seconds",
+        "Longest a request may take, its body included, in seconds; then it is answered 408 (slow senders cannot hold a connection open).",
+    ),
+    (
+        "server.max_connections_per_address",
+        "Open connections allowed from one network address, WebSockets included; more are closed at once (0: no limit). Behind a reverse proxy every connection comes from the proxy: raise it, or set 0 and limit at the proxy.",
+    ),
+    (
         "database",
         "Storage. SQLite needs no set-up; use PostgreSQL for real deployments.",
     ),
@@ -421,7 +458,11 @@ const DOCS: &[(&str, &str)] = &[
     ("graphql", "The GraphQL API."),
     (
         "graphql.playground",
-        "Serve the GraphiQL playground at GET /graphql.",
+        "Serve the GraphiQL playground at GET /graphql (it needs introspection).",
+    ),
+    (
+        "graphql.introspection",
+        "Answer introspection queries (__schema, __type), as GraphiQL and client generators need; when false, errors stop suggesting field names too. The schema stays public in schema/schema.graphql.",
     ),
     (
         "graphql.max_depth",
@@ -429,11 +470,23 @@ const DOCS: &[(&str, &str)] = &[
     ),
     (
         "graphql.max_complexity",
-        "Largest complexity (roughly, fields times list sizes) a query may have.",
+        "Largest cost a query may have: the fields its answer may hold, each connection's page (`first`, else 20) and each plain list (counted as 10) multiplying what is selected under it.",
     ),
     (
         "graphql.max_aliases",
         "Most aliases a query may use (stops one request from asking the same thing a thousand times).",
+    ),
+    (
+        "graphql.max_nesting",
+        "Deepest nesting of brackets ({, [, () in a query, and of lists and objects in its variables.",
+    ),
+    (
+        "graphql.max_websockets",
+        "Most WebSocket connections (subscriptions) open at once in this process; more are refused with 503.",
+    ),
+    (
+        "graphql.max_subscriptions",
+        "Most subscriptions one WebSocket connection may hold at once.",
     ),
     ("accounts", "Accounts, sessions and logging in."),
     (

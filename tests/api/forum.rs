@@ -148,17 +148,17 @@ async fn visibility_decides_who_reads_a_space() {
         data(&read(None, public.clone()).await)["category"].is_object(),
         "visitors read public spaces"
     );
-    assert_eq!(error_code(&read(None, w.space.clone()).await), "FORBIDDEN");
+    assert_eq!(error_code(&read(None, w.space.clone()).await), "NOT_FOUND");
     assert_eq!(
         error_code(&read(Some(outsider.clone()), supporters.clone()).await),
-        "FORBIDDEN"
+        "NOT_FOUND"
     );
     assert!(
         data(&read(Some(w.supporter.clone()), supporters.clone()).await)["category"].is_object()
     );
     assert_eq!(
         error_code(&read(Some(w.supporter.clone()), w.space.clone()).await),
-        "FORBIDDEN",
+        "NOT_FOUND",
         "a members' space is not for supporters"
     );
     assert!(
@@ -327,7 +327,7 @@ async fn posting_rights_follow_standing_and_the_space() {
         "lapsed members lose posting rights"
     );
     let r = start(&w.app, &w.supporter, &w.space, "Bonjour", "Bonjour").await;
-    assert_eq!(error_code(&r), "FORBIDDEN");
+    assert_eq!(error_code(&r), "NOT_FOUND");
     let open = category(
         &w.app,
         &w.admin,
@@ -504,7 +504,7 @@ async fn edits_keep_every_version_and_only_authors_or_facilitators_edit() {
             json!({ "p": post, "b": "piraté" }),
         )
         .await;
-    assert_eq!(error_code(&outsider_edit), "FORBIDDEN");
+    assert_eq!(error_code(&outsider_edit), "NOT_FOUND");
     let (other, _) = w
         .app
         .add_member(&w.admin, &w.org, Newcomer::new("ines@exemple.fr", "Inès"))
@@ -531,7 +531,7 @@ async fn edits_keep_every_version_and_only_authors_or_facilitators_edit() {
         .app
         .gql(Some(&w.supporter), history, json!({ "p": post }))
         .await;
-    assert_eq!(error_code(&r), "FORBIDDEN", "the space is for members");
+    assert_eq!(error_code(&r), "NOT_FOUND", "the space is for members");
     let r = w.app.gql(Some(&other), history, json!({ "p": post })).await;
     let revisions = &data(&r)["post"]["revisions"];
     assert_eq!(
@@ -1063,7 +1063,7 @@ async fn a_change_of_membership_applies_at_the_next_request() {
     assert!(data(&r)["removeMember"]["leftAt"].is_string());
     assert_eq!(
         error_code(&w.app.gql(Some(&hugo), read, json!({ "c": w.space })).await),
-        "FORBIDDEN",
+        "NOT_FOUND",
         "a former member no longer reads the members' space"
     );
 }
@@ -1251,7 +1251,7 @@ async fn a_space_closed_to_some_readers_is_closed_to_them_at_once() {
         );
     }
     visibility("MEMBERS").await;
-    assert_eq!(error_code(&reads(&w.app).await), "FORBIDDEN");
+    assert_eq!(error_code(&reads(&w.app).await), "NOT_FOUND");
 
     if w.app.state.db.get_database_backend() != sea_orm::DbBackend::Postgres {
         return;

@@ -723,7 +723,7 @@ async fn a_private_body_space_is_read_by_the_body_s_people_only() {
         .app
         .gql(Some(&o.members[1]), start, json!({ "c": space }))
         .await;
-    assert_eq!(error_code(&outside), "FORBIDDEN");
+    assert_eq!(error_code(&outside), "NOT_FOUND");
     let read = "query($t: ID!) { thread(id: $t) { title } }";
     let by_delegate = o
         .app

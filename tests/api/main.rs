@@ -9,6 +9,7 @@ mod conventions;
 mod designations;
 mod forum;
 mod governance;
+mod hardening;
 mod helpers;
 mod meetings;
 mod memberships;

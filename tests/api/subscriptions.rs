@@ -12,7 +12,7 @@ type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Opens a graphql-transport-ws connection, authenticated with `token`.
-async fn connect(app: &TestApp, token: &str) -> Socket {
+pub async fn connect(app: &TestApp, token: &str) -> Socket {
     let mut request = format!("ws://127.0.0.1:{}/graphql/ws", app.port)
         .into_client_request()
         .unwrap();
@@ -26,7 +26,7 @@ async fn connect(app: &TestApp, token: &str) -> Socket {
     socket
 }
 
-async fn send(socket: &mut Socket, message: Value) {
+pub async fn send(socket: &mut Socket, message: Value) {
     socket
         .send(Message::text(message.to_string()))
         .await
@@ -34,7 +34,7 @@ async fn send(socket: &mut Socket, message: Value) {
 }
 
 /// The next protocol message, within a deadline.
-async fn next(socket: &mut Socket) -> Value {
+pub async fn next(socket: &mut Socket) -> Value {
     let deadline = Duration::from_secs(10);
     loop {
         let message = tokio::time::timeout(deadline, socket.next())
@@ -263,7 +263,7 @@ async fn a_space_announces_new_threads_only_to_those_who_may_read_it() {
     let message = next(&mut refused).await;
     assert_eq!(
         message["payload"]["errors"][0]["extensions"]["code"],
-        "FORBIDDEN"
+        "NOT_FOUND"
     );
     let mut socket = subscribe(&app, &member, query, json!({ "c": space })).await;
     let event = first_event(&mut socket, |i| {

@@ -82,6 +82,7 @@ pub fn parse_name(raw: &str, field: &'static str, max_chars: usize) -> AppResult
             text!(en: "The name cannot be empty.", fr: "Le nom ne peut pas être vide."),
         ));
     }
+    crate::domain::text::check_line(value, field)?;
     if value.chars().count() > max_chars {
         return Err(AppError::validation(
             field,
@@ -183,6 +184,7 @@ impl Gender {
 /// Pronouns as the person writes them ("elle", "they/them"); empty means none.
 pub fn parse_pronouns(raw: &str) -> AppResult<Option<String>> {
     let value = raw.trim();
+    crate::domain::text::check_line(value, "pronouns")?;
     if value.chars().count() > 64 {
         return Err(AppError::validation(
             "pronouns",

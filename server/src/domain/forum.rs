@@ -103,6 +103,7 @@ pub fn parse_title_or(raw: &str, missing: crate::i18n::Text) -> AppResult<String
     if title.is_empty() {
         return Err(AppError::validation("title", missing));
     }
+    crate::domain::text::check_line(title, "title")?;
     if title.chars().count() > MAX_TITLE_CHARS {
         return Err(AppError::validation(
             "title",
@@ -158,6 +159,7 @@ pub fn parse_body(raw: &str, max_bytes: usize) -> AppResult<String> {
             text!(en: "The message is too long: at most {kib} KiB.", fr: "Le message est trop long : {kib} Kio au plus."),
         ));
     }
+    crate::domain::text::check_block(raw, "body")?;
     Ok(raw.to_owned())
 }
 
@@ -187,6 +189,7 @@ pub fn parse_reason_or(raw: Option<&str>, missing: crate::i18n::Text) -> AppResu
             text!(en: "A reason has at most 1000 characters.", fr: "Une raison comporte au plus 1000 caractères."),
         ));
     }
+    crate::domain::text::check_block(reason, "reason")?;
     Ok(reason.to_owned())
 }
 

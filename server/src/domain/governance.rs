@@ -199,6 +199,7 @@ pub fn parse_minutes(raw: Option<&str>) -> AppResult<Option<String>> {
             text!(en: "Cite the minutes in 500 characters at most.", fr: "Citez le compte rendu en 500 caractères au plus."),
         ));
     }
+    crate::domain::text::check_block(minutes, "minutes")?;
     Ok(Some(minutes.to_owned()))
 }
 

@@ -52,6 +52,7 @@ pub fn parse(raw: &str) -> AppResult<String> {
             text!(en: "The minutes are too long: 256 KiB at most.", fr: "Le compte rendu est trop long : 256 Kio au plus."),
         ));
     }
+    crate::domain::text::check_block(raw, "text")?;
     Ok(raw.to_owned())
 }
 

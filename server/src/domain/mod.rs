@@ -18,6 +18,7 @@ pub mod proposal;
 pub mod record;
 pub mod search;
 pub mod speaking_queue;
+pub mod text;
 pub mod throttle;
 pub mod token;
 

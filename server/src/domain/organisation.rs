@@ -97,6 +97,7 @@ pub fn parse_description(raw: &str) -> AppResult<String> {
             ),
         ));
     }
+    crate::domain::text::check_block(raw, "description")?;
     Ok(raw.trim().to_owned())
 }
 

@@ -173,6 +173,7 @@ pub fn parse_details(raw: &str, max_bytes: usize) -> AppResult<String> {
             text!(en: "The details are too long: at most {max_bytes} bytes.", fr: "Les détails sont trop longs : au plus {max_bytes} octets."),
         ));
     }
+    crate::domain::text::check_block(raw, "details")?;
     Ok(raw.trim().to_owned())
 }
 

@@ -113,6 +113,7 @@ pub fn parse_text(raw: &str) -> AppResult<String> {
             text!(en: "A record has at most 512 KiB of text.", fr: "Un document publié comporte au plus 512 Kio de texte."),
         ));
     }
+    crate::domain::text::check_block(raw, "text")?;
     Ok(raw.to_owned())
 }
 

@@ -1,6 +1,6 @@
 //! What makes every response follow the conventions: errors translated for
-//! their reader, every error with a stable `extensions.code`, and a cap on
-//! aliases (async-graphql caps depth and complexity itself, not aliases).
+//! their reader, every error with a stable `extensions.code`, and the
+//! request's cost bounded before the engine executes it ([`super::limits`]).
 //!
 //! It wraps the schema as the executor that HTTP and WebSocket requests go
 //! through, rather than being a schema extension: with any extension
@@ -9,19 +9,18 @@
 //! posts, 300 fields, paid on every request.
 
 use std::any::TypeId;
-use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use async_graphql::parser::types::{
-    ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
-};
-use async_graphql::{Data, Executor, Name, Positioned, Request, Response, ServerError};
+use async_graphql::{Data, Executor, Request, Response, ServerError};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 
+use crate::config::GraphqlSettings;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::AppSchema;
 use crate::graphql::context::RequestContext;
+use crate::graphql::limits::{self, Shape};
 use crate::i18n::{Locale, Text};
 use crate::text;
 
@@ -29,30 +28,43 @@ use crate::text;
 #[derive(Clone)]
 pub struct Conventional {
     schema: AppSchema,
-    max_aliases: usize,
+    limits: Arc<(GraphqlSettings, Shape)>,
 }
 
 impl Conventional {
-    pub fn new(schema: AppSchema, max_aliases: usize) -> Self {
+    pub fn new(schema: AppSchema, limits: GraphqlSettings) -> Self {
+        let shape = Shape::from_sdl(&schema.sdl());
         Conventional {
             schema,
-            max_aliases,
+            limits: Arc::new((limits, shape)),
         }
     }
 
-    /// Parses the query (once: execution reuses it) and refuses one with
-    /// too many aliases.
+    /// Refuses a request over the limits (see [`super::limits`]) before the
+    /// engine parses it deeper, and parses it once: execution reuses it.
     fn admit(&self, request: &mut Request) -> Result<(), ServerError> {
-        let aliases = count_aliases(request.parsed_query()?);
-        if aliases > self.max_aliases {
-            let max = self.max_aliases;
-            return Err(server_error(AppError::new(
-                ErrorCode::Validation,
-                text!(en: "The query uses {aliases} aliases; at most {max} are allowed.", fr: "La requête utilise {aliases} alias ; {max} au plus sont permis."),
-            )));
-        }
-        Ok(())
+        let (limits, shape) = &*self.limits;
+        limits::check_nesting(&request.query, limits.max_nesting).map_err(server_error)?;
+        limits::check_variables(&request.variables, limits.max_nesting).map_err(refused)?;
+        let variables = std::mem::take(&mut request.variables);
+        let checked = request.parsed_query().and_then(|document| {
+            limits::check_document(document, &variables, shape, limits).map_err(refused)
+        });
+        request.variables = variables;
+        checked.map(drop)
     }
+}
+
+/// A request refused by the limits, naming the argument or variable at fault.
+fn refused(refusal: limits::Refusal) -> ServerError {
+    let mut error = server_error(refusal.error);
+    if let Some(field) = refusal.field {
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("field", field);
+    }
+    error
 }
 
 /// An error of the whole request, before any field is resolved.
@@ -84,13 +96,61 @@ impl Executor for Conventional {
             .as_deref()
             .and_then(locale_in)
             .or_else(|| locale_in(&request.data));
-        let responses = match self.admit(&mut request) {
+        let held = session_data
+            .as_deref()
+            .and_then(|d| d.get(&TypeId::of::<Subscriptions>()))
+            .and_then(|d| d.downcast_ref::<Subscriptions>())
+            .map(|s| s.hold(self.limits.0.max_subscriptions));
+        let admitted = match held {
+            Some(None) => {
+                let max = self.limits.0.max_subscriptions;
+                Err(server_error(AppError::new(
+                    ErrorCode::RateLimited,
+                    text!(en: "This connection already holds {max} subscriptions: stop one first.", fr: "Cette connexion suit déjà {max} abonnements : arrêtez-en un d'abord."),
+                )))
+            }
+            _ => self.admit(&mut request),
+        };
+        let responses = match admitted {
             Ok(()) => Executor::execute_stream(&self.schema, request, session_data),
             Err(error) => {
                 futures_util::stream::once(async { Response::from_errors(vec![error]) }).boxed()
             }
         };
-        responses.map(move |r| localise(r, locale)).boxed()
+        // The place is given back when the stream ends or is stopped.
+        let held = held.flatten();
+        responses
+            .map(move |r| {
+                let _ = &held;
+                localise(r, locale)
+            })
+            .boxed()
+    }
+}
+
+/// The subscriptions one WebSocket connection holds (in its connection data).
+#[derive(Default, Clone)]
+pub struct Subscriptions(Arc<AtomicUsize>);
+
+impl Subscriptions {
+    /// A place for one more, if fewer than `max` are held.
+    fn hold(&self, max: usize) -> Option<Held> {
+        let taken = self
+            .0
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .is_ok();
+        taken.then(|| Held(self.0.clone()))
+    }
+}
+
+/// One subscription's place, given back when dropped.
+struct Held(Arc<AtomicUsize>);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -114,56 +174,4 @@ pub fn localise(mut response: Response, locale: Option<Locale>) -> Response {
         }
     }
     response
-}
-
-/// Aliases in the whole document, a fragment counted each time it is spread.
-fn count_aliases(document: &ExecutableDocument) -> usize {
-    let fragments = &document.fragments;
-    document
-        .operations
-        .iter()
-        .map(|(_, op)| in_selection_set(&op.node.selection_set.node, fragments, 0))
-        .sum()
-}
-
-fn in_selection_set(
-    set: &SelectionSet,
-    fragments: &HashMap<Name, Positioned<FragmentDefinition>>,
-    depth: usize,
-) -> usize {
-    // Fragment cycles are refused later by validation; the depth bound keeps
-    // this count from looping before that.
-    if depth > 64 {
-        return usize::MAX / 2;
-    }
-    set.items
-        .iter()
-        .map(|item| match &item.node {
-            Selection::Field(field) => {
-                usize::from(field.node.alias.is_some())
-                    + in_selection_set(&field.node.selection_set.node, fragments, depth + 1)
-            }
-            Selection::InlineFragment(inline) => {
-                in_selection_set(&inline.node.selection_set.node, fragments, depth + 1)
-            }
-            Selection::FragmentSpread(spread) => fragments
-                .get(&spread.node.fragment_name.node)
-                .map(|f| in_selection_set(&f.node.selection_set.node, fragments, depth + 1))
-                .unwrap_or(0),
-        })
-        .fold(0usize, usize::saturating_add)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn aliases_are_counted_through_fragments() {
-        let doc = async_graphql::parser::parse_query(
-            "query { a: viewer { id } ...F ...F } fragment F on Query { b: viewer { c: id } }",
-        )
-        .unwrap();
-        assert_eq!(count_aliases(&doc), 5);
-    }
 }

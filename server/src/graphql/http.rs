@@ -10,6 +10,7 @@
 //! comes from another site. A forged request therefore runs as an anonymous one.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{Data, Executor};
@@ -19,11 +20,13 @@ use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use futures_util::FutureExt;
+use tokio::sync::Semaphore;
 
-use crate::config::Settings;
+use crate::config::{GraphqlSettings, Settings};
 use crate::error::AppError;
 use crate::graphql::context::RequestContext;
-use crate::graphql::conventions::{Conventional, localise, server_error};
+use crate::graphql::conventions::{Conventional, Subscriptions, localise, server_error};
 use crate::graphql::loaders::Loaders;
 use crate::i18n::Locale;
 use crate::service::sessions::{self, Viewer};
@@ -33,15 +36,22 @@ use crate::text;
 pub const SESSION_COOKIE: &str = "plenum_session";
 
 /// Routes of the GraphQL API.
-pub fn routes(executor: Conventional) -> Router<AppState> {
+pub fn routes(executor: Conventional, limits: &GraphqlSettings) -> Router<AppState> {
     Router::new()
         .route("/graphql", get(playground).post(execute))
         .route("/graphql/ws", get(subscriptions))
         .layer(axum::Extension(executor))
+        .layer(axum::Extension(Sockets(Arc::new(Semaphore::new(
+            limits.max_websockets,
+        )))))
 }
 
+/// The WebSocket connections this process may still accept.
+#[derive(Clone)]
+struct Sockets(Arc<Semaphore>);
+
 async fn playground(State(state): State<AppState>) -> Response {
-    if !state.settings.graphql.playground {
+    if !(state.settings.graphql.playground && state.settings.graphql.introspection) {
         return StatusCode::NOT_FOUND.into_response();
     }
     Html(
@@ -107,15 +117,29 @@ async fn subscriptions(
     axum::Extension(executor): axum::Extension<Conventional>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
+    axum::Extension(Sockets(sockets)): axum::Extension<Sockets>,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    let Ok(socket_permit) = sockets.try_acquire_owned() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "30")],
+            "Too many live connections: try again in a moment.",
+        )
+            .into_response();
+    };
     let cookie_auth = authenticate(&state, &headers).await;
     let address = client_address(&state.settings, &headers, peer);
     let user_agent = header_str(&headers, header::USER_AGENT).map(str::to_owned);
+    // A message is a request: no larger than a request's body.
+    let body_limit = state.settings.server.body_limit_bytes;
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .max_message_size(body_limit)
+        .max_frame_size(body_limit)
         .on_upgrade(move |socket| {
+            let _held = socket_permit;
             GraphQLWebSocket::new(socket, executor, protocol)
                 .on_connection_init(move |payload| async move {
                     // A token in the connection_init payload wins over the cookie.
@@ -137,9 +161,11 @@ async fn subscriptions(
                         user_agent,
                     });
                     data.insert(Loaders::new(&state));
+                    data.insert(Subscriptions::default());
                     Ok(data)
                 })
                 .serve()
+                .map(move |()| drop(_held))
         })
 }
 

@@ -9,6 +9,7 @@ pub mod designations;
 pub mod forum;
 pub mod governance;
 pub mod http;
+pub mod limits;
 pub mod loaders;
 pub mod meetings;
 pub mod memberships;
@@ -69,10 +70,15 @@ pub fn build_schema(state: Option<AppState>, limits: &GraphqlSettings) -> AppSch
         Mutation::default(),
         Subscription::default(),
     )
+    // The cost (fields times pages) and aliases are bounded before the engine
+    // sees the query, in linear time (`limits`); the engine bounds depth.
     .limit_depth(limits.max_depth)
-    .limit_complexity(limits.max_complexity)
-    .limit_recursive_depth(32)
+    .limit_recursive_depth(limits.max_nesting)
     .limit_directives(16);
+    if !limits.introspection {
+        // "Did you mean …?" would tell the schema that introspection hides.
+        builder = builder.disable_introspection().disable_suggestions();
+    }
     if let Some(state) = state {
         builder = builder.data(state);
     }

@@ -56,7 +56,10 @@ impl Place {
         )
     }
 
-    /// Refuses readers the category is not for.
+    /// Refuses readers the category is not for, as if it did not exist
+    /// (`NOT_FOUND`: a refusal would tell that it does). A recused
+    /// candidate knows the deliberation on their position exists, and is
+    /// told why they may not read it.
     pub fn require_read(&self) -> AppResult<()> {
         if self.can_read() {
             Ok(())
@@ -66,14 +69,14 @@ impl Place {
                 fr: "Vous êtes candidat·e à ce poste : vous restez en dehors de sa délibération jusqu'à la décision."
             )))
         } else if self.reader.is_none() {
-            Err(AppError::forbidden(text!(
-                en: "This discussion space is for members of the organisation; log in or join it to read it.",
-                fr: "Cet espace de discussion est réservé aux membres de l'organisation ; connectez-vous ou adhérez pour le lire."
+            Err(AppError::not_found(text!(
+                en: "There is no such discussion, or it is for members only: log in to read it.",
+                fr: "Cette discussion n'existe pas, ou elle est réservée aux membres : connectez-vous pour la lire."
             )))
         } else {
-            Err(AppError::forbidden(text!(
-                en: "This discussion space is reserved to other members of the organisation.",
-                fr: "Cet espace de discussion est réservé à d'autres membres de l'organisation."
+            Err(AppError::not_found(text!(
+                en: "There is no such discussion, or it is reserved to other members of the organisation.",
+                fr: "Cette discussion n'existe pas, ou elle est réservée à d'autres membres de l'organisation."
             )))
         }
     }
