@@ -1268,5 +1268,5 @@ async fn a_space_closed_to_some_readers_is_closed_to_them_at_once() {
         false => Ok(()),
     })
     .await;
-    assert_eq!(error_code(&reads(&other).await), "FORBIDDEN");
+    assert_eq!(error_code(&reads(&other).await), "NOT_FOUND");
 }
