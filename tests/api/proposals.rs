@@ -760,6 +760,35 @@ async fn a_closed_proposal_exports_a_ballot_file_that_recounts_to_its_result() {
     );
 }
 
+#[tokio::test]
+async fn a_named_vote_s_summary_lists_each_voter_after_the_figures() {
+    let w = world().await;
+    let id = w.propose(json!({})).await;
+    data(&w.cast(&w.members[0], &id, json!({ "choice": "yes" })).await);
+    data(&w.cast(&w.admin, &id, json!({ "choice": "no" })).await);
+    data(&w.close(&w.admin, &id).await);
+    let r = w
+        .app
+        .gql(
+            Some(&w.members[0]),
+            "query($id: ID!) { proposal(id: $id) { summaryCsv } }",
+            json!({ "id": id }),
+        )
+        .await;
+    // Two columns of figures, then four per ballot: it used to fail with INTERNAL.
+    let csv = data(&r)["proposal"]["summaryCsv"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(csv.starts_with("Proposal,"), "{csv}");
+    assert!(csv.contains("Voter,Ballot,Reason,By proxy"), "{csv}");
+    assert_eq!(
+        csv.lines().filter(|l| l.contains("choice")).count(),
+        2,
+        "{csv}"
+    );
+}
+
 const GIVE: &str = "mutation($input: GiveProxyInput!) { giveProxy(input: $input) { id holder { displayName } proposalId } }";
 
 #[tokio::test]

@@ -143,6 +143,37 @@ pub fn occurrences(
     if rule.is_empty() || rule.contains('\n') || rule.contains("DTSTART") {
         return Err(invalid("RRULE".into()));
     }
+    // Meetings are at least a day apart: FREQ=SECONDLY once made 52 meetings
+    // in 52 seconds.
+    let frequency = rule.split(';').find_map(|part| {
+        part.trim()
+            .to_ascii_uppercase()
+            .strip_prefix("FREQ=")
+            .map(str::to_owned)
+    });
+    match frequency.as_deref() {
+        Some("DAILY" | "WEEKLY" | "MONTHLY" | "YEARLY") => {}
+        Some(other) => {
+            let other = other.to_owned();
+            return Err(AppError::validation(
+                "rule",
+                text!(
+                    en: "Meetings recur daily, weekly, monthly or yearly, not {other}.",
+                    fr: "Les réunions se répètent chaque jour, semaine, mois ou année, pas {other}."
+                ),
+            ));
+        }
+        None => return Err(invalid("FREQ".into())),
+    }
+    if !(1..=MAX_OCCURRENCES).contains(&count) {
+        return Err(AppError::validation(
+            "count",
+            text!(
+                en: "A recurrence creates 1 to {MAX_OCCURRENCES} meetings at once.",
+                fr: "Une récurrence crée de 1 à {MAX_OCCURRENCES} réunions à la fois."
+            ),
+        ));
+    }
     let text = format!(
         "DTSTART;TZID={}:{}\nRRULE:{rule}",
         timezone.name(),
@@ -151,7 +182,7 @@ pub fn occurrences(
     let set: rrule::RRuleSet = text
         .parse()
         .map_err(|e: rrule::RRuleError| invalid(e.to_string()))?;
-    let found = set.all(count.clamp(1, MAX_OCCURRENCES));
+    let found = set.all(count);
     Ok(found
         .dates
         .into_iter()
@@ -162,6 +193,28 @@ pub fn occurrences(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_recurrence_is_daily_at_most_and_creates_one_to_fifty_two_meetings() {
+        let first = NaiveDateTime::parse_from_str("2027-01-07 18:30", "%Y-%m-%d %H:%M").unwrap();
+        let paris = chrono_tz::Europe::Paris;
+        for rule in [
+            "FREQ=SECONDLY",
+            "FREQ=MINUTELY;COUNT=5",
+            "freq=hourly",
+            "INTERVAL=2",
+        ] {
+            assert!(occurrences(rule, first, paris, 4).is_err(), "{rule}");
+        }
+        assert_eq!(
+            occurrences("FREQ=WEEKLY", first, paris, 0)
+                .unwrap_err()
+                .field,
+            Some("count")
+        );
+        assert!(occurrences("FREQ=WEEKLY", first, paris, 53).is_err());
+        assert_eq!(occurrences("FREQ=DAILY", first, paris, 3).unwrap().len(), 3);
+    }
     use crate::domain::membership::{EffectiveStanding, Role};
 
     #[test]

@@ -53,7 +53,7 @@ impl Method for DotVote {
     type Ballot = Ballot;
 
     fn new(options: &[String], settings: Value, _electorate: Option<u64>) -> Result<Self, Text> {
-        need_options(Self::NAME, options, 1)?;
+        need_options(Self::NAME, options, 2)?;
         let settings: Settings = read_settings(Self::NAME, settings)?;
         if settings.budget == 0 {
             return Err(

@@ -454,16 +454,53 @@ pub fn check_length(len: usize, options: usize) -> Result<(), Refusal> {
     }
 }
 
-/// Refuses a method that needs options when none are given.
+/// The most options a question may offer: a ballot must stay readable, and
+/// counting (Schulze is cubic in the options) quick.
+pub const MAX_OPTIONS: usize = 100;
+
+/// The longest name an option may have, in characters.
+pub const MAX_OPTION_CHARS: usize = 200;
+
+/// Refuses options a method cannot offer: fewer than `at_least`, more than
+/// [`MAX_OPTIONS`], an empty, overlong or disguised name (control or
+/// invisible characters), or the same option twice (compared without case
+/// or surrounding spaces).
 pub fn need_options(method: &str, options: &[String], at_least: usize) -> Result<(), Text> {
-    if options.len() >= at_least {
-        Ok(())
-    } else {
-        Err(text!(
+    if options.len() < at_least {
+        return Err(text!(
             en: "{method} needs at least {at_least} options.",
             fr: "{method} nécessite au moins {at_least} options."
-        ))
+        ));
     }
+    if options.len() > MAX_OPTIONS {
+        return Err(text!(
+            en: "A question offers at most {MAX_OPTIONS} options.",
+            fr: "Une question propose au plus {MAX_OPTIONS} options."
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, option) in options.iter().enumerate() {
+        let name = option.trim();
+        if name.is_empty() || name.chars().count() > MAX_OPTION_CHARS {
+            return Err(text!(
+                en: "Option {i} needs a name of 1 to {MAX_OPTION_CHARS} characters.",
+                fr: "L'option {i} doit avoir un nom de 1 à {MAX_OPTION_CHARS} caractères."
+            ));
+        }
+        if name.chars().any(crate::domain::text::hidden_in_line) {
+            return Err(text!(
+                en: "Option {i} holds an invisible or control character; remove it.",
+                fr: "L'option {i} contient un caractère invisible ou de contrôle ; retirez-le."
+            ));
+        }
+        if !seen.insert(name.to_lowercase()) {
+            return Err(text!(
+                en: "The option “{name}” is offered twice.",
+                fr: "L'option « {name} » est proposée deux fois."
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The option's name for explanations.
@@ -483,6 +520,20 @@ pub fn names_of(options: &[String], group: &[usize]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn options_are_refused_when_too_few_too_many_blank_disguised_or_repeated() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(need_options("single_choice", &names(&["A", "B"]), 2).is_ok());
+        assert!(need_options("single_choice", &names(&["A"]), 2).is_err());
+        assert!(need_options("approval", &names(&["A", " a "]), 1).is_err());
+        assert!(need_options("approval", &names(&["A", " "]), 1).is_err());
+        assert!(need_options("approval", &names(&["A", "B\u{202E}"]), 1).is_err());
+        assert!(need_options("approval", &names(&["A", &"x".repeat(201)]), 1).is_err());
+        let many: Vec<String> = (0..=MAX_OPTIONS).map(|i| format!("Option {i}")).collect();
+        assert!(need_options("approval", &many, 1).is_err());
+        assert!(need_options("approval", &many[..MAX_OPTIONS], 1).is_ok());
+    }
 
     #[test]
     fn ranks_group_equal_keys_and_never_order_a_tie() {

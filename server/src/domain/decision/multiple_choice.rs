@@ -53,7 +53,7 @@ impl Method for MultipleChoice {
     type Ballot = Ballot;
 
     fn new(options: &[String], settings: Value, _electorate: Option<u64>) -> Result<Self, Text> {
-        need_options(Self::NAME, options, 1)?;
+        need_options(Self::NAME, options, 2)?;
         let settings: Settings = read_settings(Self::NAME, settings)?;
         let (min, n) = (settings.min_selections, options.len());
         let max = settings.max_selections.unwrap_or(n);

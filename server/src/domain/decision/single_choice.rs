@@ -37,7 +37,7 @@ impl Method for SingleChoice {
     type Ballot = Ballot;
 
     fn new(options: &[String], settings: Value, _electorate: Option<u64>) -> Result<Self, Text> {
-        need_options(Self::NAME, options, 1)?;
+        need_options(Self::NAME, options, 2)?;
         let _: Settings = read_settings(Self::NAME, settings)?;
         Ok(SingleChoice {
             options: options.to_vec(),

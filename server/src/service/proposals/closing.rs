@@ -176,7 +176,10 @@ pub async fn summary_csv(
     refuse_until_closed(p)?;
     let outcome = p.result.clone().unwrap_or_default();
     let t = |text: Text| text.in_locale(locale).to_owned();
-    let mut out = csv::Writer::from_writer(Vec::new());
+    // Figures take two columns, the named ballots four: one sheet, flexible rows.
+    let mut out = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
     let mut row = |a: String, b: String| out.write_record([a, b]);
     let yes_no = |v: Option<bool>| match v {
         Some(true) => t(text!(en: "yes", fr: "oui")),
