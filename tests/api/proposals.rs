@@ -394,6 +394,16 @@ async fn a_secret_ballot_cannot_be_linked_to_its_voter() {
     let id = w
         .propose(json!({ "secret": true, "resultsVisibility": "ALWAYS" }))
         .await;
+    // A made-up receipt on a first ballot is refused, and nothing is cast.
+    let made_up = w
+        .cast_with(
+            &w.members[0],
+            &id,
+            json!({ "ballot": { "choice": "no" }, "receipt": "plm_r_made_up" }),
+        )
+        .await;
+    assert_eq!(error_code(&made_up), "VALIDATION");
+    assert_eq!(made_up["errors"][0]["extensions"]["field"], "receipt");
     let cast = w.cast(&w.members[0], &id, json!({ "choice": "no" })).await;
     let receipt = data(&cast)["castBallot"]["receipt"]
         .as_str()

@@ -188,6 +188,21 @@ async fn cast_one(
         elector_of(txn, p.id, viewer_id, false).await?;
         proxies::require_usable(txn, p, voter, viewer_id).await?;
     }
+    // A receipt names a secret ballot to change; before the first there is
+    // none. Taking a made-up one silently would let the voter believe it
+    // works. (Refused before anything is written, as a batch requires.)
+    if p.secret
+        && input
+            .receipt
+            .as_deref()
+            .is_some_and(|r| !r.trim().is_empty())
+        && !elector_of(txn, p.id, voter, by_proxy).await?.voted
+    {
+        return Err(AppError::validation(
+            "receipt",
+            text!(en: "There is no ballot to change yet: vote without a receipt.", fr: "Il n'y a pas encore de vote à modifier : votez sans reçu."),
+        ));
+    }
     let claimed = elector::Entity::update_many()
         .col_expr(elector::Column::Voted, Expr::value(true))
         .col_expr(
