@@ -290,3 +290,44 @@ async fn introspection_and_suggestions_can_be_switched_off() {
     let r = off.gql(None, "{ viewer { email } }", json!({})).await;
     assert!(r["errors"].is_null(), "{r:#}");
 }
+
+#[tokio::test]
+async fn dates_out_of_range_are_refused_with_their_field_and_write_nothing() {
+    let app = spawn_app().await;
+    let admin = app.register("camille@exemple.fr", "Camille").await;
+    let org = app.create_organisation(&admin, "ag", "INVITATION").await;
+    let invite = "mutation($o: ID!, $d: NaiveDate) { inviteMember(input: { organisationId: $o, email: \"lea@exemple.fr\", standing: MEMBER, goodUntil: $d }) { link } }";
+    for date in ["0000-01-01", "9999-12-31", "+10000-01-01"] {
+        let r = app
+            .gql(Some(&admin), invite, json!({ "o": org, "d": date }))
+            .await;
+        assert_eq!(error_code(&r), "VALIDATION", "{date}: {r:#}");
+        assert_eq!(r["errors"][0]["extensions"]["field"], "goodUntil");
+    }
+    // Written in the query as well as passed in a variable.
+    let r = app
+        .gql(
+            Some(&admin),
+            &format!("mutation {{ inviteMember(input: {{ organisationId: \"{org}\", email: \"lea@exemple.fr\", standing: MEMBER, goodUntil: \"1800-01-01\" }}) {{ link }} }}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r["errors"][0]["extensions"]["field"], "goodUntil", "{r:#}");
+    let listed = app
+        .gql(
+            Some(&admin),
+            "query($o: ID!) { organisationById: organisation(id: $o) { invitations(first: 10) { nodes { email } } } }",
+            json!({ "o": org }),
+        )
+        .await;
+    assert_eq!(
+        listed["data"]["organisationById"]["invitations"]["nodes"],
+        json!([]),
+        "{listed:#}"
+    );
+    // A date in range goes through.
+    let r = app
+        .gql(Some(&admin), invite, json!({ "o": org, "d": "2027-12-31" }))
+        .await;
+    assert!(r["errors"].is_null(), "{r:#}");
+}

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/bench/lib.sh
-cargo build --release -p plenum --locked >/dev/null
+[ -n "${PLENUM_BENCH_NO_BUILD:-}" ] || cargo build --release -p plenum --locked >/dev/null
 ulimit -n 8192
 fresh_database "${1:-}"
 (cd "$dir" && PLENUM_DATABASE__URL="$url" PLENUM_LOG__FILTER=warn \

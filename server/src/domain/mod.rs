@@ -5,6 +5,7 @@ pub mod account;
 pub mod agenda;
 pub mod breakout;
 pub mod cursor;
+pub mod dates;
 pub mod decision;
 pub mod designation;
 pub mod forum;

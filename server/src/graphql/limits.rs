@@ -158,10 +158,25 @@ enum Growth {
 /// field, the type it leads to and how it grows the answer.
 #[derive(Debug, Default)]
 pub struct Shape {
-    fields: HashMap<String, HashMap<String, (String, Growth)>>,
+    fields: HashMap<String, HashMap<String, FieldShape>>,
+    /// Each input object's fields and their (named) types.
+    inputs: HashMap<String, HashMap<String, String>>,
     objects: std::collections::HashSet<String>,
     roots: [String; 3],
 }
+
+/// A field of an object type.
+#[derive(Debug)]
+struct FieldShape {
+    leads_to: String,
+    growth: Growth,
+    /// Its arguments' (named) types.
+    arguments: HashMap<String, String>,
+}
+
+/// The scalars that hold a date or a time, checked against
+/// [`crate::domain::dates::YEARS`].
+const DATE_SCALARS: [&str; 3] = ["NaiveDate", "DateTime", "NaiveDateTime"];
 
 impl Shape {
     /// Reads the schema's SDL (as `plenum schema` prints it).
@@ -194,6 +209,18 @@ impl Shape {
                             shape.objects.insert(ty.node.name.node.to_string());
                             continue;
                         }
+                        TypeKind::InputObject(input) => {
+                            let fields = input
+                                .fields
+                                .iter()
+                                .map(|f| {
+                                    let f = &f.node;
+                                    (f.name.node.to_string(), named(&f.ty.node.base).0)
+                                })
+                                .collect();
+                            shape.inputs.insert(ty.node.name.node.to_string(), fields);
+                            continue;
+                        }
                         _ => continue,
                     };
                     let name = ty.node.name.node.to_string();
@@ -215,7 +242,22 @@ impl Shape {
                             } else {
                                 Growth::One
                             };
-                            (f.name.node.to_string(), (leads_to, growth))
+                            let arguments = f
+                                .arguments
+                                .iter()
+                                .map(|a| {
+                                    let a = &a.node;
+                                    (a.name.node.to_string(), named(&a.ty.node.base).0)
+                                })
+                                .collect();
+                            (
+                                f.name.node.to_string(),
+                                FieldShape {
+                                    leads_to,
+                                    growth,
+                                    arguments,
+                                },
+                            )
                         })
                         .collect();
                     shape.fields.insert(name, of_type);
@@ -225,16 +267,17 @@ impl Shape {
         }
         // A list of scalars is one value; only lists of objects multiply.
         for fields in shape.fields.values_mut() {
-            for (leads_to, growth) in fields.values_mut() {
-                if *growth == Growth::List && !shape.objects.contains(leads_to.as_str()) {
-                    *growth = Growth::One;
+            for field in fields.values_mut() {
+                if field.growth == Growth::List && !shape.objects.contains(field.leads_to.as_str())
+                {
+                    field.growth = Growth::One;
                 }
             }
         }
         shape
     }
 
-    fn field(&self, on: &str, name: &str) -> Option<&(String, Growth)> {
+    fn field(&self, on: &str, name: &str) -> Option<&FieldShape> {
         self.fields.get(on).and_then(|f| f.get(name))
     }
 }
@@ -352,10 +395,16 @@ impl<'a> Walk<'a> {
                     {
                         return Err(Refusal::nul(name.node.as_str()));
                     }
-                    let (leads_to, growth) = self
-                        .shape
-                        .field(on, field.name.node.as_str())
-                        .map(|(t, g)| (t.as_str(), *g))
+                    let shape = self.shape.field(on, field.name.node.as_str());
+                    if let Some(shape) = shape {
+                        for (name, value) in &field.arguments {
+                            if let Some(ty) = shape.arguments.get(name.node.as_str()) {
+                                self.dates(&value.node, ty, name.node.as_str())?;
+                            }
+                        }
+                    }
+                    let (leads_to, growth) = shape
+                        .map(|f| (f.leads_to.as_str(), f.growth))
                         .unwrap_or(("", Growth::One));
                     let inner = self.set(&field.selection_set.node, leads_to, depth + 1)?;
                     let times = match growth {
@@ -408,6 +457,43 @@ impl<'a> Walk<'a> {
         Ok(measure)
     }
 
+    /// Refuses a date out of range in an argument's value of type `ty`,
+    /// written in the query or passed in a variable, naming the input field.
+    fn dates(&self, value: &Literal, ty: &str, field: &str) -> Result<(), Refusal> {
+        match value {
+            Literal::Variable(name) => match self.variables.get(name) {
+                Some(value) => self.variable_dates(value, ty, field),
+                None => Ok(()),
+            },
+            Literal::String(text) if DATE_SCALARS.contains(&ty) => out_of_range(text, field),
+            Literal::List(items) => items.iter().try_for_each(|v| self.dates(v, ty, field)),
+            Literal::Object(fields) => fields.iter().try_for_each(|(name, v)| {
+                match self.shape.inputs.get(ty).and_then(|f| f.get(name.as_str())) {
+                    Some(ty) => self.dates(v, ty, name.as_str()),
+                    None => Ok(()),
+                }
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// [`Walk::dates`] for a variable's value.
+    fn variable_dates(&self, value: &Value, ty: &str, field: &str) -> Result<(), Refusal> {
+        match value {
+            Value::String(text) if DATE_SCALARS.contains(&ty) => out_of_range(text, field),
+            Value::List(items) => items
+                .iter()
+                .try_for_each(|v| self.variable_dates(v, ty, field)),
+            Value::Object(fields) => fields.iter().try_for_each(|(name, v)| {
+                match self.shape.inputs.get(ty).and_then(|f| f.get(name.as_str())) {
+                    Some(ty) => self.variable_dates(v, ty, name.as_str()),
+                    None => Ok(()),
+                }
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// The page a connection field asks for: its `first` or `last`, written
     /// or in a variable, else the default page.
     fn page(&self, field: &async_graphql::parser::types::Field) -> u64 {
@@ -424,6 +510,13 @@ impl<'a> Walk<'a> {
                 });
         asked.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE)
     }
+}
+
+fn out_of_range(text: &str, field: &str) -> Result<(), Refusal> {
+    crate::domain::dates::check_written(text).map_err(|error| Refusal {
+        error,
+        field: Some(field.to_owned()),
+    })
 }
 
 /// Does a literal of the query hold a NUL character? (Its nesting is
@@ -572,6 +665,51 @@ mod tests {
             Variables::from_json(serde_json::json!({ "x": [[[1]]], "y": {"a": {"b": 1}} }));
         assert!(check_variables(&variables, 3).is_ok());
         assert!(check_variables(&variables, 2).is_err());
+    }
+
+    #[test]
+    fn dates_out_of_range_are_refused_with_their_field_written_or_in_variables() {
+        let sdl = "type Query { a(on: NaiveDate, input: In): String }
+                   input In { closesAt: DateTime list: [NaiveDate!] nested: In }
+                   scalar NaiveDate scalar DateTime";
+        let shape = Shape::from_sdl(sdl);
+        let check = |query: &str, variables: serde_json::Value| {
+            let document = async_graphql::parser::parse_query(query).unwrap();
+            measure(&document, &Variables::from_json(variables), &shape, 40)
+                .err()
+                .and_then(|r| r.field)
+        };
+        assert_eq!(
+            check("{ a(on: \"2026-12-03\") }", serde_json::json!({})),
+            None
+        );
+        assert_eq!(
+            check("{ a(on: \"0000-01-01\") }", serde_json::json!({})).as_deref(),
+            Some("on")
+        );
+        assert_eq!(
+            check(
+                "{ a(input: { nested: { closesAt: \"9999-12-31T00:00:00Z\" } }) }",
+                serde_json::json!({})
+            )
+            .as_deref(),
+            Some("closesAt")
+        );
+        assert_eq!(
+            check(
+                "query($i: In) { a(input: $i) }",
+                serde_json::json!({ "i": { "list": ["2026-01-01", "+10000-01-01"] } })
+            )
+            .as_deref(),
+            Some("list")
+        );
+        assert_eq!(
+            check(
+                "query($d: NaiveDate) { a(on: $d) }",
+                serde_json::json!({ "d": "2027-01-01" })
+            ),
+            None
+        );
     }
 
     #[test]
