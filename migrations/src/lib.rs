@@ -18,6 +18,7 @@ mod m20261129_000007_designations;
 mod m20261129_000008_meetings;
 mod m20261129_000009_records;
 mod m20261202_000010_post_fillfactor;
+mod m20261202_000011_throttle;
 
 /// Every migration of Plenum, oldest first.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000008_meetings::Migration),
             Box::new(m20261129_000009_records::Migration),
             Box::new(m20261202_000010_post_fillfactor::Migration),
+            Box::new(m20261202_000011_throttle::Migration),
         ]
     }
 }

@@ -64,6 +64,7 @@ pub struct ServerSettings {
     pub default_locale: Locale,
     pub body_limit_bytes: usize,
     pub trust_forwarded_for: bool,
+    pub trusted_proxies: u32,
     pub header_timeout_seconds: u64,
     pub request_timeout_seconds: u64,
     pub max_connections_per_address: usize,
@@ -79,6 +80,7 @@ impl Default for ServerSettings {
             default_locale: Locale::Fr,
             body_limit_bytes: 1024 * 1024,
             trust_forwarded_for: false,
+            trusted_proxies: 1,
             header_timeout_seconds: 10,
             request_timeout_seconds: 30,
             max_connections_per_address: 256,
@@ -155,6 +157,8 @@ pub struct AccountSettings {
     pub login_max_failures: u32,
     pub login_failure_window_minutes: u32,
     pub address_max_failures: u32,
+    pub account_max_failures: u32,
+    pub registrations_per_address: u32,
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
     /// How long who is asking (their session, account and memberships) is
@@ -171,6 +175,8 @@ impl Default for AccountSettings {
             login_max_failures: 5,
             login_failure_window_minutes: 15,
             address_max_failures: 50,
+            account_max_failures: 50,
+            registrations_per_address: 20,
             // OWASP's first recommended argon2id setting: 19 MiB, 2 passes.
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
@@ -427,6 +433,10 @@ const DOCS: &[(&str, &str)] = &[
         "Read the client address from X-Forwarded-For (only behind a reverse proxy you run).",
     ),
     (
+        "server.trusted_proxies",
+        "With trust_forwarded_for: how many proxies of yours add to X-Forwarded-For. The client address is that many entries from the right; entries further left are written by the client and ignored.",
+    ),
+    (
         "server.header_timeout_seconds",
         "A connection that has not sent a request's headers within this time is closed, in seconds (so is one idle for that long between requests).",
     ),
@@ -503,7 +513,7 @@ const DOCS: &[(&str, &str)] = &[
     ),
     (
         "accounts.login_max_failures",
-        "Failed logins allowed per account within the window before logins are refused for a while.",
+        "Failed logins allowed for one account from one network address within the window; then that address waits (the owner elsewhere does not). Also the wrong current passwords allowed when changing a password.",
     ),
     (
         "accounts.login_failure_window_minutes",
@@ -511,7 +521,15 @@ const DOCS: &[(&str, &str)] = &[
     ),
     (
         "accounts.address_max_failures",
-        "Failed logins allowed from one network address within the window.",
+        "Failed logins allowed from one network address within the window, whatever the account.",
+    ),
+    (
+        "accounts.account_max_failures",
+        "Failed logins allowed for one account from anywhere within the window (slows guessing spread over many addresses).",
+    ),
+    (
+        "accounts.registrations_per_address",
+        "Accounts one network address may create within the window.",
     ),
     (
         "accounts.argon2_memory_kib",

@@ -1,14 +1,11 @@
-//! What every request shares: the database, the settings, the login throttle
-//! and the event bus.
+//! What every request shares: the database, the settings and the event bus.
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
 use crate::db::{Connections, QueryCounter};
-use crate::domain::throttle::FailureWindow;
 use crate::events::EventBus;
 use crate::service::batch::WriteQueue;
 use crate::service::forum::posts::PendingReply;
@@ -20,7 +17,6 @@ pub struct AppState {
     /// Where write transactions begin (`db::begin_write`); see `db::Connections`.
     pub writer: DatabaseConnection,
     pub settings: Arc<Settings>,
-    pub login_throttle: Arc<LoginThrottle>,
     pub events: EventBus,
     pub queries: QueryCounter,
     /// Wakes the outbox worker when a transaction has written to the outbox.
@@ -70,7 +66,6 @@ impl AppState {
         AppState {
             db,
             writer,
-            login_throttle: Arc::new(LoginThrottle::new(&settings)),
             settings: Arc::new(settings),
             events,
             queries,
@@ -83,30 +78,6 @@ impl AppState {
             live_meetings: Arc::default(),
             search,
             themes,
-        }
-    }
-}
-
-/// Failed logins, counted per account and per network address. Kept in memory:
-/// a restart forgives, which is acceptable for a brake on guessing.
-pub struct LoginThrottle {
-    pub per_account: Mutex<FailureWindow>,
-    pub per_address: Mutex<FailureWindow>,
-}
-
-impl LoginThrottle {
-    fn new(settings: &Settings) -> Self {
-        let window =
-            Duration::from_secs(u64::from(settings.accounts.login_failure_window_minutes) * 60);
-        LoginThrottle {
-            per_account: Mutex::new(FailureWindow::new(
-                settings.accounts.login_max_failures,
-                window,
-            )),
-            per_address: Mutex::new(FailureWindow::new(
-                settings.accounts.address_max_failures,
-                window,
-            )),
         }
     }
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{TestApp, error_code, spawn_app, spawn_app_with};
+use crate::helpers::{PASSWORD, TestApp, error_code, spawn_app, spawn_app_with};
 use crate::subscriptions::{connect, next, send};
 
 /// `/healthz` answers, within a deadline.
@@ -330,4 +330,102 @@ async fn dates_out_of_range_are_refused_with_their_field_and_write_nothing() {
         .gql(Some(&admin), invite, json!({ "o": org, "d": "2027-12-31" }))
         .await;
     assert!(r["errors"].is_null(), "{r:#}");
+}
+
+const LOGIN: &str = "mutation($email: String!, $password: String!) { login(input: { email: $email, password: $password }) { token } }";
+
+/// A login sent through our reverse proxy, which appends the client's
+/// address to whatever X-Forwarded-For the client wrote.
+async fn login_via_proxy(app: &TestApp, forwarded: &str, password: &str) -> Value {
+    app.client
+        .post(format!("{}/graphql", app.address))
+        .header("x-forwarded-for", forwarded)
+        .json(&json!({ "query": LOGIN, "variables": { "email": "camille@exemple.fr", "password": password } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn nobody_can_lock_the_owner_out_nor_escape_the_brake_by_rewriting_x_forwarded_for() {
+    let app = spawn_app_with(|s| {
+        s.server.trust_forwarded_for = true;
+        s.accounts.login_max_failures = 3;
+        s.accounts.address_max_failures = 100;
+    })
+    .await;
+    app.register("camille@exemple.fr", "Camille").await;
+    // An attacker at 203.0.113.7 rotates what it writes on the left.
+    for i in 0..3 {
+        let r = login_via_proxy(
+            &app,
+            &format!("10.9.9.{i}, 203.0.113.7"),
+            "guess guess guess",
+        )
+        .await;
+        assert_eq!(error_code(&r), "UNAUTHENTICATED", "{r:#}");
+    }
+    let r = login_via_proxy(&app, "10.9.9.99, 203.0.113.7", PASSWORD).await;
+    assert_eq!(
+        error_code(&r),
+        "RATE_LIMITED",
+        "the attacker's address waits: {r:#}"
+    );
+    // The owner, from home, is not locked out.
+    let r = login_via_proxy(&app, "198.51.100.4", PASSWORD).await;
+    assert!(r["data"]["login"]["token"].is_string(), "{r:#}");
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_and_registrations_are_throttled() {
+    let app = spawn_app_with(|s| {
+        s.accounts.login_max_failures = 2;
+        s.accounts.registrations_per_address = 3;
+    })
+    .await;
+    let token = app.register("camille@exemple.fr", "Camille").await;
+    let change = "mutation($c: String!) { changePassword(input: { currentPassword: $c, newPassword: \"une autre phrase de passe\" }) }";
+    for _ in 0..2 {
+        let r = app
+            .gql(Some(&token), change, json!({ "c": "guess guess guess" }))
+            .await;
+        assert_eq!(error_code(&r), "VALIDATION", "{r:#}");
+    }
+    let r = app
+        .gql(Some(&token), change, json!({ "c": PASSWORD }))
+        .await;
+    assert_eq!(error_code(&r), "RATE_LIMITED", "{r:#}");
+    // Two more accounts from this address, then no more.
+    app.register("lea@exemple.fr", "Léa").await;
+    app.register("sam@exemple.fr", "Sam").await;
+    let r = app
+        .gql(
+            None,
+            "mutation { register(input: { email: \"x@exemple.fr\", password: \"correct horse battery\", displayName: \"X\" }) { token } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&r), "RATE_LIMITED", "{r:#}");
+}
+
+#[tokio::test]
+async fn a_throttle_holds_on_every_server_sharing_the_database() {
+    // The second server has the default settings: five failures per place.
+    let app = spawn_app().await;
+    if app.state.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return;
+    }
+    app.register("camille@exemple.fr", "Camille").await;
+    let login =
+        |password: &'static str| json!({ "email": "camille@exemple.fr", "password": password });
+    for _ in 0..5 {
+        let r = app.gql(None, LOGIN, login("guess guess guess")).await;
+        assert_eq!(error_code(&r), "UNAUTHENTICATED");
+    }
+    let other = app.second_server().await;
+    let r = other.gql(None, LOGIN, login(PASSWORD)).await;
+    assert_eq!(error_code(&r), "RATE_LIMITED", "{r:#}");
 }

@@ -35,6 +35,7 @@ start_server() {
   (cd "$dir" && PLENUM_SERVER__BIND=127.0.0.1:$port PLENUM_DATABASE__URL="$url" \
     PLENUM_DATABASE__MAX_CONNECTIONS=${PLENUM_DATABASE__MAX_CONNECTIONS:-$pool} \
     PLENUM_LOG__FILTER=warn PLENUM_ACCOUNTS__ARGON2_MEMORY_KIB=64 PLENUM_ACCOUNTS__ARGON2_ITERATIONS=1 \
+    PLENUM_ACCOUNTS__REGISTRATIONS_PER_ADDRESS=1000000 \
     exec "$OLDPWD/target/release/plenum" serve >/dev/null) &
   server=$!
   until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do

@@ -1,68 +1,62 @@
-//! Counting failed logins, so that guessing passwords is slow.
+//! What is counted to brake guessing and abuse, and how much of it is
+//! allowed within a window. Pure: `service::throttle` keeps the counts in
+//! the database, so that every process sharing it counts the same.
 //!
-//! A key (an account's email, a network address) may fail `max_failures` times
-//! within `window`; after that, attempts are refused until the oldest failure
-//! leaves the window. A success clears the key. Pure: the caller passes the time.
+//! Failed logins are counted three ways, so that nobody can lock the owner
+//! out of their account from elsewhere (a brake keyed on the account alone
+//! let anyone do that with five wrong passwords):
+//! - per account *and* address: a low ceiling, which stops guessing from
+//!   one place and touches only that place;
+//! - per account, from anywhere: a much higher ceiling, which slows guessing
+//!   spread over many addresses;
+//! - per address, whatever the account: stops one place trying many accounts.
 
-use std::collections::{HashMap, VecDeque};
-use std::time::{Duration, Instant};
+use std::net::IpAddr;
 
-#[derive(Debug)]
-pub struct FailureWindow {
-    max_failures: usize,
-    window: Duration,
-    failures: HashMap<String, VecDeque<Instant>>,
+use crate::config::AccountSettings;
+
+/// One thing counted, with how many of it the window allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limit {
+    /// What is counted, e.g. `login:camille@exemple.fr|203.0.113.7`.
+    pub key: String,
+    pub max: u32,
 }
 
-impl FailureWindow {
-    pub fn new(max_failures: u32, window: Duration) -> Self {
-        FailureWindow {
-            max_failures: max_failures as usize,
-            window,
-            failures: HashMap::new(),
-        }
-    }
+/// The counts a login attempt must pass, the first being the one a
+/// success clears.
+pub fn login(settings: &AccountSettings, email: &str, address: IpAddr) -> [Limit; 3] {
+    let email = email.trim().to_lowercase();
+    [
+        Limit {
+            key: format!("login:{email}|{address}"),
+            max: settings.login_max_failures,
+        },
+        Limit {
+            key: format!("login:{email}"),
+            max: settings.account_max_failures,
+        },
+        Limit {
+            key: format!("login-from:{address}"),
+            max: settings.address_max_failures,
+        },
+    ]
+}
 
-    /// Whether `key` may try now.
-    pub fn allows(&mut self, key: &str, now: Instant) -> bool {
-        self.forget_old(key, now);
-        self.failures
-            .get(key)
-            .is_none_or(|f| f.len() < self.max_failures)
+/// Wrong current passwords given to change a password, per account: a
+/// stolen session must not become a way to guess the password.
+pub fn current_password(settings: &AccountSettings, account: uuid::Uuid) -> Limit {
+    Limit {
+        key: format!("password:{account}"),
+        max: settings.login_max_failures,
     }
+}
 
-    pub fn record_failure(&mut self, key: &str, now: Instant) {
-        self.forget_old(key, now);
-        self.failures
-            .entry(key.to_owned())
-            .or_default()
-            .push_back(now);
-        // Keep memory bounded when many keys are tried once: drop empty or stale entries now and then.
-        if self.failures.len() > 100_000 {
-            let window = self.window;
-            self.failures.retain(|_, f| {
-                f.back()
-                    .is_some_and(|last| now.duration_since(*last) < window)
-            });
-        }
-    }
-
-    pub fn clear(&mut self, key: &str) {
-        self.failures.remove(key);
-    }
-
-    fn forget_old(&mut self, key: &str, now: Instant) {
-        if let Some(f) = self.failures.get_mut(key) {
-            while f
-                .front()
-                .is_some_and(|t| now.duration_since(*t) >= self.window)
-            {
-                f.pop_front();
-            }
-            if f.is_empty() {
-                self.failures.remove(key);
-            }
-        }
+/// Accounts created from one address.
+pub fn registration(settings: &AccountSettings, address: IpAddr) -> Limit {
+    Limit {
+        key: format!("register-from:{address}"),
+        max: settings.registrations_per_address,
     }
 }
 
@@ -71,25 +65,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn refuses_after_too_many_failures_then_forgives_with_time() {
-        let start = Instant::now();
-        let mut w = FailureWindow::new(3, Duration::from_secs(60));
-        for i in 0..3 {
-            assert!(w.allows("camille@exemple.fr", start + Duration::from_secs(i)));
-            w.record_failure("camille@exemple.fr", start + Duration::from_secs(i));
-        }
-        assert!(!w.allows("camille@exemple.fr", start + Duration::from_secs(10)));
-        assert!(w.allows("someone@else.fr", start + Duration::from_secs(10)));
-        assert!(w.allows("camille@exemple.fr", start + Duration::from_secs(61)));
-    }
-
-    #[test]
-    fn a_success_clears_the_count() {
-        let now = Instant::now();
-        let mut w = FailureWindow::new(1, Duration::from_secs(60));
-        w.record_failure("k", now);
-        assert!(!w.allows("k", now));
-        w.clear("k");
-        assert!(w.allows("k", now));
+    fn a_login_is_counted_per_pair_per_account_and_per_address() {
+        let settings = AccountSettings::default();
+        let address: IpAddr = "203.0.113.7".parse().unwrap();
+        let [pair, account, from] = login(&settings, " Camille@Exemple.fr ", address);
+        assert_eq!(pair.key, "login:camille@exemple.fr|203.0.113.7");
+        assert_eq!(account.key, "login:camille@exemple.fr");
+        assert_eq!(from.key, "login-from:203.0.113.7");
+        assert!(account.max > pair.max, "the owner elsewhere keeps a margin");
     }
 }

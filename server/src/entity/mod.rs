@@ -43,3 +43,4 @@ pub mod secret_ballot;
 pub mod speaking_request;
 pub mod thread;
 pub mod thread_read;
+pub mod throttle_hit;

@@ -296,7 +296,7 @@ impl AccountMutation {
             invitation_token: input.invitation_token,
         };
         let (account, issued) =
-            accounts::register(state(ctx)?, new, req.user_agent.clone()).await?;
+            accounts::register(state(ctx)?, new, req.address, req.user_agent.clone()).await?;
         logged_in(ctx, account, issued)
     }
 

@@ -283,11 +283,25 @@ fn locale_for(settings: &Settings, headers: &HeaderMap, viewer: Option<&Viewer>)
         .unwrap_or(settings.server.default_locale)
 }
 
+/// The client's address: the peer's, or behind `trusted_proxies` proxies of
+/// ours, the entry that many places from the right of X-Forwarded-For. The
+/// entries further left are whatever the client wrote: reading the left-most
+/// let anyone rotate it and escape every throttle.
 fn client_address(settings: &Settings, headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
-    if settings.server.trust_forwarded_for {
-        let forwarded = header_str(headers, header::HeaderName::from_static("x-forwarded-for"))
-            .and_then(|v| v.split(',').next())
-            .and_then(|ip| ip.trim().parse().ok());
+    let server = &settings.server;
+    if server.trust_forwarded_for && server.trusted_proxies > 0 {
+        let entries: Vec<&str> = headers
+            .get_all(header::HeaderName::from_static("x-forwarded-for"))
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect();
+        let from_right = server.trusted_proxies as usize;
+        let forwarded = entries
+            .len()
+            .checked_sub(from_right)
+            .and_then(|i| entries[i].parse().ok());
         if let Some(ip) = forwarded {
             return ip;
         }
@@ -362,6 +376,27 @@ mod tests {
             ])
         ));
         assert!(!is_cross_site(&settings, &headers(&[])));
+    }
+
+    #[test]
+    fn the_client_address_is_read_from_the_right_of_x_forwarded_for() {
+        let peer: SocketAddr = "10.0.0.1:4000".parse().unwrap();
+        let mut settings = Settings::default();
+        let forwarded = headers(&[("x-forwarded-for", "6.6.6.6, 203.0.113.7")]);
+        assert_eq!(client_address(&settings, &forwarded, peer), peer.ip());
+        settings.server.trust_forwarded_for = true;
+        assert_eq!(
+            client_address(&settings, &forwarded, peer).to_string(),
+            "203.0.113.7",
+            "the entry our proxy wrote, not the client's"
+        );
+        settings.server.trusted_proxies = 2;
+        assert_eq!(
+            client_address(&settings, &forwarded, peer).to_string(),
+            "6.6.6.6"
+        );
+        settings.server.trusted_proxies = 3;
+        assert_eq!(client_address(&settings, &forwarded, peer), peer.ip());
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! Accounts: registering, logging in, the profile and the password.
 
 use std::net::IpAddr;
-use std::time::Instant;
 
 use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, IntoActiveModel};
@@ -10,10 +9,12 @@ use crate::domain::account::{
     Email, Gender, Password, handle_from_name, parse_handle, parse_name, parse_pronouns,
     parse_timezone,
 };
+use crate::domain::throttle;
 use crate::entity::account;
 use crate::error::{AppError, AppResult, ErrorCode, is_unique_violation};
 use crate::i18n::Locale;
 use crate::service::sessions::{self, Issued, Viewer};
+use crate::service::throttle as service_throttle;
 use crate::service::{invitations, new_id, now, passwords};
 use crate::state::AppState;
 use crate::{db, text};
@@ -147,8 +148,11 @@ async fn insert(
 pub async fn register(
     state: &AppState,
     input: NewAccount,
+    address: IpAddr,
     user_agent: Option<String>,
 ) -> AppResult<(account::Model, Issued)> {
+    let per_address = throttle::registration(&state.settings.accounts, address);
+    service_throttle::check(state, std::slice::from_ref(&per_address)).await?;
     if !state.settings.accounts.open_registration && input.invitation_token.is_none() {
         return Err(AppError::forbidden(text!(
             en: "Accounts are created by invitation only on this server. Ask an organisation to invite you.",
@@ -164,6 +168,7 @@ pub async fn register(
     };
     let issued = sessions::issue_session(state, &txn, account.id, user_agent).await?;
     txn.commit().await?;
+    service_throttle::record(state, &[per_address]).await?;
     if let Some(membership) = joined {
         invitations::announce(state, &membership);
     }
@@ -194,16 +199,6 @@ fn wrong_credentials() -> AppError {
     )
 }
 
-fn throttled() -> AppError {
-    AppError::new(
-        ErrorCode::RateLimited,
-        text!(
-            en: "Too many failed attempts. Wait a few minutes before trying again.",
-            fr: "Trop de tentatives échouées. Attendez quelques minutes avant de réessayer."
-        ),
-    )
-}
-
 /// Logs in with email and password. The answer never says whether the email
 /// has an account; repeated failures are throttled per account and per address.
 #[tracing::instrument(skip_all)]
@@ -215,24 +210,8 @@ pub async fn login(
     user_agent: Option<String>,
 ) -> AppResult<(account::Model, Issued)> {
     let email_key = email.trim().to_lowercase();
-    let address_key = address.to_string();
-    let throttle = &state.login_throttle;
-    {
-        let at = Instant::now();
-        let account_ok = throttle
-            .per_account
-            .lock()
-            .map(|mut w| w.allows(&email_key, at))
-            .unwrap_or(false);
-        let address_ok = throttle
-            .per_address
-            .lock()
-            .map(|mut w| w.allows(&address_key, at))
-            .unwrap_or(false);
-        if !(account_ok && address_ok) {
-            return Err(throttled());
-        }
-    }
+    let limits = throttle::login(&state.settings.accounts, &email_key, address);
+    service_throttle::check(state, &limits).await?;
     let found = account::Entity::find()
         .filter(account::Column::Email.eq(&email_key))
         .one(&state.db)
@@ -246,19 +225,13 @@ pub async fn login(
     let account = match found {
         Some(account) if valid => account,
         _ => {
-            let at = Instant::now();
-            if let Ok(mut w) = throttle.per_account.lock() {
-                w.record_failure(&email_key, at);
-            }
-            if let Ok(mut w) = throttle.per_address.lock() {
-                w.record_failure(&address_key, at);
-            }
+            service_throttle::record(state, &limits).await?;
             return Err(wrong_credentials());
         }
     };
-    if let Ok(mut w) = throttle.per_account.lock() {
-        w.clear(&email_key);
-    }
+    // The place the owner logs in from is forgiven; the account's count
+    // from everywhere is not, or guessing spread over addresses would be.
+    service_throttle::clear(state, &limits[0]).await?;
     let issued = sessions::issue_session(state, &state.db, account.id, user_agent).await?;
     Ok((account, issued))
 }
@@ -272,6 +245,8 @@ pub async fn change_password(
     new: &str,
 ) -> AppResult<()> {
     let new = Password::parse(new, "newPassword")?;
+    let limit = throttle::current_password(&state.settings.accounts, viewer.id());
+    service_throttle::check(state, std::slice::from_ref(&limit)).await?;
     if !passwords::verify(
         &state.settings.accounts,
         current,
@@ -279,6 +254,7 @@ pub async fn change_password(
     )
     .await?
     {
+        service_throttle::record(state, std::slice::from_ref(&limit)).await?;
         return Err(AppError::validation(
             "currentPassword",
             text!(en: "The current password is incorrect.", fr: "Le mot de passe actuel est incorrect."),

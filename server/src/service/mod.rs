@@ -17,6 +17,7 @@ pub mod proposals;
 pub mod records;
 pub mod search;
 pub mod sessions;
+pub mod throttle;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
