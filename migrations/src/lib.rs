@@ -19,6 +19,7 @@ mod m20261129_000008_meetings;
 mod m20261129_000009_records;
 mod m20261202_000010_post_fillfactor;
 mod m20261202_000011_throttle;
+mod m20261202_000012_invitation_link;
 
 /// Every migration of Plenum, oldest first.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_records::Migration),
             Box::new(m20261202_000010_post_fillfactor::Migration),
             Box::new(m20261202_000011_throttle::Migration),
+            Box::new(m20261202_000012_invitation_link::Migration),
         ]
     }
 }

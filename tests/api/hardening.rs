@@ -429,3 +429,72 @@ async fn a_throttle_holds_on_every_server_sharing_the_database() {
     let r = other.gql(None, LOGIN, login(PASSWORD)).await;
     assert_eq!(error_code(&r), "RATE_LIMITED", "{r:#}");
 }
+
+#[tokio::test]
+async fn an_invitation_is_for_its_address_unless_sent_to_anyone_with_the_link() {
+    let app = spawn_app().await;
+    let admin = app.register("camille@exemple.fr", "Camille").await;
+    let org = app.create_organisation(&admin, "ag", "INVITATION").await;
+    let invite = "mutation($o: ID!, $any: Boolean! = false) { inviteMember(input: { organisationId: $o, email: \"lea@exemple.fr\", role: FACILITATOR, anyoneWithLink: $any }) { link } }";
+    let r = app.gql(Some(&admin), invite, json!({ "o": org })).await;
+    let token = r["data"]["inviteMember"]["link"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let accept = "mutation($t: String!) { acceptInvitation(token: $t) { role } }";
+    // Someone else, logged in, cannot take Léa's place and her role…
+    let mallory = app.register("mallory@exemple.fr", "Mallory").await;
+    let r = app.gql(Some(&mallory), accept, json!({ "t": token })).await;
+    assert_eq!(error_code(&r), "FORBIDDEN", "{r:#}");
+    // …nor register with her link under another address (nothing is created).
+    let r = app
+        .gql(
+            None,
+            "mutation($t: String!) { register(input: { email: \"eve@exemple.fr\", password: \"correct horse battery\", displayName: \"Eve\", invitationToken: $t }) { token } }",
+            json!({ "t": token }),
+        )
+        .await;
+    assert_eq!(error_code(&r), "FORBIDDEN", "{r:#}");
+    let r = app
+        .gql(
+            None,
+            "mutation { login(input: { email: \"eve@exemple.fr\", password: \"correct horse battery\" }) { token } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        error_code(&r),
+        "UNAUTHENTICATED",
+        "no account was left behind: {r:#}"
+    );
+    // Léa herself may.
+    let lea = app.register("lea@exemple.fr", "Léa").await;
+    let r = app.gql(Some(&lea), accept, json!({ "t": token })).await;
+    assert_eq!(
+        r["data"]["acceptInvitation"]["role"], "FACILITATOR",
+        "{r:#}"
+    );
+    // A link for anyone works for anyone.
+    let r = app
+        .gql(
+            Some(&admin),
+            invite.replace("lea@", "sam@").as_str(),
+            json!({ "o": org, "any": true }),
+        )
+        .await;
+    let open = r["data"]["inviteMember"]["link"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = app.gql(Some(&mallory), accept, json!({ "t": open })).await;
+    assert_eq!(
+        r["data"]["acceptInvitation"]["role"], "FACILITATOR",
+        "{r:#}"
+    );
+}

@@ -263,6 +263,7 @@ async fn create(state: &AppState, password: &str) -> AppResult<()> {
             email: member.account.email.clone(),
             role: *role,
             standing,
+            anyone_with_link: false,
         };
         let sent = invitations::invite(state, &admin, invitation).await?;
         let token = sent.link.rsplit('/').next().unwrap_or_default().to_owned();
@@ -296,6 +297,7 @@ async fn create(state: &AppState, password: &str) -> AppResult<()> {
         email: "paul.girard@exemple.fr".into(),
         role: Role::Member,
         standing: Standing::Supporter,
+        anyone_with_link: false,
     };
     invitations::invite(state, &admin, pending).await?;
     Ok(())

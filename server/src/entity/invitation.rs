@@ -19,6 +19,8 @@ pub struct Model {
     pub accepted_at: Option<DateTimeUtc>,
     pub accepted_by: Option<Uuid>,
     pub revoked_at: Option<DateTimeUtc>,
+    /// Any account may accept it, not only the one with `email`.
+    pub anyone_with_link: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

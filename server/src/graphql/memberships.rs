@@ -204,6 +204,10 @@ pub struct InviteMemberInput {
     pub standing: StandingKind,
     /// For members: last day of good standing (dues paid until). None: no end.
     pub good_until: Option<NaiveDate>,
+    /// Any account may accept it (a link shared in a meeting's chat).
+    /// Otherwise only the account with this email may.
+    #[graphql(default)]
+    pub anyone_with_link: bool,
 }
 
 /// The invitation, and the link to give the person (shown once; it is also mailed).
@@ -263,6 +267,7 @@ impl MembershipMutation {
             email: input.email,
             role: input.role,
             standing: Standing::new(input.standing, input.good_until),
+            anyone_with_link: input.anyone_with_link,
         };
         let sent = invitations::invite(state(ctx)?, viewer(ctx)?, new).await?;
         Ok(InvitePayload {

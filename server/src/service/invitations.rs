@@ -24,6 +24,9 @@ pub struct NewInvitation {
     pub email: String,
     pub role: Role,
     pub standing: Standing,
+    /// Any account may accept it (the inviter's choice); otherwise only the
+    /// one whose email it was sent to.
+    pub anyone_with_link: bool,
 }
 
 /// An invitation and the link to send; the link is shown once, to the inviter.
@@ -84,6 +87,7 @@ pub async fn invite(state: &AppState, viewer: &Viewer, input: NewInvitation) -> 
         accepted_at: Set(None),
         accepted_by: Set(None),
         revoked_at: Set(None),
+        anyone_with_link: Set(input.anyone_with_link),
     }
     .insert(&txn)
     .await?;
@@ -130,6 +134,12 @@ pub async fn accept_in(
         return Err(AppError::conflict(text!(
             en: "This invitation has already been used. Each link works once.",
             fr: "Cette invitation a déjà été utilisée. Chaque lien ne fonctionne qu'une fois."
+        )));
+    }
+    if !invitation.anyone_with_link && !invitation.email.eq_ignore_ascii_case(&account.email) {
+        return Err(AppError::forbidden(text!(
+            en: "This invitation was sent to another email address. Log in with that address, or ask for an invitation to yours.",
+            fr: "Cette invitation a été envoyée à une autre adresse e-mail. Connectez-vous avec cette adresse, ou demandez une invitation à la vôtre."
         )));
     }
     let org = organisations::get(conn, invitation.organisation_id).await?;

@@ -173,6 +173,14 @@ async fn settle(
     Ok(())
 }
 
+/// A link with its secret token (the part after the last `/`) hidden.
+fn redacted(link: &str) -> String {
+    match link.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/[redacted]"),
+        None => "[redacted]".to_owned(),
+    }
+}
+
 fn deliver(message: &outbox::Model) -> Result<(), String> {
     match message.topic.as_str() {
         TOPIC_MAIL_INVITATION => {
@@ -180,11 +188,25 @@ fn deliver(message: &outbox::Model) -> Result<(), String> {
             tracing::info!(
                 to = %p["to"].as_str().unwrap_or_default(),
                 organisation = %p["organisation"].as_str().unwrap_or_default(),
-                link = %p["link"].as_str().unwrap_or_default(),
+                // The link opens the invitation: never in a log.
+                link = %redacted(p["link"].as_str().unwrap_or_default()),
                 "mail: invitation (log transport)"
             );
             Ok(())
         }
         other => Err(format!("no handler for topic {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invitation_link_is_logged_without_its_token() {
+        assert_eq!(
+            redacted("https://plenum.example/invitations/plm_i_secret"),
+            "https://plenum.example/invitations/[redacted]"
+        );
     }
 }
