@@ -94,18 +94,17 @@ pub fn check_variables(variables: &Variables, max: usize) -> Result<(), Refusal>
         // A stack of the values still to look at, with their depth: no recursion.
         let mut stack: Vec<(&Value, usize)> = vec![(value, 1)];
         while let Some((value, depth)) = stack.pop() {
-            let children: Box<dyn Iterator<Item = &Value>> = match value {
-                Value::List(items) => Box::new(items.iter()),
-                Value::Object(fields) => Box::new(fields.values()),
+            if matches!(value, Value::List(_) | Value::Object(_)) && depth > max {
+                return Err(too_nested(max).into());
+            }
+            match value {
+                Value::List(items) => stack.extend(items.iter().map(|v| (v, depth + 1))),
+                Value::Object(fields) => stack.extend(fields.values().map(|v| (v, depth + 1))),
                 Value::String(text) if text.contains('\0') => {
                     return Err(Refusal::nul(name.as_str()));
                 }
-                _ => continue,
-            };
-            if depth > max {
-                return Err(too_nested(max).into());
+                _ => {}
             }
-            stack.extend(children.map(|v| (v, depth + 1)));
         }
     }
     Ok(())
@@ -352,9 +351,11 @@ pub fn measure(
     let mut total = Measure::default();
     for (_, operation) in document.operations.iter() {
         for definition in &operation.node.variable_definitions {
-            let default = definition.node.default_value.as_ref();
-            if default.is_some_and(|d| literal_has_nul(&d.node.clone().into_value())) {
-                return Err(Refusal::nul(definition.node.name.node.as_str()));
+            let definition = &definition.node;
+            if let Some(default) = &definition.default_value {
+                let ty = named(&definition.var_type.node.base).0;
+                let name = definition.name.node.as_str();
+                walk.argument(&default.node.clone().into_value(), &ty, name)?;
             }
         }
         let root = match operation.node.ty {
@@ -388,20 +389,11 @@ impl<'a> Walk<'a> {
             let measure = match &item.node {
                 Selection::Field(field) => {
                     let field = &field.node;
-                    if let Some((name, _)) = field
-                        .arguments
-                        .iter()
-                        .find(|(_, v)| literal_has_nul(&v.node))
-                    {
-                        return Err(Refusal::nul(name.node.as_str()));
-                    }
                     let shape = self.shape.field(on, field.name.node.as_str());
-                    if let Some(shape) = shape {
-                        for (name, value) in &field.arguments {
-                            if let Some(ty) = shape.arguments.get(name.node.as_str()) {
-                                self.dates(&value.node, ty, name.node.as_str())?;
-                            }
-                        }
+                    for (name, value) in &field.arguments {
+                        let name = name.node.as_str();
+                        let ty = shape.and_then(|s| s.arguments.get(name));
+                        self.argument(&value.node, ty.map_or("", String::as_str), name)?;
                     }
                     let (leads_to, growth) = shape
                         .map(|f| (f.leads_to.as_str(), f.growth))
@@ -457,27 +449,29 @@ impl<'a> Walk<'a> {
         Ok(measure)
     }
 
-    /// Refuses a date out of range in an argument's value of type `ty`,
-    /// written in the query or passed in a variable, naming the input field.
-    fn dates(&self, value: &Literal, ty: &str, field: &str) -> Result<(), Refusal> {
+    /// Refuses, in an argument's value of type `ty` (`""` when unknown),
+    /// a NUL character written in the query, or a date out of range written
+    /// or passed in a variable; names the innermost input field. (Nesting is
+    /// bounded by [`check_nesting`], which ran first; variables' NULs by
+    /// [`check_variables`].)
+    fn argument(&self, value: &Literal, ty: &str, field: &str) -> Result<(), Refusal> {
         match value {
             Literal::Variable(name) => match self.variables.get(name) {
                 Some(value) => self.variable_dates(value, ty, field),
                 None => Ok(()),
             },
+            Literal::String(text) if text.contains('\0') => Err(Refusal::nul(field)),
             Literal::String(text) if DATE_SCALARS.contains(&ty) => out_of_range(text, field),
-            Literal::List(items) => items.iter().try_for_each(|v| self.dates(v, ty, field)),
+            Literal::List(items) => items.iter().try_for_each(|v| self.argument(v, ty, field)),
             Literal::Object(fields) => fields.iter().try_for_each(|(name, v)| {
-                match self.shape.inputs.get(ty).and_then(|f| f.get(name.as_str())) {
-                    Some(ty) => self.dates(v, ty, name.as_str()),
-                    None => Ok(()),
-                }
+                let ty = self.shape.inputs.get(ty).and_then(|f| f.get(name.as_str()));
+                self.argument(v, ty.map_or("", String::as_str), name.as_str())
             }),
             _ => Ok(()),
         }
     }
 
-    /// [`Walk::dates`] for a variable's value.
+    /// [`Walk::argument`]'s dates, for a variable's value.
     fn variable_dates(&self, value: &Value, ty: &str, field: &str) -> Result<(), Refusal> {
         match value {
             Value::String(text) if DATE_SCALARS.contains(&ty) => out_of_range(text, field),
@@ -517,17 +511,6 @@ fn out_of_range(text: &str, field: &str) -> Result<(), Refusal> {
         error,
         field: Some(field.to_owned()),
     })
-}
-
-/// Does a literal of the query hold a NUL character? (Its nesting is
-/// bounded by [`check_nesting`], which ran first.)
-fn literal_has_nul(value: &Literal) -> bool {
-    match value {
-        Literal::String(text) => text.contains('\0'),
-        Literal::List(items) => items.iter().any(literal_has_nul),
-        Literal::Object(fields) => fields.values().any(literal_has_nul),
-        _ => false,
-    }
 }
 
 #[cfg(test)]

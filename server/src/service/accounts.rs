@@ -211,7 +211,7 @@ pub async fn login(
 ) -> AppResult<(account::Model, Issued)> {
     let email_key = email.trim().to_lowercase();
     let limits = throttle::login(&state.settings.accounts, &email_key, address);
-    service_throttle::check(state, &limits).await?;
+    let used = service_throttle::check(state, &limits).await?;
     let found = account::Entity::find()
         .filter(account::Column::Email.eq(&email_key))
         .one(&state.db)
@@ -231,7 +231,9 @@ pub async fn login(
     };
     // The place the owner logs in from is forgiven; the account's count
     // from everywhere is not, or guessing spread over addresses would be.
-    service_throttle::clear(state, &limits[0]).await?;
+    if used.first().is_some_and(|n| *n > 0) {
+        service_throttle::clear(state, &limits[0]).await?;
+    }
     let issued = sessions::issue_session(state, &state.db, account.id, user_agent).await?;
     Ok((account, issued))
 }

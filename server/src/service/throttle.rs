@@ -25,8 +25,9 @@ fn window(state: &AppState) -> Duration {
     ))
 }
 
-/// Refuses with `RATE_LIMITED` when any of `limits` is used up.
-pub async fn check(state: &AppState, limits: &[Limit]) -> AppResult<()> {
+/// Refuses with `RATE_LIMITED` when any of `limits` is used up; otherwise
+/// the attempts counted against each, in order.
+pub async fn check(state: &AppState, limits: &[Limit]) -> AppResult<Vec<u32>> {
     let keys: Vec<String> = limits.iter().map(|l| token::hash(&l.key)).collect();
     let counts: Vec<(String, i64)> = throttle_hit::Entity::find()
         .select_only()
@@ -38,12 +39,16 @@ pub async fn check(state: &AppState, limits: &[Limit]) -> AppResult<()> {
         .into_tuple()
         .all(&state.db)
         .await?;
-    let used_up = limits.iter().zip(&keys).any(|(limit, key)| {
-        counts
-            .iter()
-            .any(|(k, n)| k == key && *n >= i64::from(limit.max))
-    });
-    if used_up {
+    let used: Vec<u32> = keys
+        .iter()
+        .map(|key| {
+            counts
+                .iter()
+                .find(|(k, _)| k == key)
+                .map_or(0, |(_, n)| u32::try_from(*n).unwrap_or(u32::MAX))
+        })
+        .collect();
+    if limits.iter().zip(&used).any(|(limit, n)| *n >= limit.max) {
         return Err(AppError::new(
             ErrorCode::RateLimited,
             text!(
@@ -52,7 +57,7 @@ pub async fn check(state: &AppState, limits: &[Limit]) -> AppResult<()> {
             ),
         ));
     }
-    Ok(())
+    Ok(used)
 }
 
 /// Counts one attempt against each of `limits`, and forgets attempts older
