@@ -20,6 +20,8 @@ mod m20261129_000009_records;
 mod m20261202_000010_post_fillfactor;
 mod m20261202_000011_throttle;
 mod m20261202_000012_invitation_link;
+mod m20261203_000013_token_scope;
+mod m20261203_000014_pending_registration;
 
 /// Every migration of Plenum, oldest first.
 pub struct Migrator;
@@ -40,6 +42,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_post_fillfactor::Migration),
             Box::new(m20261202_000011_throttle::Migration),
             Box::new(m20261202_000012_invitation_link::Migration),
+            Box::new(m20261203_000013_token_scope::Migration),
+            Box::new(m20261203_000014_pending_registration::Migration),
         ]
     }
 }

@@ -152,6 +152,8 @@ impl Default for GraphqlSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct AccountSettings {
     pub open_registration: bool,
+    /// A new account waits until its address is confirmed by mail.
+    pub confirm_email: bool,
     pub session_days: u32,
     pub invitation_days: u32,
     pub login_max_failures: u32,
@@ -170,6 +172,7 @@ impl Default for AccountSettings {
     fn default() -> Self {
         AccountSettings {
             open_registration: true,
+            confirm_email: true,
             session_days: 30,
             invitation_days: 14,
             login_max_failures: 5,
@@ -502,6 +505,10 @@ const DOCS: &[(&str, &str)] = &[
     (
         "accounts.open_registration",
         "Anyone may create an account; when false, only with an invitation.",
+    ),
+    (
+        "accounts.confirm_email",
+        "A new account is created once its owner opens the link mailed to the address (valid 24 hours), and registering answers the same whether or not the address has an account. When false, registering logs in at once and says when an address is taken: only for closed deployments and load tests.",
     ),
     (
         "accounts.session_days",

@@ -1,12 +1,17 @@
 use plenum::entity::{account, auth_token};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::helpers::{Newcomer, PASSWORD, data, error_code, eventually, spawn_app, spawn_app_with};
+use crate::helpers::{
+    Newcomer, PASSWORD, TestApp, data, error_code, eventually, spawn_app, spawn_app_with,
+};
 
 const VIEWER: &str = "{ viewer { email locale timezone person { displayName gender pronouns } } }";
 const REGISTER: &str =
     "mutation($input: RegisterInput!) { register(input: $input) { token viewer { email } } }";
+const REGISTER_ANSWER: &str = "mutation($input: RegisterInput!) { register(input: $input) { confirmationSent token viewer { email } } }";
+const CONFIRM: &str =
+    "mutation($t: String!) { confirmRegistration(token: $t) { token viewer { email } } }";
 const LOGIN: &str = "mutation($email: String!, $password: String!) { login(input: { email: $email, password: $password }) { token } }";
 
 #[tokio::test]
@@ -31,13 +36,104 @@ async fn an_anonymous_visitor_has_no_viewer() {
 }
 
 #[tokio::test]
-async fn a_second_account_with_the_same_email_is_a_conflict_and_writes_nothing() {
+async fn registering_answers_the_same_whether_or_not_the_address_has_an_account() {
     let app = spawn_app().await;
     app.register("camille@exemple.fr", "Camille").await;
-    let input = json!({ "input": { "email": "CAMILLE@exemple.fr", "password": PASSWORD, "displayName": "Autre" } });
-    let response = app.gql(None, REGISTER, input).await;
-    assert_eq!(error_code(&response), "CONFLICT");
-    assert_eq!(response["errors"][0]["extensions"]["field"], "email");
+    let register = |email: &str| json!({ "input": { "email": email, "password": PASSWORD, "displayName": "Autre" } });
+    let taken = app
+        .gql(None, REGISTER_ANSWER, register("CAMILLE@exemple.fr"))
+        .await;
+    let free = app
+        .gql(None, REGISTER_ANSWER, register("lea@exemple.fr"))
+        .await;
+    assert_eq!(taken, free, "the answer tells nothing");
+    assert_eq!(
+        data(&free)["register"],
+        json!({ "confirmationSent": true, "token": null, "viewer": null })
+    );
+    assert_eq!(
+        account::Entity::find().count(&app.state.db).await.unwrap(),
+        1,
+        "no account until the address is confirmed"
+    );
+    // The owner of the taken address is told someone tried; Léa gets her link.
+    use plenum::entity::outbox;
+    let told = outbox::Entity::find()
+        .filter(outbox::Column::Topic.eq(plenum::service::outbox::TOPIC_MAIL_REGISTRATION_ATTEMPT))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].payload["to"], "camille@exemple.fr");
+    assert!(
+        told[0].payload.get("link").is_none(),
+        "nothing opens from it"
+    );
+    let link = app.confirmation_link("lea@exemple.fr").await;
+    let token = link.rsplit('/').next().unwrap();
+    assert!(token.starts_with("plm_e_"), "{link}");
+    // Not before confirming…
+    let login = json!({ "email": "lea@exemple.fr", "password": PASSWORD });
+    assert_eq!(
+        error_code(&app.gql(None, LOGIN, login.clone()).await),
+        "UNAUTHENTICATED"
+    );
+    // …then logged in by the link, once.
+    let r = app.gql(None, CONFIRM, json!({ "t": token })).await;
+    assert_eq!(
+        data(&r)["confirmRegistration"]["viewer"]["email"],
+        "lea@exemple.fr"
+    );
+    assert!(data(&app.gql(None, LOGIN, login).await)["login"]["token"].is_string());
+    let again = app.gql(None, CONFIRM, json!({ "t": token })).await;
+    assert_eq!(error_code(&again), "NOT_FOUND");
+    for forged in ["plm_e_forged", ""] {
+        let r = app.gql(None, CONFIRM, json!({ "t": forged })).await;
+        assert_eq!(error_code(&r), "NOT_FOUND", "{r}");
+    }
+    assert_eq!(
+        account::Entity::find().count(&app.state.db).await.unwrap(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn two_links_for_one_address_confirmed_at_once_leave_exactly_one_account() {
+    let app = spawn_app().await;
+    let input = json!({ "input": { "email": "race@exemple.fr", "password": PASSWORD, "displayName": "Race" } });
+    for _ in 0..2 {
+        let r = app.gql(None, REGISTER, input.clone()).await;
+        assert!(r["errors"].is_null(), "{r}");
+    }
+    use plenum::entity::outbox;
+    let links: Vec<String> = outbox::Entity::find()
+        .filter(outbox::Column::Topic.eq(plenum::service::outbox::TOPIC_MAIL_CONFIRM_REGISTRATION))
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| {
+            m.payload["link"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(links.len(), 2);
+    let (a, b) = tokio::join!(
+        app.gql(None, CONFIRM, json!({ "t": links[0] })),
+        app.gql(None, CONFIRM, json!({ "t": links[1] }))
+    );
+    let succeeded = [&a, &b].iter().filter(|r| r["errors"].is_null()).count();
+    assert_eq!(succeeded, 1, "{a:#}\n{b:#}");
+    let failed = if a["errors"].is_null() { &b } else { &a };
+    assert!(
+        ["CONFLICT", "NOT_FOUND"].contains(&error_code(failed).as_str()),
+        "{failed:#}"
+    );
     assert_eq!(
         account::Entity::find().count(&app.state.db).await.unwrap(),
         1
@@ -45,17 +141,15 @@ async fn a_second_account_with_the_same_email_is_a_conflict_and_writes_nothing()
 }
 
 #[tokio::test]
-async fn two_simultaneous_registrations_of_one_email_leave_exactly_one_account() {
-    let app = spawn_app().await;
-    let input = json!({ "input": { "email": "race@exemple.fr", "password": PASSWORD, "displayName": "Race" } });
-    let (a, b) = tokio::join!(
-        app.gql(None, REGISTER, input.clone()),
-        app.gql(None, REGISTER, input.clone())
-    );
-    let succeeded = [&a, &b].iter().filter(|r| r["errors"].is_null()).count();
-    assert_eq!(succeeded, 1, "{a:#}\n{b:#}");
-    let failed = if a["errors"].is_null() { &b } else { &a };
-    assert_eq!(error_code(failed), "CONFLICT");
+async fn with_confirmation_off_registering_logs_in_and_says_an_address_is_taken() {
+    let app = spawn_app_with(|s| s.accounts.confirm_email = false).await;
+    let input = json!({ "input": { "email": "camille@exemple.fr", "password": PASSWORD, "displayName": "Camille" } });
+    let r = app.gql(None, REGISTER_ANSWER, input.clone()).await;
+    assert_eq!(data(&r)["register"]["confirmationSent"], false);
+    assert!(data(&r)["register"]["token"].is_string());
+    let r = app.gql(None, REGISTER_ANSWER, input).await;
+    assert_eq!(error_code(&r), "CONFLICT");
+    assert_eq!(r["errors"][0]["extensions"]["field"], "email");
     assert_eq!(
         account::Entity::find().count(&app.state.db).await.unwrap(),
         1
@@ -495,4 +589,145 @@ async fn when_registration_is_closed_only_an_invitation_opens_it() {
         .add_member(&admin, &org, Newcomer::new("a@exemple.fr", "A"))
         .await;
     assert!(!token.is_empty() && !membership.is_empty());
+}
+
+const MINT: &str = "mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { token apiToken { scope endsWithPasswordChange } } }";
+
+async fn mint(app: &TestApp, session: &str, input: Value) -> String {
+    let r = app
+        .gql(Some(session), MINT, json!({ "input": input }))
+        .await;
+    data(&r)["createApiToken"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn an_api_token_does_what_its_scope_says_and_never_manages_credentials() {
+    let app = spawn_app().await;
+    let session = app.register("camille@exemple.fr", "Camille").await;
+    let org = app.create_organisation(&session, "ag", "REQUEST").await;
+    let r = app
+        .gql(
+            Some(&session),
+            MINT,
+            json!({ "input": { "name": "Lecture" } }),
+        )
+        .await;
+    assert_eq!(
+        data(&r)["createApiToken"]["apiToken"],
+        json!({ "scope": "READ", "endsWithPasswordChange": true }),
+        "a token reads only unless asked otherwise"
+    );
+    let read = data(&r)["createApiToken"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let write = mint(&app, &session, json!({ "name": "Bot", "scope": "WRITE" })).await;
+    let admin = mint(&app, &session, json!({ "name": "Admin", "scope": "ADMIN" })).await;
+
+    let profile = "mutation { updateProfile(input: { pronouns: \"elle\" }) { email } }";
+    let rename = "mutation($id: ID!) { updateOrganisation(id: $id, input: { name: \"AG renommée\" }) { name } }";
+    // Read: queries and subscriptions only, named in the refusal.
+    assert!(data(&app.gql(Some(&read), VIEWER, json!({})).await)["viewer"].is_object());
+    let r = app.gql(Some(&read), profile, json!({})).await;
+    assert_eq!(error_code(&r), "FORBIDDEN");
+    assert!(r["data"].is_null(), "nothing ran: {r}");
+    let r: Value = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(&read)
+        .json(&json!({
+            "query": "query Look { viewer { email } } mutation Change { updateProfile(input: { pronouns: \"il\" }) { email } }",
+            "operationName": "Change",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(&r),
+        "FORBIDDEN",
+        "a named mutation beside a query: {r}"
+    );
+    // Write: a member's acts, not an admin's.
+    assert_eq!(
+        data(&app.gql(Some(&write), profile, json!({})).await)["updateProfile"]["email"],
+        "camille@exemple.fr"
+    );
+    let r = app.gql(Some(&write), rename, json!({ "id": org })).await;
+    assert_eq!(error_code(&r), "FORBIDDEN");
+    // Admin: an admin's acts too.
+    let r = app.gql(Some(&admin), rename, json!({ "id": org })).await;
+    assert_eq!(data(&r)["updateOrganisation"]["name"], "AG renommée");
+    // No token, however wide, mints tokens, revokes credentials or changes the password.
+    for token in [&write, &admin] {
+        let r = app
+            .gql(
+                Some(token),
+                MINT,
+                json!({ "input": { "name": "Encore", "scope": "ADMIN" } }),
+            )
+            .await;
+        assert_eq!(error_code(&r), "FORBIDDEN");
+        let change = "mutation { changePassword(input: { currentPassword: \"correct horse battery\", newPassword: \"a brand new passphrase\" }) }";
+        assert_eq!(
+            error_code(&app.gql(Some(token), change, json!({})).await),
+            "FORBIDDEN"
+        );
+        let me = app
+            .gql(Some(token), "{ viewer { currentCredentialId } }", json!({}))
+            .await;
+        let id = data(&me)["viewer"]["currentCredentialId"].clone();
+        let r = app
+            .gql(
+                Some(token),
+                "mutation($id: ID!) { revokeApiToken(id: $id) }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(error_code(&r), "FORBIDDEN");
+    }
+    let r = app
+        .gql(
+            Some(&session),
+            "{ viewer { apiTokens { nodes { name } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data(&r)["viewer"]["apiTokens"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3,
+        "no token was made by a token"
+    );
+}
+
+#[tokio::test]
+async fn a_password_change_ends_the_tokens_made_to_end_with_it() {
+    let app = spawn_app().await;
+    let session = app.register("camille@exemple.fr", "Camille").await;
+    let ending = mint(&app, &session, json!({ "name": "Ends" })).await;
+    let kept = mint(
+        &app,
+        &session,
+        json!({ "name": "Kept", "endsWithPasswordChange": false }),
+    )
+    .await;
+    let change = "mutation { changePassword(input: { currentPassword: \"correct horse battery\", newPassword: \"a brand new passphrase\" }) }";
+    assert_eq!(
+        data(&app.gql(Some(&session), change, json!({})).await)["changePassword"],
+        true
+    );
+    assert_eq!(
+        error_code(&app.gql(Some(&ending), VIEWER, json!({})).await),
+        "UNAUTHENTICATED"
+    );
+    assert!(data(&app.gql(Some(&kept), VIEWER, json!({})).await)["viewer"].is_object());
+    assert!(data(&app.gql(Some(&session), VIEWER, json!({})).await)["viewer"].is_object());
 }

@@ -201,19 +201,55 @@ impl TestApp {
             .expect("a JSON answer")
     }
 
-    /// Registers an account and returns its session token.
+    /// Registers an account, confirms its address as its owner would with
+    /// the link mailed to it, and returns its session token.
     pub async fn register(&self, email: &str, name: &str) -> String {
+        let input =
+            json!({ "email": email, "password": PASSWORD, "displayName": name, "locale": "EN" });
+        self.register_with(input).await
+    }
+
+    /// [`Self::register`] with the whole `RegisterInput`.
+    pub async fn register_with(&self, input: Value) -> String {
+        let email = input["email"].as_str().expect("an email").to_owned();
         let response = self
             .gql(
                 None,
-                "mutation($input: RegisterInput!) { register(input: $input) { token } }",
-                json!({ "input": { "email": email, "password": PASSWORD, "displayName": name, "locale": "EN" } }),
+                "mutation($input: RegisterInput!) { register(input: $input) { confirmationSent token } }",
+                json!({ "input": input }),
             )
             .await;
-        data(&response)["register"]["token"]
+        let registered = &data(&response)["register"];
+        if let Some(token) = registered["token"].as_str() {
+            return token.to_owned();
+        }
+        assert_eq!(registered["confirmationSent"], true, "{response}");
+        let link = self.confirmation_link(&email).await;
+        let confirm = "mutation($t: String!) { confirmRegistration(token: $t) { token } }";
+        let token = link.rsplit('/').next().unwrap();
+        let response = self.gql(None, confirm, json!({ "t": token })).await;
+        data(&response)["confirmRegistration"]["token"]
             .as_str()
             .expect("a token")
             .to_owned()
+    }
+
+    /// The newest confirmation link mailed to `email` (from the outbox, as
+    /// the mail carries it).
+    pub async fn confirmation_link(&self, email: &str) -> String {
+        use plenum::entity::outbox;
+        use plenum::service::outbox::TOPIC_MAIL_CONFIRM_REGISTRATION;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        outbox::Entity::find()
+            .filter(outbox::Column::Topic.eq(TOPIC_MAIL_CONFIRM_REGISTRATION))
+            .order_by_desc(outbox::Column::Id)
+            .all(&self.state.db)
+            .await
+            .expect("the outbox is readable")
+            .into_iter()
+            .find(|m| m.payload["to"] == email.to_lowercase())
+            .and_then(|m| m.payload["link"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| panic!("no confirmation link was mailed to {email}"))
     }
 
     /// Creates an organisation as `token` and returns its id.

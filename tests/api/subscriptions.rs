@@ -116,14 +116,9 @@ async fn a_websocket_speaks_its_readers_language_and_keeps_the_query_limits() {
     let admin = app.register("camille@exemple.fr", "Camille").await;
     let org = app.create_organisation(&admin, "ag", "INVITATION").await;
     // A reader who chose French.
-    let r = app
-        .gql(
-            None,
-            "mutation($input: RegisterInput!) { register(input: $input) { token } }",
-            json!({ "input": { "email": "ines@exemple.fr", "password": crate::helpers::PASSWORD, "displayName": "Inès", "locale": "FR" } }),
-        )
+    let outsider = app
+        .register_with(json!({ "email": "ines@exemple.fr", "password": crate::helpers::PASSWORD, "displayName": "Inès", "locale": "FR" }))
         .await;
-    let outsider = data(&r)["register"]["token"].as_str().unwrap().to_owned();
     let mut socket = connect(&app, &outsider).await;
     send(&mut socket, json!({ "id": "1", "type": "subscribe", "payload": { "query": CHANGES, "variables": { "org": org } } })).await;
     let message = next(&mut socket).await;

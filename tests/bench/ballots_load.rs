@@ -85,6 +85,8 @@ async fn seed(url: &str, out: &std::path::Path) {
                 expires_at: Set(None),
                 last_used_at: Set(Some(now)),
                 revoked_at: Set(None),
+                scope: Set("admin".into()),
+                ends_with_password: Set(true),
             }
         }))
         .exec(&db)

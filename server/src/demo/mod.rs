@@ -13,6 +13,7 @@ use sea_orm::{ActiveValue::Set, IntoActiveModel};
 use crate::domain::account::Gender;
 use crate::domain::membership::{Role, Standing};
 use crate::domain::organisation::RegistrationMode;
+use crate::domain::token::Credential;
 use crate::entity::account;
 use crate::error::AppResult;
 use crate::i18n::Locale;
@@ -178,13 +179,13 @@ async fn person(
         invitation_token: None,
     };
     let account = accounts::create_by_operator(state, new, false).await?;
-    let viewer = Viewer::new(account, Uuid::nil());
+    let viewer = Viewer::new(account, Uuid::nil(), Credential::Operator);
     let change = ProfileChange {
         gender: Some(gender),
         ..ProfileChange::default()
     };
     let account = accounts::update_profile(state, &viewer, change).await?;
-    Ok(Viewer::new(account, Uuid::nil()))
+    Ok(Viewer::new(account, Uuid::nil(), Credential::Operator))
 }
 
 async fn create(state: &AppState, password: &str) -> AppResult<()> {

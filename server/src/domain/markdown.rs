@@ -27,9 +27,15 @@ pub fn mentioned_handles(source: &str) -> Vec<String> {
 
 /// Sanitised HTML for `source`. `members` maps the handles that are members of
 /// the organisation to the address of their profile; other `@words` stay text.
+///
+/// Images are links to the image, labelled with their description: an image
+/// loaded from elsewhere tells its server who reads the post and when (a
+/// tracking pixel), so a reader opens it only by choice.
 pub fn render(source: &str, members: &HashMap<String, String>) -> String {
     let mut code = 0usize;
     let mut link = 0usize;
+    // Per open image: its address, and whether it became a link.
+    let mut images: Vec<(CowStr<'_>, bool)> = Vec::new();
     let mut events: Vec<Event<'_>> = Vec::new();
     for event in Parser::new_ext(source, options()) {
         match &event {
@@ -40,6 +46,39 @@ pub fn render(source: &str, members: &HashMap<String, String>) -> String {
             _ => {}
         }
         match event {
+            Event::Start(Tag::Image {
+                dest_url,
+                title,
+                id,
+                ..
+            }) => {
+                // Inside a link, the description alone (no link in a link).
+                let as_link = link == 0;
+                if as_link {
+                    events.push(Event::Start(Tag::Link {
+                        link_type: LinkType::Inline,
+                        dest_url: dest_url.clone(),
+                        title,
+                        id,
+                    }));
+                }
+                images.push((dest_url, as_link));
+                link += 1;
+                events.push(Event::Text(CowStr::Borrowed("🖼 ")));
+            }
+            Event::End(TagEnd::Image) => {
+                link = link.saturating_sub(1);
+                let Some((url, as_link)) = images.pop() else {
+                    continue;
+                };
+                // No description: the address says what it is.
+                if matches!(events.last(), Some(Event::Text(t)) if t.as_ref() == "🖼 ") {
+                    events.push(Event::Text(url));
+                }
+                if as_link {
+                    events.push(Event::End(TagEnd::Link));
+                }
+            }
             Event::Text(text) if code == 0 && link == 0 => linkify(text, members, &mut events),
             other => events.push(other),
         }
@@ -78,6 +117,8 @@ static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::default();
     builder
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        // Raw HTML images would load from elsewhere: dropped (see `render`).
+        .rm_tags(["img", "picture", "source", "video", "audio", "track"])
         .link_rel(Some("nofollow ugc noopener"))
         .add_tags(["input"])
         .add_tag_attributes("input", ["checked", "disabled"])
@@ -257,6 +298,30 @@ mod tests {
         assert_eq!(
             mentioned_handles("@camille @Lea `@code` [@lien](https://x.fr) @camille"),
             vec!["camille", "lea"]
+        );
+    }
+
+    #[test]
+    fn remote_images_are_links_and_never_load() {
+        let html = render(
+            "![Affiche de l'AG](https://evil.example/pixel.png \"AG\") et ![](https://evil.example/p2)\n\n<img src=\"https://evil.example/raw\">\n\n[![logo](https://evil.example/logo)](https://exemple.fr)",
+            &members(),
+        );
+        assert!(!html.contains("<img"), "{html}");
+        assert!(
+            html.contains("<a href=\"https://evil.example/pixel.png\" title=\"AG\" rel=\"nofollow ugc noopener\">🖼 Affiche de l'AG</a>"),
+            "{html}"
+        );
+        assert!(
+            html.contains(">🖼 https://evil.example/p2</a>"),
+            "an image without description shows its address: {html}"
+        );
+        assert!(!html.contains("evil.example/raw"), "{html}");
+        assert!(
+            html.contains(
+                "<a href=\"https://exemple.fr\" rel=\"nofollow ugc noopener\">🖼 logo</a>"
+            ),
+            "an image in a link is its description: {html}"
         );
     }
 

@@ -12,6 +12,8 @@ pub enum TokenKind {
     Session,
     Personal,
     Invitation,
+    /// The link that confirms a new account's address.
+    Confirmation,
     /// The receipt of a secret ballot: only its holder can change that ballot.
     Receipt,
     /// The secret in a personal calendar feed's address: reads the
@@ -25,9 +27,75 @@ impl TokenKind {
             TokenKind::Session => "plm_s_",
             TokenKind::Personal => "plm_p_",
             TokenKind::Invitation => "plm_i_",
+            TokenKind::Confirmation => "plm_e_",
             TokenKind::Receipt => "plm_r_",
             TokenKind::Calendar => "plm_c_",
         }
+    }
+}
+
+/// What a credential may do. A person's own session may do all they may;
+/// a personal API token only what its scope says, so that a token leaked
+/// from a script cannot do more than the script needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, async_graphql::Enum)]
+#[graphql(name = "TokenScope")]
+pub enum Scope {
+    /// Queries and subscriptions: read what the person may read.
+    Read,
+    /// And mutations as a member: post, vote, propose, take part in meetings.
+    Write,
+    /// And the powers of a facilitator or admin over an organisation:
+    /// members, roles, invitations, standings, settings.
+    Admin,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Write => "write",
+            Scope::Admin => "admin",
+        }
+    }
+
+    /// The stored form; anything unknown reads as the narrowest scope.
+    pub fn from_db(s: &str) -> Scope {
+        match s {
+            "admin" => Scope::Admin,
+            "write" => Scope::Write,
+            _ => Scope::Read,
+        }
+    }
+}
+
+/// How the person behind a request proved who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// A login session: everything the person may do, including managing
+    /// their password, sessions and tokens.
+    Session,
+    /// A personal API token, limited to its scope; it never manages
+    /// credentials (a token cannot mint tokens).
+    Personal(Scope),
+    /// The secret address of a calendar feed: reads only.
+    Feed,
+    /// The operator at the command line, or the demo's seeding.
+    Operator,
+}
+
+impl Credential {
+    /// What this credential may do at most.
+    pub fn scope(self) -> Scope {
+        match self {
+            Credential::Session | Credential::Operator => Scope::Admin,
+            Credential::Personal(scope) => scope,
+            Credential::Feed => Scope::Read,
+        }
+    }
+
+    /// May this credential manage the person's password, sessions and tokens?
+    pub fn manages_credentials(self) -> bool {
+        matches!(self, Credential::Session | Credential::Operator)
     }
 }
 
@@ -57,5 +125,20 @@ mod tests {
         assert!(a.starts_with("plm_s_"));
         assert_eq!(hash(&a), hash(&a));
         assert_ne!(hash(&a), hash(&b));
+    }
+
+    #[test]
+    fn scopes_widen_in_order_and_only_sessions_manage_credentials() {
+        assert!(Scope::Read < Scope::Write && Scope::Write < Scope::Admin);
+        for scope in [Scope::Read, Scope::Write, Scope::Admin] {
+            assert_eq!(Scope::from_db(scope.as_str()), scope);
+            assert!(!Credential::Personal(scope).manages_credentials());
+            assert_eq!(Credential::Personal(scope).scope(), scope);
+        }
+        assert_eq!(Scope::from_db("root"), Scope::Read);
+        assert_eq!(Credential::Session.scope(), Scope::Admin);
+        assert_eq!(Credential::Feed.scope(), Scope::Read);
+        assert!(Credential::Session.manages_credentials());
+        assert!(!Credential::Feed.manages_credentials());
     }
 }

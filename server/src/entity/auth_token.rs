@@ -16,6 +16,10 @@ pub struct Model {
     pub expires_at: Option<DateTimeUtc>,
     pub last_used_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,
+    /// A personal token's scope (`read`, `write`, `admin`); sessions ignore it.
+    pub scope: String,
+    /// A personal token ended by its owner's next password change.
+    pub ends_with_password: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

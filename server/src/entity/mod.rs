@@ -29,6 +29,7 @@ pub mod minutes;
 pub mod moderation_action;
 pub mod organisation;
 pub mod outbox;
+pub mod pending_registration;
 pub mod position;
 pub mod post;
 pub mod post_revision;

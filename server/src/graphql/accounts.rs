@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, Si
 use chrono::{DateTime, Utc};
 
 use crate::domain::account::Gender;
+use crate::domain::token::{Credential, Scope};
 use crate::entity::{account, auth_token};
 use crate::graphql::connection::simple;
 use crate::graphql::context::{request, state, viewer};
@@ -12,8 +13,10 @@ use crate::graphql::http::{clear_session_cookie, session_cookie};
 use crate::graphql::memberships::Membership;
 use crate::graphql::{id, parse_id};
 use crate::i18n::Locale;
-use crate::service::accounts::{self, NewAccount, ProfileChange};
-use crate::service::sessions::{self, KIND_PERSONAL, KIND_SESSION, Viewer as ViewerData};
+use crate::service::accounts::{self, NewAccount, ProfileChange, Registered};
+use crate::service::sessions::{
+    self, KIND_PERSONAL, KIND_SESSION, TokenRequest, Viewer as ViewerData,
+};
 use crate::service::{memberships, sessions::Issued};
 
 /// A person as others see them. Private fields (email, gender, pronouns) are
@@ -182,6 +185,13 @@ impl ApiToken {
     async fn last_used_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_used_at
     }
+    async fn scope(&self) -> Scope {
+        Scope::from_db(&self.0.scope)
+    }
+    /// Does your next password change end this token?
+    async fn ends_with_password_change(&self) -> bool {
+        self.0.ends_with_password
+    }
 }
 
 #[derive(Default)]
@@ -226,11 +236,31 @@ pub struct AuthPayload {
     pub viewer: Viewer,
 }
 
+/// What registering did: logged in at once, or mailed a link to confirm.
+#[derive(SimpleObject)]
+pub struct RegisterPayload {
+    /// True when a link was mailed: check your mail. The session fields are
+    /// then null.
+    pub confirmation_sent: bool,
+    /// The session token, shown once, when the account was created at once.
+    pub token: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub viewer: Option<Viewer>,
+}
+
 #[derive(InputObject)]
 pub struct CreateApiTokenInput {
     pub name: String,
     /// Days until the token stops working; never, when absent.
     pub expires_in_days: Option<i32>,
+    /// What the token may do: `READ` (queries and subscriptions), `WRITE`
+    /// (and acting as a member), `ADMIN` (and a facilitator's or admin's
+    /// powers over an organisation). Read only, when absent.
+    #[graphql(default_with = "Scope::Read")]
+    pub scope: Scope,
+    /// Ended by your next password change (the default), or kept.
+    #[graphql(default = true)]
+    pub ends_with_password_change: bool,
 }
 
 #[derive(SimpleObject)]
@@ -274,7 +304,11 @@ fn logged_in(ctx: &Context<'_>, account: account::Model, issued: Issued) -> Resu
     Ok(AuthPayload {
         token: issued.token,
         expires_at: issued.record.expires_at,
-        viewer: Viewer(ViewerData::new(account, issued.record.id)),
+        viewer: Viewer(ViewerData::new(
+            account,
+            issued.record.id,
+            Credential::Session,
+        )),
     })
 }
 
@@ -283,8 +317,12 @@ pub struct AccountMutation;
 
 #[Object]
 impl AccountMutation {
-    /// Creates an account and logs it in.
-    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
+    /// Registers. The account is created at once, and logged in, when an
+    /// invitation sent to this address proves it; otherwise a link is mailed
+    /// to the address, and `confirmRegistration` with its token creates the
+    /// account. The answer is then the same whether or not the address
+    /// already has an account (its owner is told someone tried).
+    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<RegisterPayload> {
         let req = request(ctx)?;
         let new = NewAccount {
             email: input.email,
@@ -295,8 +333,34 @@ impl AccountMutation {
             handle: input.handle,
             invitation_token: input.invitation_token,
         };
-        let (account, issued) =
+        let registered =
             accounts::register(state(ctx)?, new, req.address, req.user_agent.clone()).await?;
+        Ok(match registered {
+            Registered::LoggedIn(session) => {
+                let (account, issued) = *session;
+                let session = logged_in(ctx, account, issued)?;
+                RegisterPayload {
+                    confirmation_sent: false,
+                    token: Some(session.token),
+                    expires_at: session.expires_at,
+                    viewer: Some(session.viewer),
+                }
+            }
+            Registered::ConfirmationSent => RegisterPayload {
+                confirmation_sent: true,
+                token: None,
+                expires_at: None,
+                viewer: None,
+            },
+        })
+    }
+
+    /// Creates the account of a registration with the token of the link
+    /// mailed to its address (valid 24 hours, once), and logs it in.
+    async fn confirm_registration(&self, ctx: &Context<'_>, token: String) -> Result<AuthPayload> {
+        let req = request(ctx)?;
+        let (account, issued) =
+            accounts::confirm_registration(state(ctx)?, &token, req.user_agent.clone()).await?;
         logged_in(ctx, account, issued)
     }
 
@@ -341,13 +405,13 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: CreateApiTokenInput,
     ) -> Result<ApiTokenPayload> {
-        let issued = sessions::create_personal_token(
-            state(ctx)?,
-            viewer(ctx)?,
-            &input.name,
-            input.expires_in_days,
-        )
-        .await?;
+        let asked = TokenRequest {
+            name: input.name,
+            expires_in_days: input.expires_in_days,
+            scope: input.scope,
+            ends_with_password: input.ends_with_password_change,
+        };
+        let issued = sessions::create_personal_token(state(ctx)?, viewer(ctx)?, asked).await?;
         Ok(ApiTokenPayload {
             token: issued.token,
             api_token: ApiToken(issued.record),

@@ -12,16 +12,19 @@ use std::any::TypeId;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use async_graphql::parser::types::OperationType;
 use async_graphql::{Data, Executor, Request, Response, ServerError};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 
 use crate::config::GraphqlSettings;
+use crate::domain::token::{Credential, Scope};
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::AppSchema;
 use crate::graphql::context::RequestContext;
 use crate::graphql::limits::{self, Shape};
 use crate::i18n::{Locale, Text};
+use crate::service::sessions;
 use crate::text;
 
 /// The schema, executed by the conventions.
@@ -42,7 +45,11 @@ impl Conventional {
 
     /// Refuses a request over the limits (see [`super::limits`]) before the
     /// engine parses it deeper, and parses it once: execution reuses it.
-    fn admit(&self, request: &mut Request) -> Result<(), ServerError> {
+    fn admit(
+        &self,
+        request: &mut Request,
+        credential: Option<Credential>,
+    ) -> Result<(), ServerError> {
         let (limits, shape) = &*self.limits;
         limits::check_nesting(&request.query, limits.max_nesting).map_err(server_error)?;
         limits::check_variables(&request.variables, limits.max_nesting).map_err(refused)?;
@@ -51,7 +58,31 @@ impl Conventional {
             limits::check_document(document, &variables, shape, limits).map_err(refused)
         });
         request.variables = variables;
-        checked.map(drop)
+        checked?;
+        self.check_scope(request, credential)
+    }
+
+    /// A credential that may only read (a `read` API token) runs no mutation.
+    fn check_scope(
+        &self,
+        request: &mut Request,
+        credential: Option<Credential>,
+    ) -> Result<(), ServerError> {
+        let Some(credential) = credential.filter(|c| c.scope() < Scope::Write) else {
+            return Ok(());
+        };
+        let name = request.operation_name.clone();
+        let document = request.parsed_query()?;
+        let mutates = document.operations.iter().any(|(op_name, op)| {
+            op.node.ty == OperationType::Mutation
+                && name
+                    .as_deref()
+                    .is_none_or(|n| op_name.is_some_and(|o| o.as_str() == n))
+        });
+        if !mutates {
+            return Ok(());
+        }
+        sessions::require_scope(credential, Scope::Write).map_err(server_error)
     }
 }
 
@@ -79,7 +110,8 @@ pub fn server_error(error: AppError) -> ServerError {
 impl Executor for Conventional {
     async fn execute(&self, mut request: Request) -> Response {
         let locale = locale_in(&request.data);
-        let response = match self.admit(&mut request) {
+        let credential = credential_in(&request.data);
+        let response = match self.admit(&mut request, credential) {
             Ok(()) => self.schema.execute(request).await,
             Err(error) => Response::from_errors(vec![error]),
         };
@@ -109,7 +141,13 @@ impl Executor for Conventional {
                     text!(en: "This connection already holds {max} subscriptions: stop one first.", fr: "Cette connexion suit déjà {max} abonnements : arrêtez-en un d'abord."),
                 )))
             }
-            _ => self.admit(&mut request),
+            _ => {
+                let credential = session_data
+                    .as_deref()
+                    .and_then(credential_in)
+                    .or_else(|| credential_in(&request.data));
+                self.admit(&mut request, credential)
+            }
         };
         let responses = match admitted {
             Ok(()) => Executor::execute_stream(&self.schema, request, session_data),
@@ -154,10 +192,17 @@ impl Drop for Held {
     }
 }
 
-fn locale_in(data: &Data) -> Option<Locale> {
+fn request_in(data: &Data) -> Option<&RequestContext> {
     data.get(&TypeId::of::<RequestContext>())
         .and_then(|d| d.downcast_ref::<RequestContext>())
-        .map(|r| r.locale)
+}
+
+fn locale_in(data: &Data) -> Option<Locale> {
+    request_in(data).map(|r| r.locale)
+}
+
+fn credential_in(data: &Data) -> Option<Credential> {
+    request_in(data)?.viewer.as_ref().map(|v| v.credential)
 }
 
 /// Puts each error in the reader's language (when known), and gives errors

@@ -4,18 +4,20 @@ use std::net::IpAddr;
 
 use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, IntoActiveModel};
+use serde_json::json;
 
 use crate::domain::account::{
     Email, Gender, Password, handle_from_name, parse_handle, parse_name, parse_pronouns,
     parse_timezone,
 };
 use crate::domain::throttle;
-use crate::entity::account;
+use crate::domain::token::{self, TokenKind};
+use crate::entity::{account, pending_registration};
 use crate::error::{AppError, AppResult, ErrorCode, is_unique_violation};
 use crate::i18n::Locale;
 use crate::service::sessions::{self, Issued, Viewer};
 use crate::service::throttle as service_throttle;
-use crate::service::{invitations, new_id, now, passwords};
+use crate::service::{invitations, new_id, now, outbox, passwords};
 use crate::state::AppState;
 use crate::{db, text};
 
@@ -143,14 +145,29 @@ async fn insert(
     })
 }
 
-/// Creates an account and logs it in; with an invitation, also joins its organisation.
+/// What became of a registration.
+pub enum Registered {
+    /// The account exists and is logged in: an invitation sent to this
+    /// address proved it, or `accounts.confirm_email` is off.
+    LoggedIn(Box<(account::Model, Issued)>),
+    /// A link to confirm the address was mailed to it; or, when the address
+    /// has an account already, a word that someone tried. The same answer
+    /// either way, so that registering tells no one who uses Plenum.
+    ConfirmationSent,
+}
+
+/// How long a confirmation link stays valid.
+const CONFIRMATION_HOURS: i64 = 24;
+
+/// Registers: creates the account at once when the address is proven (an
+/// invitation sent to it), otherwise mails a link that creates it.
 #[tracing::instrument(skip_all)]
 pub async fn register(
     state: &AppState,
     input: NewAccount,
     address: IpAddr,
     user_agent: Option<String>,
-) -> AppResult<(account::Model, Issued)> {
+) -> AppResult<Registered> {
     let per_address = throttle::registration(&state.settings.accounts, address);
     service_throttle::check(state, std::slice::from_ref(&per_address)).await?;
     if !state.settings.accounts.open_registration && input.invitation_token.is_none() {
@@ -160,15 +177,147 @@ pub async fn register(
         )));
     }
     let model = parse_new(state, &input).await?;
-    let txn = db::begin_write(&state.writer).await?;
-    let account = insert(&txn, model).await?;
-    let joined = match &input.invitation_token {
-        Some(token) => Some(invitations::accept_in(&txn, &account, token).await?),
+    let email = model.email.clone().unwrap();
+    let invitation = match &input.invitation_token {
+        Some(secret) => {
+            let invitation = invitations::usable(&state.db, &token::hash(secret)).await?;
+            invitations::require_for(&invitation, &email)?;
+            Some(invitation)
+        }
         None => None,
     };
+    let proven = invitation
+        .as_ref()
+        .is_some_and(|i| !i.anyone_with_link && i.email.eq_ignore_ascii_case(&email));
+    let registered = if proven || !state.settings.accounts.confirm_email {
+        let txn = db::begin_write(&state.writer).await?;
+        let account = insert(&txn, model).await?;
+        let joined = match &input.invitation_token {
+            Some(token) => Some(invitations::accept_in(&txn, &account, token).await?),
+            None => None,
+        };
+        let issued = sessions::issue_session(state, &txn, account.id, user_agent).await?;
+        txn.commit().await?;
+        if let Some(membership) = joined {
+            invitations::announce(state, &membership);
+        }
+        Registered::LoggedIn(Box::new((account, issued)))
+    } else {
+        let invitation_hash = invitation.map(|i| i.token_hash);
+        ask_confirmation(state, model, invitation_hash).await?;
+        Registered::ConfirmationSent
+    };
+    service_throttle::record(state, &[per_address]).await?;
+    Ok(registered)
+}
+
+/// Mails the confirmation link of a registration, or, when the address
+/// has an account already, tells its owner that someone tried.
+async fn ask_confirmation(
+    state: &AppState,
+    model: account::ActiveModel,
+    invitation_hash: Option<String>,
+) -> AppResult<()> {
+    let email = model.email.clone().unwrap();
+    let locale = model.locale.clone().unwrap();
+    let handle = model.handle.clone().unwrap();
+    let txn = db::begin_write(&state.writer).await?;
+    // A handle is public: saying it is taken tells nothing about the address.
+    if let Some(handle) = &handle
+        && account::Entity::find()
+            .filter(account::Column::Handle.eq(handle.as_str()))
+            .one(&txn)
+            .await?
+            .is_some()
+    {
+        return Err(handle_taken());
+    }
+    let existing = account::Entity::find()
+        .filter(account::Column::Email.eq(email.as_str()))
+        .one(&txn)
+        .await?;
+    let at = now();
+    match existing {
+        Some(account) => {
+            let mail = json!({ "to": account.email, "locale": account.locale });
+            outbox::enqueue(&txn, outbox::TOPIC_MAIL_REGISTRATION_ATTEMPT, mail).await?;
+        }
+        None => {
+            let secret = token::generate(TokenKind::Confirmation);
+            let expires_at = at + chrono::Duration::hours(CONFIRMATION_HOURS);
+            pending_registration::ActiveModel {
+                id: Set(new_id()),
+                token_hash: Set(token::hash(&secret)),
+                email: Set(email.clone()),
+                display_name: model.display_name,
+                handle: Set(handle),
+                password_hash: model.password_hash,
+                locale: Set(locale.clone()),
+                timezone: model.timezone,
+                invitation_hash: Set(invitation_hash),
+                created_at: Set(at),
+                expires_at: Set(expires_at),
+            }
+            .insert(&txn)
+            .await?;
+            let link = format!("{}/register/{secret}", state.settings.public_url());
+            let mail =
+                json!({ "to": email, "locale": locale, "link": link, "expires_at": expires_at });
+            outbox::enqueue(&txn, outbox::TOPIC_MAIL_CONFIRM_REGISTRATION, mail).await?;
+        }
+    }
+    txn.commit().await?;
+    state.outbox_wake.notify_one();
+    Ok(())
+}
+
+/// Creates the account a confirmation link stands for, and logs it in;
+/// with an invitation, also joins its organisation.
+#[tracing::instrument(skip_all)]
+pub async fn confirm_registration(
+    state: &AppState,
+    secret: &str,
+    user_agent: Option<String>,
+) -> AppResult<(account::Model, Issued)> {
+    let txn = db::begin_write(&state.writer).await?;
+    let pending = pending_registration::Entity::find()
+        .filter(pending_registration::Column::TokenHash.eq(token::hash(secret)))
+        .one(&txn)
+        .await?
+        .filter(|p| p.expires_at > now())
+        .ok_or_else(|| {
+            AppError::not_found(text!(
+                en: "This confirmation link is not valid, was already used, or has expired. Register again.",
+                fr: "Ce lien de confirmation n'est pas valide, a déjà servi ou a expiré. Inscrivez-vous à nouveau."
+            ))
+        })?;
+    let at = now();
+    let model = account::ActiveModel {
+        id: Set(new_id()),
+        email: Set(pending.email.clone()),
+        password_hash: Set(pending.password_hash),
+        display_name: Set(pending.display_name),
+        locale: Set(pending.locale),
+        timezone: Set(pending.timezone),
+        gender: Set(None),
+        pronouns: Set(None),
+        is_operator: Set(false),
+        handle: Set(pending.handle),
+        created_at: Set(at),
+        updated_at: Set(at),
+    };
+    let account = insert(&txn, model).await?;
+    let joined = match &pending.invitation_hash {
+        Some(hash) => Some(invitations::accept_hashed(&txn, &account, hash).await?),
+        None => None,
+    };
+    // Every other attempt for this address is void now.
+    pending_registration::Entity::delete_many()
+        .filter(pending_registration::Column::Email.eq(pending.email.as_str()))
+        .exec(&txn)
+        .await?;
     let issued = sessions::issue_session(state, &txn, account.id, user_agent).await?;
     txn.commit().await?;
-    service_throttle::record(state, &[per_address]).await?;
     if let Some(membership) = joined {
         invitations::announce(state, &membership);
     }
@@ -246,6 +395,7 @@ pub async fn change_password(
     current: &str,
     new: &str,
 ) -> AppResult<()> {
+    viewer.require_session()?;
     let new = Password::parse(new, "newPassword")?;
     let limit = throttle::current_password(&state.settings.accounts, viewer.id());
     service_throttle::check(state, std::slice::from_ref(&limit)).await?;
@@ -265,7 +415,7 @@ pub async fn change_password(
     let hash = passwords::hash(&state.settings.accounts, &new).await?;
     let txn = db::begin_write(&state.writer).await?;
     set_password_hash(&txn, viewer.account.clone(), hash).await?;
-    sessions::revoke_other_sessions(&txn, viewer.id(), Some(viewer.token_id)).await?;
+    sessions::end_with_password(&txn, viewer.id(), Some(viewer.token_id)).await?;
     txn.commit().await?;
     sessions::changed(state, viewer.id());
     Ok(())
@@ -287,7 +437,7 @@ pub async fn set_password_by_operator(
     let hash = passwords::hash(&state.settings.accounts, &password).await?;
     let txn = db::begin_write(&state.writer).await?;
     let account = set_password_hash(&txn, account, hash).await?;
-    sessions::revoke_other_sessions(&txn, account.id, None).await?;
+    sessions::end_with_password(&txn, account.id, None).await?;
     txn.commit().await?;
     sessions::changed(state, account.id);
     Ok(account)

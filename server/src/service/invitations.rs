@@ -117,6 +117,29 @@ fn invitation_not_found() -> AppError {
     ))
 }
 
+/// The invitation a link's token opens, if it is still valid: `NOT_FOUND`
+/// when unknown, withdrawn or expired.
+pub async fn usable(conn: &impl ConnectionTrait, token_hash: &str) -> AppResult<invitation::Model> {
+    invitation::Entity::find()
+        .filter(invitation::Column::TokenHash.eq(token_hash))
+        .one(conn)
+        .await?
+        .filter(|i| i.revoked_at.is_none() && i.expires_at > now())
+        .ok_or_else(invitation_not_found)
+}
+
+/// `FORBIDDEN` unless `email` may use the invitation: the one it was sent
+/// to, or anyone when the inviter chose "anyone with the link".
+pub fn require_for(invitation: &invitation::Model, email: &str) -> AppResult<()> {
+    if invitation.anyone_with_link || invitation.email.eq_ignore_ascii_case(email) {
+        return Ok(());
+    }
+    Err(AppError::forbidden(text!(
+        en: "This invitation was sent to another email address. Log in with that address, or ask for an invitation to yours.",
+        fr: "Cette invitation a été envoyée à une autre adresse e-mail. Connectez-vous avec cette adresse, ou demandez une invitation à la vôtre."
+    )))
+}
+
 /// Accepts an invitation inside the caller's transaction (also used when
 /// registering with an invitation).
 pub async fn accept_in(
@@ -124,24 +147,23 @@ pub async fn accept_in(
     account: &account::Model,
     secret: &str,
 ) -> AppResult<membership::Model> {
-    let invitation = invitation::Entity::find()
-        .filter(invitation::Column::TokenHash.eq(token::hash(secret)))
-        .one(conn)
-        .await?
-        .filter(|i| i.revoked_at.is_none() && i.expires_at > now())
-        .ok_or_else(invitation_not_found)?;
+    accept_hashed(conn, account, &token::hash(secret)).await
+}
+
+/// Accepts the invitation of a token's hash inside the caller's transaction.
+pub async fn accept_hashed(
+    conn: &impl ConnectionTrait,
+    account: &account::Model,
+    token_hash: &str,
+) -> AppResult<membership::Model> {
+    let invitation = usable(conn, token_hash).await?;
     if invitation.accepted_at.is_some() {
         return Err(AppError::conflict(text!(
             en: "This invitation has already been used. Each link works once.",
             fr: "Cette invitation a déjà été utilisée. Chaque lien ne fonctionne qu'une fois."
         )));
     }
-    if !invitation.anyone_with_link && !invitation.email.eq_ignore_ascii_case(&account.email) {
-        return Err(AppError::forbidden(text!(
-            en: "This invitation was sent to another email address. Log in with that address, or ask for an invitation to yours.",
-            fr: "Cette invitation a été envoyée à une autre adresse e-mail. Connectez-vous avec cette adresse, ou demandez une invitation à la vôtre."
-        )));
-    }
+    require_for(&invitation, &account.email)?;
     let org = organisations::get(conn, invitation.organisation_id).await?;
     let joining = Joining {
         role: Role::from_db(&invitation.role),

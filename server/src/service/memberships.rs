@@ -9,6 +9,7 @@ use sea_orm::{ActiveValue::Set, IntoActiveModel, Order, PaginatorTrait};
 use crate::domain::membership::{
     self, EffectiveStanding, Role, Standing, can_administer, can_manage_members,
 };
+use crate::domain::token::Scope;
 use crate::entity::{membership as entity, membership_event, organisation};
 use crate::error::{AppError, AppResult};
 use crate::events::{Event, MembershipChange};
@@ -142,11 +143,14 @@ pub async fn require_role(
     allowed: fn(Role) -> bool,
 ) -> AppResult<entity::Model> {
     let m = require_member(conn, viewer, organisation_id).await?;
-    if allowed(Role::from_db(&m.role)) {
-        Ok(m)
-    } else {
-        Err(not_allowed())
+    if !allowed(Role::from_db(&m.role)) {
+        return Err(not_allowed());
     }
+    // A power beyond a member's is used with a session or an admin token.
+    if !allowed(Role::Member) {
+        viewer.require_scope(Scope::Admin)?;
+    }
+    Ok(m)
 }
 
 /// How someone comes into an organisation.

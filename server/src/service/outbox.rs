@@ -11,12 +11,16 @@ use sea_orm::prelude::*;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, IntoActiveModel, QueryOrder, QuerySelect};
 
-use crate::entity::outbox;
+use crate::entity::{outbox, pending_registration};
 use crate::error::AppResult;
 use crate::service::{new_id, now};
 use crate::state::AppState;
 
 pub const TOPIC_MAIL_INVITATION: &str = "mail.invitation";
+/// The link that creates a registered account.
+pub const TOPIC_MAIL_CONFIRM_REGISTRATION: &str = "mail.confirm_registration";
+/// To an account's owner: someone tried to register with their address.
+pub const TOPIC_MAIL_REGISTRATION_ATTEMPT: &str = "mail.registration_attempt";
 
 /// Writes a message to the outbox inside the caller's transaction.
 pub async fn enqueue(conn: &impl ConnectionTrait, topic: &str, payload: Json) -> AppResult<()> {
@@ -94,8 +98,13 @@ pub async fn run(state: AppState) {
 const KEEP_DELIVERED_DAYS: i64 = 7;
 
 /// Removes messages delivered more than [`KEEP_DELIVERED_DAYS`] ago.
+/// Registrations never confirmed are removed with them.
 pub async fn sweep(state: &AppState) -> Result<u64, DbErr> {
     let cutoff = now() - chrono::Duration::days(KEEP_DELIVERED_DAYS);
+    pending_registration::Entity::delete_many()
+        .filter(pending_registration::Column::ExpiresAt.lt(now()))
+        .exec(&state.db)
+        .await?;
     Ok(outbox::Entity::delete_many()
         .filter(outbox::Column::DeliveredAt.lt(cutoff))
         .exec(&state.db)
@@ -182,20 +191,24 @@ fn redacted(link: &str) -> String {
 }
 
 fn deliver(message: &outbox::Model) -> Result<(), String> {
+    let p = &message.payload;
+    let to = p["to"].as_str().unwrap_or_default();
+    // A link opens an invitation or an account: never in a log.
+    let link = redacted(p["link"].as_str().unwrap_or_default());
     match message.topic.as_str() {
         TOPIC_MAIL_INVITATION => {
-            let p = &message.payload;
-            tracing::info!(
-                to = %p["to"].as_str().unwrap_or_default(),
-                organisation = %p["organisation"].as_str().unwrap_or_default(),
-                // The link opens the invitation: never in a log.
-                link = %redacted(p["link"].as_str().unwrap_or_default()),
-                "mail: invitation (log transport)"
-            );
-            Ok(())
+            let organisation = p["organisation"].as_str().unwrap_or_default();
+            tracing::info!(%to, %organisation, %link, "mail: invitation (log transport)");
         }
-        other => Err(format!("no handler for topic {other}")),
+        TOPIC_MAIL_CONFIRM_REGISTRATION => {
+            tracing::info!(%to, %link, "mail: confirm your address (log transport)");
+        }
+        TOPIC_MAIL_REGISTRATION_ATTEMPT => {
+            tracing::info!(%to, "mail: someone tried to register with your address (log transport)");
+        }
+        other => return Err(format!("no handler for topic {other}")),
     }
+    Ok(())
 }
 
 #[cfg(test)]

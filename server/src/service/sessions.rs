@@ -8,7 +8,7 @@ use sea_orm::prelude::*;
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, Order};
 
-use crate::domain::token::{self, TokenKind};
+use crate::domain::token::{self, Credential, Scope, TokenKind};
 use crate::entity::{account, auth_token};
 use crate::error::{AppError, AppResult};
 use crate::events::Event;
@@ -26,6 +26,8 @@ pub const KIND_PERSONAL: &str = "personal";
 pub struct Viewer {
     pub account: account::Model,
     pub token_id: Uuid,
+    /// How they proved it, and so what this request may do.
+    pub credential: Credential,
     /// What this process keeps of people, to find the viewer's memberships
     /// (none: they are read from the database).
     pub people: Option<Arc<People>>,
@@ -33,10 +35,11 @@ pub struct Viewer {
 
 impl Viewer {
     /// Someone acting from the command line or a feed: nothing kept of them.
-    pub fn new(account: account::Model, token_id: Uuid) -> Self {
+    pub fn new(account: account::Model, token_id: Uuid, credential: Credential) -> Self {
         Viewer {
             account,
             token_id,
+            credential,
             people: None,
         }
     }
@@ -44,6 +47,36 @@ impl Viewer {
     pub fn id(&self) -> Uuid {
         self.account.id
     }
+
+    /// `FORBIDDEN` unless this request's credential allows `needed`.
+    pub fn require_scope(&self, needed: Scope) -> AppResult<()> {
+        require_scope(self.credential, needed)
+    }
+
+    /// `FORBIDDEN` unless this request comes from a login session: a token
+    /// never manages the password, the sessions or the tokens.
+    pub fn require_session(&self) -> AppResult<()> {
+        if self.credential.manages_credentials() {
+            return Ok(());
+        }
+        Err(AppError::forbidden(text!(
+            en: "Passwords, sessions and API tokens are managed from a login session, not with an API token.",
+            fr: "Les mots de passe, sessions et jetons d'API se gèrent depuis une session de connexion, pas avec un jeton d'API."
+        )))
+    }
+}
+
+/// `FORBIDDEN` unless `credential` allows `needed`.
+pub fn require_scope(credential: Credential, needed: Scope) -> AppResult<()> {
+    let scope = credential.scope();
+    if scope >= needed {
+        return Ok(());
+    }
+    let (has, needs) = (scope.as_str(), needed.as_str());
+    Err(AppError::forbidden(text!(
+        en: "This API token has the {has} scope; this needs a token with the {needs} scope, or a session.",
+        fr: "Ce jeton d'API a la portée {has} ; il faut pour cela un jeton de portée {needs}, ou une session."
+    )))
 }
 
 impl std::fmt::Debug for Viewer {
@@ -51,6 +84,7 @@ impl std::fmt::Debug for Viewer {
         f.debug_struct("Viewer")
             .field("account", &self.account.id)
             .field("token_id", &self.token_id)
+            .field("credential", &self.credential)
             .finish()
     }
 }
@@ -61,16 +95,23 @@ pub struct Issued {
     pub record: auth_token::Model,
 }
 
-/// Creates a credential for `account_id` inside the caller's transaction.
-pub async fn issue(
-    conn: &impl ConnectionTrait,
-    account_id: Uuid,
+/// What a new credential is.
+struct NewCredential {
     kind: &'static str,
     name: Option<String>,
     expires_at: Option<DateTimeUtc>,
     user_agent: Option<String>,
+    scope: Scope,
+    ends_with_password: bool,
+}
+
+/// Creates a credential for `account_id` inside the caller's transaction.
+async fn issue(
+    conn: &impl ConnectionTrait,
+    account_id: Uuid,
+    new: NewCredential,
 ) -> AppResult<Issued> {
-    let token = token::generate(if kind == KIND_SESSION {
+    let token = token::generate(if new.kind == KIND_SESSION {
         TokenKind::Session
     } else {
         TokenKind::Personal
@@ -78,18 +119,28 @@ pub async fn issue(
     let record = auth_token::ActiveModel {
         id: Set(new_id()),
         account_id: Set(account_id),
-        kind: Set(kind.to_owned()),
-        name: Set(name),
+        kind: Set(new.kind.to_owned()),
+        name: Set(new.name),
         token_hash: Set(token::hash(&token)),
-        user_agent: Set(user_agent.map(|ua| ua.chars().take(255).collect())),
+        user_agent: Set(new.user_agent.map(|ua| ua.chars().take(255).collect())),
         created_at: Set(now()),
-        expires_at: Set(expires_at),
+        expires_at: Set(new.expires_at),
         last_used_at: Set(None),
         revoked_at: Set(None),
+        scope: Set(new.scope.as_str().to_owned()),
+        ends_with_password: Set(new.ends_with_password),
     }
     .insert(conn)
     .await?;
     Ok(Issued { token, record })
+}
+
+/// The credential a stored token stands for.
+fn credential_of(record: &auth_token::Model) -> Credential {
+    match record.kind.as_str() {
+        KIND_SESSION => Credential::Session,
+        _ => Credential::Personal(Scope::from_db(&record.scope)),
+    }
 }
 
 /// A login session, valid for `accounts.session_days`.
@@ -100,15 +151,15 @@ pub async fn issue_session(
     user_agent: Option<String>,
 ) -> AppResult<Issued> {
     let expires = now() + Duration::days(i64::from(state.settings.accounts.session_days));
-    issue(
-        conn,
-        account_id,
-        KIND_SESSION,
-        None,
-        Some(expires),
+    let new = NewCredential {
+        kind: KIND_SESSION,
+        name: None,
+        expires_at: Some(expires),
         user_agent,
-    )
-    .await
+        scope: Scope::Admin,
+        ends_with_password: true,
+    };
+    issue(conn, account_id, new).await
 }
 
 fn invalid_token() -> AppError {
@@ -162,17 +213,23 @@ pub async fn authenticate(state: &AppState, secret: &str) -> AppResult<Viewer> {
     Ok(Viewer {
         account,
         token_id: credential.id,
+        credential: credential_of(&credential),
         people: Some(state.people.clone()),
     })
 }
 
-/// Ends the credential the viewer is using.
+/// Ends the session the viewer is using.
 pub async fn logout(state: &AppState, viewer: &Viewer) -> AppResult<()> {
-    revoke(state, viewer, viewer.token_id, KIND_SESSION).await
+    revoke_own(state, viewer, viewer.token_id, KIND_SESSION).await
 }
 
-/// Revokes one of the viewer's own credentials of `kind`.
+/// Revokes one of the viewer's own credentials of `kind`: from a session only.
 pub async fn revoke(state: &AppState, viewer: &Viewer, id: Uuid, kind: &str) -> AppResult<()> {
+    viewer.require_session()?;
+    revoke_own(state, viewer, id, kind).await
+}
+
+async fn revoke_own(state: &AppState, viewer: &Viewer, id: Uuid, kind: &str) -> AppResult<()> {
     let result = auth_token::Entity::update_many()
         .col_expr(auth_token::Column::RevokedAt, Expr::value(now()))
         .filter(auth_token::Column::Id.eq(id))
@@ -197,9 +254,10 @@ pub fn changed(state: &AppState, account_id: Uuid) {
     state.events.publish(Event::Account { account_id });
 }
 
-/// Revokes every login session of an account except `keep` (after a password
-/// change); the caller announces it with [`changed`] once committed.
-pub async fn revoke_other_sessions(
+/// Ends, after a password change, every login session of an account except
+/// `keep` and the API tokens made to end with it; the caller announces it
+/// with [`changed`] once committed.
+pub async fn end_with_password(
     conn: &impl ConnectionTrait,
     account_id: Uuid,
     keep: Option<Uuid>,
@@ -207,7 +265,11 @@ pub async fn revoke_other_sessions(
     let mut update = auth_token::Entity::update_many()
         .col_expr(auth_token::Column::RevokedAt, Expr::value(now()))
         .filter(auth_token::Column::AccountId.eq(account_id))
-        .filter(auth_token::Column::Kind.eq(KIND_SESSION))
+        .filter(
+            auth_token::Column::Kind
+                .eq(KIND_SESSION)
+                .or(auth_token::Column::EndsWithPassword.eq(true)),
+        )
         .filter(auth_token::Column::RevokedAt.is_null());
     if let Some(keep) = keep {
         update = update.filter(auth_token::Column::Id.ne(keep));
@@ -216,15 +278,24 @@ pub async fn revoke_other_sessions(
     Ok(())
 }
 
-/// Creates a named personal API token, optionally expiring after `days`.
+/// A personal API token as asked for.
+pub struct TokenRequest {
+    pub name: String,
+    pub expires_in_days: Option<i32>,
+    pub scope: Scope,
+    /// Ended by the owner's next password change.
+    pub ends_with_password: bool,
+}
+
+/// Creates a named personal API token, from a login session only.
 pub async fn create_personal_token(
     state: &AppState,
     viewer: &Viewer,
-    name: &str,
-    days: Option<i32>,
+    asked: TokenRequest,
 ) -> AppResult<Issued> {
-    let name = crate::domain::account::parse_name(name, "name", 80)?;
-    let expires_at = match days {
+    viewer.require_session()?;
+    let name = crate::domain::account::parse_name(&asked.name, "name", 80)?;
+    let expires_at = match asked.expires_in_days {
         None => None,
         Some(d) if (1..=3650).contains(&d) => Some(now() + Duration::days(i64::from(d))),
         Some(_) => {
@@ -234,15 +305,15 @@ pub async fn create_personal_token(
             ));
         }
     };
-    issue(
-        &state.db,
-        viewer.id(),
-        KIND_PERSONAL,
-        Some(name),
+    let new = NewCredential {
+        kind: KIND_PERSONAL,
+        name: Some(name),
         expires_at,
-        None,
-    )
-    .await
+        user_agent: None,
+        scope: asked.scope,
+        ends_with_password: asked.ends_with_password,
+    };
+    issue(&state.db, viewer.id(), new).await
 }
 
 /// One page of the viewer's active credentials of `kind`, newest first.

@@ -10,7 +10,7 @@ use sea_orm::prelude::*;
 use super::{Period, Seen, calendar, visibility_of};
 use crate::db;
 use crate::domain::meeting::{MeetingStatus, MeetingVisibility};
-use crate::domain::token::{self, TokenKind};
+use crate::domain::token::{self, Credential, TokenKind};
 use crate::entity::{account, calendar_token};
 use crate::error::AppResult;
 use crate::service::governance::bodies;
@@ -50,7 +50,7 @@ async fn reader_of(conn: &DatabaseConnection, secret: &str) -> AppResult<Option<
     let account = account::Entity::find_by_id(found.account_id)
         .one(conn)
         .await?;
-    Ok(account.map(|account| Viewer::new(account, found.account_id)))
+    Ok(account.map(|account| Viewer::new(account, found.account_id, Credential::Feed)))
 }
 
 /// The feed of an organisation (or of one of its bodies, by slug), as
