@@ -121,7 +121,7 @@ fn router(state: AppState, schema: AppSchema) -> Router {
     Router::new()
         .merge(web::routes())
         .merge(graphql::http::routes(
-            Conventional::new(schema, state.settings.graphql.clone()),
+            Conventional::new(schema, state.settings.graphql.clone()).with_state(state.clone()),
             &state.settings.graphql,
         ))
         .with_state(state)

@@ -74,8 +74,15 @@ pub enum Event {
         change: MembershipChange,
     },
     /// A person's credentials or profile changed: a session or token was
-    /// revoked, a password or a name changed. Only caches listen.
+    /// revoked, a password or a name changed. Caches and live
+    /// subscriptions (which check the session again) listen.
     Account { account_id: Uuid },
+    /// A person's rights in an organisation changed beyond their membership:
+    /// a body joined or left, a recusal. Live subscriptions check again.
+    Rights {
+        organisation_id: Uuid,
+        account_id: Uuid,
+    },
     /// An organisation's settings or one of its discussion spaces changed
     /// (who may read or write there). Only caches listen.
     Organisation { organisation_id: Uuid },
@@ -207,9 +214,9 @@ impl EventBus {
     fn count(&self, event: &Event) {
         match event {
             Event::Forum { thread_id, .. } => self.threads.count(*thread_id),
-            Event::Membership { account_id, .. } | Event::Account { account_id } => {
-                self.people.count(*account_id)
-            }
+            Event::Membership { account_id, .. }
+            | Event::Account { account_id }
+            | Event::Rights { account_id, .. } => self.people.count(*account_id),
             Event::Organisation { organisation_id } => self.organisations.count(*organisation_id),
             Event::Proposal { .. } | Event::Meeting { .. } => {}
         }

@@ -11,6 +11,7 @@ mod forum;
 mod governance;
 mod hardening;
 mod helpers;
+mod live_rights;
 mod meetings;
 mod memberships;
 mod migrations;

@@ -8,7 +8,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use crate::helpers::{Newcomer, TestApp, data, spawn_app};
 use plenum::events::Event;
 
-type Socket =
+pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Opens a graphql-transport-ws connection, authenticated with `token`.

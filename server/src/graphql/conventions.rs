@@ -25,6 +25,7 @@ use crate::graphql::context::RequestContext;
 use crate::graphql::limits::{self, Shape};
 use crate::i18n::{Locale, Text};
 use crate::service::sessions;
+use crate::state::AppState;
 use crate::text;
 
 /// The schema, executed by the conventions.
@@ -32,6 +33,8 @@ use crate::text;
 pub struct Conventional {
     schema: AppSchema,
     limits: Arc<(GraphqlSettings, Shape)>,
+    /// To check a WebSocket's session again (none: a schema without state).
+    state: Option<AppState>,
 }
 
 impl Conventional {
@@ -40,7 +43,13 @@ impl Conventional {
         Conventional {
             schema,
             limits: Arc::new((limits, shape)),
+            state: None,
         }
+    }
+
+    pub fn with_state(mut self, state: AppState) -> Self {
+        self.state = Some(state);
+        self
     }
 
     /// Refuses a request over the limits (see [`super::limits`]) before the
@@ -149,11 +158,31 @@ impl Executor for Conventional {
                 self.admit(&mut request, credential)
             }
         };
+        // A WebSocket's viewer was read once, when it connected: each
+        // operation on it first checks that the session still opens.
+        let connected = session_data
+            .as_deref()
+            .and_then(request_in)
+            .and_then(|r| r.viewer.clone());
         let responses = match admitted {
             Ok(()) => Executor::execute_stream(&self.schema, request, session_data),
             Err(error) => {
                 futures_util::stream::once(async { Response::from_errors(vec![error]) }).boxed()
             }
+        };
+        let responses = match (connected, self.state.clone()) {
+            (None, _) | (_, None) => responses,
+            (Some(viewer), Some(state)) => async_stream::stream! {
+                if let Err(error) = sessions::revalidate(&state, &viewer).await {
+                    yield Response::from_errors(vec![server_error(error)]);
+                    return;
+                }
+                let mut responses = responses;
+                while let Some(response) = responses.next().await {
+                    yield response;
+                }
+            }
+            .boxed(),
         };
         // The place is given back when the stream ends or is stopped.
         let held = held.flatten();

@@ -6,23 +6,27 @@ use std::sync::Arc;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 use sea_orm::EntityTrait;
-use tokio_stream::wrappers::BroadcastStream;
+use uuid::Uuid;
 
 use crate::domain::cursor;
 use crate::domain::forum::{Right, Visibility, can_moderate};
 use crate::entity::{category, moderation_action, post, post_revision, thread};
+use crate::error::AppResult;
 use crate::events::{Event, ForumChange};
 use crate::graphql::accounts::Person;
 use crate::graphql::connection::simple;
 use crate::graphql::context::{maybe_viewer, state, viewer};
+use crate::graphql::live::{self, Concern, Live};
 use crate::graphql::loaders::{Loaders, person};
 use crate::graphql::{id, parse_id};
 use crate::service::forum::cache::Posts;
 use crate::service::forum::moderation::Action;
 use crate::service::forum::threads::{NewThread, ThreadCursor, ThreadOrder};
 use crate::service::forum::{self, Place, categories, moderation, posts, reading, threads};
+use crate::service::sessions::Viewer as ViewerData;
+use crate::state::AppState;
 
 /// A discussion space of an organisation.
 pub struct Category {
@@ -791,86 +795,153 @@ pub struct ForumSubscription;
 
 #[Subscription]
 impl ForumSubscription {
-    /// New, edited, hidden and deleted posts of a thread you may read.
+    /// New, edited, hidden and deleted posts of a thread you may read; ends
+    /// with an error when you no longer may.
     async fn thread_posts(
         &self,
         ctx: &Context<'_>,
         thread_id: ID,
-    ) -> Result<impl Stream<Item = PostEvent> + use<>> {
-        let events = state(ctx)?.events.subscribe();
-        let state = state(ctx)?.clone();
+    ) -> Result<impl Stream<Item = Result<PostEvent>> + use<>> {
         let thread_id = parse_id(&thread_id, "threadId")?;
-        let (place, _) = forum::place_of_thread(&state.db, maybe_viewer(ctx), thread_id).await?;
-        place.require_read()?;
-        let moderator = can_moderate(place.reader);
-        Ok(BroadcastStream::new(events).filter_map(move |event| {
-            let db = state.db.clone();
-            async move {
-                let Ok(Event::Forum {
-                    thread_id: t,
-                    post_id: Some(post_id),
-                    change,
-                    ..
-                }) = event
-                else {
-                    return None;
-                };
-                if t != thread_id {
-                    return None;
-                }
-                let row = post::Entity::find_by_id(post_id)
-                    .one(&db)
-                    .await
-                    .ok()
-                    .flatten()?;
-                Some(PostEvent {
-                    change,
-                    post: Post {
-                        row: row.into(),
-                        moderator,
-                    },
-                })
-            }
-        }))
+        live::follow(ctx, ThreadPosts(thread_id)).await
     }
 
-    /// New threads (and changes to threads) in a space you may read.
+    /// New threads (and changes to threads) in a space you may read; ends
+    /// with an error when you no longer may.
     async fn category_threads(
         &self,
         ctx: &Context<'_>,
         category_id: ID,
-    ) -> Result<impl Stream<Item = ThreadEvent> + use<>> {
-        let events = state(ctx)?.events.subscribe();
-        let state = state(ctx)?.clone();
+    ) -> Result<impl Stream<Item = Result<ThreadEvent>> + use<>> {
         let category_id = parse_id(&category_id, "categoryId")?;
-        let place = categories::get(&state, maybe_viewer(ctx), category_id).await?;
-        let moderator = can_moderate(place.reader);
-        Ok(BroadcastStream::new(events).filter_map(move |event| {
-            let db = state.db.clone();
-            async move {
-                let Ok(Event::Forum {
-                    category_id: c,
-                    thread_id,
-                    post_id: None,
-                    change,
-                    ..
-                }) = event
-                else {
-                    return None;
-                };
-                if c != category_id {
-                    return None;
-                }
-                let row = thread::Entity::find_by_id(thread_id)
-                    .one(&db)
-                    .await
-                    .ok()
-                    .flatten()?;
-                Some(ThreadEvent {
-                    change,
-                    thread: Thread::new(row, moderator),
-                })
-            }
-        }))
+        live::follow(ctx, CategoryThreads(category_id)).await
+    }
+}
+
+/// Where a live reader of the forum is: the organisation, and whether they moderate.
+#[derive(Clone)]
+pub struct ForumRight {
+    organisation_id: Uuid,
+    moderator: bool,
+}
+
+impl ForumRight {
+    fn of(place: &forum::Place) -> Self {
+        ForumRight {
+            organisation_id: place.organisation.id,
+            moderator: can_moderate(place.reader),
+        }
+    }
+}
+
+/// The posts of one thread.
+struct ThreadPosts(Uuid);
+
+impl Live for ThreadPosts {
+    type Right = ForumRight;
+    type Item = PostEvent;
+
+    fn organisation(right: &ForumRight) -> Uuid {
+        right.organisation_id
+    }
+
+    async fn check(&self, state: &AppState, viewer: Option<&ViewerData>) -> AppResult<ForumRight> {
+        let (place, _) = forum::place_of_thread(&state.db, viewer, self.0).await?;
+        place.require_read()?;
+        Ok(ForumRight::of(&place))
+    }
+
+    fn concern(&self, event: &Event) -> Concern {
+        match event {
+            Event::Forum {
+                thread_id, post_id, ..
+            } if *thread_id == self.0 => match post_id {
+                Some(_) => Concern::Deliver,
+                // The thread moved, closed or was archived.
+                None => Concern::Recheck,
+            },
+            _ => Concern::None,
+        }
+    }
+
+    async fn deliver(
+        &self,
+        state: &AppState,
+        _: Option<&ViewerData>,
+        right: &ForumRight,
+        event: Event,
+    ) -> Option<PostEvent> {
+        let Event::Forum {
+            post_id: Some(post_id),
+            change,
+            ..
+        } = event
+        else {
+            return None;
+        };
+        let row = post::Entity::find_by_id(post_id)
+            .one(&state.db)
+            .await
+            .ok()
+            .flatten()?;
+        Some(PostEvent {
+            change,
+            post: Post {
+                row: row.into(),
+                moderator: right.moderator,
+            },
+        })
+    }
+}
+
+/// The threads of one space.
+struct CategoryThreads(Uuid);
+
+impl Live for CategoryThreads {
+    type Right = ForumRight;
+    type Item = ThreadEvent;
+
+    fn organisation(right: &ForumRight) -> Uuid {
+        right.organisation_id
+    }
+
+    async fn check(&self, state: &AppState, viewer: Option<&ViewerData>) -> AppResult<ForumRight> {
+        let place = categories::get(state, viewer, self.0).await?;
+        Ok(ForumRight::of(&place))
+    }
+
+    fn concern(&self, event: &Event) -> Concern {
+        match event {
+            Event::Forum {
+                category_id,
+                post_id: None,
+                ..
+            } if *category_id == self.0 => Concern::Deliver,
+            _ => Concern::None,
+        }
+    }
+
+    async fn deliver(
+        &self,
+        state: &AppState,
+        _: Option<&ViewerData>,
+        right: &ForumRight,
+        event: Event,
+    ) -> Option<ThreadEvent> {
+        let Event::Forum {
+            thread_id, change, ..
+        } = event
+        else {
+            return None;
+        };
+        let row = thread::Entity::find_by_id(thread_id)
+            .one(&state.db)
+            .await
+            .ok()
+            .flatten()?;
+        Some(ThreadEvent {
+            change,
+            thread: Thread::new(row, right.moderator),
+        })
     }
 }

@@ -4,25 +4,28 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Subscription};
 use chrono::{DateTime, NaiveDate, Utc};
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 use sea_orm::EntityTrait;
-use tokio_stream::wrappers::BroadcastStream;
+use uuid::Uuid;
 
 use crate::domain::membership::{
     EffectiveStanding, Role, Standing, StandingKind, can_read_private_fields,
 };
 use crate::entity::{invitation, join_request, membership, membership_event};
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 use crate::events::{Event, MembershipChange};
 use crate::graphql::accounts::Person;
 use crate::graphql::connection::simple;
 use crate::graphql::context::{state, viewer};
+use crate::graphql::live::{self, Concern, Live};
 use crate::graphql::loaders::person;
 use crate::graphql::organisations::{Organisation, load as load_organisation};
 use crate::graphql::{id, parse_id};
 use crate::service::invitations::{self, JoinOutcome, NewInvitation};
 use crate::service::memberships::{self, EventKind, standing_of};
 use crate::service::organisations;
+use crate::service::sessions::Viewer as ViewerData;
+use crate::state::AppState;
 
 /// A person's membership of an organisation.
 pub struct Membership {
@@ -416,47 +419,74 @@ pub struct MembershipSubscription;
 
 #[Subscription]
 impl MembershipSubscription {
-    /// Joins, departures, standing and role changes in an organisation you belong to.
+    /// Joins, departures, standing and role changes in an organisation you
+    /// belong to; ends with an error when you no longer do.
     async fn membership_changes(
         &self,
         ctx: &Context<'_>,
         organisation_id: ID,
-    ) -> Result<impl Stream<Item = MembershipChangeEvent> + use<>> {
-        // Listen first, check second: nothing that happens after this call is missed.
-        let events = state(ctx)?.events.subscribe();
-        let state = state(ctx)?.clone();
-        let viewer = viewer(ctx)?.clone();
+    ) -> Result<impl Stream<Item = Result<MembershipChangeEvent>> + use<>> {
         let organisation_id = parse_id(&organisation_id, "organisationId")?;
-        organisations::get(&state.db, organisation_id).await?;
-        let reader = memberships::require_member(&state.db, &viewer, organisation_id).await?;
-        let privileged = can_read_private_fields(Role::from_db(&reader.role));
-        Ok(BroadcastStream::new(events).filter_map(move |event| {
-            let db = state.db.clone();
-            let me = viewer.id();
-            async move {
-                let Ok(Event::Membership {
-                    organisation_id: org,
-                    membership_id,
-                    change,
-                    ..
-                }) = event
-                else {
-                    return None;
-                };
-                if org != organisation_id {
-                    return None;
-                }
-                let row = membership::Entity::find_by_id(membership_id)
-                    .one(&db)
-                    .await
-                    .ok()
-                    .flatten()?;
-                let reveal = privileged || row.account_id == me;
-                Some(MembershipChangeEvent {
-                    change,
-                    membership: Membership::new(row, reveal),
-                })
-            }
-        }))
+        live::follow(ctx, MembershipChanges(organisation_id)).await
+    }
+}
+
+/// The membership changes of one organisation.
+struct MembershipChanges(Uuid);
+
+impl Live for MembershipChanges {
+    /// The organisation, and whether the subscriber reads private fields.
+    type Right = (Uuid, bool);
+    type Item = MembershipChangeEvent;
+
+    fn organisation(right: &(Uuid, bool)) -> Uuid {
+        right.0
+    }
+
+    async fn check(
+        &self,
+        state: &AppState,
+        viewer: Option<&ViewerData>,
+    ) -> AppResult<(Uuid, bool)> {
+        let viewer = viewer.ok_or_else(AppError::unauthenticated)?;
+        organisations::get(&state.db, self.0).await?;
+        let reader = memberships::require_member(&state.db, viewer, self.0).await?;
+        Ok((self.0, can_read_private_fields(Role::from_db(&reader.role))))
+    }
+
+    fn concern(&self, event: &Event) -> Concern {
+        match event {
+            Event::Membership {
+                organisation_id, ..
+            } if *organisation_id == self.0 => Concern::Deliver,
+            _ => Concern::None,
+        }
+    }
+
+    async fn deliver(
+        &self,
+        state: &AppState,
+        viewer: Option<&ViewerData>,
+        right: &(Uuid, bool),
+        event: Event,
+    ) -> Option<MembershipChangeEvent> {
+        let Event::Membership {
+            membership_id,
+            change,
+            ..
+        } = event
+        else {
+            return None;
+        };
+        let row = membership::Entity::find_by_id(membership_id)
+            .one(&state.db)
+            .await
+            .ok()
+            .flatten()?;
+        let reveal = right.1 || Some(row.account_id) == viewer.map(ViewerData::id);
+        Some(MembershipChangeEvent {
+            change,
+            membership: Membership::new(row, reveal),
+        })
     }
 }

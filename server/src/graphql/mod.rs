@@ -10,6 +10,7 @@ pub mod forum;
 pub mod governance;
 pub mod http;
 pub mod limits;
+pub mod live;
 pub mod loaders;
 pub mod meetings;
 pub mod memberships;

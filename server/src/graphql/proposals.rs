@@ -6,18 +6,19 @@ use std::time::Duration;
 
 use async_graphql::{Context, ID, InputObject, Json, Object, Result, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
-use futures_util::{FutureExt, Stream, StreamExt};
+use futures_util::Stream;
 use serde_json::Value;
-use tokio_stream::wrappers::BroadcastStream;
+use uuid::Uuid;
 
 use crate::domain::decision::Outcome;
 use crate::domain::proposal::{ElectorateRule, ReasonPolicy, ResultsVisibility, Status};
 use crate::entity::{ballot, elector, proxy};
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 use crate::events::{Event, ProposalChange};
 use crate::graphql::accounts::Person;
 use crate::graphql::connection::simple;
 use crate::graphql::context::{maybe_viewer, request, state, viewer};
+use crate::graphql::live::{self, Concern, Live};
 use crate::graphql::loaders::person;
 use crate::graphql::{id, parse_id};
 use crate::service::governance;
@@ -28,6 +29,8 @@ use crate::service::proposals::proxies::{self, GiveProxy};
 use crate::service::proposals::{
     self, NewProposal, ProposalEdit, Seen, closing, results_visibility,
 };
+use crate::service::sessions::Viewer as ViewerData;
+use crate::state::AppState;
 
 /// A question put to a decision, as one person sees it.
 pub struct Proposal(pub Seen);
@@ -1137,54 +1140,81 @@ pub struct ProposalSubscription;
 #[Subscription]
 impl ProposalSubscription {
     /// Participation as ballots arrive, and live results to those allowed
-    /// to see them. A burst of ballots gives one update (at most four a second).
+    /// to see them. A burst of ballots gives one update (at most four a
+    /// second). Ends with an error when you may no longer see the proposal.
     async fn proposal_live(
         &self,
         ctx: &Context<'_>,
         proposal_id: ID,
-    ) -> Result<impl Stream<Item = ProposalLive> + use<>> {
-        let state = state(ctx)?.clone();
-        let mut events = BroadcastStream::new(state.events.subscribe());
-        let viewer = maybe_viewer(ctx).cloned();
+    ) -> Result<impl Stream<Item = Result<ProposalLive>> + use<>> {
         let proposal_id = parse_id(&proposal_id, "proposalId")?;
-        // Refuses, before any event, a proposal the subscriber may not see.
-        proposals::seen(&state.db, viewer.as_ref(), proposal_id).await?;
-        Ok(async_stream::stream! {
-            while let Some(event) = events.next().await {
-                let Ok(Event::Proposal { proposal_id: p, change, .. }) = event else {
-                    continue;
-                };
-                if p != proposal_id {
-                    continue;
-                }
-                let mut change = change;
-                tokio::time::sleep(LIVE_COALESCE).await;
-                while let Some(Some(next)) = events.next().now_or_never() {
-                    if let Ok(Event::Proposal { proposal_id: p, change: c, .. }) = next
-                        && p == proposal_id
-                        && c != ProposalChange::BallotCast
-                    {
-                        change = c;
-                    }
-                }
-                let Ok(seen) = proposals::seen(&state.db, viewer.as_ref(), proposal_id).await else {
-                    break;
-                };
-                let Ok((voted, electorate)) = proposals::participation(&state.db, &seen.proposal).await else {
-                    break;
-                };
-                let result = if seen.results_visible() {
-                    result_of(&state.db, &seen.proposal).await.ok()
-                } else {
-                    None
-                };
-                yield ProposalLive {
-                    change,
-                    status: seen.status(),
-                    participation: Participation::new(voted, electorate),
-                    result,
-                };
-            }
+        live::follow(ctx, LiveProposal(proposal_id)).await
+    }
+}
+
+/// One proposal, followed live.
+struct LiveProposal(Uuid);
+
+impl Live for LiveProposal {
+    /// The proposal as the subscriber sees it, read afresh at each update.
+    type Right = proposals::Seen;
+    type Item = ProposalLive;
+
+    fn organisation(right: &proposals::Seen) -> Uuid {
+        right.organisation.id
+    }
+
+    async fn check(
+        &self,
+        state: &AppState,
+        viewer: Option<&ViewerData>,
+    ) -> AppResult<proposals::Seen> {
+        proposals::seen(&state.db, viewer, self.0).await
+    }
+
+    fn concern(&self, event: &Event) -> Concern {
+        match event {
+            // Its state, electorate and results move with every change.
+            Event::Proposal { proposal_id, .. } if *proposal_id == self.0 => Concern::Recheck,
+            _ => Concern::None,
+        }
+    }
+
+    fn coalesce(&self) -> Option<Duration> {
+        Some(LIVE_COALESCE)
+    }
+
+    /// A burst says what happened besides ballots (opened, closed…).
+    fn merge(&self, kept: Event, next: Event) -> Event {
+        match &next {
+            Event::Proposal { change, .. } if *change != ProposalChange::BallotCast => next,
+            _ => kept,
+        }
+    }
+
+    async fn deliver(
+        &self,
+        state: &AppState,
+        _: Option<&ViewerData>,
+        seen: &proposals::Seen,
+        event: Event,
+    ) -> Option<ProposalLive> {
+        let Event::Proposal { change, .. } = event else {
+            return None;
+        };
+        let (voted, electorate) = proposals::participation(&state.db, &seen.proposal)
+            .await
+            .ok()?;
+        let result = if seen.results_visible() {
+            result_of(&state.db, &seen.proposal).await.ok()
+        } else {
+            None
+        };
+        Some(ProposalLive {
+            change,
+            status: seen.status(),
+            participation: Participation::new(voted, electorate),
+            result,
         })
     }
 }

@@ -233,6 +233,16 @@ async fn record(
     Ok(())
 }
 
+/// Tells live subscriptions that someone's rights in an organisation changed
+/// beyond their membership (a body joined or left, a candidacy that recuses
+/// them): they check again. After the commit.
+pub fn rights_changed(state: &AppState, organisation_id: Uuid, account_id: Uuid) {
+    state.events.publish(Event::Rights {
+        organisation_id,
+        account_id,
+    });
+}
+
 pub fn publish(state: &AppState, m: &entity::Model, change: MembershipChange) {
     state.events.publish(Event::Membership {
         organisation_id: m.organisation_id,

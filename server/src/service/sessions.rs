@@ -28,6 +28,9 @@ pub struct Viewer {
     pub token_id: Uuid,
     /// How they proved it, and so what this request may do.
     pub credential: Credential,
+    /// The hash of the secret they sent, to check later that it still opens
+    /// (a live subscription); empty for the operator and feeds.
+    pub secret_hash: String,
     /// What this process keeps of people, to find the viewer's memberships
     /// (none: they are read from the database).
     pub people: Option<Arc<People>>,
@@ -40,6 +43,7 @@ impl Viewer {
             account,
             token_id,
             credential,
+            secret_hash: String::new(),
             people: None,
         }
     }
@@ -176,7 +180,20 @@ fn invalid_token() -> AppError {
 /// expired or revoked. The token and its account are kept in memory
 /// (`service::people`) until either changes.
 pub async fn authenticate(state: &AppState, secret: &str) -> AppResult<Viewer> {
-    let hash = token::hash(secret);
+    authenticate_hash(state, token::hash(secret)).await
+}
+
+/// The viewer afresh, with their account as it now is: `UNAUTHENTICATED`
+/// once the session or token they use has ended (logout, revocation, a
+/// password change, expiry). The operator and feeds stay as they are.
+pub async fn revalidate(state: &AppState, viewer: &Viewer) -> AppResult<Viewer> {
+    if viewer.secret_hash.is_empty() {
+        return Ok(viewer.clone());
+    }
+    authenticate_hash(state, viewer.secret_hash.clone()).await
+}
+
+async fn authenticate_hash(state: &AppState, hash: String) -> AppResult<Viewer> {
     let kept = &state.people.credentials;
     let read = async {
         let found = auth_token::Entity::find()
@@ -214,6 +231,7 @@ pub async fn authenticate(state: &AppState, secret: &str) -> AppResult<Viewer> {
         account,
         token_id: credential.id,
         credential: credential_of(&credential),
+        secret_hash: hash,
         people: Some(state.people.clone()),
     })
 }

@@ -11,27 +11,31 @@ pub use records::{Breakout, BreakoutGroup, GroupAnswerInput, Minutes, SplitIntoG
 pub use room::{AttendanceLine, RoleHolder, SpeakingQueue, SpeakingRequest};
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use async_graphql::{Context, ID, InputObject, Object, Result, Subscription};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use futures_util::{Stream, StreamExt};
-use tokio_stream::wrappers::BroadcastStream;
+use futures_util::Stream;
 
 use super::context::{maybe_viewer, request, state, viewer};
 use super::proposals::Proposal;
 use super::{id, parse_id};
 use crate::domain::agenda::ItemStatus;
+use crate::domain::forum::Reader;
 use crate::domain::governance::ParityRule;
 use crate::domain::meeting::{MeetingRole, MeetingStatus, MeetingVisibility, Presence};
 use crate::domain::speaking_queue::{GenderPriority, Kind};
+use crate::error::AppResult;
 use crate::events::{Event, MeetingChange};
+use crate::graphql::live::{self, Concern, Live};
 use crate::service::meetings::live::Snapshot;
 use crate::service::meetings::{
     self, NewMeeting, Period, Recurrence, Seen, agenda, attendance, breakout, feed, minutes,
     speaking,
 };
 use crate::service::now;
+use crate::service::sessions::Viewer as ViewerData;
+use crate::state::AppState;
+use uuid::Uuid;
 
 /// A meeting of a body, as one person sees it; followed live, with what
 /// everyone following it shares.
@@ -796,10 +800,6 @@ impl MeetingEvent {
     }
 }
 
-/// How long a live follower's right to see a meeting holds before it is
-/// checked again.
-const RECHECK: Duration = Duration::from_secs(10);
-
 #[derive(Default)]
 pub struct MeetingSubscription;
 
@@ -807,59 +807,75 @@ pub struct MeetingSubscription;
 impl MeetingSubscription {
     /// Every change of a meeting you may see — agenda, attendance, the
     /// speaking queue — with the meeting as it now stands: a projector and
-    /// every participant see the same queue.
+    /// every participant see the same queue. Ends with an error when you may
+    /// no longer see the meeting.
     async fn meeting_live(
         &self,
         ctx: &Context<'_>,
         meeting_id: ID,
-    ) -> Result<impl Stream<Item = MeetingEvent> + use<>> {
-        let state = state(ctx)?.clone();
-        let events = state.events.subscribe();
+    ) -> Result<impl Stream<Item = Result<MeetingEvent>> + use<>> {
         let meeting_id = parse_id(&meeting_id, "meetingId")?;
-        let viewer = maybe_viewer(ctx).cloned();
-        let first = meetings::seen(&state.db, viewer.as_ref(), meeting_id).await?;
-        // Who may see it is checked again every few seconds, not at every change.
-        let checked = Arc::new(std::sync::Mutex::new((
-            Instant::now(),
-            first.reader,
-            first.in_body,
-        )));
-        Ok(BroadcastStream::new(events).filter_map(move |event| {
-            let (state, viewer, checked) = (state.clone(), viewer.clone(), checked.clone());
-            async move {
-                let Ok(Event::Meeting {
-                    meeting_id: m,
-                    change,
-                    id: change_id,
-                    ..
-                }) = event
-                else {
-                    return None;
-                };
-                if m != meeting_id {
-                    return None;
+        live::follow(ctx, LiveMeeting(meeting_id)).await
+    }
+}
+
+/// One meeting, followed live.
+struct LiveMeeting(Uuid);
+
+impl Live for LiveMeeting {
+    /// The organisation; who the subscriber is there, and whether they are
+    /// one of the body's people.
+    type Right = (Uuid, Option<Reader>, bool);
+    type Item = MeetingEvent;
+
+    fn organisation(right: &Self::Right) -> Uuid {
+        right.0
+    }
+
+    async fn check(&self, state: &AppState, viewer: Option<&ViewerData>) -> AppResult<Self::Right> {
+        let seen = meetings::seen(&state.db, viewer, self.0).await?;
+        Ok((seen.organisation.id, seen.reader, seen.in_body))
+    }
+
+    fn concern(&self, event: &Event) -> Concern {
+        match event {
+            Event::Meeting {
+                meeting_id, change, ..
+            } if *meeting_id == self.0 => match change {
+                // Scheduled again (perhaps for other people), started, ended.
+                MeetingChange::Scheduled | MeetingChange::Started | MeetingChange::Ended => {
+                    Concern::Recheck
                 }
-                let known = *checked.lock().ok()?;
-                let (reader, in_body) = if known.0.elapsed() < RECHECK {
-                    (known.1, known.2)
-                } else {
-                    let seen = meetings::seen(&state.db, viewer.as_ref(), meeting_id)
-                        .await
-                        .ok()?;
-                    *checked.lock().ok()? = (Instant::now(), seen.reader, seen.in_body);
-                    (seen.reader, seen.in_body)
-                };
-                let live = state
-                    .live_meetings
-                    .snapshot(&state.db, meeting_id, change_id)
-                    .await
-                    .ok()?;
-                let seen = live.seen(reader, in_body);
-                Some(MeetingEvent {
-                    change,
-                    meeting: Meeting(seen, Some(live)),
-                })
-            }
-        }))
+                _ => Concern::Deliver,
+            },
+            _ => Concern::None,
+        }
+    }
+
+    async fn deliver(
+        &self,
+        state: &AppState,
+        _: Option<&ViewerData>,
+        right: &Self::Right,
+        event: Event,
+    ) -> Option<MeetingEvent> {
+        let Event::Meeting {
+            change,
+            id: change_id,
+            ..
+        } = event
+        else {
+            return None;
+        };
+        let live = state
+            .live_meetings
+            .snapshot(&state.db, self.0, change_id)
+            .await
+            .ok()?;
+        let seen = live.seen(right.1, right.2);
+        Some(MeetingEvent {
+            change,
+            meeting: Meeting(seen, Some(live)),
+        })
     }
 }

@@ -456,6 +456,7 @@ pub async fn add(
         }
     }
     txn.commit().await?;
+    memberships::rights_changed(state, found.organisation_id, person);
     Ok(found)
 }
 
@@ -488,5 +489,6 @@ pub async fn remove(
         )));
     }
     txn.commit().await?;
+    memberships::rights_changed(state, found.organisation_id, person);
     Ok(found)
 }

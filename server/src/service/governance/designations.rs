@@ -416,6 +416,7 @@ pub async fn apply(
         }
     };
     txn.commit().await?;
+    memberships::rights_changed(state, call.call.organisation_id, viewer.id());
     Ok(saved)
 }
 
@@ -489,6 +490,7 @@ pub async fn nominate(
         .insert(&txn)
         .await?;
     txn.commit().await?;
+    memberships::rights_changed(state, organisation.id, account_id);
     Ok(created)
 }
 
@@ -556,6 +558,7 @@ pub async fn answer(
     active.answered_at = Set(Some(now()));
     let answered = active.update(&txn).await?;
     txn.commit().await?;
+    memberships::rights_changed(state, organisation.id, viewer.id());
     Ok(answered)
 }
 
@@ -578,6 +581,7 @@ pub async fn withdraw(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<
     active.withdrawn_at = Set(Some(now()));
     let withdrawn = active.update(&txn).await?;
     txn.commit().await?;
+    memberships::rights_changed(state, call.call.organisation_id, viewer.id());
     Ok(withdrawn)
 }
 
