@@ -798,3 +798,180 @@ async fn a_private_body_space_is_read_by_the_body_s_people_only() {
     assert_eq!(kinds.len(), 5, "{people:#}");
     assert_eq!(kinds[4], "AS_GUEST");
 }
+
+/// Schedules a public meeting of `body` in a week; gives its id.
+async fn public_meeting(o: &Org, body: &str) -> String {
+    let starts = (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339();
+    let r = o
+        .app
+        .gql(
+            Some(&o.admin),
+            "mutation($b: ID!, $s: DateTime!) { scheduleMeeting(input: { bodyId: $b, title: \"AG\", startsAt: $s, visibility: PUBLIC }) { id } }",
+            json!({ "b": body, "s": starts }),
+        )
+        .await;
+    data(&r)["scheduleMeeting"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_private_commissions_recommendation_reaches_the_assembly_and_no_one_else() {
+    let o = org().await;
+    let assembly = o.assembly().await;
+    let created = o
+        .create_body(
+            &o.admin,
+            json!({ "kind": "COMMISSION", "slug": "finances", "name": "Commission finances", "private": true }),
+        )
+        .await;
+    let commission = data(&created)["createBody"]["id"].clone();
+    let join = "mutation($id: ID!) { joinBody(id: $id) { id } }";
+    data(
+        &o.app
+            .gql(Some(&o.members[1]), join, json!({ "id": commission }))
+            .await,
+    );
+    let recommended = o
+        .propose(
+            &o.members[1],
+            json!({ "title": "Budget confidentiel", "body": { "bodyId": commission, "forwardTo": assembly } }),
+        )
+        .await;
+    let proposal = data(&recommended)["createProposal"]["id"].clone();
+    let meeting = public_meeting(&o, &assembly).await;
+    let agenda = "query($m: ID!) { meeting(id: $m) { agenda { awaiting { proposalId title } items { title reserved proposalId } } } }";
+    let read = "query($p: ID!) { proposal(id: $p) { title } }";
+
+    // Anonymous visitors of the public assembly meeting see nothing of it…
+    let r = o.app.gql(None, agenda, json!({ "m": meeting })).await;
+    assert_eq!(data(&r)["meeting"]["agenda"]["awaiting"], json!([]), "{r}");
+    // …nor do supporters, who are not of the assembly…
+    let r = o
+        .app
+        .gql(Some(&o.supporter), read, json!({ "p": proposal }))
+        .await;
+    assert_eq!(error_code(&r), "NOT_FOUND");
+    // …while the assembly's members, for whom it is meant, read it.
+    let r = o
+        .app
+        .gql(Some(&o.members[0]), read, json!({ "p": proposal }))
+        .await;
+    assert_eq!(data(&r)["proposal"]["title"], "Budget confidentiel", "{r}");
+    let r = o
+        .app
+        .gql(Some(&o.members[0]), agenda, json!({ "m": meeting }))
+        .await;
+    assert_eq!(
+        data(&r)["meeting"]["agenda"]["awaiting"],
+        json!([{ "proposalId": proposal, "title": "Budget confidentiel" }])
+    );
+
+    // Once the meeting starts it is an item: a stranger sees its place, not what it is.
+    let start = "mutation($id: ID!) { startMeeting(id: $id) { status } }";
+    let r = o
+        .app
+        .gql(Some(&o.admin), start, json!({ "id": meeting }))
+        .await;
+    assert_eq!(data(&r)["startMeeting"]["status"], "IN_PROGRESS", "{r}");
+    let r = o.app.gql(None, agenda, json!({ "m": meeting })).await;
+    let items = data(&r)["meeting"]["agenda"]["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(items.len(), 1, "{r}");
+    assert_eq!(items[0]["reserved"], true);
+    assert_eq!(items[0]["proposalId"], Value::Null);
+    assert!(
+        !items[0]["title"].as_str().unwrap().contains("Budget"),
+        "{r}"
+    );
+    let r = o
+        .app
+        .gql(Some(&o.members[0]), agenda, json!({ "m": meeting }))
+        .await;
+    let items = &data(&r)["meeting"]["agenda"]["items"];
+    assert_eq!(
+        items,
+        &json!([{ "title": "Budget confidentiel", "reserved": false, "proposalId": proposal }])
+    );
+
+    // Facilitators and admins list the private body's space, as they may read it.
+    let spaces = "query($o: ID!) { organisation(id: $o) { categories { nodes { name } } } }";
+    let r = o
+        .app
+        .gql(Some(&o.admin), spaces, json!({ "o": o.id }))
+        .await;
+    let names = data(&r)["organisation"]["categories"]["nodes"].to_string();
+    assert!(names.contains("Commission finances"), "{names}");
+    let r = o
+        .app
+        .gql(Some(&o.members[0]), spaces, json!({ "o": o.id }))
+        .await;
+    let names = data(&r)["organisation"]["categories"]["nodes"].to_string();
+    assert!(!names.contains("Commission finances"), "{names}");
+}
+
+#[tokio::test]
+async fn whoever_may_read_a_persons_gender_reads_it_on_every_path() {
+    let o = org().await;
+    let set = "mutation { updateProfile(input: { gender: WOMAN, pronouns: \"elle\" }) { email } }";
+    data(&o.app.gql(Some(&o.members[1]), set, json!({})).await);
+    let created = o
+        .create_body(
+            &o.admin,
+            json!({ "kind": "COMMISSION", "slug": "accueil", "name": "Accueil" }),
+        )
+        .await;
+    let commission = data(&created)["createBody"]["id"].clone();
+    let space = data(&created)["createBody"]["categoryId"].clone();
+    let join = "mutation($id: ID!) { joinBody(id: $id) { id } }";
+    data(
+        &o.app
+            .gql(Some(&o.members[1]), join, json!({ "id": commission }))
+            .await,
+    );
+    let start = "mutation($c: ID!) { startThread(input: { categoryId: $c, title: \"Permanences\", body: \"Qui est dispo ?\" }) { thread { id } } }";
+    let r = o
+        .app
+        .gql(Some(&o.members[1]), start, json!({ "c": space }))
+        .await;
+    let thread = data(&r)["startThread"]["thread"]["id"].clone();
+    let paths = "query($t: ID!, $b: ID!, $o: ID!) {
+        thread(id: $t) { author { gender pronouns } posts { nodes { author { gender email } } } }
+        body(id: $b) { people { person { gender } } }
+        organisation(id: $o) { members(first: 50) { nodes { person { displayName gender } } } }
+    }";
+    let vars = json!({ "t": thread, "b": commission, "o": o.id });
+    let genders = |r: &Value| {
+        let d = data(r);
+        let members = d["organisation"]["members"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["person"]["displayName"] == "Inès Petit")
+            .unwrap()["person"]["gender"]
+            .clone();
+        vec![
+            d["thread"]["author"]["gender"].clone(),
+            d["thread"]["posts"]["nodes"][0]["author"]["gender"].clone(),
+            d["body"]["people"][0]["person"]["gender"].clone(),
+            members,
+        ]
+    };
+    // The admin (a facilitator's rights) and Inès herself: everywhere.
+    for token in [&o.admin, &o.members[1]] {
+        let r = o.app.gql(Some(token), paths, vars.clone()).await;
+        assert!(
+            genders(&r).iter().all(|g| g == "WOMAN"),
+            "{:?}\n{r}",
+            genders(&r)
+        );
+        assert_eq!(data(&r)["thread"]["author"]["pronouns"], "elle");
+    }
+    // Another member: nowhere.
+    let r = o.app.gql(Some(&o.members[0]), paths, vars).await;
+    assert!(genders(&r).iter().all(Value::is_null), "{r}");
+    assert!(data(&r)["thread"]["posts"]["nodes"][0]["author"]["email"].is_null());
+}

@@ -10,6 +10,7 @@ use crate::entity::{account, auth_token};
 use crate::graphql::connection::simple;
 use crate::graphql::context::{request, state, viewer};
 use crate::graphql::http::{clear_session_cookie, session_cookie};
+use crate::graphql::loaders::reveals_private;
 use crate::graphql::memberships::Membership;
 use crate::graphql::{id, parse_id};
 use crate::i18n::Locale;
@@ -21,10 +22,39 @@ use crate::service::{memberships, sessions::Issued};
 
 /// A person as others see them. Private fields (email, gender, pronouns) are
 /// null unless the reader is the person or a facilitator or admin of one of
-/// the person's organisations, as DOMAIN.md requires.
+/// the person's organisations, as DOMAIN.md requires — the same on every
+/// path that shows a person.
 pub struct Person {
     pub account: account::Model,
-    pub reveal_private: bool,
+    /// Already known to be readable by this reader (a list a facilitator
+    /// asked for); otherwise the rule decides.
+    granted: bool,
+}
+
+impl Person {
+    pub fn new(account: account::Model) -> Self {
+        Person {
+            account,
+            granted: false,
+        }
+    }
+
+    /// A person whose private fields the caller has already found readable.
+    pub fn granted(account: account::Model) -> Self {
+        Person {
+            account,
+            granted: true,
+        }
+    }
+
+    async fn private<'a, T>(
+        &'a self,
+        ctx: &Context<'_>,
+        field: impl FnOnce(&'a account::Model) -> Option<T>,
+    ) -> Result<Option<T>> {
+        let shown = self.granted || reveals_private(ctx, self.account.id).await?;
+        Ok(if shown { field(&self.account) } else { None })
+    }
 }
 
 #[Object]
@@ -40,20 +70,17 @@ impl Person {
         self.account.handle.as_deref()
     }
     /// Private: the person and their organisations' facilitators and admins only.
-    async fn email(&self) -> Option<&str> {
-        self.reveal_private.then_some(self.account.email.as_str())
+    async fn email(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        self.private(ctx, |a| Some(a.email.as_str())).await
     }
     /// Private, self-declared, used only by parity rules and speaking priority.
-    async fn gender(&self) -> Option<Gender> {
-        self.reveal_private
-            .then(|| self.account.gender.as_deref().and_then(Gender::from_db))
-            .flatten()
+    async fn gender(&self, ctx: &Context<'_>) -> Result<Option<Gender>> {
+        self.private(ctx, |a| a.gender.as_deref().and_then(Gender::from_db))
+            .await
     }
     /// Private, self-declared.
-    async fn pronouns(&self) -> Option<&str> {
-        self.reveal_private
-            .then_some(self.account.pronouns.as_deref())
-            .flatten()
+    async fn pronouns(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        self.private(ctx, |a| a.pronouns.as_deref()).await
     }
 }
 
@@ -63,10 +90,7 @@ pub struct Viewer(pub ViewerData);
 #[Object]
 impl Viewer {
     async fn person(&self) -> Person {
-        Person {
-            account: self.0.account.clone(),
-            reveal_private: true,
-        }
+        Person::new(self.0.account.clone())
     }
     async fn email(&self) -> &str {
         &self.0.account.email

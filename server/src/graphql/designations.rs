@@ -89,7 +89,7 @@ impl Candidacy {
         id(self.0.candidacy.call_id)
     }
     async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.0.candidacy.account_id, false).await
+        person(ctx, self.0.candidacy.account_id).await
     }
     /// Markdown, as written: the candidate's statement, or why someone put
     /// them forward.
@@ -105,7 +105,7 @@ impl Candidacy {
     /// Who put the person forward, when they did not apply themselves.
     async fn nominated_by(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
         match self.0.candidacy.nominated_by {
-            Some(by) => person(ctx, by, false).await,
+            Some(by) => person(ctx, by).await,
             None => Ok(None),
         }
     }

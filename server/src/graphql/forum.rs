@@ -179,7 +179,7 @@ impl Thread {
         serde_json::from_value(self.row.tags.clone()).unwrap_or_default()
     }
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.row.author_id, false).await
+        person(ctx, self.row.author_id).await
     }
     async fn category_id(&self) -> ID {
         id(self.row.category_id)
@@ -315,7 +315,7 @@ impl Post {
         id(self.row.thread_id)
     }
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.row.author_id, false).await
+        person(ctx, self.row.author_id).await
     }
     /// The rendered, sanitised HTML; null when deleted or hidden.
     async fn body_html(&self) -> Option<&str> {
@@ -396,7 +396,7 @@ impl PostRevision {
         &self.0.body_source
     }
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.0.author_id, false).await
+        person(ctx, self.0.author_id).await
     }
     async fn written_at(&self) -> DateTime<Utc> {
         self.0.written_at
@@ -424,7 +424,7 @@ impl ModerationEntry {
         self.0.reason.as_deref()
     }
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.0.actor_id, false).await
+        person(ctx, self.0.actor_id).await
     }
     async fn at(&self) -> DateTime<Utc> {
         self.0.at

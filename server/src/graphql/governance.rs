@@ -103,7 +103,7 @@ pub struct BodyPerson {
 #[Object]
 impl BodyPerson {
     async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.account_id, false).await
+        person(ctx, self.account_id).await
     }
     async fn belongs(&self) -> Belongs {
         self.belongs
@@ -122,7 +122,7 @@ impl Mandate {
         id(self.0.mandate.body_id)
     }
     async fn holder(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.0.mandate.holder_id, false).await
+        person(ctx, self.0.mandate.holder_id).await
     }
     async fn title(&self) -> &str {
         &self.0.mandate.title

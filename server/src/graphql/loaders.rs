@@ -9,7 +9,8 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::DatabaseConnection;
 use sea_orm::prelude::*;
 
-use crate::entity::{account, organisation, thread_read};
+use crate::domain::membership::{Role, can_read_private_fields};
+use crate::entity::{account, membership, organisation, thread_read};
 use crate::service::people::People;
 use crate::state::AppState;
 
@@ -64,6 +65,30 @@ impl Loader<Uuid> for OrganisationLoader {
     }
 }
 
+/// The organisations a person is an active member of, by person.
+pub struct OrganisationsOfLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for OrganisationsOfLoader {
+    type Value = Vec<Uuid>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = membership::Entity::find()
+            .filter(membership::Column::AccountId.is_in(keys.iter().copied()))
+            .filter(membership::Column::LeftAt.is_null())
+            .all(&self.0)
+            .await?;
+        let mut found: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for row in rows {
+            found
+                .entry(row.account_id)
+                .or_default()
+                .push(row.organisation_id);
+        }
+        Ok(found)
+    }
+}
+
 /// How far a person has read threads, keyed by (person, thread).
 pub struct ReadLoader(pub DatabaseConnection);
 
@@ -94,6 +119,10 @@ pub struct Loaders {
     pub accounts: DataLoader<AccountLoader, HashMapCache>,
     pub organisations: DataLoader<OrganisationLoader>,
     pub reads: DataLoader<ReadLoader>,
+    pub organisations_of: DataLoader<OrganisationsOfLoader, HashMapCache>,
+    /// The organisations where the request's viewer reads members' private
+    /// fields (facilitator or admin), read once when first needed.
+    private_readers: tokio::sync::OnceCell<HashSet<Uuid>>,
 }
 
 impl Loaders {
@@ -110,6 +139,12 @@ impl Loaders {
             ),
             organisations: DataLoader::new(OrganisationLoader(db.clone()), tokio::spawn),
             reads: DataLoader::new(ReadLoader(db.clone()), tokio::spawn),
+            organisations_of: DataLoader::with_cache(
+                OrganisationsOfLoader(db.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
+            private_readers: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -134,12 +169,66 @@ impl Loaders {
     }
 }
 
-/// A person by account id, through the request's batching loader; private
-/// fields only when `reveal_private` (the reader is the person or moderates).
+/// May the request's viewer read `account_id`'s private fields (email,
+/// gender, pronouns)? The person themselves, and the facilitators and
+/// admins of the person's organisations — on every path that shows a person.
+pub async fn reveals_private(
+    ctx: &async_graphql::Context<'_>,
+    account_id: Uuid,
+) -> async_graphql::Result<bool> {
+    let Some(viewer) = crate::graphql::context::maybe_viewer(ctx) else {
+        return Ok(false);
+    };
+    if viewer.id() == account_id {
+        return Ok(true);
+    }
+    let loaders = ctx
+        .data::<Loaders>()
+        .map_err(|_| crate::error::AppError::internal(anyhow::anyhow!("loaders missing")))?;
+    let readers = loaders
+        .private_readers
+        .get_or_try_init(|| async {
+            let rows = membership::Entity::find()
+                .filter(membership::Column::AccountId.eq(viewer.id()))
+                .filter(membership::Column::LeftAt.is_null())
+                .all(&loaders.organisations.loader().0)
+                .await?;
+            Ok::<_, DbErr>(
+                rows.into_iter()
+                    .filter(|m| can_read_private_fields(Role::from_db(&m.role)))
+                    .map(|m| m.organisation_id)
+                    .collect(),
+            )
+        })
+        .await
+        .map_err(crate::error::AppError::from)?;
+    if readers.is_empty() {
+        return Ok(false);
+    }
+    let theirs = loaders
+        .organisations_of
+        .load_one(account_id)
+        .await
+        .map_err(crate::error::AppError::internal)?
+        .unwrap_or_default();
+    Ok(theirs.iter().any(|o| readers.contains(o)))
+}
+
+/// A person by account id, through the request's batching loader; their
+/// private fields by [`reveals_private`].
 pub async fn person(
     ctx: &async_graphql::Context<'_>,
     account_id: Uuid,
-    reveal_private: bool,
+) -> async_graphql::Result<Option<crate::graphql::accounts::Person>> {
+    person_granted(ctx, account_id, false).await
+}
+
+/// [`person`], with private fields shown when `granted` (the caller found
+/// them readable), else by [`reveals_private`].
+pub async fn person_granted(
+    ctx: &async_graphql::Context<'_>,
+    account_id: Uuid,
+    granted: bool,
 ) -> async_graphql::Result<Option<crate::graphql::accounts::Person>> {
     let loaders = ctx
         .data::<Loaders>()
@@ -149,8 +238,8 @@ pub async fn person(
         .load_one(account_id)
         .await
         .map_err(crate::error::AppError::internal)?;
-    Ok(account.map(|account| crate::graphql::accounts::Person {
-        account,
-        reveal_private,
+    Ok(account.map(|account| match granted {
+        true => crate::graphql::accounts::Person::granted(account),
+        false => crate::graphql::accounts::Person::new(account),
     }))
 }

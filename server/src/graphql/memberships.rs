@@ -18,7 +18,7 @@ use crate::graphql::accounts::Person;
 use crate::graphql::connection::simple;
 use crate::graphql::context::{state, viewer};
 use crate::graphql::live::{self, Concern, Live};
-use crate::graphql::loaders::person;
+use crate::graphql::loaders::{person, person_granted};
 use crate::graphql::organisations::{Organisation, load as load_organisation};
 use crate::graphql::{id, parse_id};
 use crate::service::invitations::{self, JoinOutcome, NewInvitation};
@@ -71,7 +71,7 @@ impl Membership {
         self.row.left_at
     }
     async fn person(&self, ctx: &Context<'_>) -> Result<Person> {
-        person(ctx, self.row.account_id, self.reveal)
+        person_granted(ctx, self.row.account_id, self.reveal)
             .await?
             .ok_or_else(|| AppError::internal(anyhow::anyhow!("membership without account")).into())
     }
@@ -130,7 +130,7 @@ impl MembershipEvent {
     /// Who made the change.
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
         match self.0.actor_id {
-            Some(actor) => person(ctx, actor, false).await,
+            Some(actor) => person(ctx, actor).await,
             None => Ok(None),
         }
     }
@@ -166,7 +166,7 @@ impl Invitation {
         self.0.expires_at
     }
     async fn invited_by(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.0.invited_by, false).await
+        person(ctx, self.0.invited_by).await
     }
 }
 
@@ -180,7 +180,7 @@ impl JoinRequest {
     }
     /// The person asking; facilitators and admins see their email to reply.
     async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.0.account_id, true).await
+        person_granted(ctx, self.0.account_id, true).await
     }
     async fn message(&self) -> &str {
         &self.0.message

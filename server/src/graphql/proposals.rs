@@ -77,7 +77,7 @@ impl Proposal {
         &self.0.proposal.details_html
     }
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.0.proposal.author_id, false).await
+        person(ctx, self.0.proposal.author_id).await
     }
     /// The decision method (see `plenum tally --help` for the list).
     async fn method(&self) -> &str {
@@ -189,7 +189,7 @@ impl Proposal {
     }
     async fn outcome_by(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
         match self.0.proposal.outcome_by {
-            Some(by) => person(ctx, by, false).await,
+            Some(by) => person(ctx, by).await,
             None => Ok(None),
         }
     }
@@ -432,7 +432,7 @@ impl ProposalRound {
         }
     }
     async fn amended_by(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.0.amended_by, false).await
+        person(ctx, self.0.amended_by).await
     }
     async fn amendment_reason(&self) -> &str {
         &self.0.amendment_reason
@@ -450,7 +450,7 @@ impl Objection {
     /// Who objects: only in a named vote.
     async fn objector(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
         match self.0.objector {
-            Some(by) => person(ctx, by, false).await,
+            Some(by) => person(ctx, by).await,
             None => Ok(None),
         }
     }
@@ -465,7 +465,7 @@ pub struct NamedBallot(ballot::Model);
 #[Object]
 impl NamedBallot {
     async fn voter(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.0.voter_id, false).await
+        person(ctx, self.0.voter_id).await
     }
     /// The ballot as the method reads it.
     async fn choice(&self) -> Json<Value> {
@@ -492,7 +492,7 @@ pub struct Elector(elector::Model);
 #[Object]
 impl Elector {
     async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.0.account_id, false).await
+        person(ctx, self.0.account_id).await
     }
     async fn voted(&self) -> bool {
         self.0.voted
@@ -1041,10 +1041,10 @@ impl Proxy {
         id(self.0.id)
     }
     async fn giver(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.0.giver_id, false).await
+        person(ctx, self.0.giver_id).await
     }
     async fn holder(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.0.holder_id, false).await
+        person(ctx, self.0.holder_id).await
     }
     /// The one proposal it is for; none for a period.
     async fn proposal_id(&self) -> Option<ID> {

@@ -65,7 +65,7 @@ impl Record {
         self.0.record.published_at
     }
     async fn published_by(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.0.record.published_by, false).await
+        person(ctx, self.0.record.published_by).await
     }
     /// When the last amendment was made (the publication time if none).
     async fn amended_at(&self) -> DateTime<Utc> {
@@ -125,7 +125,7 @@ impl RecordVersion {
         self.0.reason.as_deref()
     }
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.0.author_id, false).await
+        person(ctx, self.0.author_id).await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

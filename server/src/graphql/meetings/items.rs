@@ -8,7 +8,9 @@ use super::super::id;
 use super::super::loaders::person;
 use crate::domain::agenda::ItemStatus;
 use crate::entity::agenda_item;
+use crate::graphql::context::request;
 use crate::service::meetings::agenda;
+use crate::text;
 
 pub struct Agenda(pub(super) agenda::Agenda);
 
@@ -27,6 +29,7 @@ impl Agenda {
             .items
             .iter()
             .map(|p| AgendaItem {
+                reserved: self.0.reserved.contains(&p.item.id),
                 row: p.item.clone(),
                 plan: Some((p.starts_after, p.fits)),
             })
@@ -38,6 +41,7 @@ impl Agenda {
             .pending
             .iter()
             .map(|row| AgendaItem {
+                reserved: self.0.reserved.contains(&row.id),
                 row: row.clone(),
                 plan: None,
             })
@@ -79,6 +83,18 @@ pub struct AgendaItem {
     pub(super) row: agenda_item::Model,
     /// Minutes after the start, and whether it fits the planned duration.
     pub(super) plan: Option<(i32, bool)>,
+    /// About a proposal the reader may not see: its title, text and links withheld.
+    pub(super) reserved: bool,
+}
+
+impl AgendaItem {
+    pub(super) fn new(row: agenda_item::Model) -> Self {
+        AgendaItem {
+            row,
+            plan: None,
+            reserved: false,
+        }
+    }
 }
 
 #[Object]
@@ -90,8 +106,20 @@ impl AgendaItem {
     async fn meeting_id(&self) -> Option<ID> {
         self.row.meeting_id.map(id)
     }
-    async fn title(&self) -> &str {
-        &self.row.title
+    /// For an item about a proposal you may not see, a word saying so.
+    async fn title(&self, ctx: &Context<'_>) -> Result<String> {
+        if !self.reserved {
+            return Ok(self.row.title.clone());
+        }
+        let reserved = text!(
+            en: "Reserved item (the work of a body you do not take part in)",
+            fr: "Point réservé (travaux d'une instance dont vous ne faites pas partie)"
+        );
+        Ok(reserved.in_locale(request(ctx)?.locale).to_owned())
+    }
+    /// About a proposal you may not see: its title, text and links are withheld.
+    async fn reserved(&self) -> bool {
+        self.reserved
     }
     /// Markdown, as written.
     async fn description(&self) -> &str {
@@ -101,7 +129,7 @@ impl AgendaItem {
         &self.row.description_html
     }
     async fn proposer(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.row.proposer_id, false).await
+        person(ctx, self.row.proposer_id).await
     }
     async fn estimate_minutes(&self) -> i32 {
         self.row.estimate_minutes

@@ -114,7 +114,8 @@ impl Meeting {
     /// The agenda: items in order with their place in the plan, urgent items
     /// awaiting approval, and what joins by itself when the meeting starts.
     async fn agenda(&self, ctx: &Context<'_>) -> Result<Agenda> {
-        Ok(Agenda(agenda::of(&state(ctx)?.db, &self.0).await?))
+        let agenda = agenda::read_by(&state(ctx)?.db, &self.0, maybe_viewer(ctx)).await?;
+        Ok(Agenda(agenda))
     }
     /// The roles mandated for the meeting.
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<RoleHolder>> {
@@ -431,16 +432,13 @@ impl MeetingMutation {
             },
         )
         .await?;
-        Ok(AgendaItem {
-            row: created,
-            plan: None,
-        })
+        Ok(AgendaItem::new(created))
     }
 
     /// Lets an urgent item onto the agenda (facilitators).
     async fn approve_agenda_item(&self, ctx: &Context<'_>, id: ID) -> Result<AgendaItem> {
         let row = agenda::approve(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?).await?;
-        Ok(AgendaItem { row, plan: None })
+        Ok(AgendaItem::new(row))
     }
 
     /// Marks an item discussed (facilitators) or withdrawn (its proposer too).
@@ -452,7 +450,7 @@ impl MeetingMutation {
     ) -> Result<AgendaItem> {
         let row =
             agenda::set_status(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?, status).await?;
-        Ok(AgendaItem { row, plan: None })
+        Ok(AgendaItem::new(row))
     }
 
     /// Orders the agenda (the next-agenda preparer, or facilitators): the

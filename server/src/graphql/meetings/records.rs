@@ -81,13 +81,13 @@ impl BreakoutGroup {
     async fn people(&self, ctx: &Context<'_>) -> Result<Vec<Person>> {
         let mut found = Vec::new();
         for member in breakout::members_of(&self.0) {
-            found.extend(person(ctx, member, false).await?);
+            found.extend(person(ctx, member).await?);
         }
         Ok(found)
     }
     async fn rapporteur(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
         match self.0.rapporteur_id {
-            Some(r) => person(ctx, r, false).await,
+            Some(r) => person(ctx, r).await,
             None => Ok(None),
         }
     }
@@ -130,7 +130,7 @@ impl Minutes {
     /// Who is writing them now, while their lock holds.
     async fn editor(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
         match (self.0.editor_id, self.0.locked_until) {
-            (Some(editor), Some(until)) if until > now() => person(ctx, editor, false).await,
+            (Some(editor), Some(until)) if until > now() => person(ctx, editor).await,
             _ => Ok(None),
         }
     }

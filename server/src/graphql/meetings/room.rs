@@ -22,7 +22,7 @@ impl RoleHolder {
         MeetingRole::from_db(&self.0.role).unwrap_or(MeetingRole::Rapporteur)
     }
     async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.0.account_id, false).await
+        person(ctx, self.0.account_id).await
     }
     async fn assigned_at(&self) -> DateTime<Utc> {
         self.0.assigned_at
@@ -34,7 +34,7 @@ pub struct AttendanceLine(pub(super) attendance::Line);
 #[Object]
 impl AttendanceLine {
     async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.0.attendance.account_id, false).await
+        person(ctx, self.0.attendance.account_id).await
     }
     async fn presence(&self) -> Presence {
         Presence::from_db(&self.0.attendance.status).unwrap_or(Presence::Absent)
@@ -88,11 +88,8 @@ async fn speaker(
     loaded: &Option<account::Model>,
 ) -> Result<Option<Person>> {
     match loaded {
-        Some(account) => Ok(Some(Person {
-            account: account.clone(),
-            reveal_private: false,
-        })),
-        None => person(ctx, account_id, false).await,
+        Some(account) => Ok(Some(Person::new(account.clone()))),
+        None => person(ctx, account_id).await,
     }
 }
 

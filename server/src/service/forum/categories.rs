@@ -202,16 +202,19 @@ pub async fn list(
 ) -> AppResult<Page<Place>> {
     let organisation = organisations::get(&state.db, organisation_id).await?;
     let reader = reader(&state.db, &organisation, viewer).await?;
+    // Spaces reserved to a body are read by facilitators and admins as by
+    // the body's people (`can_read`).
     let readable: Vec<&'static str> = [
         Visibility::Public,
         Visibility::Supporters,
         Visibility::Members,
+        Visibility::Body,
     ]
     .into_iter()
     .filter(|v| can_read(*v, reader))
     .map(Visibility::as_str)
     .collect();
-    // Spaces reserved to a body: those of the viewer's bodies.
+    // Otherwise, spaces reserved to a body: those of the viewer's bodies.
     let reserved = category::Entity::find()
         .filter(category::Column::OrganisationId.eq(organisation_id))
         .filter(category::Column::Visibility.eq(Visibility::Body.as_str()))

@@ -21,7 +21,7 @@ use crate::error::{AppError, AppResult};
 use crate::events::MeetingChange;
 use crate::service::governance::bodies;
 use crate::service::sessions::Viewer;
-use crate::service::{forum, new_id, now};
+use crate::service::{forum, new_id, now, proposals};
 use crate::state::AppState;
 use crate::{db, text};
 
@@ -272,6 +272,9 @@ pub struct Agenda {
     /// What joins the agenda by itself when the meeting starts: decisions
     /// awaiting ratification and recommendations sent to the body.
     pub awaiting: Vec<proposal::Model>,
+    /// Items about a proposal the reader may not see: shown without their
+    /// title, text or links (see [`read_by`]).
+    pub reserved: HashSet<Uuid>,
 }
 
 /// The items of a meeting, and, before it starts, those of the body's
@@ -369,7 +372,54 @@ pub async fn of(conn: &impl ConnectionTrait, seen: &Seen) -> AppResult<Agenda> {
         items,
         pending,
         awaiting: awaiting(conn, seen).await?,
+        reserved: HashSet::new(),
     })
+}
+
+/// The agenda of a meeting as `viewer` may read it: an item about a
+/// proposal they may not see (a private body's recommendation on a public
+/// meeting's agenda) keeps its place and time but not its title, text or
+/// links, and what awaits the body shows only the proposals they may see.
+pub async fn read_by(
+    conn: &impl ConnectionTrait,
+    seen: &Seen,
+    viewer: Option<&Viewer>,
+) -> AppResult<Agenda> {
+    let mut agenda = of(conn, seen).await?;
+    let linked: Vec<Uuid> = agenda
+        .items
+        .iter()
+        .map(|p| &p.item)
+        .chain(&agenda.pending)
+        .filter_map(|i| i.proposal_id)
+        .chain(agenda.awaiting.iter().map(|p| p.id))
+        .collect();
+    if linked.is_empty() {
+        return Ok(agenda);
+    }
+    let rows = proposal::Entity::find()
+        .filter(proposal::Column::Id.is_in(linked))
+        .all(conn)
+        .await?;
+    let visible: HashSet<Uuid> =
+        proposals::seen_many(conn, viewer, seen.organisation.clone(), rows)
+            .await?
+            .into_iter()
+            .map(|s| s.proposal.id)
+            .collect();
+    agenda.awaiting.retain(|p| visible.contains(&p.id));
+    let items = agenda.items.iter_mut().map(|p| &mut p.item);
+    for item in items.chain(agenda.pending.iter_mut()) {
+        if item.proposal_id.is_some_and(|p| !visible.contains(&p)) {
+            agenda.reserved.insert(item.id);
+            item.title = String::new();
+            item.description_source = String::new();
+            item.description_html = String::new();
+            item.proposal_id = None;
+            item.thread_id = None;
+        }
+    }
+    Ok(agenda)
 }
 
 /// Settles the agenda as the meeting starts: the backlog and what awaits

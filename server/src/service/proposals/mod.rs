@@ -22,8 +22,8 @@ use crate::domain::forum::{Reader, Visibility, can_moderate, can_read};
 use crate::domain::membership::{EffectiveStanding, Role};
 use crate::domain::proposal::{self, ElectorateRule, ReasonPolicy, ResultsVisibility, Status};
 use crate::entity::{
-    ballot, category, elector, membership, organisation, proposal as entity, proposal_mandate,
-    thread,
+    ballot, body, category, elector, membership, organisation, proposal as entity,
+    proposal_mandate, thread,
 };
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::events::{Event, ProposalChange};
@@ -168,14 +168,28 @@ pub async fn seen(
             let readable = place.can_read();
             (place.organisation, place.reader, readable)
         }
-        None => {
-            let organisation = organisations::get(conn, proposal.organisation_id).await?;
-            let reader = forum::reader(conn, &organisation, viewer).await?;
-            let readable = reader.is_some();
-            (organisation, reader, readable)
-        }
+        // A body's proposal follows the body's space: private with it.
+        None => match proposal.body_id {
+            Some(body_id) => {
+                let body = governance::bodies::find(conn, body_id).await?;
+                let place = forum::place_of_category(conn, viewer, body.category_id).await?;
+                let readable = place.can_read();
+                (place.organisation, place.reader, readable)
+            }
+            None => {
+                let organisation = organisations::get(conn, proposal.organisation_id).await?;
+                let reader = forum::reader(conn, &organisation, viewer).await?;
+                let readable = reader.is_some();
+                (organisation, reader, readable)
+            }
+        },
     };
-    if !readable && !votes(elector.as_ref()) {
+    let readable = readable
+        || votes(elector.as_ref())
+        || addressed(conn, &organisation, viewer, std::slice::from_ref(&proposal))
+            .await?
+            .contains(&proposal.id);
+    if !readable {
         return Err(proposal_not_found());
     }
     Ok(Seen {
@@ -184,6 +198,48 @@ pub async fn seen(
         reader,
         elector,
     })
+}
+
+/// Of `rows`, the proposals addressed to a body the viewer is one of the
+/// people of: a recommendation forwarded to it (a private commission's to
+/// the assembly), or a decision the assembly is to ratify. Those it is
+/// meant for read it, wherever it was prepared.
+async fn addressed(
+    conn: &impl ConnectionTrait,
+    organisation: &organisation::Model,
+    viewer: Option<&Viewer>,
+    rows: &[entity::Model],
+) -> AppResult<HashSet<Uuid>> {
+    let awaits_ratification = |p: &entity::Model| {
+        p.needs_ratification && p.closed_at.is_some() && p.ratification.is_none()
+    };
+    let (Some(viewer), true) = (
+        viewer,
+        rows.iter()
+            .any(|p| p.forwarded_to.is_some() || awaits_ratification(p)),
+    ) else {
+        return Ok(HashSet::new());
+    };
+    let theirs: HashSet<Uuid> = governance::bodies::of_person(conn, organisation, viewer.id())
+        .await?
+        .into_iter()
+        .collect();
+    let assemblies: HashSet<Uuid> = body::Entity::find()
+        .filter(body::Column::OrganisationId.eq(organisation.id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter(|b| governance::bodies::kind_of(b).is_assembly() && theirs.contains(&b.id))
+        .map(|b| b.id)
+        .collect();
+    Ok(rows
+        .iter()
+        .filter(|p| {
+            p.forwarded_to.is_some_and(|b| theirs.contains(&b))
+                || (awaits_ratification(p) && p.forwarded_to.is_none() && !assemblies.is_empty())
+        })
+        .map(|p| p.id)
+        .collect())
 }
 
 /// Does this place in the electorate let one see the proposal wherever it
@@ -726,27 +782,57 @@ pub async fn seen_many(
     rows: Vec<entity::Model>,
 ) -> AppResult<Vec<Seen>> {
     let reader = forum::reader(conn, &organisation, viewer).await?;
+    // Where each proposal is read: its thread's space, else its body's.
     let threads: Vec<Uuid> = rows.iter().filter_map(|p| p.thread_id).collect();
-    let spaces = thread::Entity::find()
+    let bodies: Vec<Uuid> = rows
+        .iter()
+        .filter(|p| p.thread_id.is_none())
+        .filter_map(|p| p.body_id)
+        .collect();
+    let mut spaces: HashMap<Uuid, category::Model> = thread::Entity::find()
         .filter(thread::Column::Id.is_in(threads))
         .find_also_related(category::Entity)
         .all(conn)
-        .await?;
-    let reserved: Vec<&category::Model> = spaces.iter().filter_map(|(_, c)| c.as_ref()).collect();
+        .await?
+        .into_iter()
+        .filter_map(|(t, c)| Some((t.id, c?)))
+        .collect();
+    if !bodies.is_empty() {
+        let of_bodies: Vec<(Uuid, Uuid)> = body::Entity::find()
+            .filter(body::Column::Id.is_in(bodies))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|b| (b.id, b.category_id))
+            .collect();
+        let categories: HashMap<Uuid, category::Model> = category::Entity::find()
+            .filter(category::Column::Id.is_in(of_bodies.iter().map(|(_, c)| *c)))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        for (body, category) in of_bodies {
+            if let Some(c) = categories.get(&category) {
+                spaces.insert(body, c.clone());
+            }
+        }
+    }
+    let reserved: Vec<&category::Model> = spaces.values().collect();
     let theirs = match reader {
         Some(_) => forum::reserved_readable(conn, &organisation, viewer, &reserved).await?,
         None => HashSet::new(),
     };
+    // Thread and body ids, readable or not.
     let readable: HashSet<Uuid> = spaces
         .iter()
-        .filter_map(|(t, c)| {
-            let c = c.as_ref()?;
+        .filter_map(|(place, c)| {
             let visibility = Visibility::from_db(&c.visibility)?;
             let reader = reader.map(|r| Reader {
                 in_body: theirs.contains(&c.id),
                 ..r
             });
-            can_read(visibility, reader).then_some(t.id)
+            can_read(visibility, reader).then_some(*place)
         })
         .collect();
     let mut electors: HashMap<Uuid, elector::Model> = match viewer {
@@ -760,15 +846,18 @@ pub async fn seen_many(
             .collect(),
         None => HashMap::new(),
     };
+    let addressed = addressed(conn, &organisation, viewer, &rows).await?;
     Ok(rows
         .into_iter()
         .filter_map(|proposal| {
             let elector = electors.remove(&proposal.id);
-            let readable = match proposal.thread_id {
-                Some(t) => readable.contains(&t),
-                None => reader.is_some(),
+            let readable = match (proposal.thread_id, proposal.body_id) {
+                (Some(t), _) => readable.contains(&t),
+                (None, Some(b)) => readable.contains(&b),
+                (None, None) => reader.is_some(),
             };
-            (readable || votes(elector.as_ref())).then(|| Seen {
+            let readable = readable || votes(elector.as_ref()) || addressed.contains(&proposal.id);
+            readable.then(|| Seen {
                 proposal,
                 organisation: organisation.clone(),
                 reader,
