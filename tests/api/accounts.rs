@@ -660,9 +660,23 @@ async fn an_api_token_does_what_its_scope_says_and_never_manages_credentials() {
     );
     let r = app.gql(Some(&write), rename, json!({ "id": org })).await;
     assert_eq!(error_code(&r), "FORBIDDEN");
-    // Admin: an admin's acts too.
+    // …nor a moderator's: the token acts as a member.
+    let r = app
+        .gql(Some(&session), "mutation($o: ID!) { createCategory(input: { organisationId: $o, slug: \"debat\", name: \"Débat\" }) { id } }", json!({ "o": org }))
+        .await;
+    let space = data(&r)["createCategory"]["id"].clone();
+    let r = app
+        .gql(Some(&write), "mutation($c: ID!) { startThread(input: { categoryId: $c, title: \"Ordre du jour\", body: \"…\" }) { post { id } } }", json!({ "c": space }))
+        .await;
+    let post = data(&r)["startThread"]["post"]["id"].clone();
+    let hide = "mutation($p: ID!) { hidePost(id: $p, reason: \"Hors sujet\") { id } }";
+    let r = app.gql(Some(&write), hide, json!({ "p": post })).await;
+    assert_eq!(error_code(&r), "FORBIDDEN", "{r}");
+    // Admin: an admin's and a moderator's acts too.
     let r = app.gql(Some(&admin), rename, json!({ "id": org })).await;
     assert_eq!(data(&r)["updateOrganisation"]["name"], "AG renommée");
+    let r = app.gql(Some(&admin), hide, json!({ "p": post })).await;
+    assert!(r["errors"].is_null(), "{r}");
     // No token, however wide, mints tokens, revokes credentials or changes the password.
     for token in [&write, &admin] {
         let r = app

@@ -15,7 +15,7 @@ use crate::domain::markdown::plain_text;
 use crate::domain::record::RecordVisibility;
 use crate::domain::search::{self as rules, Access, Place};
 use crate::entity::{
-    category, membership, organisation, post, proposal, record, record_version, thread,
+    body, category, membership, organisation, post, proposal, record, record_version, thread,
 };
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::search::{Change, Document, Request, Results, SearchError};
@@ -251,7 +251,8 @@ async fn proposal_document(
         return Ok(None);
     };
     let org = orgs.get(conn, p.organisation_id).await?;
-    // Readable where its thread is; without a thread, by the organisation's people.
+    // Readable where its thread is; without a thread, where its body's
+    // space is; else by the organisation's people.
     let audience = match p.thread_id {
         Some(t) => {
             let Some(t) = thread::Entity::find_by_id(t).one(conn).await? else {
@@ -262,7 +263,21 @@ async fn proposal_document(
             };
             audience_of(&c)
         }
-        None => rules::audience(Visibility::Supporters, org.id, None),
+        None => match p.body_id {
+            Some(b) => {
+                let Some(body) = body::Entity::find_by_id(b).one(conn).await? else {
+                    return Ok(None);
+                };
+                let Some(c) = category::Entity::find_by_id(body.category_id)
+                    .one(conn)
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                audience_of(&c)
+            }
+            None => rules::audience(Visibility::Supporters, org.id, None),
+        },
     };
     let mut text = plain_text(&p.details_source);
     if let Some(outcome) = &p.outcome_source {
