@@ -22,6 +22,7 @@ mod m20261202_000011_throttle;
 mod m20261202_000012_invitation_link;
 mod m20261203_000013_token_scope;
 mod m20261203_000014_pending_registration;
+mod m20261203_000015_outbox_claims;
 
 /// Every migration of Plenum, oldest first.
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_invitation_link::Migration),
             Box::new(m20261203_000013_token_scope::Migration),
             Box::new(m20261203_000014_pending_registration::Migration),
+            Box::new(m20261203_000015_outbox_claims::Migration),
         ]
     }
 }

@@ -233,12 +233,18 @@ impl Default for SearchSettings {
 pub struct OutboxSettings {
     /// The first retry's wait, in milliseconds; each next one doubles, up to an hour.
     pub retry_first_ms: u64,
+    /// Failed attempts after which a message is set aside.
+    pub max_attempts: u32,
+    /// How long a worker holds the messages it claimed, in seconds.
+    pub lease_seconds: u32,
 }
 
 impl Default for OutboxSettings {
     fn default() -> Self {
         OutboxSettings {
             retry_first_ms: 2000,
+            max_attempts: 12,
+            lease_seconds: 120,
         }
     }
 }
@@ -588,6 +594,14 @@ const DOCS: &[(&str, &str)] = &[
     (
         "outbox.retry_first_ms",
         "When a delivery fails, how long before the first retry, in milliseconds; each next wait doubles, up to an hour.",
+    ),
+    (
+        "outbox.max_attempts",
+        "Failed attempts after which a message is set aside as failed (operators list it with `failedDeliveries` and retry it with `retryDelivery`).",
+    ),
+    (
+        "outbox.lease_seconds",
+        "How long a worker holds the messages it claimed: several processes on one database never deliver one twice; a process that dies mid-delivery frees them after this time.",
     ),
     ("log", "Logs."),
     (

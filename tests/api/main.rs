@@ -16,6 +16,7 @@ mod meetings;
 mod memberships;
 mod migrations;
 mod organisations;
+mod outbox;
 mod pages;
 mod proposals;
 mod records;

@@ -342,6 +342,8 @@ async fn delivered_messages_are_swept_after_a_week_and_undelivered_ones_kept() {
             // Not due again for a long while: the worker leaves it be.
             next_attempt_at: Set(chrono::Utc::now() + chrono::Duration::days(1)),
             delivered_at: Set(delivered),
+            claimed_until: Set(None),
+            failed_at: Set(None),
         }
         .insert(&app.state.db)
         .await

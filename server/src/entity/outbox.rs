@@ -12,6 +12,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub next_attempt_at: DateTimeUtc,
     pub delivered_at: Option<DateTimeUtc>,
+    /// A worker is delivering it until then (none: free to claim).
+    pub claimed_until: Option<DateTimeUtc>,
+    /// Set aside after too many failed attempts: no longer retried.
+    pub failed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,7 @@ pub mod loaders;
 pub mod meetings;
 pub mod memberships;
 pub mod organisations;
+pub mod outbox;
 pub mod proposals;
 pub mod records;
 
@@ -37,6 +38,7 @@ pub struct Query(
     designations::DesignationQuery,
     meetings::MeetingQuery,
     records::RecordQuery,
+    outbox::OutboxQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -51,6 +53,7 @@ pub struct Mutation(
     designations::DesignationMutation,
     meetings::MeetingMutation,
     records::RecordMutation,
+    outbox::OutboxMutation,
 );
 
 #[derive(MergedSubscription, Default)]

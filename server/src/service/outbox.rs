@@ -1,20 +1,25 @@
 //! The outbox worker: delivers what transactions wrote to the outbox, with
 //! retries and backoff, after they commit.
 //!
-//! Mail has one transport for now: the log (the message, with its link, is
-//! written at `info` level). An SMTP transport plugs in at [`deliver`].
+//! Each topic has its handler ([`handler`]); a worker claims what it
+//! delivers, so that several processes on one database deliver each message
+//! once, and sets a message aside after `outbox.max_attempts` failures.
+//! Mail has one transport for now: the log (the message is written at
+//! `info` level, its link without its token).
 
 use std::time::Duration;
 
-use chrono::Utc;
 use sea_orm::prelude::*;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, IntoActiveModel, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Expr, LockBehavior, LockType, SimpleExpr};
+use sea_orm::{ActiveValue::Set, IntoActiveModel, Order, QueryOrder, QuerySelect};
 
 use crate::entity::{outbox, pending_registration};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::service::page::{self, Page};
+use crate::service::sessions::Viewer;
 use crate::service::{new_id, now};
 use crate::state::AppState;
+use crate::{db, text};
 
 pub const TOPIC_MAIL_INVITATION: &str = "mail.invitation";
 /// The link that creates a registered account.
@@ -49,6 +54,8 @@ pub async fn enqueue_many(
             created_at: Set(at),
             next_attempt_at: Set(at),
             delivered_at: Set(None),
+            claimed_until: Set(None),
+            failed_at: Set(None),
         })
         .collect();
     for chunk in rows.chunks(ROWS_PER_INSERT) {
@@ -103,94 +110,227 @@ pub async fn sweep(state: &AppState) -> Result<u64, DbErr> {
     let cutoff = now() - chrono::Duration::days(KEEP_DELIVERED_DAYS);
     pending_registration::Entity::delete_many()
         .filter(pending_registration::Column::ExpiresAt.lt(now()))
-        .exec(&state.db)
+        .exec(&state.writer)
         .await?;
     Ok(outbox::Entity::delete_many()
         .filter(outbox::Column::DeliveredAt.lt(cutoff))
-        .exec(&state.db)
+        .exec(&state.writer)
         .await?
         .rows_affected)
 }
 
-/// Delivers the messages that are due; returns how many were tried. Search
-/// messages go to the engine together, in one batch.
-pub async fn deliver_due(state: &AppState) -> Result<usize, DbErr> {
+/// What delivers one topic's messages: a batch at once, each message's
+/// outcome in order.
+type Handler = for<'a> fn(
+    &'a AppState,
+    &'a [outbox::Model],
+) -> futures_util::future::BoxFuture<'a, Vec<Result<(), String>>>;
+
+/// The handler of each topic.
+fn handler(topic: &str) -> Option<Handler> {
+    match topic {
+        crate::service::search::TOPIC => Some(|state, messages| {
+            Box::pin(async move {
+                let payloads: Vec<Json> = messages.iter().map(|m| m.payload.clone()).collect();
+                let result = crate::service::search::deliver(state, &payloads).await;
+                if let Err(e) = &result {
+                    tracing::warn!(error = %e, messages = messages.len(), "outbox: search indexing failed; will retry");
+                }
+                vec![result; messages.len()]
+            })
+        }),
+        TOPIC_MAIL_INVITATION
+        | TOPIC_MAIL_CONFIRM_REGISTRATION
+        | TOPIC_MAIL_REGISTRATION_ATTEMPT => {
+            Some(|_, messages| Box::pin(async move { messages.iter().map(log_mail).collect() }))
+        }
+        _ => None,
+    }
+}
+
+/// Claims the messages that are due, at most [`BATCH`]: no other worker,
+/// in this process or another, takes them until `outbox.lease_seconds`
+/// have passed (on PostgreSQL, workers skip the rows another is claiming).
+async fn claim(state: &AppState) -> Result<Vec<outbox::Model>, DbErr> {
+    let at = now();
+    let txn = db::begin_write(&state.writer).await?;
     let due = outbox::Entity::find()
         .filter(outbox::Column::DeliveredAt.is_null())
-        .filter(outbox::Column::NextAttemptAt.lte(Utc::now()))
+        .filter(outbox::Column::FailedAt.is_null())
+        .filter(outbox::Column::NextAttemptAt.lte(at))
+        .filter(
+            sea_orm::Condition::any()
+                .add(outbox::Column::ClaimedUntil.is_null())
+                .add(outbox::Column::ClaimedUntil.lt(at)),
+        )
         .order_by_asc(outbox::Column::Id)
         .limit(BATCH as u64)
-        .all(&state.db)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .all(&txn)
         .await?;
+    if !due.is_empty() {
+        let lease = chrono::Duration::seconds(i64::from(state.settings.outbox.lease_seconds));
+        outbox::Entity::update_many()
+            .col_expr(outbox::Column::ClaimedUntil, Expr::value(at + lease))
+            .filter(outbox::Column::Id.is_in(due.iter().map(|m| m.id)))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(due)
+}
+
+/// Delivers the messages that are due; returns how many were tried. The
+/// messages of a topic go to its handler together, in one batch.
+pub async fn deliver_due(state: &AppState) -> Result<usize, DbErr> {
+    let due = claim(state).await?;
     let tried = due.len();
-    let (search, others): (Vec<_>, Vec<_>) = due
-        .into_iter()
-        .partition(|m| m.topic == crate::service::search::TOPIC);
-    if !search.is_empty() {
-        let payloads: Vec<Json> = search.iter().map(|m| m.payload.clone()).collect();
-        let result = crate::service::search::deliver(state, &payloads).await;
-        match result {
-            // One statement marks the whole batch delivered.
-            Ok(()) => {
-                outbox::Entity::update_many()
-                    .col_expr(outbox::Column::DeliveredAt, Expr::value(now()))
-                    .col_expr(
-                        outbox::Column::Attempts,
-                        sea_orm::sea_query::ExprTrait::add(Expr::col(outbox::Column::Attempts), 1),
-                    )
-                    .filter(outbox::Column::Id.is_in(search.iter().map(|m| m.id)))
-                    .exec(&state.db)
-                    .await?;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, messages = search.len(), "outbox: search indexing failed; will retry");
-                for message in search {
-                    settle(state, message, Err(e.clone())).await?;
-                }
-            }
+    let mut by_topic: Vec<(String, Vec<outbox::Model>)> = Vec::new();
+    for message in due {
+        match by_topic.iter_mut().find(|(t, _)| *t == message.topic) {
+            Some((_, batch)) => batch.push(message),
+            None => by_topic.push((message.topic.clone(), vec![message])),
         }
     }
-    for message in others {
-        let result = deliver(&message);
-        settle(state, message, result).await?;
+    for (topic, batch) in by_topic {
+        let outcomes = match handler(&topic) {
+            Some(deliver) => deliver(state, &batch).await,
+            None => vec![Err(format!("no handler for topic {topic}")); batch.len()],
+        };
+        let delivered: Vec<Uuid> = batch
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, o)| o.is_ok())
+            .map(|(m, _)| m.id)
+            .collect();
+        if !delivered.is_empty() {
+            // One statement marks the delivered part of the batch.
+            outbox::Entity::update_many()
+                .col_expr(outbox::Column::DeliveredAt, Expr::value(now()))
+                .col_expr(
+                    outbox::Column::ClaimedUntil,
+                    Expr::value(None::<DateTimeUtc>),
+                )
+                .col_expr(outbox::Column::Attempts, one_more())
+                .filter(outbox::Column::Id.is_in(delivered))
+                .exec(&state.writer)
+                .await?;
+        }
+        for (message, outcome) in batch.into_iter().zip(outcomes) {
+            if let Err(e) = outcome {
+                failed(state, message, e).await?;
+            }
+        }
     }
     Ok(tried)
 }
 
-/// Marks a message delivered, or schedules its next attempt: the wait
-/// doubles from `outbox.retry_first_ms`, up to an hour.
-async fn settle(
-    state: &AppState,
-    message: outbox::Model,
-    result: Result<(), String>,
-) -> Result<(), DbErr> {
+/// `attempts + 1`, counted by the database: two deliveries of one message
+/// would show.
+fn one_more() -> SimpleExpr {
+    sea_orm::sea_query::ExprTrait::add(Expr::col(outbox::Column::Attempts), 1)
+}
+
+/// Schedules a failed message's next attempt — the wait doubles from
+/// `outbox.retry_first_ms`, up to an hour — or, after
+/// `outbox.max_attempts`, sets it aside.
+async fn failed(state: &AppState, message: outbox::Model, error: String) -> Result<(), DbErr> {
+    let settings = &state.settings.outbox;
     let attempts = message.attempts + 1;
-    let mut active = message.into_active_model();
-    active.attempts = Set(attempts);
-    match result {
-        Ok(()) => active.delivered_at = Set(Some(now())),
-        Err(e) => {
-            let first = state.settings.outbox.retry_first_ms.max(1);
-            let wait_ms = first
-                .saturating_mul(1u64 << (attempts.clamp(1, 20) - 1) as u32)
-                .min(3_600_000);
-            active.last_error = Set(Some(e));
-            active.next_attempt_at = Set(now() + chrono::Duration::milliseconds(wait_ms as i64));
-        }
+    let wait_ms = settings
+        .retry_first_ms
+        .max(1)
+        .saturating_mul(1u64 << (attempts.clamp(1, 20) - 1) as u32)
+        .min(3_600_000);
+    let given_up = attempts >= settings.max_attempts.max(1) as i32;
+    if given_up {
+        tracing::error!(topic = %message.topic, id = %message.id, attempts, error = %error, "outbox: message set aside after its last attempt");
     }
-    active.update(&state.db).await?;
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::Attempts, one_more())
+        .col_expr(outbox::Column::LastError, Expr::value(error))
+        .col_expr(
+            outbox::Column::ClaimedUntil,
+            Expr::value(None::<DateTimeUtc>),
+        )
+        .col_expr(
+            outbox::Column::NextAttemptAt,
+            Expr::value(now() + chrono::Duration::milliseconds(wait_ms as i64)),
+        )
+        .col_expr(outbox::Column::FailedAt, Expr::value(given_up.then(now)))
+        .filter(outbox::Column::Id.eq(message.id))
+        .exec(&state.writer)
+        .await?;
     Ok(())
 }
 
+/// Messages set aside after their last attempt, newest first: for operators.
+pub async fn failures(
+    state: &AppState,
+    viewer: &Viewer,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<outbox::Model>> {
+    require_operator(viewer)?;
+    let query = outbox::Entity::find().filter(outbox::Column::FailedAt.is_not_null());
+    page::by_id(
+        &state.db,
+        query,
+        outbox::Column::Id,
+        "failedDeliveries",
+        first,
+        after,
+        Order::Desc,
+    )
+    .await
+}
+
+/// Puts a message set aside back in line, its attempts counted afresh: for operators.
+pub async fn retry(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<outbox::Model> {
+    require_operator(viewer)?;
+    let txn = db::begin_write(&state.writer).await?;
+    let found = outbox::Entity::find_by_id(id)
+        .filter(outbox::Column::FailedAt.is_not_null())
+        .one(&txn)
+        .await?
+        .ok_or_else(|| {
+            AppError::not_found(text!(
+                en: "No delivery set aside has this id.",
+                fr: "Aucun envoi mis de côté n'a cet identifiant."
+            ))
+        })?;
+    let mut active = found.into_active_model();
+    active.failed_at = Set(None);
+    active.attempts = Set(0);
+    active.next_attempt_at = Set(now());
+    let retried = active.update(&txn).await?;
+    txn.commit().await?;
+    state.outbox_wake.notify_one();
+    Ok(retried)
+}
+
+fn require_operator(viewer: &Viewer) -> AppResult<()> {
+    viewer.require_scope(crate::domain::token::Scope::Admin)?;
+    if viewer.account.is_operator {
+        return Ok(());
+    }
+    Err(AppError::forbidden(text!(
+        en: "Only the server's operators see and retry failed deliveries.",
+        fr: "Seul·es les opérateur·ices du serveur voient et relancent les envois en échec."
+    )))
+}
+
 /// A link with its secret token (the part after the last `/`) hidden.
-fn redacted(link: &str) -> String {
+pub fn redacted(link: &str) -> String {
     match link.rsplit_once('/') {
         Some((base, _)) => format!("{base}/[redacted]"),
         None => "[redacted]".to_owned(),
     }
 }
 
-fn deliver(message: &outbox::Model) -> Result<(), String> {
+/// The log transport: a mail written to the log at `info`, its link
+/// without the token that opens it.
+fn log_mail(message: &outbox::Model) -> Result<(), String> {
     let p = &message.payload;
     let to = p["to"].as_str().unwrap_or_default();
     // A link opens an invitation or an account: never in a log.
@@ -203,10 +343,9 @@ fn deliver(message: &outbox::Model) -> Result<(), String> {
         TOPIC_MAIL_CONFIRM_REGISTRATION => {
             tracing::info!(%to, %link, "mail: confirm your address (log transport)");
         }
-        TOPIC_MAIL_REGISTRATION_ATTEMPT => {
+        _ => {
             tracing::info!(%to, "mail: someone tried to register with your address (log transport)");
         }
-        other => return Err(format!("no handler for topic {other}")),
     }
     Ok(())
 }
