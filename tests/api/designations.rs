@@ -389,13 +389,13 @@ async fn candidates_apply_while_the_call_is_open_and_may_be_put_forward_while_it
             (json!("Hugo Moreau"), json!("WITHDRAWN")),
         ]
     );
-    // Someone outside the organisation sees nothing of it.
+    // Someone outside the organisation sees nothing of it, not even that it is.
     let outsider = w.app.register("zoe@exemple.fr", "Zoé Blanc").await;
     let hidden = w
         .app
         .gql(Some(&outsider), CALL, json!({ "id": call }))
         .await;
-    assert_eq!(error_code(&hidden), "FORBIDDEN");
+    assert_eq!(error_code(&hidden), "NOT_FOUND");
 }
 
 #[tokio::test]
@@ -850,5 +850,30 @@ async fn a_position_without_a_suitable_candidate_stays_open_for_a_new_call() {
     assert_eq!(
         data(&calls)["body"]["positions"][0]["calls"],
         json!([{ "status": "OPEN" }, { "status": "UNFILLED" }])
+    );
+}
+
+#[tokio::test]
+async fn a_call_is_unknown_outside_its_organisation() {
+    let w = world().await;
+    let (call, _) = w.open_call().await;
+    let outsider = w.app.register("outsider@exemple.fr", "Dehors").await;
+    let seen = w
+        .app
+        .gql(Some(&outsider), CALL, json!({ "id": call }))
+        .await;
+    let unknown = w
+        .app
+        .gql(Some(&outsider), CALL, json!({ "id": uuid::Uuid::now_v7() }))
+        .await;
+    assert_eq!(
+        error_code(&seen),
+        "NOT_FOUND",
+        "no existence oracle: {seen}"
+    );
+    assert_eq!(error_code(&unknown), "NOT_FOUND");
+    assert_eq!(
+        seen["errors"][0]["message"],
+        unknown["errors"][0]["message"]
     );
 }

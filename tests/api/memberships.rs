@@ -690,3 +690,40 @@ async fn listing_fifty_members_takes_a_handful_of_queries_not_one_per_member() {
     );
     assert!(spent <= 10, "listing 50 members ran {spent} queries");
 }
+
+#[tokio::test]
+async fn another_organisations_memberships_are_unknown_not_forbidden() {
+    let app = spawn_app().await;
+    let admin = app.register("camille@exemple.fr", "Camille").await;
+    let org = app.create_organisation(&admin, "ag", "INVITATION").await;
+    let (_, lucas) = app
+        .add_member(&admin, &org, Newcomer::new("lucas@exemple.fr", "Lucas"))
+        .await;
+    let stranger = app.register("eve@exemple.fr", "Eve").await;
+    app.create_organisation(&stranger, "autre", "INVITATION")
+        .await;
+    let set_role = "mutation($m: ID!) { setRole(membershipId: $m, role: ADMIN) { role } }";
+    let existing = app
+        .gql(Some(&stranger), set_role, json!({ "m": lucas }))
+        .await;
+    let unknown = app
+        .gql(
+            Some(&stranger),
+            set_role,
+            json!({ "m": uuid::Uuid::now_v7() }),
+        )
+        .await;
+    assert_eq!(error_code(&existing), "NOT_FOUND", "{existing}");
+    assert_eq!(
+        existing["errors"][0]["message"],
+        unknown["errors"][0]["message"]
+    );
+    // A member without the right sees the membership, and is refused the act.
+    let (member, _) = app
+        .add_member(&admin, &org, Newcomer::new("ines@exemple.fr", "Inès"))
+        .await;
+    let r = app
+        .gql(Some(&member), set_role, json!({ "m": lucas }))
+        .await;
+    assert_eq!(error_code(&r), "FORBIDDEN");
+}

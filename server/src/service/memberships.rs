@@ -269,6 +269,13 @@ async fn target_and_actor(
         .await?
         .filter(|m| m.left_at.is_none())
         .ok_or_else(membership_not_found)?;
+    // Outside the organisation, its memberships are as unknown as none.
+    if active(conn, target.organisation_id, viewer.id())
+        .await?
+        .is_none()
+    {
+        return Err(membership_not_found());
+    }
     let actor = require_role(conn, viewer, target.organisation_id, allowed).await?;
     Ok((target, actor))
 }

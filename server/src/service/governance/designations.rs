@@ -293,7 +293,10 @@ pub async fn seen(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<Call
         .one(&state.db)
         .await?
         .ok_or_else(call_not_found)?;
-    memberships::require_member(&state.db, viewer, call.organisation_id).await?;
+    // Outside the organisation, a call is as unknown as one that never was.
+    memberships::active(&state.db, call.organisation_id, viewer.id())
+        .await?
+        .ok_or_else(call_not_found)?;
     load(&state.db, call).await
 }
 
