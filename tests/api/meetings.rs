@@ -578,6 +578,20 @@ async fn the_floor_goes_first_to_those_who_spoke_less_and_to_women() {
         )
         .await;
     assert_eq!(error_code(&csv_by_member), "FORBIDDEN");
+    // Inès steers the meeting but is no facilitator of the organisation:
+    // the sheet, without anyone's email.
+    let csv_by_steward = w
+        .act(
+            &w.members[1],
+            "query($id: ID!) { meeting(id: $id) { attendanceCsv } }",
+            json!({ "id": meeting }),
+        )
+        .await;
+    let csv = data(&csv_by_steward)["meeting"]["attendanceCsv"]
+        .as_str()
+        .unwrap();
+    assert!(csv.contains("Inès Petit,,online,yes"), "{csv}");
+    assert!(!csv.contains('@'), "{csv}");
 
     // Lucas speaks first; then he, Hugo and Inès ask, in that order.
     data(&w.act(&w.members[0], floor, json!({ "i": item })).await);

@@ -276,6 +276,9 @@ pub async fn csv(
     locale: Locale,
 ) -> AppResult<String> {
     steered(conn, viewer, seen.meeting.id).await?;
+    // Emails are private fields: the organisation's facilitators and admins
+    // read them, not a member holding the meeting's facilitator role.
+    let emails = seen.moderates();
     let lines = sheet(conn, seen).await?;
     let people = accounts::by_ids(conn, lines.iter().map(|l| l.attendance.account_id)).await?;
     let t = |text: Text| text.in_locale(locale).to_owned();
@@ -302,7 +305,10 @@ pub async fn csv(
         };
         out.write_record([
             person.map(|p| p.display_name.clone()).unwrap_or_default(),
-            person.map(|p| p.email.clone()).unwrap_or_default(),
+            person
+                .filter(|_| emails)
+                .map(|p| p.email.clone())
+                .unwrap_or_default(),
             presence,
             first,
             line.attendance.marked_at.to_rfc3339(),
