@@ -727,3 +727,80 @@ async fn another_organisations_memberships_are_unknown_not_forbidden() {
         .await;
     assert_eq!(error_code(&r), "FORBIDDEN");
 }
+
+#[tokio::test]
+async fn the_sql_and_the_rust_forms_of_standing_agree() {
+    use chrono::NaiveDate;
+    use plenum::domain::membership::{EffectiveStanding, Standing};
+    use plenum::entity::membership;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
+    let app = spawn_app().await;
+    let admin = app.register("camille@exemple.fr", "Camille").await;
+    let org = app.create_organisation(&admin, "ag", "INVITATION").await;
+    let org = uuid::Uuid::parse_str(&org).unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+    let day = chrono::Days::new(1);
+    let cases = [
+        ("member", None),
+        ("member", Some(today)),
+        ("member", Some(today + day)),
+        ("member", Some(today - day)),
+        ("member", NaiveDate::from_ymd_opt(1900, 1, 1)),
+        ("supporter", None),
+        ("supporter", Some(today + day)),
+    ];
+    let mut expected = Vec::new();
+    for (n, (standing, good_until)) in cases.into_iter().enumerate() {
+        let person = plenum::service::accounts::NewAccount {
+            email: format!("p{n}@exemple.fr"),
+            password: PASSWORD.into(),
+            display_name: format!("P{n}"),
+            locale: None,
+            timezone: None,
+            handle: None,
+            invitation_token: None,
+        };
+        let account = plenum::service::accounts::create_by_operator(&app.state, person, false)
+            .await
+            .unwrap();
+        let row = membership::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            organisation_id: Set(org),
+            account_id: Set(account.id),
+            role: Set("member".into()),
+            standing: Set(standing.into()),
+            good_until: Set(good_until),
+            joined_at: Set(chrono::Utc::now()),
+            left_at: Set(None),
+        }
+        .insert(&app.state.db)
+        .await
+        .unwrap();
+        expected.push((row.id, Standing::from_db(standing, good_until).on(today)));
+    }
+    for effective in [
+        EffectiveStanding::GoodStanding,
+        EffectiveStanding::Lapsed,
+        EffectiveStanding::Supporter,
+    ] {
+        let mut by_sql: Vec<uuid::Uuid> = membership::Entity::find()
+            .filter(membership::Column::OrganisationId.eq(org))
+            .filter(Standing::condition(effective, today))
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.id)
+            .filter(|id| expected.iter().any(|(e, _)| e == id))
+            .collect();
+        by_sql.sort();
+        let mut by_rust: Vec<uuid::Uuid> = expected
+            .iter()
+            .filter(|(_, e)| *e == effective)
+            .map(|(id, _)| *id)
+            .collect();
+        by_rust.sort();
+        assert_eq!(by_sql, by_rust, "{effective:?}");
+    }
+}

@@ -2,6 +2,7 @@
 //! and their standing (whether they may vote), as DOMAIN.md section 1 defines them.
 
 use chrono::NaiveDate;
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
 
 /// What a member may administer. Independent of standing: a facilitator may be
 /// a lapsed member, and an admin a supporter.
@@ -103,6 +104,26 @@ impl Standing {
             } if today <= until => EffectiveStanding::GoodStanding,
             Standing::Member { .. } => EffectiveStanding::Lapsed,
             Standing::Supporter => EffectiveStanding::Supporter,
+        }
+    }
+
+    /// [`Standing::on`] as a condition on a `membership` row's `standing`
+    /// and `good_until` columns: the same rule for queries that select
+    /// people by standing (member lists, the electorate frozen at opening).
+    /// A test holds the two forms to the same table of cases.
+    pub fn condition(effective: EffectiveStanding, today: NaiveDate) -> Condition {
+        let standing = || Expr::col(Alias::new("standing"));
+        let good_until = || Expr::col(Alias::new("good_until"));
+        match effective {
+            EffectiveStanding::Supporter => Condition::all().add(standing().eq("supporter")),
+            EffectiveStanding::GoodStanding => Condition::all().add(standing().eq("member")).add(
+                Condition::any()
+                    .add(good_until().is_null())
+                    .add(good_until().gte(today)),
+            ),
+            EffectiveStanding::Lapsed => Condition::all()
+                .add(standing().eq("member"))
+                .add(good_until().lt(today)),
         }
     }
 }

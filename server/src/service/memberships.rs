@@ -3,7 +3,6 @@
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::prelude::*;
-use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ActiveValue::Set, IntoActiveModel, Order, PaginatorTrait};
 
 use crate::domain::membership::{
@@ -57,6 +56,18 @@ impl EventKind {
 /// The stored standing of a membership row.
 pub fn standing_of(m: &entity::Model) -> Standing {
     Standing::from_db(&m.standing, m.good_until)
+}
+
+/// Is this membership in good standing today, where the organisation is?
+/// (The rule is [`Standing::on`]; [`Standing::condition`] is its SQL form.)
+pub fn in_good_standing(m: &entity::Model, org: &organisation::Model) -> bool {
+    standing_of(m).on(today_in(org)) == EffectiveStanding::GoodStanding
+}
+
+/// Does this member take part in the organisation's decisions — putting
+/// questions, designations? In good standing, or a facilitator or admin.
+pub fn takes_part(m: &entity::Model, org: &organisation::Model) -> bool {
+    Role::from_db(&m.role) >= Role::Facilitator || in_good_standing(m, org)
 }
 
 /// Today's date where the organisation is: standing changes at its midnight.
@@ -443,17 +454,7 @@ pub async fn list(
         .filter(entity::Column::OrganisationId.eq(org.id))
         .filter(entity::Column::LeftAt.is_null());
     if let Some(standing) = filter.standing {
-        let today = today_in(org);
-        let member = entity::Column::Standing.eq("member");
-        query = query.filter(match standing {
-            EffectiveStanding::Supporter => entity::Column::Standing.eq("supporter"),
-            EffectiveStanding::GoodStanding => member.and(
-                entity::Column::GoodUntil
-                    .is_null()
-                    .or(entity::Column::GoodUntil.gte(today)),
-            ),
-            EffectiveStanding::Lapsed => member.and(entity::Column::GoodUntil.lt(today)),
-        });
+        query = query.filter(Standing::condition(standing, today_in(org)));
     }
     let total = query.clone().count(&state.db).await?;
     let page = page::by_id(

@@ -19,7 +19,6 @@ use crate::domain::designation::{
 };
 use crate::domain::forum::{parse_body, parse_reason};
 use crate::domain::governance::check_parity;
-use crate::domain::membership::{EffectiveStanding, Role};
 use crate::domain::organisation::parse_description;
 use crate::domain::proposal::{self, ElectorateRule, ReasonPolicy, ResultsVisibility};
 use crate::entity::{
@@ -29,7 +28,7 @@ use crate::entity::{
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::i18n::Locale;
 use crate::service::forum::{self, threads};
-use crate::service::memberships::{self, standing_of, today_in};
+use crate::service::memberships::{self};
 use crate::service::proposals::{self, Designating, NewProposal};
 use crate::service::sessions::Viewer;
 use crate::service::{accounts, new_id, now, organisations};
@@ -99,9 +98,7 @@ async fn require_good_standing(
     organisation: &organisation::Model,
 ) -> AppResult<()> {
     let m = memberships::require_member(conn, viewer, organisation.id).await?;
-    if Role::from_db(&m.role) < Role::Facilitator
-        && standing_of(&m).on(today_in(organisation)) != EffectiveStanding::GoodStanding
-    {
+    if !memberships::takes_part(&m, organisation) {
         return Err(AppError::forbidden(text!(
             en: "Only members in good standing take part in designations.",
             fr: "Seuls les membres à jour de cotisation prennent part aux désignations."
@@ -116,10 +113,10 @@ async fn require_eligible(
     organisation: &organisation::Model,
     account_id: Uuid,
 ) -> AppResult<()> {
-    let standing = memberships::active(conn, organisation.id, account_id)
+    let eligible = memberships::active(conn, organisation.id, account_id)
         .await?
-        .map(|m| standing_of(&m).on(today_in(organisation)));
-    if standing != Some(EffectiveStanding::GoodStanding) {
+        .is_some_and(|m| memberships::in_good_standing(&m, organisation));
+    if !eligible {
         return Err(AppError::validation(
             "accountId",
             text!(

@@ -14,12 +14,13 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::prelude::*;
-use sea_orm::{ActiveValue::Set, DatabaseTransaction, QueryOrder, QuerySelect, Statement};
+use sea_orm::sea_query::Query;
+use sea_orm::{ActiveValue::Set, DatabaseTransaction, QueryOrder, QuerySelect};
 use serde_json::Value;
 
 use crate::domain::decision::{self, Spec};
 use crate::domain::forum::{Reader, Visibility, can_moderate, can_read};
-use crate::domain::membership::{EffectiveStanding, Role};
+use crate::domain::membership::{EffectiveStanding, Role, Standing};
 use crate::domain::proposal::{self, ElectorateRule, ReasonPolicy, ResultsVisibility, Status};
 use crate::entity::{
     ballot, body, category, elector, membership, organisation, proposal as entity,
@@ -29,7 +30,7 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::events::{Event, ProposalChange};
 use crate::service::forum::{self, posts};
 use crate::service::governance;
-use crate::service::memberships::{standing_of, today_in};
+use crate::service::memberships::today_in;
 use crate::service::organisations;
 use crate::service::sessions::Viewer;
 use crate::service::{new_id, now};
@@ -316,9 +317,7 @@ pub async fn insert(
     let organisation = organisations::get(txn, input.organisation_id).await?;
     let member = crate::service::memberships::require_member(txn, viewer, organisation.id).await?;
     let role = Role::from_db(&member.role);
-    if role < Role::Facilitator
-        && standing_of(&member).on(today_in(&organisation)) != EffectiveStanding::GoodStanding
-    {
+    if !crate::service::memberships::takes_part(&member, &organisation) {
         return Err(AppError::forbidden(text!(
             en: "Only members in good standing and facilitators put questions to a decision.",
             fr: "Seuls les membres à jour et les facilitateurs soumettent une question à décision."
@@ -546,7 +545,6 @@ pub async fn open(
     proposal: entity::Model,
     organisation: &organisation::Model,
 ) -> AppResult<entity::Model> {
-    let backend = conn.get_database_backend();
     let rule =
         ElectorateRule::from_db(&proposal.electorate_rule).unwrap_or(ElectorateRule::Organisation);
     let body = match proposal.body_id {
@@ -561,25 +559,32 @@ pub async fn open(
         (rule, _) => rule,
     };
     let frozen = match rule {
-        ElectorateRule::Organisation => conn
-            .execute_raw(Statement::from_sql_and_values(
-                backend,
-                db::sql(
-                    backend,
-                    "INSERT INTO elector (proposal_id, account_id, voted) \
-                     SELECT ?, account_id, ? FROM membership \
-                     WHERE organisation_id = ? AND left_at IS NULL AND standing = 'member' \
-                     AND (good_until IS NULL OR good_until >= ?)",
-                ),
-                [
-                    proposal.id.into(),
-                    false.into(),
-                    organisation.id.into(),
-                    today_in(organisation).into(),
-                ],
-            ))
-            .await?
-            .rows_affected(),
+        ElectorateRule::Organisation => {
+            // The members in good standing today, copied in one statement.
+            let good = Query::select()
+                .expr(Expr::value(proposal.id))
+                .column(membership::Column::AccountId)
+                .expr(Expr::value(false))
+                .from(membership::Entity)
+                .and_where(membership::Column::OrganisationId.eq(organisation.id))
+                .and_where(membership::Column::LeftAt.is_null())
+                .cond_where(Standing::condition(
+                    EffectiveStanding::GoodStanding,
+                    today_in(organisation),
+                ))
+                .to_owned();
+            let insert = Query::insert()
+                .into_table(elector::Entity)
+                .columns([
+                    elector::Column::ProposalId,
+                    elector::Column::AccountId,
+                    elector::Column::Voted,
+                ])
+                .select_from(good)
+                .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?
+                .to_owned();
+            conn.execute(&insert).await?.rows_affected()
+        }
         ElectorateRule::Listed => {
             let listed: Vec<Uuid> =
                 serde_json::from_value(proposal.listed.clone()).unwrap_or_default();

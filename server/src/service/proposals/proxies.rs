@@ -7,10 +7,9 @@ use chrono::{DateTime, Utc};
 use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, Condition, QuerySelect};
 
-use crate::domain::membership::EffectiveStanding;
 use crate::entity::{elector, membership, proposal, proxy};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::service::memberships::{self, standing_of, today_in};
+use crate::service::memberships::{self, in_good_standing};
 use crate::service::sessions::Viewer;
 use crate::service::{new_id, now, organisations};
 use crate::state::AppState;
@@ -48,10 +47,6 @@ fn in_force(at: DateTime<Utc>) -> Condition {
                     ),
                 ),
         )
-}
-
-fn in_good_standing(m: &membership::Model, org: &crate::entity::organisation::Model) -> bool {
-    standing_of(m).on(today_in(org)) == EffectiveStanding::GoodStanding
 }
 
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), organisation = %input.organisation_id))]
