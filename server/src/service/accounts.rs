@@ -383,7 +383,7 @@ pub async fn login(
     if used.first().is_some_and(|n| *n > 0) {
         service_throttle::clear(state, &limits[0]).await?;
     }
-    let issued = sessions::issue_session(state, &state.db, account.id, user_agent).await?;
+    let issued = sessions::issue_session(state, &state.writer, account.id, user_agent).await?;
     Ok((account, issued))
 }
 

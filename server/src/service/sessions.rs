@@ -222,7 +222,7 @@ async fn authenticate_hash(state: &AppState, hash: String) -> AppResult<Viewer> 
         auth_token::Entity::update_many()
             .col_expr(auth_token::Column::LastUsedAt, Expr::value(at))
             .filter(auth_token::Column::Id.eq(credential.id))
-            .exec(&state.db)
+            .exec(&state.writer)
             .await?;
         // Read afresh next time, with the time of use just written.
         kept.forget(&hash);
@@ -254,7 +254,7 @@ async fn revoke_own(state: &AppState, viewer: &Viewer, id: Uuid, kind: &str) -> 
         .filter(auth_token::Column::AccountId.eq(viewer.id()))
         .filter(auth_token::Column::Kind.eq(kind))
         .filter(auth_token::Column::RevokedAt.is_null())
-        .exec(&state.db)
+        .exec(&state.writer)
         .await?;
     if result.rows_affected == 0 {
         return Err(AppError::not_found(text!(
@@ -331,7 +331,7 @@ pub async fn create_personal_token(
         scope: asked.scope,
         ends_with_password: asked.ends_with_password,
     };
-    issue(&state.db, viewer.id(), new).await
+    issue(&state.writer, viewer.id(), new).await
 }
 
 /// One page of the viewer's active credentials of `kind`, newest first.
