@@ -68,6 +68,29 @@ pub enum Status {
     Closed,
 }
 
+/// Who a proposal is addressed to beyond those who discuss it, and who
+/// therefore read it wherever it was prepared (a private body's work).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Addressee {
+    /// The body a recommendation was forwarded to.
+    Body(uuid::Uuid),
+    /// The general assembly, which is to ratify a decision taken urgently.
+    Assembly,
+}
+
+pub fn addressee(
+    forwarded_to: Option<uuid::Uuid>,
+    needs_ratification: bool,
+    closed: bool,
+    ratified: bool,
+) -> Option<Addressee> {
+    match forwarded_to {
+        Some(body) => Some(Addressee::Body(body)),
+        None if needs_ratification && closed && !ratified => Some(Addressee::Assembly),
+        None => None,
+    }
+}
+
 pub fn status(opened_at: Option<DateTime<Utc>>, closed_at: Option<DateTime<Utc>>) -> Status {
     match (opened_at, closed_at) {
         (_, Some(_)) => Status::Closed,
@@ -254,6 +277,22 @@ mod tests {
     use super::*;
     use chrono::Duration;
     use serde_json::json;
+
+    #[test]
+    fn a_proposal_is_addressed_to_where_it_was_sent_or_to_the_assembly_that_ratifies() {
+        let body = uuid::Uuid::from_u128(7);
+        assert_eq!(
+            addressee(Some(body), false, false, false),
+            Some(Addressee::Body(body))
+        );
+        assert_eq!(
+            addressee(None, true, true, false),
+            Some(Addressee::Assembly)
+        );
+        assert_eq!(addressee(None, true, false, false), None, "not yet closed");
+        assert_eq!(addressee(None, true, true, true), None, "already ratified");
+        assert_eq!(addressee(None, false, true, false), None);
+    }
 
     #[test]
     fn ballots_are_taken_only_while_open_and_before_the_closing_time() {

@@ -6,6 +6,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use crate::domain::membership::Role;
+
 /// What a token opens; its prefix makes a leaked token recognisable by secret scanners.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
@@ -93,6 +95,16 @@ impl Credential {
         }
     }
 
+    /// The role a person acts with through this credential: a personal
+    /// token without the admin scope acts as a plain member — it moderates,
+    /// steers and reads what only facilitators read no more than one would.
+    pub fn acting_role(self, role: Role) -> Role {
+        match self {
+            Credential::Personal(scope) if scope < Scope::Admin => role.min(Role::Member),
+            _ => role,
+        }
+    }
+
     /// May this credential manage the person's password, sessions and tokens?
     pub fn manages_credentials(self) -> bool {
         matches!(self, Credential::Session | Credential::Operator)
@@ -140,5 +152,11 @@ mod tests {
         assert_eq!(Credential::Feed.scope(), Scope::Read);
         assert!(Credential::Session.manages_credentials());
         assert!(!Credential::Feed.manages_credentials());
+        let write = Credential::Personal(Scope::Write);
+        assert_eq!(write.acting_role(Role::Admin), Role::Member);
+        assert_eq!(write.acting_role(Role::Member), Role::Member);
+        let admin = Credential::Personal(Scope::Admin);
+        assert_eq!(admin.acting_role(Role::Facilitator), Role::Facilitator);
+        assert_eq!(Credential::Session.acting_role(Role::Admin), Role::Admin);
     }
 }

@@ -121,12 +121,11 @@ pub async fn follow<L: Live>(
     Ok(async_stream::stream! {
         while let Some(event) = events.next().await {
             let organisation_id = L::organisation(&right);
-            let event = match event {
+            let mut event = match event {
                 Ok(event) => event,
                 // Events were missed: the rights may have moved meanwhile.
                 Err(_) => Event::Organisation { organisation_id },
             };
-            let mut event = event;
             let mut concern = live.concern(&event);
             let mut rights = about_rights(&event, viewer.as_ref(), organisation_id);
             if let (Concern::Deliver | Concern::Recheck, Some(wait)) = (&concern, live.coalesce()) {

@@ -9,7 +9,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::DatabaseConnection;
 use sea_orm::prelude::*;
 
-use crate::domain::membership::{Role, can_read_private_fields};
+use crate::domain::membership::{Role, reads_private_fields_of};
 use crate::entity::{account, membership, organisation, thread_read};
 use crate::service::people::People;
 use crate::state::AppState;
@@ -65,11 +65,11 @@ impl Loader<Uuid> for OrganisationLoader {
     }
 }
 
-/// The organisations a person is an active member of, by person.
-pub struct OrganisationsOfLoader(pub DatabaseConnection);
+/// A person's active memberships, as (organisation, role), by person.
+pub struct MembershipsOfLoader(pub DatabaseConnection);
 
-impl Loader<Uuid> for OrganisationsOfLoader {
-    type Value = Vec<Uuid>;
+impl Loader<Uuid> for MembershipsOfLoader {
+    type Value = Vec<(Uuid, Role)>;
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
@@ -78,12 +78,13 @@ impl Loader<Uuid> for OrganisationsOfLoader {
             .filter(membership::Column::LeftAt.is_null())
             .all(&self.0)
             .await?;
-        let mut found: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        let mut found: HashMap<Uuid, Self::Value> = HashMap::new();
         for row in rows {
+            let role = Role::from_db(&row.role);
             found
                 .entry(row.account_id)
                 .or_default()
-                .push(row.organisation_id);
+                .push((row.organisation_id, role));
         }
         Ok(found)
     }
@@ -119,10 +120,8 @@ pub struct Loaders {
     pub accounts: DataLoader<AccountLoader, HashMapCache>,
     pub organisations: DataLoader<OrganisationLoader>,
     pub reads: DataLoader<ReadLoader>,
-    pub organisations_of: DataLoader<OrganisationsOfLoader, HashMapCache>,
-    /// The organisations where the request's viewer reads members' private
-    /// fields (facilitator or admin), read once when first needed.
-    private_readers: tokio::sync::OnceCell<HashSet<Uuid>>,
+    /// Cached for the request: the viewer's own are asked for each person shown.
+    pub memberships_of: DataLoader<MembershipsOfLoader, HashMapCache>,
 }
 
 impl Loaders {
@@ -139,12 +138,11 @@ impl Loaders {
             ),
             organisations: DataLoader::new(OrganisationLoader(db.clone()), tokio::spawn),
             reads: DataLoader::new(ReadLoader(db.clone()), tokio::spawn),
-            organisations_of: DataLoader::with_cache(
-                OrganisationsOfLoader(db.clone()),
+            memberships_of: DataLoader::with_cache(
+                MembershipsOfLoader(db.clone()),
                 tokio::spawn,
                 HashMapCache::default(),
             ),
-            private_readers: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -185,33 +183,14 @@ pub async fn reveals_private(
     let loaders = ctx
         .data::<Loaders>()
         .map_err(|_| crate::error::AppError::internal(anyhow::anyhow!("loaders missing")))?;
-    let readers = loaders
-        .private_readers
-        .get_or_try_init(|| async {
-            let rows = membership::Entity::find()
-                .filter(membership::Column::AccountId.eq(viewer.id()))
-                .filter(membership::Column::LeftAt.is_null())
-                .all(&loaders.organisations.loader().0)
-                .await?;
-            Ok::<_, DbErr>(
-                rows.into_iter()
-                    .filter(|m| can_read_private_fields(Role::from_db(&m.role)))
-                    .map(|m| m.organisation_id)
-                    .collect(),
-            )
-        })
+    let mut both = loaders
+        .memberships_of
+        .load_many([viewer.id(), account_id])
         .await
-        .map_err(crate::error::AppError::from)?;
-    if readers.is_empty() {
-        return Ok(false);
-    }
-    let theirs = loaders
-        .organisations_of
-        .load_one(account_id)
-        .await
-        .map_err(crate::error::AppError::internal)?
-        .unwrap_or_default();
-    Ok(theirs.iter().any(|o| readers.contains(o)))
+        .map_err(crate::error::AppError::internal)?;
+    let theirs = both.remove(&account_id).unwrap_or_default();
+    let mine = both.remove(&viewer.id()).unwrap_or_default();
+    Ok(reads_private_fields_of(&mine, &theirs))
 }
 
 /// A person by account id, through the request's batching loader; their

@@ -37,30 +37,66 @@ pub struct NewAccount {
     pub invitation_token: Option<String>,
 }
 
+/// A new account as parsed, its password hashed: inserted at once, or kept
+/// in a pending registration until its address is confirmed.
+struct NewRow {
+    email: String,
+    password_hash: String,
+    display_name: String,
+    locale: String,
+    timezone: String,
+    handle: Option<String>,
+}
+
+impl NewRow {
+    fn into_model(self) -> account::ActiveModel {
+        let at = now();
+        account::ActiveModel {
+            id: Set(new_id()),
+            email: Set(self.email),
+            password_hash: Set(self.password_hash),
+            display_name: Set(self.display_name),
+            locale: Set(self.locale),
+            timezone: Set(self.timezone),
+            gender: Set(None),
+            pronouns: Set(None),
+            is_operator: Set(false),
+            handle: Set(self.handle),
+            created_at: Set(at),
+            updated_at: Set(at),
+        }
+    }
+}
+
 /// The account as parsed and hashed, ready to insert.
-async fn parse_new(state: &AppState, input: &NewAccount) -> AppResult<account::ActiveModel> {
+async fn parse_new(state: &AppState, input: &NewAccount) -> AppResult<NewRow> {
     let email = Email::parse(&input.email)?;
     let password = Password::parse(&input.password, "password")?;
     let display_name = parse_name(&input.display_name, "displayName", MAX_DISPLAY_NAME)?;
     let handle = input.handle.as_deref().map(parse_handle).transpose()?;
     let timezone = parse_timezone(input.timezone.as_deref().unwrap_or("Europe/Paris"))?;
     let locale = input.locale.unwrap_or(state.settings.server.default_locale);
-    let hash = passwords::hash(&state.settings.accounts, &password).await?;
-    let at = now();
-    Ok(account::ActiveModel {
-        id: Set(new_id()),
-        email: Set(email.as_str().to_owned()),
-        password_hash: Set(hash),
-        display_name: Set(display_name),
-        locale: Set(locale.as_str().to_owned()),
-        timezone: Set(timezone.name().to_owned()),
-        gender: Set(None),
-        pronouns: Set(None),
-        is_operator: Set(false),
-        handle: Set(handle),
-        created_at: Set(at),
-        updated_at: Set(at),
+    let password_hash = passwords::hash(&state.settings.accounts, &password).await?;
+    Ok(NewRow {
+        email: email.as_str().to_owned(),
+        password_hash,
+        display_name,
+        locale: locale.as_str().to_owned(),
+        timezone: timezone.name().to_owned(),
+        handle,
     })
+}
+
+/// `CONFLICT` when someone uses this handle already.
+async fn require_free_handle(conn: &impl ConnectionTrait, handle: &str) -> AppResult<()> {
+    let taken = account::Entity::find()
+        .filter(account::Column::Handle.eq(handle))
+        .one(conn)
+        .await?;
+    match taken {
+        Some(_) => Err(handle_taken()),
+        None => Ok(()),
+    }
 }
 
 fn email_taken() -> AppError {
@@ -121,16 +157,7 @@ async fn insert(
         return Err(email_taken());
     }
     match model.handle.try_as_ref().cloned().flatten() {
-        Some(handle) => {
-            if account::Entity::find()
-                .filter(account::Column::Handle.eq(handle))
-                .one(conn)
-                .await?
-                .is_some()
-            {
-                return Err(handle_taken());
-            }
-        }
+        Some(handle) => require_free_handle(conn, &handle).await?,
         None => {
             let name = model.display_name.try_as_ref().cloned().unwrap_or_default();
             model.handle = Set(Some(free_handle(conn, &handle_from_name(&name)).await?));
@@ -176,24 +203,23 @@ pub async fn register(
             fr: "Sur ce serveur, les comptes se créent uniquement sur invitation. Demandez à une organisation de vous inviter."
         )));
     }
-    let model = parse_new(state, &input).await?;
-    let email = model.email.clone().unwrap();
+    let row = parse_new(state, &input).await?;
     let invitation = match &input.invitation_token {
         Some(secret) => {
             let invitation = invitations::usable(&state.db, &token::hash(secret)).await?;
-            invitations::require_for(&invitation, &email)?;
+            invitations::require_for(&invitation, &row.email)?;
             Some(invitation)
         }
         None => None,
     };
     let proven = invitation
         .as_ref()
-        .is_some_and(|i| !i.anyone_with_link && i.email.eq_ignore_ascii_case(&email));
+        .is_some_and(|i| invitations::proves_address(i, &row.email));
     let registered = if proven || !state.settings.accounts.confirm_email {
         let txn = db::begin_write(&state.writer).await?;
-        let account = insert(&txn, model).await?;
-        let joined = match &input.invitation_token {
-            Some(token) => Some(invitations::accept_in(&txn, &account, token).await?),
+        let account = insert(&txn, row.into_model()).await?;
+        let joined = match &invitation {
+            Some(i) => Some(invitations::accept_hashed(&txn, &account, &i.token_hash).await?),
             None => None,
         };
         let issued = sessions::issue_session(state, &txn, account.id, user_agent).await?;
@@ -204,7 +230,7 @@ pub async fn register(
         Registered::LoggedIn(Box::new((account, issued)))
     } else {
         let invitation_hash = invitation.map(|i| i.token_hash);
-        ask_confirmation(state, model, invitation_hash).await?;
+        ask_confirmation(state, row, invitation_hash).await?;
         Registered::ConfirmationSent
     };
     service_throttle::record(state, &[per_address]).await?;
@@ -215,25 +241,16 @@ pub async fn register(
 /// has an account already, tells its owner that someone tried.
 async fn ask_confirmation(
     state: &AppState,
-    model: account::ActiveModel,
+    row: NewRow,
     invitation_hash: Option<String>,
 ) -> AppResult<()> {
-    let email = model.email.clone().unwrap();
-    let locale = model.locale.clone().unwrap();
-    let handle = model.handle.clone().unwrap();
     let txn = db::begin_write(&state.writer).await?;
     // A handle is public: saying it is taken tells nothing about the address.
-    if let Some(handle) = &handle
-        && account::Entity::find()
-            .filter(account::Column::Handle.eq(handle.as_str()))
-            .one(&txn)
-            .await?
-            .is_some()
-    {
-        return Err(handle_taken());
+    if let Some(handle) = &row.handle {
+        require_free_handle(&txn, handle).await?;
     }
     let existing = account::Entity::find()
-        .filter(account::Column::Email.eq(email.as_str()))
+        .filter(account::Column::Email.eq(row.email.as_str()))
         .one(&txn)
         .await?;
     let at = now();
@@ -245,24 +262,23 @@ async fn ask_confirmation(
         None => {
             let secret = token::generate(TokenKind::Confirmation);
             let expires_at = at + chrono::Duration::hours(CONFIRMATION_HOURS);
+            let link = format!("{}/register/{secret}", state.settings.public_url());
+            let mail = json!({ "to": row.email, "locale": row.locale, "link": link, "expires_at": expires_at });
             pending_registration::ActiveModel {
                 id: Set(new_id()),
                 token_hash: Set(token::hash(&secret)),
-                email: Set(email.clone()),
-                display_name: model.display_name,
-                handle: Set(handle),
-                password_hash: model.password_hash,
-                locale: Set(locale.clone()),
-                timezone: model.timezone,
+                email: Set(row.email),
+                display_name: Set(row.display_name),
+                handle: Set(row.handle),
+                password_hash: Set(row.password_hash),
+                locale: Set(row.locale),
+                timezone: Set(row.timezone),
                 invitation_hash: Set(invitation_hash),
                 created_at: Set(at),
                 expires_at: Set(expires_at),
             }
             .insert(&txn)
             .await?;
-            let link = format!("{}/register/{secret}", state.settings.public_url());
-            let mail =
-                json!({ "to": email, "locale": locale, "link": link, "expires_at": expires_at });
             outbox::enqueue(&txn, outbox::TOPIC_MAIL_CONFIRM_REGISTRATION, mail).await?;
         }
     }
@@ -291,22 +307,15 @@ pub async fn confirm_registration(
                 fr: "Ce lien de confirmation n'est pas valide, a déjà servi ou a expiré. Inscrivez-vous à nouveau."
             ))
         })?;
-    let at = now();
-    let model = account::ActiveModel {
-        id: Set(new_id()),
-        email: Set(pending.email.clone()),
-        password_hash: Set(pending.password_hash),
-        display_name: Set(pending.display_name),
-        locale: Set(pending.locale),
-        timezone: Set(pending.timezone),
-        gender: Set(None),
-        pronouns: Set(None),
-        is_operator: Set(false),
-        handle: Set(pending.handle),
-        created_at: Set(at),
-        updated_at: Set(at),
+    let row = NewRow {
+        email: pending.email.clone(),
+        password_hash: pending.password_hash,
+        display_name: pending.display_name,
+        locale: pending.locale,
+        timezone: pending.timezone,
+        handle: pending.handle,
     };
-    let account = insert(&txn, model).await?;
+    let account = insert(&txn, row.into_model()).await?;
     let joined = match &pending.invitation_hash {
         Some(hash) => Some(invitations::accept_hashed(&txn, &account, hash).await?),
         None => None,
@@ -330,7 +339,7 @@ pub async fn create_by_operator(
     input: NewAccount,
     operator: bool,
 ) -> AppResult<account::Model> {
-    let mut model = parse_new(state, &input).await?;
+    let mut model = parse_new(state, &input).await?.into_model();
     model.is_operator = Set(operator);
     let txn = db::begin_write(&state.writer).await?;
     let account = insert(&txn, model).await?;

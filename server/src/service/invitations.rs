@@ -140,6 +140,12 @@ pub fn require_for(invitation: &invitation::Model, email: &str) -> AppResult<()>
     )))
 }
 
+/// Does the invitation prove that whoever registers with it holds `email`?
+/// Only when it was sent to that address (a link for anyone proves nothing).
+pub fn proves_address(invitation: &invitation::Model, email: &str) -> bool {
+    !invitation.anyone_with_link && invitation.email.eq_ignore_ascii_case(email)
+}
+
 /// Accepts an invitation inside the caller's transaction (also used when
 /// registering with an invitation).
 pub async fn accept_in(

@@ -154,14 +154,20 @@ pub async fn require_role(
     allowed: fn(Role) -> bool,
 ) -> AppResult<entity::Model> {
     let m = require_member(conn, viewer, organisation_id).await?;
+    check_role(viewer, &m, allowed)?;
+    Ok(m)
+}
+
+/// `FORBIDDEN` unless the viewer's membership `m` passes `allowed`; a power
+/// beyond a member's is used with a session or an admin token.
+fn check_role(viewer: &Viewer, m: &entity::Model, allowed: fn(Role) -> bool) -> AppResult<()> {
     if !allowed(Role::from_db(&m.role)) {
         return Err(not_allowed());
     }
-    // A power beyond a member's is used with a session or an admin token.
     if !allowed(Role::Member) {
         viewer.require_scope(Scope::Admin)?;
     }
-    Ok(m)
+    Ok(())
 }
 
 /// How someone comes into an organisation.
@@ -281,13 +287,10 @@ async fn target_and_actor(
         .filter(|m| m.left_at.is_none())
         .ok_or_else(membership_not_found)?;
     // Outside the organisation, its memberships are as unknown as none.
-    if active(conn, target.organisation_id, viewer.id())
+    let actor = active(conn, target.organisation_id, viewer.id())
         .await?
-        .is_none()
-    {
-        return Err(membership_not_found());
-    }
-    let actor = require_role(conn, viewer, target.organisation_id, allowed).await?;
+        .ok_or_else(membership_not_found)?;
+    check_role(viewer, &actor, allowed)?;
     Ok((target, actor))
 }
 

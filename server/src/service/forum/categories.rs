@@ -214,18 +214,19 @@ pub async fn list(
     .filter(|v| can_read(*v, reader))
     .map(Visibility::as_str)
     .collect();
-    // Otherwise, spaces reserved to a body: those of the viewer's bodies.
-    let reserved = category::Entity::find()
-        .filter(category::Column::OrganisationId.eq(organisation_id))
-        .filter(category::Column::Visibility.eq(Visibility::Body.as_str()))
-        .all(&state.db)
-        .await?;
+    // Otherwise, spaces reserved to a body: those of the viewer's bodies
+    // (those who read every reserved space need not ask which are theirs).
     let theirs = match reader {
-        Some(_) => {
+        Some(_) if !can_read(Visibility::Body, reader) => {
+            let reserved = category::Entity::find()
+                .filter(category::Column::OrganisationId.eq(organisation_id))
+                .filter(category::Column::Visibility.eq(Visibility::Body.as_str()))
+                .all(&state.db)
+                .await?;
             let all: Vec<&category::Model> = reserved.iter().collect();
             super::reserved_readable(&state.db, &organisation, viewer, &all).await?
         }
-        None => Default::default(),
+        _ => Default::default(),
     };
     let query = category::Entity::find()
         .filter(category::Column::OrganisationId.eq(organisation_id))

@@ -18,7 +18,6 @@ use sea_orm::prelude::*;
 use self::cache::ThreadRows;
 use crate::domain::forum::{Reader, Right, Visibility, can_read, can_write};
 use crate::domain::membership::Role;
-use crate::domain::token::{Credential, Scope};
 use crate::entity::{category, organisation, post, thread};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::events::{Event, ForumChange};
@@ -106,15 +105,8 @@ pub async fn reader(
     let Some(m) = memberships::active_of(conn, organisation.id, viewer).await? else {
         return Ok(None);
     };
-    // An API token without the admin scope acts as a member: it moderates,
-    // steers and reads what only facilitators read no more than one would.
-    let limited = matches!(viewer.credential, Credential::Personal(s) if s < Scope::Admin);
-    let role = match Role::from_db(&m.role) {
-        role if role > Role::Member && limited => Role::Member,
-        role => role,
-    };
     Ok(Some(Reader {
-        role,
+        role: viewer.credential.acting_role(Role::from_db(&m.role)),
         standing: standing_of(&m).on(today_in(organisation)),
         in_body: false,
     }))

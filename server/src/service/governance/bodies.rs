@@ -335,6 +335,19 @@ pub async fn of_person(
     organisation: &organisation::Model,
     account_id: Uuid,
 ) -> AppResult<Vec<Uuid>> {
+    Ok(person_s_bodies(conn, organisation, account_id)
+        .await?
+        .into_iter()
+        .map(|b| b.id)
+        .collect())
+}
+
+/// [`of_person`], the bodies themselves.
+pub async fn person_s_bodies(
+    conn: &impl ConnectionTrait,
+    organisation: &organisation::Model,
+    account_id: Uuid,
+) -> AppResult<Vec<body::Model>> {
     let today = today_in(organisation);
     let standing = memberships::active(conn, organisation.id, account_id)
         .await?
@@ -365,7 +378,6 @@ pub async fn of_person(
                 || (kind.holds_mandates() && mandated.contains(&b.id))
                 || added.contains(&b.id)
         })
-        .map(|b| b.id)
         .collect())
 }
 

@@ -28,7 +28,7 @@ use crate::entity::{
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::i18n::Locale;
 use crate::service::forum::{self, threads};
-use crate::service::memberships::{self};
+use crate::service::memberships;
 use crate::service::proposals::{self, Designating, NewProposal};
 use crate::service::sessions::Viewer;
 use crate::service::{accounts, new_id, now, organisations};

@@ -21,7 +21,9 @@ use serde_json::Value;
 use crate::domain::decision::{self, Spec};
 use crate::domain::forum::{Reader, Visibility, can_moderate, can_read};
 use crate::domain::membership::{EffectiveStanding, Role, Standing};
-use crate::domain::proposal::{self, ElectorateRule, ReasonPolicy, ResultsVisibility, Status};
+use crate::domain::proposal::{
+    self, Addressee, ElectorateRule, ReasonPolicy, ResultsVisibility, Status,
+};
 use crate::entity::{
     ballot, body, category, elector, membership, organisation, proposal as entity,
     proposal_mandate, thread,
@@ -211,35 +213,32 @@ async fn addressed(
     viewer: Option<&Viewer>,
     rows: &[entity::Model],
 ) -> AppResult<HashSet<Uuid>> {
-    let awaits_ratification = |p: &entity::Model| {
-        p.needs_ratification && p.closed_at.is_some() && p.ratification.is_none()
-    };
-    let (Some(viewer), true) = (
-        viewer,
-        rows.iter()
-            .any(|p| p.forwarded_to.is_some() || awaits_ratification(p)),
-    ) else {
+    let addressees: Vec<(Uuid, Addressee)> = rows
+        .iter()
+        .filter_map(|p| {
+            let to = proposal::addressee(
+                p.forwarded_to,
+                p.needs_ratification,
+                p.closed_at.is_some(),
+                p.ratification.is_some(),
+            );
+            Some((p.id, to?))
+        })
+        .collect();
+    let (Some(viewer), false) = (viewer, addressees.is_empty()) else {
         return Ok(HashSet::new());
     };
-    let theirs: HashSet<Uuid> = governance::bodies::of_person(conn, organisation, viewer.id())
-        .await?
+    let theirs = governance::bodies::person_s_bodies(conn, organisation, viewer.id()).await?;
+    let reaches = |to: Addressee| match to {
+        Addressee::Body(id) => theirs.iter().any(|b| b.id == id),
+        Addressee::Assembly => theirs
+            .iter()
+            .any(|b| governance::bodies::kind_of(b).is_assembly()),
+    };
+    Ok(addressees
         .into_iter()
-        .collect();
-    let assemblies: HashSet<Uuid> = body::Entity::find()
-        .filter(body::Column::OrganisationId.eq(organisation.id))
-        .all(conn)
-        .await?
-        .into_iter()
-        .filter(|b| governance::bodies::kind_of(b).is_assembly() && theirs.contains(&b.id))
-        .map(|b| b.id)
-        .collect();
-    Ok(rows
-        .iter()
-        .filter(|p| {
-            p.forwarded_to.is_some_and(|b| theirs.contains(&b))
-                || (awaits_ratification(p) && p.forwarded_to.is_none() && !assemblies.is_empty())
-        })
-        .map(|p| p.id)
+        .filter(|(_, to)| reaches(*to))
+        .map(|(id, _)| id)
         .collect())
 }
 
