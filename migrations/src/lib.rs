@@ -23,6 +23,7 @@ mod m20261202_000012_invitation_link;
 mod m20261203_000013_token_scope;
 mod m20261203_000014_pending_registration;
 mod m20261203_000015_outbox_claims;
+mod m20261203_000016_remote_images;
 
 /// Every migration of Plenum, oldest first.
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_token_scope::Migration),
             Box::new(m20261203_000014_pending_registration::Migration),
             Box::new(m20261203_000015_outbox_claims::Migration),
+            Box::new(m20261203_000016_remote_images::Migration),
         ]
     }
 }

@@ -51,6 +51,7 @@ pub struct Settings {
     pub meetings: MeetingSettings,
     pub search: SearchSettings,
     pub outbox: OutboxSettings,
+    pub media: MediaSettings,
     pub log: LogSettings,
 }
 
@@ -245,6 +246,33 @@ impl Default for OutboxSettings {
             retry_first_ms: 2000,
             max_attempts: 12,
             lease_seconds: 120,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MediaSettings {
+    /// Largest image the proxy passes on, in bytes.
+    pub max_image_bytes: usize,
+    /// How long the proxy waits for an image, in seconds.
+    pub fetch_timeout_seconds: u64,
+    /// Images fetched at once; more wait their turn.
+    pub max_concurrent_fetches: usize,
+    /// Memory for images fetched lately, in MiB (0: none).
+    pub cache_mib: u64,
+    /// Let the proxy reach private and loopback addresses (tests only).
+    pub allow_private_addresses: bool,
+}
+
+impl Default for MediaSettings {
+    fn default() -> Self {
+        MediaSettings {
+            max_image_bytes: 5 * 1024 * 1024,
+            fetch_timeout_seconds: 10,
+            max_concurrent_fetches: 16,
+            cache_mib: 32,
+            allow_private_addresses: false,
         }
     }
 }
@@ -602,6 +630,30 @@ const DOCS: &[(&str, &str)] = &[
     (
         "outbox.lease_seconds",
         "How long a worker holds the messages it claimed: several processes on one database never deliver one twice; a process that dies mid-delivery frees them after this time.",
+    ),
+    (
+        "media",
+        "The image proxy, for organisations that show remote images (`remoteImages: PROXIED`): Plenum fetches the image, so readers' browsers never contact its server.",
+    ),
+    (
+        "media.max_image_bytes",
+        "Largest image passed on, in bytes (PNG, JPEG, GIF, WebP or AVIF; never SVG).",
+    ),
+    (
+        "media.fetch_timeout_seconds",
+        "How long the proxy waits for an image's server, in seconds.",
+    ),
+    (
+        "media.max_concurrent_fetches",
+        "Images fetched at once by one process; more wait their turn.",
+    ),
+    (
+        "media.cache_mib",
+        "Memory kept for images fetched lately, in MiB (0: every view fetches again; browsers keep them a day).",
+    ),
+    (
+        "media.allow_private_addresses",
+        "Let the proxy reach loopback, private and link-local addresses. Off: a text cannot make Plenum reach what only it can reach (the cloud metadata service, the database). For tests only.",
     ),
     ("log", "Logs."),
     (

@@ -106,7 +106,8 @@ fn sqlite_file(url: &str) -> Option<&str> {
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    Migrator::up(db, None).await?;
+    crate::service::media::ensure_key(db).await
 }
 
 /// Begins a transaction that will write; give it the writer's connection

@@ -37,6 +37,8 @@ pub struct AppState {
     pub search: Arc<dyn crate::search::SearchIndex>,
     /// The themes of the public pages (`server.themes_dir`), loaded on first use.
     pub themes: Arc<crate::web::theme::Themes>,
+    /// The image proxy (`/media/image`).
+    pub media: Arc<crate::service::media::Proxy>,
 }
 
 impl AppState {
@@ -63,6 +65,7 @@ impl AppState {
             settings.accounts.cache_seconds,
             events.people(),
         ));
+        let media = Arc::new(crate::service::media::Proxy::new(&settings.media));
         AppState {
             db,
             writer,
@@ -78,6 +81,7 @@ impl AppState {
             live_meetings: Arc::default(),
             search,
             themes,
+            media,
         }
     }
 }

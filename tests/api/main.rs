@@ -12,6 +12,7 @@ mod governance;
 mod hardening;
 mod helpers;
 mod live_rights;
+mod media;
 mod meetings;
 mod memberships;
 mod migrations;

@@ -107,6 +107,7 @@ async fn seed(url: &str, out: &std::path::Path) {
         undeclared_gender: Set("unknown".into()),
         recusal_hides_deliberation: Set(false),
         theme: Set("default".into()),
+        remote_images: Set(plenum::domain::organisation::RemoteImages::Links),
         created_by: Set(accounts[0]),
         created_at: Set(now),
         updated_at: Set(now),

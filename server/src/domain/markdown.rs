@@ -28,14 +28,20 @@ pub fn mentioned_handles(source: &str) -> Vec<String> {
 /// Sanitised HTML for `source`. `members` maps the handles that are members of
 /// the organisation to the address of their profile; other `@words` stay text.
 ///
-/// Images are links to the image, labelled with their description: an image
-/// loaded from elsewhere tells its server who reads the post and when (a
-/// tracking pixel), so a reader opens it only by choice.
-pub fn render(source: &str, members: &HashMap<String, String>) -> String {
+/// Without `proxy`, images are links to the image, labelled with their
+/// description: an image loaded from elsewhere tells its server who reads the
+/// post and when (a tracking pixel), so a reader opens it only by choice.
+/// With `proxy` (`RemoteImages::Proxied`), an image is shown from the image
+/// proxy's signed address, and the reader's browser never contacts its server.
+pub fn render(
+    source: &str,
+    members: &HashMap<String, String>,
+    proxy: Option<&crate::domain::media::Signer>,
+) -> String {
     let mut code = 0usize;
     let mut link = 0usize;
-    // Per open image: its address, and whether it became a link.
-    let mut images: Vec<(CowStr<'_>, bool)> = Vec::new();
+    // Per open image: its address, and how it is shown.
+    let mut images: Vec<(CowStr<'_>, Shown)> = Vec::new();
     let mut events: Vec<Event<'_>> = Vec::new();
     for event in Parser::new_ext(source, options()) {
         match &event {
@@ -47,11 +53,22 @@ pub fn render(source: &str, members: &HashMap<String, String>) -> String {
         }
         match event {
             Event::Start(Tag::Image {
+                link_type,
                 dest_url,
                 title,
                 id,
-                ..
             }) => {
+                if let Some(src) = proxy.and_then(|p| p.proxied(&dest_url)) {
+                    events.push(Event::Start(Tag::Image {
+                        link_type,
+                        dest_url: CowStr::from(src),
+                        title,
+                        id,
+                    }));
+                    images.push((dest_url, Shown::Image));
+                    link += 1;
+                    continue;
+                }
                 // Inside a link, the description alone (no link in a link).
                 let as_link = link == 0;
                 if as_link {
@@ -62,20 +79,24 @@ pub fn render(source: &str, members: &HashMap<String, String>) -> String {
                         id,
                     }));
                 }
-                images.push((dest_url, as_link));
+                images.push((dest_url, if as_link { Shown::Link } else { Shown::Label }));
                 link += 1;
                 events.push(Event::Text(CowStr::Borrowed("🖼 ")));
             }
             Event::End(TagEnd::Image) => {
                 link = link.saturating_sub(1);
-                let Some((url, as_link)) = images.pop() else {
+                let Some((url, shown)) = images.pop() else {
                     continue;
                 };
+                if shown == Shown::Image {
+                    events.push(Event::End(TagEnd::Image));
+                    continue;
+                }
                 // No description: the address says what it is.
                 if matches!(events.last(), Some(Event::Text(t)) if t.as_ref() == "🖼 ") {
                     events.push(Event::Text(url));
                 }
-                if as_link {
+                if shown == Shown::Link {
                     events.push(Event::End(TagEnd::Link));
                 }
             }
@@ -85,7 +106,23 @@ pub fn render(source: &str, members: &HashMap<String, String>) -> String {
     }
     let mut html = String::with_capacity(source.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    SANITISER.clean(&html).to_string()
+    let sanitiser = if proxy.is_some() {
+        &PROXIED_SANITISER
+    } else {
+        &SANITISER
+    };
+    sanitiser.clean(&html).to_string()
+}
+
+/// How an image of the source is shown.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    /// A link « 🖼 description » to the image.
+    Link,
+    /// Its description alone (inside a link already).
+    Label,
+    /// The image itself, from the image proxy.
+    Image,
 }
 
 /// The words of `source` without markup, for search: text, code and link
@@ -113,19 +150,42 @@ fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS
 }
 
+/// Raw HTML images would load from elsewhere: dropped (see `render`).
 static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = sanitiser();
+    builder.rm_tags(["img"]);
+    builder
+});
+
+/// Images only from the image proxy: an `img` whose address is anything else
+/// loses it (and shows its description, if any).
+static PROXIED_SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = sanitiser();
+    builder
+        .add_tag_attributes("img", ["loading"])
+        .attribute_filter(|element, attribute, value| {
+            let proxied = value.starts_with(crate::domain::media::PATH)
+                && value[crate::domain::media::PATH.len()..].starts_with('?');
+            match (element, attribute) {
+                ("img", "src") if !proxied => None,
+                _ => Some(value.into()),
+            }
+        });
+    builder
+});
+
+fn sanitiser() -> ammonia::Builder<'static> {
     let mut builder = ammonia::Builder::default();
     builder
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
-        // Raw HTML images would load from elsewhere: dropped (see `render`).
-        .rm_tags(["img", "picture", "source", "video", "audio", "track"])
+        .rm_tags(["picture", "source", "video", "audio", "track"])
         .link_rel(Some("nofollow ugc noopener"))
         .add_tags(["input"])
         .add_tag_attributes("input", ["checked", "disabled"])
         .add_tag_attribute_values("input", "type", ["checkbox"])
         .add_allowed_classes("a", ["mention"]);
     builder
-});
+}
 
 /// Calls `f` with every piece of plain text (not code, not inside a link).
 fn for_each_plain_text(source: &str, mut f: impl FnMut(&str)) {
@@ -270,6 +330,7 @@ mod tests {
         let html = render(
             "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~non~~ **oui**\n\n- [x] fait\n- [ ] à faire\n",
             &members(),
+            None,
         );
         assert!(html.contains("<table>"), "{html}");
         assert!(html.contains("<del>non</del>"));
@@ -279,7 +340,11 @@ mod tests {
 
     #[test]
     fn bare_urls_become_safe_links() {
-        let html = render("Voir https://exemple.fr/compte-rendu.pdf.", &members());
+        let html = render(
+            "Voir https://exemple.fr/compte-rendu.pdf.",
+            &members(),
+            None,
+        );
         assert!(
             html.contains(
                 "<a href=\"https://exemple.fr/compte-rendu.pdf\" rel=\"nofollow ugc noopener\">"
@@ -291,7 +356,11 @@ mod tests {
 
     #[test]
     fn mentions_of_members_link_and_others_stay_text() {
-        let html = render("Merci @Camille et @inconnu, écrire à a@b.fr", &members());
+        let html = render(
+            "Merci @Camille et @inconnu, écrire à a@b.fr",
+            &members(),
+            None,
+        );
         assert!(html.contains("<a class=\"mention\" href=\"/o/ag/members/camille\" rel=\"nofollow ugc noopener\">@Camille</a>"), "{html}");
         assert!(html.contains("@inconnu"));
         assert!(!html.contains("class=\"mention\" href=\"/o/ag/members/b"));
@@ -306,6 +375,7 @@ mod tests {
         let html = render(
             "![Affiche de l'AG](https://evil.example/pixel.png \"AG\") et ![](https://evil.example/p2)\n\n<img src=\"https://evil.example/raw\">\n\n[![logo](https://evil.example/logo)](https://exemple.fr)",
             &members(),
+            None,
         );
         assert!(!html.contains("<img"), "{html}");
         assert!(
@@ -326,12 +396,65 @@ mod tests {
     }
 
     #[test]
+    fn proxied_images_load_from_the_proxy_alone() {
+        let signer = crate::domain::media::Signer::new([3; 32]);
+        let html = render(
+            "![Affiche](https://img.example/a.png \"AG\") ![rel](/local.png)\n\n<img src=\"https://evil.example/raw\" alt=\"brut\">\n\n<img src=\"/media/imagex\">\n\n[![logo](https://img.example/logo.png)](https://exemple.fr)",
+            &members(),
+            Some(&signer),
+        );
+        let src = signer.proxied("https://img.example/a.png").unwrap();
+        assert!(
+            html.contains(&format!(
+                "<img src=\"{}\" alt=\"Affiche\" title=\"AG\">",
+                src.replace('&', "&amp;")
+            )),
+            "{html}"
+        );
+        assert!(
+            html.contains(">🖼 rel</a>"),
+            "a relative image stays a link: {html}"
+        );
+        assert!(!html.contains("evil.example"), "{html}");
+        assert!(!html.contains("/media/imagex"), "{html}");
+        assert!(
+            html.contains("<a href=\"https://exemple.fr\" rel=\"nofollow ugc noopener\"><img src=\"/media/image?"),
+            "an image in a link stays an image: {html}"
+        );
+        assert_eq!(
+            html.matches("<img").count(),
+            4,
+            "two proxied, two raw ones without address: {html}"
+        );
+        for img in html.split("<img").skip(1) {
+            let src = img
+                .split("src=\"")
+                .nth(1)
+                .map(|s| s.split('"').next().unwrap());
+            assert!(
+                src.is_none_or(|s| s.starts_with("/media/image?")),
+                "{src:?} in {html}"
+            );
+        }
+    }
+
+    #[test]
     fn the_xss_corpus_comes_out_inert() {
         let corpus = include_str!("../../tests/data/xss-corpus.txt");
-        for (n, vector) in corpus.split("\n----\n").enumerate() {
-            let html = render(vector, &members());
-            if let Some(problem) = dangerous(&html) {
-                panic!("vector {n}: {problem}\n{vector}\n=>\n{html}");
+        let signer = crate::domain::media::Signer::new([3; 32]);
+        for proxy in [None, Some(&signer)] {
+            for (n, vector) in corpus.split("\n----\n").enumerate() {
+                let html = render(vector, &members(), proxy);
+                if let Some(problem) = dangerous(&html) {
+                    panic!("vector {n}: {problem}\n{vector}\n=>\n{html}");
+                }
+                for img in html.split("<img").skip(1) {
+                    let tag = img.split('>').next().unwrap_or_default();
+                    assert!(
+                        !tag.contains("src=") || tag.contains("src=\"/media/image?"),
+                        "vector {n}: an image from elsewhere: {html}"
+                    );
+                }
             }
         }
     }

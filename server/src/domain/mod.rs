@@ -11,6 +11,7 @@ pub mod designation;
 pub mod forum;
 pub mod governance;
 pub mod markdown;
+pub mod media;
 pub mod meeting;
 pub mod membership;
 pub mod minutes;

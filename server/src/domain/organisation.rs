@@ -63,6 +63,34 @@ impl RegistrationMode {
     }
 }
 
+/// How images written in Markdown reach readers. An image loaded from
+/// another server tells it who reads the text and when (a tracking pixel):
+/// by default it is a link the reader opens by choice; an organisation may
+/// instead show it through Plenum's image proxy, so the other server sees
+/// only Plenum. Applies to what is written or edited after the change.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    sea_orm::EnumIter,
+    sea_orm::DeriveActiveEnum,
+    async_graphql::Enum,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(sea_orm::sea_query::StringLen::N(16))"
+)]
+pub enum RemoteImages {
+    /// A link labelled « 🖼 description » (the default).
+    #[sea_orm(string_value = "links")]
+    Links,
+    /// Shown in the text, fetched by Plenum (`/media/image`), never by the reader.
+    #[sea_orm(string_value = "proxied")]
+    Proxied,
+}
+
 /// The theme of an organisation's public pages: the name of a folder under
 /// `server.themes_dir` — 1 to 64 lower-case letters, digits, `-` or `_`, so
 /// that it never climbs out of that folder.

@@ -15,6 +15,7 @@ pub mod candidacy;
 pub mod category;
 pub mod designation_call;
 pub mod elector;
+pub mod instance_secret;
 pub mod invitation;
 pub mod join_request;
 pub mod mandate;

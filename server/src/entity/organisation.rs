@@ -24,6 +24,8 @@ pub struct Model {
     pub recusal_hides_deliberation: bool,
     /// The theme of its public pages: a folder under `themes/`.
     pub theme: String,
+    /// Whether Markdown images are links or shown through the image proxy.
+    pub remote_images: crate::domain::organisation::RemoteImages,
     pub created_by: Uuid,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -6,7 +6,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 
 use crate::domain::membership::{EffectiveStanding, Role, can_read_private_fields};
-use crate::domain::organisation::RegistrationMode;
+use crate::domain::organisation::{RegistrationMode, RemoteImages};
 use crate::entity::organisation;
 use crate::error::AppError;
 use crate::graphql::connection::{MemberConnection, Total, connect, simple};
@@ -135,6 +135,13 @@ impl Organisation {
         self.0.recusal_hides_deliberation
     }
     /// The theme of its public pages.
+    /// How images written in Markdown reach readers: `LINKS` (the default)
+    /// or `PROXIED` (shown, fetched by Plenum). Applies to what is written
+    /// or edited after a change.
+    async fn remote_images(&self) -> RemoteImages {
+        self.0.remote_images
+    }
+
     async fn theme(&self) -> &str {
         &self.0.theme
     }
@@ -258,6 +265,11 @@ pub struct UpdateOrganisationInput {
     /// The theme of its public pages: a folder `themes/<name>/` (unknown
     /// names fall back to the default theme).
     pub theme: Option<String>,
+    /// `LINKS` (the default): an image is a link « 🖼 description » the
+    /// reader opens by choice; `PROXIED`: it is shown, fetched by Plenum, so
+    /// the image's server never learns who reads. For what is written or
+    /// edited after the change.
+    pub remote_images: Option<RemoteImages>,
 }
 
 #[derive(Default)]
@@ -312,6 +324,7 @@ impl OrganisationMutation {
             undeclared_gender: input.undeclared_gender,
             recusal_hides_deliberation: input.recusal_hides_deliberation,
             theme: input.theme,
+            remote_images: input.remote_images,
         };
         Ok(Organisation(
             organisations::update(state(ctx)?, viewer(ctx)?, parse_id(&id, "id")?, change).await?,

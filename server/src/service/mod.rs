@@ -6,6 +6,7 @@ pub mod batch;
 pub mod forum;
 pub mod governance;
 pub mod invitations;
+pub mod media;
 pub mod meetings;
 pub mod memberships;
 pub mod organisations;

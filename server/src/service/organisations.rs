@@ -7,7 +7,7 @@ use sea_orm::{ActiveValue::Set, IntoActiveModel, Order};
 
 use crate::domain::account::{parse_name, parse_timezone};
 use crate::domain::membership::{Role, Standing, can_administer};
-use crate::domain::organisation::{RegistrationMode, Slug, parse_description};
+use crate::domain::organisation::{RegistrationMode, RemoteImages, Slug, parse_description};
 use crate::entity::organisation;
 use crate::error::{AppError, AppResult, is_unique_violation};
 use crate::i18n::Locale;
@@ -106,6 +106,7 @@ pub async fn create(
         undeclared_gender: Set(UndeclaredGender::Unknown.as_str().to_owned()),
         recusal_hides_deliberation: Set(false),
         theme: Set("default".into()),
+        remote_images: Set(RemoteImages::Links),
         created_by: Set(viewer.id()),
         created_at: Set(at),
         updated_at: Set(at),
@@ -146,6 +147,8 @@ pub struct OrganisationChange {
     pub recusal_hides_deliberation: Option<bool>,
     /// The theme of its public pages.
     pub theme: Option<String>,
+    /// Whether Markdown images are links or shown through the image proxy.
+    pub remote_images: Option<RemoteImages>,
 }
 
 /// Changes an organisation's settings (admins only).
@@ -205,6 +208,9 @@ pub async fn update(
     }
     if let Some(theme) = theme {
         active.theme = Set(theme);
+    }
+    if let Some(images) = change.remote_images {
+        active.remote_images = Set(images);
     }
     if let Some(cap) = change.max_proxies_held {
         if !(0..=100).contains(&cap) {

@@ -26,7 +26,50 @@ pub fn routes() -> Router<AppState> {
         .route("/calendar/{file}", get(organisation_calendar))
         .route("/calendar/{organisation}/{file}", get(body_calendar))
         .route("/themes/{theme}/style.css", get(stylesheet))
+        .route(crate::domain::media::PATH, get(proxied_image))
         .merge(pages::routes())
+}
+
+#[derive(serde::Deserialize)]
+struct ImageQuery {
+    u: String,
+    s: String,
+}
+
+/// `/media/image?u=…&s=…`: an image of a text, fetched by Plenum (see
+/// `service::media`). It is served as an image alone: no script runs, no
+/// resource loads, nothing is sniffed, and browsers keep it a day.
+async fn proxied_image(State(state): State<AppState>, Query(query): Query<ImageQuery>) -> Response {
+    use crate::service::media::{self, Refusal};
+    match media::image(&state, &query.u, &query.s).await {
+        Ok(Ok(image)) => (
+            [
+                (header::CONTENT_TYPE, image.content_type),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    "default-src 'none'; sandbox",
+                ),
+            ],
+            image.bytes,
+        )
+            .into_response(),
+        Ok(Err(Refusal::NotSigned)) => (StatusCode::NOT_FOUND, "not found").into_response(),
+        Ok(Err(Refusal::TooLarge)) => {
+            (StatusCode::PAYLOAD_TOO_LARGE, "image too large").into_response()
+        }
+        Ok(Err(Refusal::NotAnImage)) => {
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "not an image").into_response()
+        }
+        Ok(Err(Refusal::Unreachable)) => {
+            (StatusCode::BAD_GATEWAY, "image unavailable").into_response()
+        }
+        Err(e) => {
+            tracing::error!(code = e.code.as_str(), "image proxy failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "error").into_response()
+        }
+    }
 }
 
 /// A theme's stylesheet (the default theme's when it has none of its own).

@@ -55,8 +55,9 @@ pub async fn render(
             }
         }
     }
+    let proxy = crate::service::media::proxy_for(conn, org.remote_images, source).await?;
     Ok(Rendered {
-        html: markdown::render(source, &links),
+        html: markdown::render(source, &links, proxy.as_ref()),
         mentioned,
     })
 }

@@ -2,7 +2,7 @@
 //! such), each with its own discussion space, and their people by the rules
 //! of their kind.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, IntoActiveModel, QueryOrder, QuerySelect};
@@ -11,7 +11,6 @@ use super::{Grounds, body_not_found, grounds, require_active};
 use crate::domain::account::parse_name;
 use crate::domain::forum::{Right, Visibility, parse_reason};
 use crate::domain::governance::{Belonging, BodyKind, BodyRole, belongs_by_standing, may_join};
-use crate::domain::markdown;
 use crate::domain::organisation::{Slug, parse_description};
 use crate::entity::{account, body, body_member, category, membership, organisation};
 use crate::error::{AppError, AppResult, is_unique_violation};
@@ -116,7 +115,9 @@ async fn insert(
         kind: Set(input.kind.as_str().to_owned()),
         slug: Set(slug.as_str().to_owned()),
         name: Set(name),
-        description_html: Set(markdown::render(&description, &HashMap::new())),
+        description_html: Set(
+            crate::service::media::render(conn, organisation, &description).await?,
+        ),
         description_source: Set(description),
         lasting: Set(input.lasting),
         default_method: Set(input.kind.default_method().to_owned()),

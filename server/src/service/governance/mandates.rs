@@ -15,7 +15,6 @@ use crate::domain::forum::parse_reason;
 use crate::domain::governance::{
     MandateStatus, mandate_status, parse_power, parse_scope, tenure_days,
 };
-use crate::domain::markdown;
 use crate::domain::membership::can_administer;
 use crate::domain::organisation::parse_description;
 use crate::entity::{mandate, mandate_power, organisation, power, proposal_mandate};
@@ -280,7 +279,7 @@ pub(super) async fn write(
         body_id: Set(input.body_id),
         holder_id: Set(input.holder_id),
         title: Set(title),
-        mission_html: Set(markdown::render(&mission, &HashMap::new())),
+        mission_html: Set(crate::service::media::render(txn, organisation, &mission).await?),
         mission_source: Set(mission),
         starts_on: Set(starts_on),
         ends_on: Set(input.ends_on),

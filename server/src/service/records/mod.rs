@@ -14,7 +14,6 @@ use sea_orm::{ActiveValue::Set, Order, QueryOrder, QuerySelect};
 
 use crate::domain::forum::Reader;
 use crate::domain::governance::BodyKind;
-use crate::domain::markdown;
 use crate::domain::membership::Role;
 use crate::domain::record::{self as rules, RecordKind, RecordVisibility};
 use crate::entity::{body, organisation, record, record_version};
@@ -109,7 +108,7 @@ pub async fn insert(txn: &impl ConnectionTrait, row: NewRow<'_>) -> AppResult<re
         }
         n += 1;
     };
-    let html = markdown::render(&text, &HashMap::new());
+    let html = crate::service::media::render(txn, row.organisation, &text).await?;
     // Archives list records by id: the id follows the publication time.
     let id = crate::service::id_at(at);
     let inserted = record::ActiveModel {
@@ -333,7 +332,7 @@ pub async fn amend(state: &AppState, viewer: &Viewer, input: Amendment) -> AppRe
         record_id: Set(found.id),
         number: Set(number),
         title: Set(title.clone()),
-        html: Set(markdown::render(&text, &HashMap::new())),
+        html: Set(crate::service::media::render(&txn, &organisation, &text).await?),
         source: Set(text),
         reason: Set(Some(reason)),
         author_id: Set(viewer.id()),
