@@ -4,6 +4,7 @@
 // Tests may panic: unwrap and expect are the assertions of set-up code.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access;
 mod accounts;
 mod conventions;
 mod designations;

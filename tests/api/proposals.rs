@@ -237,12 +237,13 @@ async fn a_named_majority_vote_runs_from_opening_to_its_result() {
 async fn only_the_electorate_frozen_at_opening_votes() {
     let w = world().await;
     let id = w.propose(json!({})).await;
+    // A supporter does not see a proposal of the members' space at all.
     assert_eq!(
         error_code(
             &w.cast(&w.supporter, id.as_str(), json!({ "choice": "yes" }))
                 .await
         ),
-        "NOT_ELIGIBLE"
+        "NOT_FOUND"
     );
     assert_eq!(
         error_code(&w.cast(&w.lapsed, &id, json!({ "choice": "yes" })).await),
@@ -540,7 +541,8 @@ async fn ballots_cast_together_each_get_their_own_answer() {
         for member in &w.members {
             casts.push(w.cast(member, &id, json!({ "choice": "yes" })));
         }
-        // Outside the electorate; and a ballot the method refuses.
+        // Outside the electorate (a supporter, who does not even see a
+        // proposal of the members' space); and a ballot the method refuses.
         casts.push(w.cast(&w.supporter, &id, json!({ "choice": "yes" })));
         casts.push(w.cast(&w.admin, &id, json!({ "choice": format!("maybe {round}") })));
     }
@@ -561,7 +563,7 @@ async fn ballots_cast_together_each_get_their_own_answer() {
         assert_eq!(codes[at..at + 2], ["OK", "OK"], "{answers:#?}");
         assert_eq!(
             codes[at + 2..at + 4],
-            ["NOT_ELIGIBLE", "VALIDATION"],
+            ["NOT_FOUND", "VALIDATION"],
             "{answers:#?}"
         );
     }

@@ -2,7 +2,6 @@
 //! visibility and posting rights of a category, read against a person's role
 //! and standing in the organisation.
 
-use crate::domain::membership::{EffectiveStanding, Role};
 use crate::error::{AppError, AppResult};
 use crate::{db_enum, text};
 
@@ -32,53 +31,6 @@ pub enum Right {
 
 db_enum!(Visibility { Public => "public", Supporters => "supporters", Members => "members", Body => "body" });
 db_enum!(Right { Supporters => "supporters", Members => "members", Facilitators => "facilitators" });
-
-/// A person's place in the organisation, as the forum rules read it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Reader {
-    pub role: Role,
-    pub standing: EffectiveStanding,
-    /// Member of the category's body (for body categories).
-    pub in_body: bool,
-}
-
-impl Reader {
-    fn moderates(self) -> bool {
-        self.role >= Role::Facilitator
-    }
-}
-
-/// May this reader (None: a visitor, or someone outside the organisation) read the category?
-pub fn can_read(visibility: Visibility, reader: Option<Reader>) -> bool {
-    match (visibility, reader) {
-        (Visibility::Public, _) => true,
-        (_, None) => false,
-        (_, Some(r)) if r.moderates() => true,
-        (Visibility::Supporters, Some(_)) => true,
-        (Visibility::Members, Some(r)) => r.standing != EffectiveStanding::Supporter,
-        (Visibility::Body, Some(r)) => r.in_body,
-    }
-}
-
-/// May this reader write where `right` applies? Lapsed members lose their
-/// posting rights (they keep what they wrote); facilitators may always write.
-pub fn can_write(right: Right, visibility: Visibility, reader: Option<Reader>) -> bool {
-    let Some(r) = reader else { return false };
-    if !can_read(visibility, reader) {
-        return false;
-    }
-    match right {
-        _ if r.moderates() => true,
-        Right::Facilitators => false,
-        Right::Members => r.standing == EffectiveStanding::GoodStanding,
-        Right::Supporters => r.standing != EffectiveStanding::Lapsed,
-    }
-}
-
-/// May this reader moderate (hide posts, close, move, pin, archive threads)?
-pub fn can_moderate(reader: Option<Reader>) -> bool {
-    reader.is_some_and(Reader::moderates)
-}
 
 /// Is an author still allowed to edit their post, `minutes` after writing it?
 pub fn within_edit_window(window_minutes: Option<i32>, minutes_since: i64) -> bool {
@@ -196,6 +148,8 @@ pub fn parse_reason_or(raw: Option<&str>, missing: crate::i18n::Text) -> AppResu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::access::*;
+    use crate::domain::membership::{EffectiveStanding, Role};
 
     fn reader(role: Role, standing: EffectiveStanding) -> Option<Reader> {
         Some(Reader {

@@ -135,16 +135,6 @@ pub fn belongs_by_standing(kind: BodyKind, standing: Option<EffectiveStanding>) 
     }
 }
 
-/// May someone of this standing join a body of this kind by themselves?
-/// Commissions are open to every member, not to supporters.
-pub fn may_join(kind: BodyKind, standing: Option<EffectiveStanding>) -> bool {
-    kind.belonging() == Belonging::Joined
-        && matches!(
-            standing,
-            Some(EffectiveStanding::GoodStanding | EffectiveStanding::Lapsed)
-        )
-}
-
 /// Where a mandate stands on a day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
 pub enum MandateStatus {
@@ -355,6 +345,7 @@ pub fn check_parity(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::access::may_join;
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()

@@ -4,7 +4,6 @@
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 
-use crate::domain::forum::{Reader, can_moderate};
 use crate::error::{AppError, AppResult};
 use crate::text;
 
@@ -20,16 +19,6 @@ pub enum MeetingVisibility {
 }
 
 crate::db_enum!(MeetingVisibility { Public => "public", Members => "members", Mandated => "mandated" });
-
-/// May this reader see a meeting of this visibility? `in_body`: the reader
-/// is one of the body's people.
-pub fn can_see(visibility: MeetingVisibility, reader: Option<Reader>, in_body: bool) -> bool {
-    match visibility {
-        MeetingVisibility::Public => true,
-        MeetingVisibility::Members => reader.is_some(),
-        MeetingVisibility::Mandated => in_body || can_moderate(reader),
-    }
-}
 
 /// The roles mandated at the start of a meeting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
@@ -193,6 +182,7 @@ pub fn occurrences(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::access::*;
 
     #[test]
     fn a_recurrence_is_daily_at_most_and_creates_one_to_fifty_two_meetings() {
@@ -256,11 +246,11 @@ mod tests {
             standing: EffectiveStanding::GoodStanding,
             in_body: false,
         });
-        assert!(can_see(MeetingVisibility::Public, None, false));
-        assert!(!can_see(MeetingVisibility::Members, None, false));
-        assert!(can_see(MeetingVisibility::Members, member, false));
-        assert!(!can_see(MeetingVisibility::Mandated, member, false));
-        assert!(can_see(MeetingVisibility::Mandated, member, true));
+        assert!(can_see_meeting(MeetingVisibility::Public, None, false));
+        assert!(!can_see_meeting(MeetingVisibility::Members, None, false));
+        assert!(can_see_meeting(MeetingVisibility::Members, member, false));
+        assert!(!can_see_meeting(MeetingVisibility::Mandated, member, false));
+        assert!(can_see_meeting(MeetingVisibility::Mandated, member, true));
         let start: DateTime<Utc> = "2026-12-10T17:30:00Z".parse().unwrap();
         assert_eq!(
             agenda_deadline(Some(start), 4).unwrap().to_rfc3339(),

@@ -3,7 +3,6 @@
 
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
-use uuid::Uuid;
 
 /// What a member may administer. Independent of standing: a facilitator may be
 /// a lapsed member, and an admin a supporter.
@@ -129,31 +128,6 @@ impl Standing {
     }
 }
 
-/// May this role invite people, answer join requests and change standings?
-pub fn can_manage_members(role: Role) -> bool {
-    role >= Role::Facilitator
-}
-
-/// May this role change the organisation's settings and people's roles?
-pub fn can_administer(role: Role) -> bool {
-    role == Role::Admin
-}
-
-/// May this role read members' private fields (gender, pronouns, email)?
-pub fn can_read_private_fields(role: Role) -> bool {
-    role >= Role::Facilitator
-}
-
-/// May someone with memberships `mine` (organisation, role) read the
-/// private fields of someone else with memberships `theirs`? When they are a
-/// facilitator or admin of one of that person's organisations. (The person
-/// themselves always may.)
-pub fn reads_private_fields_of(mine: &[(Uuid, Role)], theirs: &[(Uuid, Role)]) -> bool {
-    mine.iter().any(|(organisation, role)| {
-        can_read_private_fields(*role) && theirs.iter().any(|(o, _)| o == organisation)
-    })
-}
-
 /// Can an admin's removal, departure or demotion go ahead, given how many
 /// admins remain? An organisation never loses its last admin.
 pub fn keeps_an_admin(admins_now: u64, removing_an_admin: bool) -> bool {
@@ -163,17 +137,7 @@ pub fn keeps_an_admin(admins_now: u64, removing_an_admin: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn private_fields_are_read_by_the_facilitators_of_the_persons_organisations() {
-        let (ag, other) = (Uuid::from_u128(1), Uuid::from_u128(2));
-        let person = [(ag, Role::Member)];
-        assert!(reads_private_fields_of(&[(ag, Role::Facilitator)], &person));
-        assert!(reads_private_fields_of(&[(ag, Role::Admin)], &person));
-        assert!(!reads_private_fields_of(&[(ag, Role::Member)], &person));
-        assert!(!reads_private_fields_of(&[(other, Role::Admin)], &person));
-        assert!(!reads_private_fields_of(&[(ag, Role::Admin)], &[]));
-    }
+    use crate::domain::access::*;
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()

@@ -1,6 +1,7 @@
 //! The rules of DOMAIN.md as plain functions over plain data: no database, no
 //! I/O. Inputs are parsed here into types that cannot hold invalid values.
 
+pub mod access;
 pub mod account;
 pub mod agenda;
 pub mod breakout;

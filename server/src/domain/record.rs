@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 
-use crate::domain::forum::{Reader, Visibility};
+use crate::domain::forum::Visibility;
 use crate::domain::governance::{Belonging, BodyKind};
 use crate::error::{AppError, AppResult};
 use crate::{db_enum, text};
@@ -81,13 +81,6 @@ impl RecordVisibility {
     }
 }
 
-/// May this reader (None: a visitor, or someone outside the organisation)
-/// read a record? The forum's rule: facilitators and admins read everything,
-/// a body's records are for its people.
-pub fn can_read(visibility: RecordVisibility, reader: Option<Reader>) -> bool {
-    crate::domain::forum::can_read(visibility.as_forum(), reader)
-}
-
 /// Who publishes a body's records besides the organisation's facilitators:
 /// the body's own people when they are few and named (a commission, a
 /// secretariat, a council); for an assembly, whose people are every member,
@@ -144,6 +137,7 @@ pub fn slug(published_on: NaiveDate, title: &str, n: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::access::{Reader, can_read_record};
     use crate::domain::membership::{EffectiveStanding, Role};
     use crate::error::ErrorCode;
 
@@ -157,19 +151,19 @@ mod tests {
 
     #[test]
     fn a_visitor_reads_public_records_only() {
-        assert!(can_read(RecordVisibility::Public, None));
-        assert!(!can_read(RecordVisibility::Members, None));
-        assert!(!can_read(RecordVisibility::Body, None));
+        assert!(can_read_record(RecordVisibility::Public, None));
+        assert!(!can_read_record(RecordVisibility::Members, None));
+        assert!(!can_read_record(RecordVisibility::Body, None));
     }
 
     #[test]
     fn supporters_do_not_read_members_records_and_members_not_other_bodies() {
         let supporter = reader(EffectiveStanding::Supporter, false);
-        assert!(!can_read(RecordVisibility::Members, supporter));
+        assert!(!can_read_record(RecordVisibility::Members, supporter));
         let member = reader(EffectiveStanding::GoodStanding, false);
-        assert!(can_read(RecordVisibility::Members, member));
-        assert!(!can_read(RecordVisibility::Body, member));
-        assert!(can_read(
+        assert!(can_read_record(RecordVisibility::Members, member));
+        assert!(!can_read_record(RecordVisibility::Body, member));
+        assert!(can_read_record(
             RecordVisibility::Body,
             reader(EffectiveStanding::GoodStanding, true)
         ));

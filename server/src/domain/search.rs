@@ -6,6 +6,7 @@
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::domain::access::{Reader, can_moderate, can_read};
 use crate::domain::cursor;
 use crate::domain::forum::Visibility;
 use crate::error::{AppError, AppResult};
@@ -193,14 +194,13 @@ pub struct Access {
 #[derive(Debug, Clone)]
 pub struct Place {
     pub organisation_id: Uuid,
-    pub reader: crate::domain::forum::Reader,
+    pub reader: crate::domain::access::Reader,
     /// The bodies whose people they are.
     pub bodies: Vec<Uuid>,
 }
 
 /// The access of a visitor (no places) or of a person with their places.
 pub fn access(places: &[Place]) -> Access {
-    use crate::domain::forum::{Reader, can_moderate, can_read};
     let mut access = Access {
         audiences: vec!["public".to_owned()],
         moderated: Vec::new(),
@@ -277,7 +277,7 @@ pub fn snippet_html(marked: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::forum::Reader;
+
     use crate::domain::membership::{EffectiveStanding, Role};
 
     #[test]

@@ -10,8 +10,9 @@ use futures_util::Stream;
 use sea_orm::EntityTrait;
 use uuid::Uuid;
 
+use crate::domain::access::can_moderate;
 use crate::domain::cursor;
-use crate::domain::forum::{Right, Visibility, can_moderate};
+use crate::domain::forum::{Right, Visibility};
 use crate::entity::{category, moderation_action, post, post_revision, thread};
 use crate::error::AppResult;
 use crate::events::{Event, ForumChange};

@@ -9,7 +9,8 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::DatabaseConnection;
 use sea_orm::prelude::*;
 
-use crate::domain::membership::{Role, reads_private_fields_of};
+use crate::domain::access::reads_private_fields_of;
+use crate::domain::membership::Role;
 use crate::entity::{account, membership, organisation, thread_read};
 use crate::service::people::People;
 use crate::state::AppState;

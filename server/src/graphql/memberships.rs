@@ -8,9 +8,8 @@ use futures_util::Stream;
 use sea_orm::EntityTrait;
 use uuid::Uuid;
 
-use crate::domain::membership::{
-    EffectiveStanding, Role, Standing, StandingKind, can_read_private_fields,
-};
+use crate::domain::access::can_read_private_fields;
+use crate::domain::membership::{EffectiveStanding, Role, Standing, StandingKind};
 use crate::entity::{invitation, join_request, membership, membership_event};
 use crate::error::{AppError, AppResult};
 use crate::events::{Event, MembershipChange};

@@ -1,11 +1,12 @@
 //! Organisations: their public face, their children and their members.
 
+use crate::domain::access::can_read_private_fields;
 use crate::domain::governance::UndeclaredGender;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 
-use crate::domain::membership::{EffectiveStanding, Role, can_read_private_fields};
+use crate::domain::membership::{EffectiveStanding, Role};
 use crate::domain::organisation::{RegistrationMode, RemoteImages};
 use crate::entity::organisation;
 use crate::error::AppError;

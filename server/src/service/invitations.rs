@@ -5,8 +5,9 @@ use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, IntoActiveModel, Order};
 use serde_json::json;
 
+use crate::domain::access::{can_administer, can_manage_members};
 use crate::domain::account::Email;
-use crate::domain::membership::{Role, Standing, can_administer, can_manage_members};
+use crate::domain::membership::{Role, Standing};
 use crate::domain::organisation::RegistrationMode;
 use crate::domain::token::{self, TokenKind};
 use crate::entity::{account, invitation, join_request, membership, organisation};

@@ -5,9 +5,8 @@ use chrono::{NaiveDate, Utc};
 use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, IntoActiveModel, Order, PaginatorTrait};
 
-use crate::domain::membership::{
-    self, EffectiveStanding, Role, Standing, can_administer, can_manage_members,
-};
+use crate::domain::access::{can_administer, can_manage_members};
+use crate::domain::membership::{self, EffectiveStanding, Role, Standing};
 use crate::domain::token::Scope;
 use crate::entity::{membership as entity, membership_event, organisation};
 use crate::error::{AppError, AppResult};

@@ -2,11 +2,12 @@
 
 use sea_orm::prelude::*;
 
+use crate::domain::access::can_administer;
 use crate::domain::governance::UndeclaredGender;
 use sea_orm::{ActiveValue::Set, IntoActiveModel, Order};
 
 use crate::domain::account::{parse_name, parse_timezone};
-use crate::domain::membership::{Role, Standing, can_administer};
+use crate::domain::membership::{Role, Standing};
 use crate::domain::organisation::{RegistrationMode, RemoteImages, Slug, parse_description};
 use crate::entity::organisation;
 use crate::error::{AppError, AppResult, is_unique_violation};

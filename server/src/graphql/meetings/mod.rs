@@ -19,8 +19,9 @@ use futures_util::Stream;
 use super::context::{maybe_viewer, request, state, viewer};
 use super::proposals::Proposal;
 use super::{id, parse_id};
+use crate::domain::access::Reader;
 use crate::domain::agenda::ItemStatus;
-use crate::domain::forum::Reader;
+
 use crate::domain::governance::ParityRule;
 use crate::domain::meeting::{MeetingRole, MeetingStatus, MeetingVisibility, Presence};
 use crate::domain::speaking_queue::{GenderPriority, Kind};

@@ -4,9 +4,10 @@ use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, Condition, IntoActiveModel, Order, QuerySelect};
 
 use super::{Place, category_not_found, place_of_category, reader};
+use crate::domain::access::{Reader, can_administer, can_read};
 use crate::domain::account::parse_name;
-use crate::domain::forum::{Reader, Right, Visibility, can_read};
-use crate::domain::membership::can_administer;
+use crate::domain::forum::{Right, Visibility};
+
 use crate::domain::organisation::{Slug, parse_description};
 use crate::entity::category;
 use crate::error::{AppError, AppResult, is_unique_violation};

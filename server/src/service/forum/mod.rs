@@ -16,7 +16,8 @@ use std::collections::HashSet;
 use sea_orm::prelude::*;
 
 use self::cache::ThreadRows;
-use crate::domain::forum::{Reader, Right, Visibility, can_read, can_write};
+use crate::domain::access::{Reader, can_read, can_write};
+use crate::domain::forum::{Right, Visibility};
 use crate::domain::membership::Role;
 use crate::entity::{category, organisation, post, thread};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -82,7 +83,7 @@ impl Place {
     }
 
     pub fn require_moderator(&self) -> AppResult<()> {
-        if crate::domain::forum::can_moderate(self.reader) {
+        if crate::domain::access::can_moderate(self.reader) {
             Ok(())
         } else {
             Err(AppError::forbidden(text!(

@@ -4,7 +4,7 @@
 use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, Order};
 
-use crate::domain::membership::can_administer;
+use crate::domain::access::can_administer;
 use crate::entity::moderation_action;
 use crate::error::AppResult;
 use crate::service::page::{self, Page};

@@ -393,7 +393,7 @@ pub async fn edit(
     if thread.archived_at.is_some() {
         require_open(&thread)?;
     }
-    let moderator = crate::domain::forum::can_moderate(place.reader);
+    let moderator = crate::domain::access::can_moderate(place.reader);
     let own = current.author_id == viewer.id();
     let minutes = (now() - current.created_at).num_minutes();
     let author_may = own
@@ -512,6 +512,8 @@ async fn set_hidden(
 ) -> AppResult<post::Model> {
     let txn = db::begin_write(&state.writer).await?;
     let (place, thread, current) = place_of_post(&txn, Some(viewer), post_id).await?;
+    // Who may not read the place learns nothing of it.
+    place.require_read()?;
     place.require_moderator()?;
     let action = if reason.is_some() {
         Action::HidePost

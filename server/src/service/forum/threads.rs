@@ -355,6 +355,8 @@ async fn moderate(
 ) -> AppResult<thread::Model> {
     let txn = db::begin_write(&state.writer).await?;
     let (place, current) = place_of_thread(&txn, Some(viewer), thread_id).await?;
+    // Who may not read the place learns nothing of it.
+    place.require_read()?;
     place.require_moderator()?;
     let mut active = current.into_active_model();
     change(&mut active);

@@ -8,9 +8,10 @@ use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, IntoActiveModel, QueryOrder, QuerySelect};
 
 use super::{Grounds, body_not_found, grounds, require_active};
+use crate::domain::access::may_join;
 use crate::domain::account::parse_name;
 use crate::domain::forum::{Right, Visibility, parse_reason};
-use crate::domain::governance::{Belonging, BodyKind, BodyRole, belongs_by_standing, may_join};
+use crate::domain::governance::{Belonging, BodyKind, BodyRole, belongs_by_standing};
 use crate::domain::organisation::{Slug, parse_description};
 use crate::entity::{account, body, body_member, category, membership, organisation};
 use crate::error::{AppError, AppResult, is_unique_violation};

@@ -10,12 +10,13 @@ use sea_orm::sea_query::Condition;
 use sea_orm::{ActiveValue::Set, IntoActiveModel, QueryOrder, QuerySelect, Select};
 
 use super::grounds;
+use crate::domain::access::can_administer;
 use crate::domain::account::parse_name;
 use crate::domain::forum::parse_reason;
 use crate::domain::governance::{
     MandateStatus, mandate_status, parse_power, parse_scope, tenure_days,
 };
-use crate::domain::membership::can_administer;
+
 use crate::domain::organisation::parse_description;
 use crate::entity::{mandate, mandate_power, organisation, power, proposal_mandate};
 use crate::error::{AppError, AppResult, is_unique_violation};

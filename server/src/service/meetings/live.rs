@@ -32,7 +32,7 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// The meeting as one reader sees it.
-    pub fn seen(&self, reader: Option<crate::domain::forum::Reader>, in_body: bool) -> Seen {
+    pub fn seen(&self, reader: Option<crate::domain::access::Reader>, in_body: bool) -> Seen {
         Seen {
             meeting: self.meeting.clone(),
             organisation: self.organisation.clone(),

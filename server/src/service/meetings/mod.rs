@@ -15,12 +15,11 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, QueryOrder};
 
+use crate::domain::access::{Reader, can_moderate, can_see_meeting};
 use crate::domain::account::parse_name;
-use crate::domain::forum::{Reader, can_moderate, parse_reason};
+use crate::domain::forum::parse_reason;
 use crate::domain::governance::ParityRule;
-use crate::domain::meeting::{
-    self as rules, MeetingRole, MeetingStatus, MeetingVisibility, can_see,
-};
+use crate::domain::meeting::{self as rules, MeetingRole, MeetingStatus, MeetingVisibility};
 use crate::domain::speaking_queue::GenderPriority;
 use crate::entity::{body, meeting, meeting_series, organisation};
 use crate::error::{AppError, AppResult};
@@ -117,7 +116,7 @@ pub async fn seen(
     let organisation = organisations::get(conn, found.organisation_id).await?;
     let body = bodies::find(conn, found.body_id).await?;
     let (reader, in_body) = place(conn, viewer, &organisation, &body).await?;
-    if !can_see(visibility_of(&found), reader, in_body) {
+    if !can_see_meeting(visibility_of(&found), reader, in_body) {
         return Err(meeting_not_found());
     }
     Ok(Seen {
@@ -539,7 +538,7 @@ pub async fn calendar(
                 new.insert((body, in_body))
             }
         };
-        if can_see(visibility_of(&m), reader, *in_body) {
+        if can_see_meeting(visibility_of(&m), reader, *in_body) {
             seen.push(Seen {
                 meeting: m,
                 organisation: organisation.clone(),

@@ -166,7 +166,17 @@ impl Batched for PendingBallot {
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), proposal = %input.proposal_id))]
 pub async fn cast(state: &AppState, viewer: &Viewer, input: Cast) -> AppResult<Casted> {
     let viewer_id = viewer.id();
-    batch::submit(state, PendingBallot { viewer_id, input }).await
+    let proposal_id = input.proposal_id;
+    let casted = batch::submit(state, PendingBallot { viewer_id, input }).await;
+    if casted
+        .as_ref()
+        .is_err_and(|e| e.code == ErrorCode::NotEligible)
+    {
+        // Outside the electorate: told so only if they may see the proposal
+        // (otherwise `NOT_FOUND`, as for an unknown one).
+        super::seen(&state.db, Some(viewer), proposal_id).await?;
+    }
+    casted
 }
 
 /// One ballot, inside its batch's transaction. A refusal writes nothing.

@@ -8,8 +8,9 @@ use serde_json::Value;
 
 use super::closing::{count, sha256_hex};
 use super::{Question, Seen, new_row, seen};
+use crate::domain::access::can_manage_members;
 use crate::domain::decision::{self, Spec};
-use crate::domain::membership::can_manage_members;
+
 use crate::domain::proposal::{ElectorateRule, ResultsVisibility};
 use crate::entity::proposal as entity;
 use crate::error::{AppError, AppResult};

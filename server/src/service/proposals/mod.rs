@@ -18,8 +18,9 @@ use sea_orm::sea_query::Query;
 use sea_orm::{ActiveValue::Set, DatabaseTransaction, QueryOrder, QuerySelect};
 use serde_json::Value;
 
+use crate::domain::access::{Reader, can_moderate, can_read};
 use crate::domain::decision::{self, Spec};
-use crate::domain::forum::{Reader, Visibility, can_moderate, can_read};
+use crate::domain::forum::Visibility;
 use crate::domain::membership::{EffectiveStanding, Role, Standing};
 use crate::domain::proposal::{
     self, Addressee, ElectorateRule, ReasonPolicy, ResultsVisibility, Status,

@@ -12,7 +12,7 @@ use sea_orm::prelude::*;
 use sea_orm::sea_query::Condition;
 use sea_orm::{ActiveValue::Set, Order, QueryOrder, QuerySelect};
 
-use crate::domain::forum::Reader;
+use crate::domain::access::Reader;
 use crate::domain::governance::BodyKind;
 use crate::domain::membership::Role;
 use crate::domain::record::{self as rules, RecordKind, RecordVisibility};
@@ -378,7 +378,7 @@ async fn readable(
     viewer: Option<&Viewer>,
 ) -> AppResult<bool> {
     let visibility = RecordVisibility::from_db(&r.visibility).unwrap_or(RecordVisibility::Body);
-    Ok(rules::can_read(
+    Ok(crate::domain::access::can_read_record(
         visibility,
         reader_for(conn, organisation, r, viewer).await?,
     ))
@@ -471,7 +471,7 @@ async fn readable_condition(
         return Ok(Condition::all());
     }
     let mut any = Condition::any().add(visible(RecordVisibility::Public));
-    if rules::can_read(RecordVisibility::Members, Some(r)) {
+    if crate::domain::access::can_read_record(RecordVisibility::Members, Some(r)) {
         any = any.add(visible(RecordVisibility::Members));
     }
     if let Some(viewer) = viewer {
