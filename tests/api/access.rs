@@ -531,3 +531,51 @@ async fn every_persona_gets_what_the_access_rules_say_for_every_act() {
         differences.join("\n")
     );
 }
+
+/// A stored visibility that does not parse (a hand edit, a bad migration)
+/// is an error, never a silent default that would widen or narrow who reads.
+#[tokio::test]
+async fn a_corrupt_stored_visibility_is_an_error_never_a_default() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let admin = app.register("admin@exemple.fr", "Camille Admin").await;
+    let org = app.create_organisation(&admin, "acces", "INVITATION").await;
+    let space = ok(
+        &app,
+        &admin,
+        "mutation($input: CreateCategoryInput!) { createCategory(input: $input) { id } }",
+        json!({ "input": { "organisationId": org, "slug": "membres", "name": "Membres", "visibility": "MEMBERS", "threadRight": "MEMBERS", "replyRight": "MEMBERS" } }),
+    )
+    .await;
+    let space = id(&space, &["createCategory", "id"]);
+    let thread = ok(
+        &app,
+        &admin,
+        "mutation($c: ID!) { startThread(input: { categoryId: $c, title: \"Ouverture\", body: \"Bienvenue\" }) { thread { id } } }",
+        json!({ "c": space }),
+    )
+    .await;
+    let thread = id(&thread, &["startThread", "thread", "id"]);
+    let read = "query($t: ID!) { thread(id: $t) { title } }";
+    assert_eq!(
+        error_code(&app.gql(None, read, json!({ "t": thread })).await),
+        "NOT_FOUND"
+    );
+    let changed = app
+        .state
+        .db
+        .execute_unprepared("UPDATE category SET visibility = 'everyone' WHERE slug = 'membres'")
+        .await
+        .unwrap();
+    assert_eq!(changed.rows_affected(), 1);
+    app.state
+        .events
+        .publish(plenum::events::Event::Organisation {
+            organisation_id: org.parse().unwrap(),
+        });
+    for token in [None, Some(admin.as_str())] {
+        let answer = app.gql(token, read, json!({ "t": thread })).await;
+        assert_eq!(error_code(&answer), "INTERNAL", "{answer}");
+        assert!(answer["data"]["thread"].is_null(), "{answer}");
+    }
+}

@@ -3,34 +3,35 @@
 //! and standing in the organisation.
 
 use crate::error::{AppError, AppResult};
-use crate::{db_enum, text};
+use crate::text;
 
-/// Who may read a category.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum Visibility {
-    /// Everyone, visitors included.
-    Public,
-    /// Supporters and members (anyone in the organisation).
-    Supporters,
-    /// Members (in good standing or lapsed), not supporters.
-    Members,
-    /// The members of one body (a secretariat, a commission…).
-    Body,
+crate::stored_enum! {
+    /// Who may read a category.
+    #[derive(async_graphql::Enum)]
+    pub enum Visibility {
+        /// Everyone, visitors included.
+        Public => "public",
+        /// Supporters and members (anyone in the organisation).
+        Supporters => "supporters",
+        /// Members (in good standing or lapsed), not supporters.
+        Members => "members",
+        /// The members of one body (a secretariat, a commission…).
+        Body => "body",
+    }
 }
 
-/// Who may start threads, or reply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum Right {
-    /// Supporters and members in good standing.
-    Supporters,
-    /// Members in good standing.
-    Members,
-    /// Facilitators and admins only.
-    Facilitators,
+crate::stored_enum! {
+    /// Who may start threads, or reply.
+    #[derive(async_graphql::Enum)]
+    pub enum Right {
+        /// Supporters and members in good standing.
+        Supporters => "supporters",
+        /// Members in good standing.
+        Members => "members",
+        /// Facilitators and admins only.
+        Facilitators => "facilitators",
+    }
 }
-
-db_enum!(Visibility { Public => "public", Supporters => "supporters", Members => "members", Body => "body" });
-db_enum!(Right { Supporters => "supporters", Members => "members", Facilitators => "facilitators" });
 
 /// Is an author still allowed to edit their post, `minutes` after writing it?
 pub fn within_edit_window(window_minutes: Option<i32>, minutes_since: i64) -> bool {

@@ -7,18 +7,18 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use crate::error::{AppError, AppResult};
 use crate::text;
 
-/// Who sees a meeting in the calendar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum MeetingVisibility {
-    /// Anyone, without logging in (the public calendar feed).
-    Public,
-    /// The organisation's people.
-    Members,
-    /// The body's people (its mandated members) and the facilitators.
-    Mandated,
+crate::stored_enum! {
+    /// Who sees a meeting in the calendar.
+    #[derive(async_graphql::Enum)]
+    pub enum MeetingVisibility {
+        /// Anyone, without logging in (the public calendar feed).
+        Public => "public",
+        /// The organisation's people.
+        Members => "members",
+        /// The body's people (its mandated members) and the facilitators.
+        Mandated => "mandated",
+    }
 }
-
-crate::db_enum!(MeetingVisibility { Public => "public", Members => "members", Mandated => "mandated" });
 
 /// The roles mandated at the start of a meeting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]

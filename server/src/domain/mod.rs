@@ -25,6 +25,32 @@ pub mod text;
 pub mod throttle;
 pub mod token;
 
+/// Defines an enum stored as text: a column of this type reads back only
+/// the names given here (any other stored value is an error, never a silent
+/// default), and `as_str` gives the stored name (for search documents and
+/// filters). One list of names for both.
+#[macro_export]
+macro_rules! stored_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $ty:ident {
+            $( $(#[$vmeta:meta])* $variant:ident => $text:literal ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+        #[sea_orm(rs_type = "String", db_type = "String(sea_orm::sea_query::StringLen::None)")]
+        pub enum $ty {
+            $( $(#[$vmeta])* #[sea_orm(string_value = $text)] $variant, )*
+        }
+        impl $ty {
+            pub fn as_str(self) -> &'static str {
+                match self { $($ty::$variant => $text),* }
+            }
+        }
+    };
+}
+
 /// Gives a plain enum its stored name both ways: `as_str` and `from_db`.
 #[macro_export]
 macro_rules! db_enum {

@@ -57,18 +57,18 @@ impl RecordKind {
     }
 }
 
-/// Who may read a record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum RecordVisibility {
-    /// Everyone, visitors included.
-    Public,
-    /// The organisation's members (in good standing or lapsed), not supporters.
-    Members,
-    /// The people of the body that published it.
-    Body,
+crate::stored_enum! {
+    /// Who may read a record.
+    #[derive(async_graphql::Enum)]
+    pub enum RecordVisibility {
+        /// Everyone, visitors included.
+        Public => "public",
+        /// The organisation's members (in good standing or lapsed), not supporters.
+        Members => "members",
+        /// The people of the body that published it.
+        Body => "body",
+    }
 }
-
-db_enum!(RecordVisibility { Public => "public", Members => "members", Body => "body" });
 
 impl RecordVisibility {
     /// The same audience as a discussion space's.

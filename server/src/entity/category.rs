@@ -12,9 +12,9 @@ pub struct Model {
     pub slug: String,
     pub name: String,
     pub description: String,
-    pub visibility: String,
-    pub thread_right: String,
-    pub reply_right: String,
+    pub visibility: crate::domain::forum::Visibility,
+    pub thread_right: crate::domain::forum::Right,
+    pub reply_right: crate::domain::forum::Right,
     pub position: i32,
     pub created_at: DateTimeUtc,
 }

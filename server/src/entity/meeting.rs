@@ -18,7 +18,7 @@ pub struct Model {
     pub place: String,
     pub video_url: String,
     /// `domain::meeting::MeetingVisibility`.
-    pub visibility: String,
+    pub visibility: crate::domain::meeting::MeetingVisibility,
     pub extraordinary: bool,
     /// Agenda items close this many days before the start.
     pub agenda_deadline_days: i32,

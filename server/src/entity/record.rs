@@ -16,7 +16,7 @@ pub struct Model {
     pub source_id: Option<Uuid>,
     pub slug: String,
     /// `domain::record::RecordVisibility`.
-    pub visibility: String,
+    pub visibility: crate::domain::record::RecordVisibility,
     /// The current version's title and number.
     pub title: String,
     pub version: i32,

@@ -72,15 +72,15 @@ impl Category {
         &self.row.description
     }
     async fn visibility(&self) -> Visibility {
-        Visibility::from_db(&self.row.visibility).unwrap_or(Visibility::Members)
+        self.row.visibility
     }
     /// Who may start threads.
     async fn thread_right(&self) -> Right {
-        Right::from_db(&self.row.thread_right).unwrap_or(Right::Facilitators)
+        self.row.thread_right
     }
     /// Who may reply.
     async fn reply_right(&self) -> Right {
-        Right::from_db(&self.row.reply_right).unwrap_or(Right::Facilitators)
+        self.row.reply_right
     }
     async fn position(&self) -> i32 {
         self.row.position
@@ -124,7 +124,7 @@ impl Category {
     /// May the viewer start a thread here?
     async fn viewer_can_start_thread(&self, ctx: &Context<'_>) -> Result<bool> {
         let place = self.place(ctx).await?;
-        Ok(place.can_write(&self.row.thread_right))
+        Ok(place.can_write(self.row.thread_right))
     }
 }
 

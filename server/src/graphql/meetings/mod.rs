@@ -86,7 +86,7 @@ impl Meeting {
         &self.0.meeting.video_url
     }
     async fn visibility(&self) -> MeetingVisibility {
-        meetings::visibility_of(&self.0.meeting)
+        self.0.meeting.visibility
     }
     async fn extraordinary(&self) -> bool {
         self.0.meeting.extraordinary

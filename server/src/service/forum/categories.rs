@@ -90,9 +90,9 @@ pub async fn create(
         slug: Set(slug.as_str().to_owned()),
         name: Set(name),
         description: Set(description),
-        visibility: Set(input.visibility.as_str().to_owned()),
-        thread_right: Set(input.thread_right.as_str().to_owned()),
-        reply_right: Set(input.reply_right.as_str().to_owned()),
+        visibility: Set(input.visibility),
+        thread_right: Set(input.thread_right),
+        reply_right: Set(input.reply_right),
         position: Set(input.position),
         created_at: Set(now()),
     }
@@ -155,13 +155,13 @@ pub async fn update(
         active.description = Set(description);
     }
     if let Some(v) = change.visibility {
-        active.visibility = Set(v.as_str().to_owned());
+        active.visibility = Set(v);
     }
     if let Some(r) = change.thread_right {
-        active.thread_right = Set(r.as_str().to_owned());
+        active.thread_right = Set(r);
     }
     if let Some(r) = change.reply_right {
-        active.reply_right = Set(r.as_str().to_owned());
+        active.reply_right = Set(r);
     }
     if let Some(p) = change.position {
         active.position = Set(p);

@@ -42,19 +42,15 @@ pub struct Place {
 
 impl Place {
     pub fn visibility(&self) -> Visibility {
-        Visibility::from_db(&self.category.visibility).unwrap_or(Visibility::Members)
+        self.category.visibility
     }
 
     pub fn can_read(&self) -> bool {
         !self.recused && can_read(self.visibility(), self.reader)
     }
 
-    pub fn can_write(&self, right: &str) -> bool {
-        can_write(
-            Right::from_db(right).unwrap_or(Right::Facilitators),
-            self.visibility(),
-            self.reader,
-        )
+    pub fn can_write(&self, right: Right) -> bool {
+        can_write(right, self.visibility(), self.reader)
     }
 
     /// Refuses readers the category is not for, as if it did not exist
@@ -126,10 +122,7 @@ pub async fn reserved_readable(
         return Ok(readable);
     };
     for c in categories {
-        let Some(body_id) = c
-            .body_id
-            .filter(|_| c.visibility == Visibility::Body.as_str())
-        else {
+        let Some(body_id) = c.body_id.filter(|_| c.visibility == Visibility::Body) else {
             continue;
         };
         let body = governance::bodies::find(conn, body_id).await?;
@@ -200,12 +193,18 @@ async fn thread_rows(
         .find_also_related(organisation::Entity)
         .one(conn)
         .await?;
-    Ok(match found {
+    match found {
         Some((thread, Some(category), Some(organisation))) => {
-            Some((thread, category, organisation))
+            Ok(Some((thread, category, organisation)))
         }
-        _ => None,
-    })
+        // Both exist (foreign keys): a row that did not read back is corrupt,
+        // not missing (sea-orm reads an unparsable related row as none).
+        Some((thread, _, _)) => Err(AppError::internal(anyhow::anyhow!(
+            "thread {}: its space or organisation does not read back",
+            thread.id
+        ))),
+        None => Ok(None),
+    }
 }
 
 pub async fn place_of_thread(
@@ -249,8 +248,17 @@ pub async fn place_of_post(
         .find_also(thread::Entity, organisation::Entity)
         .one(conn)
         .await?;
-    let Some((post, Some(thread), Some(category), Some(organisation))) = found else {
-        return Err(post_not_found());
+    let (post, thread, category, organisation) = match found {
+        Some((post, Some(thread), Some(category), Some(organisation))) => {
+            (post, thread, category, organisation)
+        }
+        Some((post, ..)) => {
+            return Err(AppError::internal(anyhow::anyhow!(
+                "post {}: its thread, space or organisation does not read back",
+                post.id
+            )));
+        }
+        None => return Err(post_not_found()),
     };
     let place = place_in(conn, viewer, &thread, category, organisation).await?;
     Ok((place, thread, post))

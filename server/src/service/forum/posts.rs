@@ -146,7 +146,7 @@ pub async fn reply(
     };
     place.require_read()?;
     require_open(&thread)?;
-    if !place.can_write(&place.category.reply_right) {
+    if !place.can_write(place.category.reply_right) {
         return Err(not_allowed_to_write());
     }
     let parent = parent.ok_or_else(|| {

@@ -40,7 +40,7 @@ pub async fn start(
     let txn = db::begin_write(&state.writer).await?;
     let place = place_of_category(&txn, Some(viewer), input.category_id).await?;
     place.require_read()?;
-    if !place.can_write(&place.category.thread_right) {
+    if !place.can_write(place.category.thread_right) {
         return Err(not_allowed_to_write());
     }
     let (thread, opening) = insert(&txn, &place, viewer.id(), title, body, tags, None).await?;

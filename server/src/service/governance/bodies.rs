@@ -99,11 +99,9 @@ async fn insert(
             Visibility::Body
         } else {
             input.kind.visibility()
-        }
-        .as_str()
-        .to_owned()),
-        thread_right: Set(Right::Members.as_str().to_owned()),
-        reply_right: Set(Right::Members.as_str().to_owned()),
+        }),
+        thread_right: Set(Right::Members),
+        reply_right: Set(Right::Members),
         position: Set(0),
         created_at: Set(at),
     }

@@ -7,7 +7,7 @@ use icalendar::{Calendar, Class, Component, Event, EventLike};
 use sea_orm::ActiveValue::Set;
 use sea_orm::prelude::*;
 
-use super::{Period, Seen, calendar, visibility_of};
+use super::{Period, Seen, calendar};
 use crate::db;
 use crate::domain::meeting::{MeetingStatus, MeetingVisibility};
 use crate::domain::token::{self, Credential, TokenKind};
@@ -114,7 +114,7 @@ pub fn ical(name: &str, meetings: &[Seen], public_url: &str) -> String {
             .starts(start)
             .ends(start + chrono::Duration::minutes(i64::from(m.duration_minutes)))
             .timestamp(m.created_at)
-            .class(match visibility_of(m) {
+            .class(match m.visibility {
                 MeetingVisibility::Public => Class::Public,
                 _ => Class::Private,
             })

@@ -10,6 +10,7 @@ use sea_orm::sea_query::Condition;
 use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect};
 
 use super::{Seen, publish, seen, steered};
+use crate::domain::meeting::MeetingVisibility;
 use crate::domain::meeting::{MeetingRole, MeetingStatus, Presence};
 use crate::domain::minutes::{self as rules, LOCK};
 use crate::domain::record::{RecordKind, RecordVisibility};
@@ -243,10 +244,10 @@ pub async fn publish_minutes(
 /// A meeting's records are as visible as the meeting, unless their
 /// publisher says otherwise.
 fn visibility_of(m: &meeting::Model) -> RecordVisibility {
-    match m.visibility.as_str() {
-        "public" => RecordVisibility::Public,
-        "members" => RecordVisibility::Members,
-        _ => RecordVisibility::Body,
+    match m.visibility {
+        MeetingVisibility::Public => RecordVisibility::Public,
+        MeetingVisibility::Members => RecordVisibility::Members,
+        MeetingVisibility::Mandated => RecordVisibility::Body,
     }
 }
 

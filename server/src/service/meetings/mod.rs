@@ -53,10 +53,6 @@ impl Seen {
     }
 }
 
-pub fn visibility_of(m: &meeting::Model) -> MeetingVisibility {
-    MeetingVisibility::from_db(&m.visibility).unwrap_or(MeetingVisibility::Members)
-}
-
 pub fn speaking_priority_of(m: &meeting::Model) -> GenderPriority {
     GenderPriority::from_db(&m.speaking_priority).unwrap_or(GenderPriority::Priority)
 }
@@ -116,7 +112,7 @@ pub async fn seen(
     let organisation = organisations::get(conn, found.organisation_id).await?;
     let body = bodies::find(conn, found.body_id).await?;
     let (reader, in_body) = place(conn, viewer, &organisation, &body).await?;
-    if !can_see_meeting(visibility_of(&found), reader, in_body) {
+    if !can_see_meeting(found.visibility, reader, in_body) {
         return Err(meeting_not_found());
     }
     Ok(Seen {
@@ -231,7 +227,7 @@ fn row(
         duration_minutes: Set(input.duration_minutes),
         place: Set(input.place.trim().to_owned()),
         video_url: Set(input.video_url.trim().to_owned()),
-        visibility: Set(input.visibility.as_str().into()),
+        visibility: Set(input.visibility),
         extraordinary: Set(input.extraordinary),
         agenda_deadline_days: Set(input.agenda_deadline_days),
         speaking_priority: Set(input.speaking_priority.as_str().into()),
@@ -538,7 +534,7 @@ pub async fn calendar(
                 new.insert((body, in_body))
             }
         };
-        if can_see_meeting(visibility_of(&m), reader, *in_body) {
+        if can_see_meeting(m.visibility, reader, *in_body) {
             seen.push(Seen {
                 meeting: m,
                 organisation: organisation.clone(),

@@ -20,7 +20,6 @@ use serde_json::Value;
 
 use crate::domain::access::{Reader, can_moderate, can_read};
 use crate::domain::decision::{self, Spec};
-use crate::domain::forum::Visibility;
 use crate::domain::membership::{EffectiveStanding, Role, Standing};
 use crate::domain::proposal::{
     self, Addressee, ElectorateRule, ReasonPolicy, ResultsVisibility, Status,
@@ -355,7 +354,7 @@ pub async fn insert(
             ));
         }
         forum::require_open(&thread)?;
-        if !place.can_write(&place.category.reply_right) {
+        if !place.can_write(place.category.reply_right) {
             return Err(forum::not_allowed_to_write());
         }
     }
@@ -832,7 +831,7 @@ pub async fn seen_many(
     let readable: HashSet<Uuid> = spaces
         .iter()
         .filter_map(|(place, c)| {
-            let visibility = Visibility::from_db(&c.visibility)?;
+            let visibility = c.visibility;
             let reader = reader.map(|r| Reader {
                 in_body: theirs.contains(&c.id),
                 ..r

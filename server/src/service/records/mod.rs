@@ -38,7 +38,7 @@ impl Seen {
         RecordKind::from_db(&self.record.kind).unwrap_or(RecordKind::Report)
     }
     pub fn visibility(&self) -> RecordVisibility {
-        RecordVisibility::from_db(&self.record.visibility).unwrap_or(RecordVisibility::Body)
+        self.record.visibility
     }
     /// Its address on this server, for links and search.
     pub fn path(&self) -> String {
@@ -118,7 +118,7 @@ pub async fn insert(txn: &impl ConnectionTrait, row: NewRow<'_>) -> AppResult<re
         kind: Set(row.kind.as_str().to_owned()),
         source_id: Set(row.source_id),
         slug: Set(slug),
-        visibility: Set(row.visibility.as_str().to_owned()),
+        visibility: Set(row.visibility),
         title: Set(title.clone()),
         version: Set(1),
         year: Set(chrono::Datelike::year(&day)),
@@ -363,7 +363,7 @@ async fn reader_for(
 ) -> AppResult<Option<Reader>> {
     let mut reader = forum::reader(conn, organisation, viewer).await?;
     if let (Some(found), Some(viewer)) = (reader.as_mut(), viewer)
-        && r.visibility == RecordVisibility::Body.as_str()
+        && r.visibility == RecordVisibility::Body
     {
         let body = bodies::find(conn, r.body_id).await?;
         found.in_body = bodies::includes(conn, organisation, &body, viewer.id()).await?;
@@ -377,7 +377,7 @@ async fn readable(
     r: &record::Model,
     viewer: Option<&Viewer>,
 ) -> AppResult<bool> {
-    let visibility = RecordVisibility::from_db(&r.visibility).unwrap_or(RecordVisibility::Body);
+    let visibility = r.visibility;
     Ok(crate::domain::access::can_read_record(
         visibility,
         reader_for(conn, organisation, r, viewer).await?,

@@ -12,7 +12,6 @@ use serde_json::json;
 
 use crate::domain::forum::Visibility;
 use crate::domain::markdown::plain_text;
-use crate::domain::record::RecordVisibility;
 use crate::domain::search::{self as rules, Access, Place};
 use crate::entity::{
     body, category, membership, organisation, post, proposal, record, record_version, thread,
@@ -134,7 +133,7 @@ async fn record_document(
         return Ok(None);
     };
     let org = orgs.get(conn, r.organisation_id).await?;
-    let visibility = RecordVisibility::from_db(&r.visibility).unwrap_or(RecordVisibility::Body);
+    let visibility = r.visibility;
     Ok(Some(Document {
         id: DocRef::Record(r.id).key(),
         organisation_id: r.organisation_id,
@@ -171,7 +170,7 @@ async fn space(
 }
 
 fn audience_of(c: &category::Model) -> String {
-    let visibility = Visibility::from_db(&c.visibility).unwrap_or(Visibility::Body);
+    let visibility = c.visibility;
     rules::audience(visibility, c.organisation_id, c.body_id)
 }
 

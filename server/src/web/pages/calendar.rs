@@ -12,7 +12,7 @@ use crate::domain::meeting::{MeetingStatus, MeetingVisibility};
 use crate::entity::organisation;
 use crate::error::AppResult;
 use crate::i18n::Locale;
-use crate::service::meetings::{self, Period, Seen, visibility_of};
+use crate::service::meetings::{self, Period, Seen};
 use crate::service::memberships::today_in;
 use crate::service::now;
 use crate::state::AppState;
@@ -76,7 +76,7 @@ fn meeting_item(seen: &Seen, tz: chrono_tz::Tz, locale: Locale) -> Value {
         MeetingStatus::InProgress => Some(words::word(locale, "in_progress")),
         MeetingStatus::ToBeFixed | MeetingStatus::Scheduled | MeetingStatus::Ended => None,
     };
-    let open_to = match visibility_of(m) {
+    let open_to = match m.visibility {
         MeetingVisibility::Public => "open_public",
         MeetingVisibility::Members => "open_members",
         MeetingVisibility::Mandated => "open_mandated",
