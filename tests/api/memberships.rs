@@ -768,7 +768,7 @@ async fn the_sql_and_the_rust_forms_of_standing_agree() {
             id: Set(uuid::Uuid::now_v7()),
             organisation_id: Set(org),
             account_id: Set(account.id),
-            role: Set("member".into()),
+            role: Set(plenum::domain::membership::Role::Member),
             standing: Set(standing.into()),
             good_until: Set(good_until),
             joined_at: Set(chrono::Utc::now()),

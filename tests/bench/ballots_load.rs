@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use plenum::domain::decision::Spec;
+use plenum::domain::membership::Role;
 use plenum::entity::{
     account, auth_token, elector, membership, organisation, proposal, secret_ballot,
 };
@@ -121,7 +122,7 @@ async fn seed(url: &str, out: &std::path::Path) {
                 id: Set(uuid::Uuid::now_v7()),
                 organisation_id: Set(org.id),
                 account_id: Set(*id),
-                role: Set(if i == 0 { "admin" } else { "member" }.into()),
+                role: Set(if i == 0 { Role::Admin } else { Role::Member }),
                 standing: Set("member".into()),
                 good_until: Set(None),
                 joined_at: Set(now),

@@ -4,31 +4,16 @@
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
 
-/// What a member may administer. Independent of standing: a facilitator may be
-/// a lapsed member, and an admin a supporter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, async_graphql::Enum)]
-pub enum Role {
-    Member,
-    /// Runs discussions and meetings; manages memberships; reads private fields.
-    Facilitator,
-    /// Everything a facilitator may do, plus the organisation's settings and roles.
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Member => "member",
-            Role::Facilitator => "facilitator",
-            Role::Admin => "admin",
-        }
-    }
-    pub fn from_db(value: &str) -> Role {
-        match value {
-            "admin" => Role::Admin,
-            "facilitator" => Role::Facilitator,
-            _ => Role::Member,
-        }
+crate::stored_enum! {
+    /// What a member may administer. Independent of standing: a facilitator may be
+    /// a lapsed member, and an admin a supporter.
+    #[derive(PartialOrd, Ord, async_graphql::Enum)]
+    pub enum Role {
+        Member => "member",
+        /// Runs discussions and meetings; manages memberships; reads private fields.
+        Facilitator => "facilitator",
+        /// Everything a facilitator may do, plus the organisation's settings and roles.
+        Admin => "admin",
     }
 }
 

@@ -10,7 +10,7 @@ pub struct Model {
     pub email: String,
     #[sea_orm(unique)]
     pub token_hash: String,
-    pub role: String,
+    pub role: crate::domain::membership::Role,
     pub standing: String,
     pub good_until: Option<Date>,
     pub invited_by: Uuid,

@@ -9,7 +9,7 @@ pub struct Model {
     pub id: Uuid,
     pub organisation_id: Uuid,
     pub account_id: Uuid,
-    pub role: String,
+    pub role: crate::domain::membership::Role,
     pub standing: String,
     pub good_until: Option<Date>,
     pub joined_at: DateTimeUtc,

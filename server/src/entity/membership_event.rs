@@ -9,7 +9,7 @@ pub struct Model {
     pub id: Uuid,
     pub membership_id: Uuid,
     pub kind: String,
-    pub role: String,
+    pub role: crate::domain::membership::Role,
     pub standing: String,
     pub good_until: Option<Date>,
     pub note: Option<String>,

@@ -81,7 +81,7 @@ impl Loader<Uuid> for MembershipsOfLoader {
             .await?;
         let mut found: HashMap<Uuid, Self::Value> = HashMap::new();
         for row in rows {
-            let role = Role::from_db(&row.role);
+            let role = row.role;
             found
                 .entry(row.account_id)
                 .or_default()

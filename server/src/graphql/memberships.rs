@@ -45,7 +45,7 @@ impl Membership {
         id(self.row.id)
     }
     async fn role(&self) -> Role {
-        Role::from_db(&self.row.role)
+        self.row.role
     }
     /// The standing today, in the organisation's time zone: in good standing,
     /// supporter, or lapsed.
@@ -113,7 +113,7 @@ impl MembershipEvent {
     }
     /// The role after the change.
     async fn role(&self) -> Role {
-        Role::from_db(&self.0.role)
+        self.0.role
     }
     /// The standing after the change.
     async fn standing_kind(&self) -> StandingKind {
@@ -150,7 +150,7 @@ impl Invitation {
         &self.0.email
     }
     async fn role(&self) -> Role {
-        Role::from_db(&self.0.role)
+        self.0.role
     }
     async fn standing_kind(&self) -> StandingKind {
         Standing::from_db(&self.0.standing, self.0.good_until).kind()
@@ -450,7 +450,7 @@ impl Live for MembershipChanges {
         let viewer = viewer.ok_or_else(AppError::unauthenticated)?;
         organisations::get(&state.db, self.0).await?;
         let reader = memberships::require_member(&state.db, viewer, self.0).await?;
-        Ok((self.0, can_read_private_fields(Role::from_db(&reader.role))))
+        Ok((self.0, can_read_private_fields(reader.role)))
     }
 
     fn concern(&self, event: &Event) -> Concern {

@@ -6,7 +6,7 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 
-use crate::domain::membership::{EffectiveStanding, Role};
+use crate::domain::membership::EffectiveStanding;
 use crate::domain::organisation::{RegistrationMode, RemoteImages};
 use crate::entity::organisation;
 use crate::error::AppError;
@@ -82,7 +82,7 @@ impl Organisation {
         let has_after = after.is_some();
         let filter = MemberFilter { standing };
         let list = memberships::list(state(ctx)?, viewer, &self.0, filter, first, after).await?;
-        let privileged = can_read_private_fields(Role::from_db(&list.reader.role));
+        let privileged = can_read_private_fields(list.reader.role);
         let me = viewer.id();
         Ok(connect(
             "members",

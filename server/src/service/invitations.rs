@@ -44,7 +44,7 @@ pub async fn invite(state: &AppState, viewer: &Viewer, input: NewInvitation) -> 
     let txn = db::begin_write(&state.writer).await?;
     let org = organisations::get(&txn, input.organisation_id).await?;
     let actor = memberships::require_role(&txn, viewer, org.id, can_manage_members).await?;
-    if input.role == Role::Admin && !can_administer(Role::from_db(&actor.role)) {
+    if input.role == Role::Admin && !can_administer(actor.role) {
         return Err(AppError::forbidden(text!(
             en: "Only an admin may invite someone as an admin.",
             fr: "Seul·e un·e administrateur·ice peut inviter quelqu'un comme administrateur·ice."
@@ -79,7 +79,7 @@ pub async fn invite(state: &AppState, viewer: &Viewer, input: NewInvitation) -> 
         organisation_id: Set(org.id),
         email: Set(email.as_str().to_owned()),
         token_hash: Set(token::hash(&secret)),
-        role: Set(input.role.as_str().to_owned()),
+        role: Set(input.role),
         standing: Set(input.standing.as_str().to_owned()),
         good_until: Set(input.standing.good_until()),
         invited_by: Set(viewer.id()),
@@ -173,7 +173,7 @@ pub async fn accept_hashed(
     require_for(&invitation, &account.email)?;
     let org = organisations::get(conn, invitation.organisation_id).await?;
     let joining = Joining {
-        role: Role::from_db(&invitation.role),
+        role: invitation.role,
         standing: Standing::from_db(&invitation.standing, invitation.good_until),
         actor: Some(invitation.invited_by),
         note: None,

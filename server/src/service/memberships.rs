@@ -66,7 +66,7 @@ pub fn in_good_standing(m: &entity::Model, org: &organisation::Model) -> bool {
 /// Does this member take part in the organisation's decisions — putting
 /// questions, designations? In good standing, or a facilitator or admin.
 pub fn takes_part(m: &entity::Model, org: &organisation::Model) -> bool {
-    Role::from_db(&m.role) >= Role::Facilitator || in_good_standing(m, org)
+    m.role >= Role::Facilitator || in_good_standing(m, org)
 }
 
 /// Today's date where the organisation is: standing changes at its midnight.
@@ -160,7 +160,7 @@ pub async fn require_role(
 /// `FORBIDDEN` unless the viewer's membership `m` passes `allowed`; a power
 /// beyond a member's is used with a session or an admin token.
 fn check_role(viewer: &Viewer, m: &entity::Model, allowed: fn(Role) -> bool) -> AppResult<()> {
-    if !allowed(Role::from_db(&m.role)) {
+    if !allowed(m.role) {
         return Err(not_allowed());
     }
     if !allowed(Role::Member) {
@@ -200,7 +200,7 @@ pub async fn join(
         }
         Some(m) => {
             let mut active = m.into_active_model();
-            active.role = Set(joining.role.as_str().to_owned());
+            active.role = Set(joining.role);
             active.standing = Set(joining.standing.as_str().to_owned());
             active.good_until = Set(joining.standing.good_until());
             active.left_at = Set(None);
@@ -211,7 +211,7 @@ pub async fn join(
                 id: Set(new_id()),
                 organisation_id: Set(org.id),
                 account_id: Set(account_id),
-                role: Set(joining.role.as_str().to_owned()),
+                role: Set(joining.role),
                 standing: Set(joining.standing.as_str().to_owned()),
                 good_until: Set(joining.standing.good_until()),
                 joined_at: Set(at),
@@ -237,7 +237,7 @@ async fn record(
         id: Set(new_id()),
         membership_id: Set(m.id),
         kind: Set(kind.as_str().to_owned()),
-        role: Set(m.role.clone()),
+        role: Set(m.role),
         standing: Set(m.standing.clone()),
         good_until: Set(m.good_until),
         note: Set(note),
@@ -359,12 +359,12 @@ pub async fn set_role(
 ) -> AppResult<entity::Model> {
     let txn = db::begin_write(&state.writer).await?;
     let (target, _) = target_and_actor(&txn, viewer, membership_id, can_administer).await?;
-    let demoting_admin = Role::from_db(&target.role) == Role::Admin && role != Role::Admin;
+    let demoting_admin = target.role == Role::Admin && role != Role::Admin;
     if !membership::keeps_an_admin(admins(&txn, target.organisation_id).await?, demoting_admin) {
         return Err(last_admin());
     }
     let mut active = target.into_active_model();
-    active.role = Set(role.as_str().to_owned());
+    active.role = Set(role);
     let row = active.update(&txn).await?;
     record(&txn, &row, EventKind::RoleChanged, Some(viewer.id()), None).await?;
     txn.commit().await?;
@@ -379,7 +379,7 @@ async fn end(
     actor: Uuid,
     note: Option<String>,
 ) -> AppResult<entity::Model> {
-    let removing_admin = Role::from_db(&target.role) == Role::Admin;
+    let removing_admin = target.role == Role::Admin;
     if !membership::keeps_an_admin(admins(conn, target.organisation_id).await?, removing_admin) {
         return Err(last_admin());
     }
@@ -402,7 +402,7 @@ pub async fn remove(
     let reason = optional_note(reason)?;
     let txn = db::begin_write(&state.writer).await?;
     let (target, actor) = target_and_actor(&txn, viewer, membership_id, can_manage_members).await?;
-    if Role::from_db(&target.role) == Role::Admin && !can_administer(Role::from_db(&actor.role)) {
+    if target.role == Role::Admin && !can_administer(actor.role) {
         return Err(not_allowed());
     }
     let row = end(&txn, target, EventKind::Removed, viewer.id(), reason).await?;

@@ -18,7 +18,6 @@ use sea_orm::prelude::*;
 use self::cache::ThreadRows;
 use crate::domain::access::{Reader, can_read, can_write};
 use crate::domain::forum::{Right, Visibility};
-use crate::domain::membership::Role;
 use crate::entity::{category, organisation, post, thread};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::events::{Event, ForumChange};
@@ -103,7 +102,7 @@ pub async fn reader(
         return Ok(None);
     };
     Ok(Some(Reader {
-        role: viewer.credential.acting_role(Role::from_db(&m.role)),
+        role: viewer.credential.acting_role(m.role),
         standing: standing_of(&m).on(today_in(organisation)),
         in_body: false,
     }))

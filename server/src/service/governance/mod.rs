@@ -54,7 +54,7 @@ pub async fn grounds(
             minutes: Some(minutes),
         });
     }
-    if admin_alone && Role::from_db(&m.role) == Role::Admin {
+    if admin_alone && m.role == Role::Admin {
         return Ok(Grounds {
             decision: None,
             minutes: None,

@@ -315,7 +315,7 @@ pub async fn insert(
 
     let organisation = organisations::get(txn, input.organisation_id).await?;
     let member = crate::service::memberships::require_member(txn, viewer, organisation.id).await?;
-    let role = Role::from_db(&member.role);
+    let role = member.role;
     if !crate::service::memberships::takes_part(&member, &organisation) {
         return Err(AppError::forbidden(text!(
             en: "Only members in good standing and facilitators put questions to a decision.",

@@ -389,7 +389,7 @@ pub async fn access(conn: &impl ConnectionTrait, viewer: Option<&Viewer>) -> App
     for m in memberships {
         let org = crate::service::organisations::get(conn, m.organisation_id).await?;
         let reader = crate::domain::access::Reader {
-            role: crate::domain::membership::Role::from_db(&m.role),
+            role: m.role,
             standing: standing_of(&m).on(today_in(&org)),
             in_body: false,
         };
