@@ -106,7 +106,9 @@ pub enum Refusal {
 /// The proxy's client, its limits and what it fetched lately.
 pub struct Proxy {
     signer: OnceCell<Signer>,
-    client: reqwest::Client,
+    /// None when the client could not be made: then nothing is fetched
+    /// (never a client without the address filter).
+    client: Option<reqwest::Client>,
     permits: Semaphore,
     cache: Option<Cache<String, Image, Weight>>,
     max_bytes: usize,
@@ -145,7 +147,8 @@ impl Proxy {
             }))
             .dns_resolver(Arc::new(PublicResolver { allow_private }))
             .build()
-            .unwrap_or_else(|_| reqwest::Client::new());
+            .inspect_err(|e| tracing::error!(error = %e, "the image proxy's client cannot be made; it fetches nothing"))
+            .ok();
         Proxy {
             signer: OnceCell::new(),
             client,
@@ -193,8 +196,8 @@ async fn fetch(proxy: &Proxy, url: &str) -> Result<Image, Refusal> {
     if !reachable(&parsed, proxy.allow_private) {
         return Err(Refusal::Unreachable);
     }
-    let mut response = proxy
-        .client
+    let client = proxy.client.as_ref().ok_or(Refusal::Unreachable)?;
+    let mut response = client
         .get(parsed)
         .send()
         .await
