@@ -153,7 +153,7 @@ async fn seed(url: &str, out: &std::path::Path) {
     };
     let mut row = question("Adopter la motion d'orientation", &majority);
     row.closes_at = Set(now + chrono::Duration::days(1));
-    row.results_visibility = Set("always".into());
+    row.results_visibility = Set(plenum::domain::proposal::ResultsVisibility::Always);
     let majority = open(&db, row.insert(&db).await.unwrap(), &org)
         .await
         .unwrap();

@@ -7,28 +7,32 @@ use serde_json::Value;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::{db_enum, text};
 
-/// Who votes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum ElectorateRule {
-    /// The organisation's members in good standing when voting opens (the default).
-    Organisation,
-    /// A listed set of the organisation's people, whatever their standing.
-    Listed,
-    /// The people of the proposal's body when voting opens (the default for
-    /// a body's proposal): a secretariat's mandate holders, a commission's
-    /// members, a council's delegates…
-    Body,
+crate::stored_enum! {
+    /// Who votes.
+    #[derive(async_graphql::Enum)]
+    pub enum ElectorateRule {
+        /// The organisation's members in good standing when voting opens (the default).
+        Organisation => "organisation",
+        /// A listed set of the organisation's people, whatever their standing.
+        Listed => "listed",
+        /// The people of the proposal's body when voting opens (the default for
+        /// a body's proposal): a secretariat's mandate holders, a commission's
+        /// members, a council's delegates…
+        Body => "body",
+    }
 }
 
-/// When results may be read, before the proposal closes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum ResultsVisibility {
-    /// At any time, as ballots arrive.
-    Always,
-    /// Once the reader has voted.
-    OnceVoted,
-    /// Only after closing.
-    AfterClosing,
+crate::stored_enum! {
+    /// When results may be read, before the proposal closes.
+    #[derive(async_graphql::Enum)]
+    pub enum ResultsVisibility {
+        /// At any time, as ballots arrive.
+        Always => "always",
+        /// Once the reader has voted.
+        OnceVoted => "once_voted",
+        /// Only after closing.
+        AfterClosing => "after_closing",
+    }
 }
 
 /// The reasons ballots give.
@@ -55,8 +59,6 @@ impl ElectorateRule {
     }
 }
 
-db_enum!(ElectorateRule { Organisation => "organisation", Listed => "listed", Body => "body" });
-db_enum!(ResultsVisibility { Always => "always", OnceVoted => "once_voted", AfterClosing => "after_closing" });
 db_enum!(ReasonPolicy { Off => "off", Optional => "optional", Required => "required", RequiredForObjections => "objections" });
 
 /// Where a proposal stands.

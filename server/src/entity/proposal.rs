@@ -19,11 +19,11 @@ pub struct Model {
     /// The method's settings, the quorum included, as `plenum tally` reads them.
     pub settings: Json,
     /// `organisation` (members in good standing) or `listed`.
-    pub electorate_rule: String,
+    pub electorate_rule: crate::domain::proposal::ElectorateRule,
     /// The people of a `listed` electorate, before it is frozen.
     pub listed: Json,
     pub secret: bool,
-    pub results_visibility: String,
+    pub results_visibility: crate::domain::proposal::ResultsVisibility,
     pub reasons: String,
     pub changeable: bool,
     pub urgent: bool,

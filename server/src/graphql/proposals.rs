@@ -145,8 +145,7 @@ impl Proposal {
     }
 
     async fn electorate_rule(&self) -> ElectorateRule {
-        ElectorateRule::from_db(&self.0.proposal.electorate_rule)
-            .unwrap_or(ElectorateRule::Organisation)
+        self.0.proposal.electorate_rule
     }
     /// Secret: nobody can link a ballot to a voter. Named: who voted what is shown.
     async fn secret(&self) -> bool {

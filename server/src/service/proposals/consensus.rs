@@ -334,10 +334,10 @@ pub async fn apply_fallback(
                 spec: &spec,
                 at,
             });
-            row.electorate_rule = Set(p.electorate_rule.clone());
+            row.electorate_rule = Set(p.electorate_rule);
             row.listed = Set(p.listed.clone());
             row.secret = Set(p.secret);
-            row.results_visibility = Set(p.results_visibility.clone());
+            row.results_visibility = Set(p.results_visibility);
             row.reasons = Set(p.reasons.clone());
             row.urgent = Set(p.urgent);
             row.needs_ratification = Set(p.needs_ratification);

@@ -296,10 +296,10 @@ pub async fn record_counted(
         spec: &spec,
         at,
     });
-    row.electorate_rule = Set(ElectorateRule::Listed.as_str().into());
+    row.electorate_rule = Set(ElectorateRule::Listed);
     // Paper ballots and raised hands are counted, not named.
     row.secret = Set(true);
-    row.results_visibility = Set(ResultsVisibility::Always.as_str().into());
+    row.results_visibility = Set(ResultsVisibility::Always);
     row.changeable = Set(false);
     row.opened_at = Set(Some(at));
     row.electorate_size = Set(Some(i32::try_from(present).unwrap_or(i32::MAX)));

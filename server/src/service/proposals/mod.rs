@@ -126,7 +126,7 @@ pub fn spec_of(p: &entity::Model) -> Spec {
 }
 
 pub fn results_visibility(p: &entity::Model) -> ResultsVisibility {
-    ResultsVisibility::from_db(&p.results_visibility).unwrap_or(ResultsVisibility::AfterClosing)
+    p.results_visibility
 }
 
 pub fn reason_policy(p: &entity::Model) -> ReasonPolicy {
@@ -387,13 +387,13 @@ pub async fn insert(
         at,
     });
     let electorate = ElectorateRule::for_proposal(input.electorate, body.is_some());
-    row.electorate_rule = Set(electorate.as_str().into());
+    row.electorate_rule = Set(electorate);
     if let Some((body, basis)) = &body {
         set_basis(&mut row, body.id, basis);
     }
     row.listed = Set(serde_json::json!(input.listed));
     row.secret = Set(input.secret);
-    row.results_visibility = Set(input.results_visibility.as_str().into());
+    row.results_visibility = Set(input.results_visibility);
     row.reasons = Set(input.reasons.as_str().into());
     row.changeable = Set(input.changeable);
     row.urgent = Set(input.urgent);
@@ -471,10 +471,10 @@ pub fn new_row(q: Question<'_>) -> entity::ActiveModel {
         method: Set(q.spec.method.clone()),
         options: Set(serde_json::json!(q.spec.options)),
         settings: Set(q.spec.settings.clone()),
-        electorate_rule: Set(ElectorateRule::Organisation.as_str().into()),
+        electorate_rule: Set(ElectorateRule::Organisation),
         listed: Set(serde_json::json!([])),
         secret: Set(false),
-        results_visibility: Set(ResultsVisibility::AfterClosing.as_str().into()),
+        results_visibility: Set(ResultsVisibility::AfterClosing),
         reasons: Set(ReasonPolicy::Optional.as_str().into()),
         changeable: Set(true),
         urgent: Set(false),
@@ -544,8 +544,7 @@ pub async fn open(
     proposal: entity::Model,
     organisation: &organisation::Model,
 ) -> AppResult<entity::Model> {
-    let rule =
-        ElectorateRule::from_db(&proposal.electorate_rule).unwrap_or(ElectorateRule::Organisation);
+    let rule = proposal.electorate_rule;
     let body = match proposal.body_id {
         Some(id) => Some(governance::bodies::find(conn, id).await?),
         None => None,
