@@ -17,6 +17,12 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Newcomer, TestApp, data, error_code, spawn_app};
 
+const START: &str = "mutation($c: ID!) { startThread(input: { categoryId: $c, title: \"Ouverture\", body: \"Bienvenue\" }) { thread { id } } }";
+const READ_THREAD: &str = "query($t: ID!) { thread(id: $t) { id title } }";
+const READ_MEETING: &str = "query($id: ID!) { meeting(id: $id) { id title } }";
+const READ_RECORD: &str = "query($id: ID!) { record(id: $id) { id title } }";
+const CAST: &str = "mutation($p: ID!) { castBallot(input: { proposalId: $p, ballot: { choice: \"yes\" } }) { changed } }";
+
 /// Which body an act's subject belongs to (a person's `in_body` is read
 /// against it).
 #[derive(Clone, Copy, PartialEq)]
@@ -125,13 +131,7 @@ async fn every_persona_gets_what_the_access_rules_say_for_every_act() {
         )
         .await;
         let space = id(&space, &["createCategory", "id"]);
-        let thread = ok(
-            &app,
-            &admin,
-            "mutation($c: ID!) { startThread(input: { categoryId: $c, title: \"Ouverture\", body: \"Bienvenue\" }) { thread { id } } }",
-            json!({ "c": space }),
-        )
-        .await;
+        let thread = ok(&app, &admin, START, json!({ "c": space })).await;
         threads.push((space, id(&thread, &["startThread", "thread", "id"])));
     }
 
@@ -165,13 +165,7 @@ async fn every_persona_gets_what_the_access_rules_say_for_every_act() {
         json!({ "b": commission, "a": app.account_id(&commissioner).await }),
     )
     .await;
-    let commission_thread = ok(
-        &app,
-        &admin,
-        "mutation($c: ID!) { startThread(input: { categoryId: $c, title: \"Budget\", body: \"Chiffres\" }) { thread { id } } }",
-        json!({ "c": commission_space }),
-    )
-    .await;
+    let commission_thread = ok(&app, &admin, START, json!({ "c": commission_space })).await;
     let commission_thread = id(&commission_thread, &["startThread", "thread", "id"]);
     let schedule =
         "mutation($input: ScheduleMeetingInput!) { scheduleMeeting(input: $input) { id } }";
@@ -361,7 +355,6 @@ async fn every_persona_gets_what_the_access_rules_say_for_every_act() {
         },
     );
 
-    let read_thread = "query($t: ID!) { thread(id: $t) { id title } }";
     let case = |act: Act, body: Body, query: &str, variables: Value| Case {
         act,
         body,
@@ -378,37 +371,37 @@ async fn every_persona_gets_what_the_access_rules_say_for_every_act() {
         case(
             Act::ReadSpace(Visibility::Public),
             Body::None,
-            read_thread,
+            READ_THREAD,
             json!({ "t": threads[0].1 }),
         ),
         case(
             Act::ReadSpace(Visibility::Supporters),
             Body::None,
-            read_thread,
+            READ_THREAD,
             json!({ "t": threads[1].1 }),
         ),
         case(
             Act::ReadSpace(Visibility::Members),
             Body::None,
-            read_thread,
+            READ_THREAD,
             json!({ "t": threads[2].1 }),
         ),
         case(
             Act::ReadSpace(Visibility::Body),
             Body::Commission,
-            read_thread,
+            READ_THREAD,
             json!({ "t": commission_thread }),
         ),
         case(
             Act::StartThread(Right::Supporters, Visibility::Supporters),
             Body::None,
-            "mutation($c: ID!) { startThread(input: { categoryId: $c, title: \"Question\", body: \"Bonjour\" }) { thread { id } } }",
+            START,
             json!({ "c": threads[1].0 }),
         ),
         case(
             Act::StartThread(Right::Members, Visibility::Members),
             Body::None,
-            "mutation($c: ID!) { startThread(input: { categoryId: $c, title: \"Question\", body: \"Bonjour\" }) { thread { id } } }",
+            START,
             json!({ "c": threads[2].0 }),
         ),
         case(
@@ -420,25 +413,25 @@ async fn every_persona_gets_what_the_access_rules_say_for_every_act() {
         case(
             Act::SeeMeeting(MeetingVisibility::Mandated),
             Body::Commission,
-            "query($id: ID!) { meeting(id: $id) { id title } }",
+            READ_MEETING,
             json!({ "id": mandated_meeting }),
         ),
         case(
             Act::SeeMeeting(MeetingVisibility::Members),
             Body::Commission,
-            "query($id: ID!) { meeting(id: $id) { id title } }",
+            READ_MEETING,
             json!({ "id": members_meeting }),
         ),
         case(
             Act::ReadRecord(RecordVisibility::Members),
             Body::None,
-            "query($id: ID!) { record(id: $id) { id title } }",
+            READ_RECORD,
             json!({ "id": members_record }),
         ),
         case(
             Act::ReadRecord(RecordVisibility::Body),
             Body::Commission,
-            "query($id: ID!) { record(id: $id) { id title } }",
+            READ_RECORD,
             json!({ "id": body_record }),
         ),
         case(
@@ -453,7 +446,7 @@ async fn every_persona_gets_what_the_access_rules_say_for_every_act() {
                 space: Visibility::Supporters,
             },
             Body::None,
-            "mutation($p: ID!) { castBallot(input: { proposalId: $p, ballot: { choice: \"yes\" } }) { changed } }",
+            CAST,
             json!({ "p": org_proposal }),
         ),
         case(
@@ -462,7 +455,7 @@ async fn every_persona_gets_what_the_access_rules_say_for_every_act() {
                 space: Visibility::Members,
             },
             Body::Secretariat,
-            "mutation($p: ID!) { castBallot(input: { proposalId: $p, ballot: { choice: \"yes\" } }) { changed } }",
+            CAST,
             json!({ "p": body_proposal }),
         ),
         case(
@@ -477,7 +470,7 @@ async fn every_persona_gets_what_the_access_rules_say_for_every_act() {
         ..case(
             Act::ReadDeliberation,
             Body::Secretariat,
-            read_thread,
+            READ_THREAD,
             json!({ "t": deliberation }),
         )
     });
@@ -548,17 +541,10 @@ async fn a_corrupt_stored_visibility_is_an_error_never_a_default() {
     )
     .await;
     let space = id(&space, &["createCategory", "id"]);
-    let thread = ok(
-        &app,
-        &admin,
-        "mutation($c: ID!) { startThread(input: { categoryId: $c, title: \"Ouverture\", body: \"Bienvenue\" }) { thread { id } } }",
-        json!({ "c": space }),
-    )
-    .await;
+    let thread = ok(&app, &admin, START, json!({ "c": space })).await;
     let thread = id(&thread, &["startThread", "thread", "id"]);
-    let read = "query($t: ID!) { thread(id: $t) { title } }";
     assert_eq!(
-        error_code(&app.gql(None, read, json!({ "t": thread })).await),
+        error_code(&app.gql(None, READ_THREAD, json!({ "t": thread })).await),
         "NOT_FOUND"
     );
     let changed = app
@@ -574,7 +560,7 @@ async fn a_corrupt_stored_visibility_is_an_error_never_a_default() {
             organisation_id: org.parse().unwrap(),
         });
     for token in [None, Some(admin.as_str())] {
-        let answer = app.gql(token, read, json!({ "t": thread })).await;
+        let answer = app.gql(token, READ_THREAD, json!({ "t": thread })).await;
         assert_eq!(error_code(&answer), "INTERNAL", "{answer}");
         assert!(answer["data"]["thread"].is_null(), "{answer}");
     }

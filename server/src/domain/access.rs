@@ -201,50 +201,38 @@ pub enum Act {
 /// What the rules answer for `actor` doing `act`.
 pub fn decide(actor: Actor, act: Act) -> Decision {
     let reader = actor.reader;
-    let visible = |seen: bool| {
-        if seen {
-            Decision::Allowed
-        } else {
-            Decision::Hidden
-        }
-    };
-    let allowed = |may: bool| {
-        if may {
-            Decision::Allowed
-        } else {
-            Decision::Refused
-        }
-    };
+    let role = |may: fn(Role) -> bool| reader.is_some_and(|r| may(r.role));
     // The organisation and its bodies are public: someone outside it sees
     // them, and is refused what only its people do.
-    let member = |may: fn(Role) -> bool| allowed(reader.is_some_and(|r| may(r.role)));
     match act {
-        Act::ReadSpace(v) => visible(can_read(v, reader)),
-        Act::StartThread(right, v) => match visible(can_read(v, reader)) {
-            Decision::Allowed => allowed(can_write(right, v, reader)),
-            hidden => hidden,
-        },
+        Act::ReadSpace(v) => seen_then(can_read(v, reader), true),
+        Act::StartThread(right, v) => seen_then(can_read(v, reader), can_write(right, v, reader)),
         // A candidate knows the deliberation exists and is told why not.
-        Act::ReadDeliberation if actor.recused => Decision::Refused,
-        Act::ReadDeliberation => visible(can_read(Visibility::Members, reader)),
-        Act::Moderate(v) => match visible(can_read(v, reader)) {
-            Decision::Allowed => allowed(can_moderate(reader)),
-            hidden => hidden,
-        },
-        Act::SeeMeeting(v) => visible(can_see_meeting(
-            v,
-            reader,
-            reader.is_some_and(|r| r.in_body),
-        )),
-        Act::ReadRecord(v) => visible(can_read_record(v, reader)),
-        Act::ManageMembers => member(can_manage_members),
-        Act::Administer => member(can_administer),
-        // An elector always sees what they vote on.
-        Act::Vote { body, space } if may_vote(body, actor) || can_read(space, reader) => {
-            allowed(may_vote(body, actor))
+        Act::ReadDeliberation if actor.recused => seen_then(true, false),
+        Act::ReadDeliberation => seen_then(can_read(Visibility::Members, reader), true),
+        Act::Moderate(v) => seen_then(can_read(v, reader), can_moderate(reader)),
+        Act::SeeMeeting(v) => {
+            let in_body = reader.is_some_and(|r| r.in_body);
+            seen_then(can_see_meeting(v, reader, in_body), true)
         }
-        Act::Vote { .. } => Decision::Hidden,
-        Act::JoinBody(kind) => allowed(may_join(kind, reader.map(|r| r.standing))),
+        Act::ReadRecord(v) => seen_then(can_read_record(v, reader), true),
+        Act::ManageMembers => seen_then(true, role(can_manage_members)),
+        Act::Administer => seen_then(true, role(can_administer)),
+        // An elector always sees what they vote on.
+        Act::Vote { body, space } => {
+            let votes = may_vote(body, actor);
+            seen_then(votes || can_read(space, reader), votes)
+        }
+        Act::JoinBody(kind) => seen_then(true, may_join(kind, reader.map(|r| r.standing))),
+    }
+}
+
+/// Hidden unless `seen`; then allowed or refused as `may` says.
+fn seen_then(seen: bool, may: bool) -> Decision {
+    match (seen, may) {
+        (false, _) => Decision::Hidden,
+        (true, true) => Decision::Allowed,
+        (true, false) => Decision::Refused,
     }
 }
 

@@ -164,8 +164,9 @@ static PROXIED_SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(||
     builder
         .add_tag_attributes("img", ["loading"])
         .attribute_filter(|element, attribute, value| {
-            let proxied = value.starts_with(crate::domain::media::PATH)
-                && value[crate::domain::media::PATH.len()..].starts_with('?');
+            let proxied = value
+                .strip_prefix(crate::domain::media::PATH)
+                .is_some_and(|query| query.starts_with('?'));
             match (element, attribute) {
                 ("img", "src") if !proxied => None,
                 _ => Some(value.into()),

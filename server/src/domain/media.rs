@@ -6,6 +6,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -33,9 +35,16 @@ impl Signer {
         Signer { key }
     }
 
-    /// A signer of the key written in hexadecimal (as it is stored).
-    pub fn from_hex(key: &str) -> Option<Self> {
-        Some(Signer::new(from_hex(key)?.try_into().ok()?))
+    /// A new random key, written as it is stored (base64url, as tokens are).
+    pub fn new_key() -> String {
+        URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+    }
+
+    /// A signer of the key written as it is stored.
+    pub fn from_stored(key: &str) -> Option<Self> {
+        Some(Signer::new(
+            URL_SAFE_NO_PAD.decode(key).ok()?.try_into().ok()?,
+        ))
     }
 
     /// The proxy's address for the image at `url`, or none when `url` is not
@@ -54,17 +63,13 @@ impl Signer {
 
     /// Whether `signature` is this key's signature of `url` (in constant time).
     pub fn verify(&self, url: &str, signature: &str) -> bool {
-        if signature.len() != 2 * SIGNATURE_BYTES {
-            return false;
-        }
-        let Some(bytes) = from_hex(signature) else {
-            return false;
-        };
-        bytes.len() == SIGNATURE_BYTES && self.mac(url).verify_truncated_left(&bytes).is_ok()
+        URL_SAFE_NO_PAD.decode(signature).is_ok_and(|bytes| {
+            bytes.len() == SIGNATURE_BYTES && self.mac(url).verify_truncated_left(&bytes).is_ok()
+        })
     }
 
     fn signature(&self, url: &str) -> String {
-        to_hex(&self.mac(url).finalize().into_bytes()[..SIGNATURE_BYTES])
+        URL_SAFE_NO_PAD.encode(&self.mac(url).finalize().into_bytes()[..SIGNATURE_BYTES])
     }
 
     fn mac(&self, url: &str) -> Hmac<Sha256> {
@@ -77,21 +82,6 @@ impl Signer {
 
 /// 128 bits of HMAC-SHA-256: plenty against forgery, short in an address.
 const SIGNATURE_BYTES: usize = 16;
-
-/// `bytes` in lower-case hexadecimal.
-pub fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
-}
 
 /// Whether the proxy may connect to `ip`: only addresses of the public
 /// internet, never the server's own network (loopback, private, link-local,
@@ -168,7 +158,7 @@ mod tests {
         assert!(!Signer::new([8; 32]).verify(&u, &s));
         assert!(!signer().verify(&u, &s[..s.len() - 2]), "truncated");
         assert!(!signer().verify(&u, ""), "empty");
-        assert!(!signer().verify(&u, "zz"), "not hex");
+        assert!(!signer().verify(&u, "z!"), "not base64");
         assert!(!signer().verify(&u, &format!("{s}00")), "too long");
         assert!(!signer().verify(&u, "é"), "not ascii");
     }

@@ -20,6 +20,19 @@ crate::stored_enum! {
     }
 }
 
+impl MeetingVisibility {
+    /// A meeting's records are as visible as the meeting, unless their
+    /// publisher says otherwise.
+    pub fn of_records(self) -> crate::domain::record::RecordVisibility {
+        use crate::domain::record::RecordVisibility;
+        match self {
+            MeetingVisibility::Public => RecordVisibility::Public,
+            MeetingVisibility::Members => RecordVisibility::Members,
+            MeetingVisibility::Mandated => RecordVisibility::Body,
+        }
+    }
+}
+
 /// The roles mandated at the start of a meeting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
 pub enum MeetingRole {

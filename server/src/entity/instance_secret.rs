@@ -7,7 +7,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub name: String,
-    /// The key, in hexadecimal.
+    /// The key, in base64url.
     pub value: String,
 }
 

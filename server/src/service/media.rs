@@ -29,10 +29,9 @@ const KEY: &str = "media";
 /// Makes the deployment's signing key unless it exists (every process may
 /// try at start: the first one's key stays).
 pub async fn ensure_key(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
-    let key = crate::domain::media::to_hex(&rand::random::<[u8; 32]>());
     let row = instance_secret::ActiveModel {
         name: Set(KEY.to_owned()),
-        value: Set(key),
+        value: Set(Signer::new_key()),
     };
     instance_secret::Entity::insert(row)
         .on_conflict_do_nothing()
@@ -47,9 +46,9 @@ async fn load_signer(conn: &impl ConnectionTrait) -> AppResult<Signer> {
         .one(conn)
         .await?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("the image proxy's key is missing")))?;
-    Signer::from_hex(&row.value).ok_or_else(|| {
+    Signer::from_stored(&row.value).ok_or_else(|| {
         AppError::internal(anyhow::anyhow!(
-            "the image proxy's key is not 32 bytes in hexadecimal"
+            "the image proxy's key is not 32 bytes in base64url"
         ))
     })
 }
@@ -106,9 +105,8 @@ pub enum Refusal {
 /// The proxy's client, its limits and what it fetched lately.
 pub struct Proxy {
     signer: OnceCell<Signer>,
-    /// None when the client could not be made: then nothing is fetched
-    /// (never a client without the address filter).
-    client: Option<reqwest::Client>,
+    client: std::sync::OnceLock<Option<reqwest::Client>>,
+    timeout: Duration,
     permits: Semaphore,
     cache: Option<Cache<String, Image, Weight>>,
     max_bytes: usize,
@@ -126,38 +124,47 @@ impl Weighter<String, Image> for Weight {
 
 impl Proxy {
     pub fn new(settings: &MediaSettings) -> Self {
-        let allow_private = settings.allow_private_addresses;
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(settings.fetch_timeout_seconds))
-            .connect_timeout(Duration::from_secs(settings.fetch_timeout_seconds))
-            .no_proxy()
-            .user_agent(concat!(
-                "Plenum/",
-                env!("CARGO_PKG_VERSION"),
-                " image proxy"
-            ))
-            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
-                if attempt.previous().len() >= 3 {
-                    attempt.error("too many redirects")
-                } else if reachable(attempt.url(), allow_private) {
-                    attempt.follow()
-                } else {
-                    attempt.stop()
-                }
-            }))
-            .dns_resolver(Arc::new(PublicResolver { allow_private }))
-            .build()
-            .inspect_err(|e| tracing::error!(error = %e, "the image proxy's client cannot be made; it fetches nothing"))
-            .ok();
         Proxy {
             signer: OnceCell::new(),
-            client,
+            client: std::sync::OnceLock::new(),
+            timeout: Duration::from_secs(settings.fetch_timeout_seconds),
             permits: Semaphore::new(settings.max_concurrent_fetches.max(1)),
             cache: (settings.cache_mib > 0)
                 .then(|| Cache::with_weighter(256, settings.cache_mib << 20, Weight)),
             max_bytes: settings.max_image_bytes,
-            allow_private,
+            allow_private: settings.allow_private_addresses,
         }
+    }
+
+    /// The client, made on the first fetch (not at start: most deployments
+    /// never proxy an image); none when it cannot be made, and then nothing
+    /// is fetched — never a client without the address filter.
+    fn client(&self) -> Option<&reqwest::Client> {
+        let allow_private = self.allow_private;
+        self.client
+            .get_or_init(|| {
+                reqwest::Client::builder()
+                    .timeout(self.timeout)
+                    .connect_timeout(self.timeout)
+                    .no_proxy()
+                    .user_agent(concat!("Plenum/", env!("CARGO_PKG_VERSION"), " image proxy"))
+                    .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                        if attempt.previous().len() >= 3 {
+                            attempt.error("too many redirects")
+                        } else if reachable(attempt.url(), allow_private) {
+                            attempt.follow()
+                        } else {
+                            attempt.stop()
+                        }
+                    }))
+                    .dns_resolver(Arc::new(PublicResolver { allow_private }))
+                    .build()
+                    .inspect_err(|e| {
+                        tracing::error!(error = %e, "the image proxy's client cannot be made; it fetches nothing");
+                    })
+                    .ok()
+            })
+            .as_ref()
     }
 }
 
@@ -196,7 +203,7 @@ async fn fetch(proxy: &Proxy, url: &str) -> Result<Image, Refusal> {
     if !reachable(&parsed, proxy.allow_private) {
         return Err(Refusal::Unreachable);
     }
-    let client = proxy.client.as_ref().ok_or(Refusal::Unreachable)?;
+    let client = proxy.client().ok_or(Refusal::Unreachable)?;
     let mut response = client
         .get(parsed)
         .send()

@@ -10,7 +10,6 @@ use sea_orm::sea_query::Condition;
 use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect};
 
 use super::{Seen, publish, seen, steered};
-use crate::domain::meeting::MeetingVisibility;
 use crate::domain::meeting::{MeetingRole, MeetingStatus, Presence};
 use crate::domain::minutes::{self as rules, LOCK};
 use crate::domain::record::{RecordKind, RecordVisibility};
@@ -230,7 +229,7 @@ pub async fn publish_minutes(
             source_id: Some(meeting_id),
             title: record_title(&seen, RecordKind::Minutes),
             text: published.source.clone(),
-            visibility: visibility.unwrap_or_else(|| visibility_of(&seen.meeting)),
+            visibility: visibility.unwrap_or(seen.meeting.visibility.of_records()),
             by: viewer.id(),
             at: crate::service::now(),
         },
@@ -239,16 +238,6 @@ pub async fn publish_minutes(
     txn.commit().await?;
     publish(state, &seen.meeting, MeetingChange::Ended);
     Ok((published, record))
-}
-
-/// A meeting's records are as visible as the meeting, unless their
-/// publisher says otherwise.
-fn visibility_of(m: &meeting::Model) -> RecordVisibility {
-    match m.visibility {
-        MeetingVisibility::Public => RecordVisibility::Public,
-        MeetingVisibility::Members => RecordVisibility::Members,
-        MeetingVisibility::Mandated => RecordVisibility::Body,
-    }
 }
 
 /// "Compte rendu — Assemblée générale du 12 mars — 2026-03-12", in the
@@ -295,7 +284,7 @@ pub async fn publish_decisions(
             source_id: Some(meeting_id),
             title: record_title(&seen, RecordKind::DecisionRecord),
             text,
-            visibility: visibility.unwrap_or_else(|| visibility_of(&seen.meeting)),
+            visibility: visibility.unwrap_or(seen.meeting.visibility.of_records()),
             by: viewer.id(),
             at: crate::service::now(),
         },
