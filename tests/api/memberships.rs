@@ -731,7 +731,7 @@ async fn another_organisations_memberships_are_unknown_not_forbidden() {
 #[tokio::test]
 async fn the_sql_and_the_rust_forms_of_standing_agree() {
     use chrono::NaiveDate;
-    use plenum::domain::membership::{EffectiveStanding, Standing};
+    use plenum::domain::membership::{EffectiveStanding, Standing, StandingKind};
     use plenum::entity::membership;
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
@@ -742,13 +742,13 @@ async fn the_sql_and_the_rust_forms_of_standing_agree() {
     let today = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
     let day = chrono::Days::new(1);
     let cases = [
-        ("member", None),
-        ("member", Some(today)),
-        ("member", Some(today + day)),
-        ("member", Some(today - day)),
-        ("member", NaiveDate::from_ymd_opt(1900, 1, 1)),
-        ("supporter", None),
-        ("supporter", Some(today + day)),
+        (StandingKind::Member, None),
+        (StandingKind::Member, Some(today)),
+        (StandingKind::Member, Some(today + day)),
+        (StandingKind::Member, Some(today - day)),
+        (StandingKind::Member, NaiveDate::from_ymd_opt(1900, 1, 1)),
+        (StandingKind::Supporter, None),
+        (StandingKind::Supporter, Some(today + day)),
     ];
     let mut expected = Vec::new();
     for (n, (standing, good_until)) in cases.into_iter().enumerate() {
@@ -769,7 +769,7 @@ async fn the_sql_and_the_rust_forms_of_standing_agree() {
             organisation_id: Set(org),
             account_id: Set(account.id),
             role: Set(plenum::domain::membership::Role::Member),
-            standing: Set(standing.into()),
+            standing: Set(standing),
             good_until: Set(good_until),
             joined_at: Set(chrono::Utc::now()),
             left_at: Set(None),
@@ -777,7 +777,7 @@ async fn the_sql_and_the_rust_forms_of_standing_agree() {
         .insert(&app.state.db)
         .await
         .unwrap();
-        expected.push((row.id, Standing::from_db(standing, good_until).on(today)));
+        expected.push((row.id, Standing::new(standing, good_until).on(today)));
     }
     for effective in [
         EffectiveStanding::GoodStanding,

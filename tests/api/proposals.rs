@@ -773,6 +773,49 @@ async fn a_closed_proposal_exports_a_ballot_file_that_recounts_to_its_result() {
 }
 
 #[tokio::test]
+async fn a_stored_result_reads_back_typed_and_an_unknown_format_is_an_error() {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let w = world().await;
+    let id = w.propose(json!({ "method": "majority" })).await;
+    data(&w.cast(&w.members[0], &id, json!({ "choice": "yes" })).await);
+    data(&w.close(&w.admin, &id).await);
+    let query = "query($id: ID!) { proposal(id: $id) { result { adopted ballots outcome } } }";
+    let read = w.app.gql(Some(&w.admin), query, json!({ "id": id })).await;
+    let read = data(&read);
+    assert_eq!(read["proposal"]["result"]["outcome"]["version"], 1);
+    assert_eq!(read["proposal"]["result"]["adopted"], true);
+
+    let rewrite = |outcome: serde_json::Value| {
+        let update = plenum::entity::proposal::Entity::update_many()
+            .col_expr(
+                plenum::entity::proposal::Column::Result,
+                Expr::val(sea_orm::Value::Json(Some(Box::new(outcome)))),
+            )
+            .filter(plenum::entity::proposal::Column::Id.eq(id.parse::<uuid::Uuid>().unwrap()));
+        let db = w.app.state.db.clone();
+        async move {
+            let done = update.exec(&db).await.unwrap();
+            assert_eq!(done.rows_affected, 1);
+        }
+    };
+    // Written before outcomes carried their format: the first format.
+    let mut before = read["proposal"]["result"]["outcome"].clone();
+    before.as_object_mut().unwrap().remove("version");
+    rewrite(before.clone()).await;
+    let again = w.app.gql(Some(&w.admin), query, json!({ "id": id })).await;
+    assert_eq!(data(&again)["proposal"]["result"]["ballots"], 1);
+    // A format this server does not know, or a shape that is not an
+    // outcome: an error, never a guess.
+    before["version"] = json!(2);
+    for corrupt in [before, json!({ "adopted": true })] {
+        rewrite(corrupt).await;
+        let answer = w.app.gql(Some(&w.admin), query, json!({ "id": id })).await;
+        assert_eq!(error_code(&answer), "INTERNAL", "{answer}");
+    }
+}
+
+#[tokio::test]
 async fn a_named_vote_s_summary_lists_each_voter_after_the_figures() {
     let w = world().await;
     let id = w.propose(json!({})).await;

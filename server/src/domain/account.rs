@@ -145,39 +145,18 @@ pub fn handle_from_name(name: &str) -> String {
     }
 }
 
-/// Self-declared gender, used only by parity rules and speaking priority, and
-/// readable only by the person and their organisations' facilitators and admins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum Gender {
-    Woman,
-    Man,
-    NonBinary,
-    /// Another gender the person did not want to pick from the list.
-    Other,
-    /// The person chose to say nothing; rules treat it as "not declared".
-    PreferNotToSay,
-}
-
-impl Gender {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Gender::Woman => "woman",
-            Gender::Man => "man",
-            Gender::NonBinary => "non_binary",
-            Gender::Other => "other",
-            Gender::PreferNotToSay => "prefer_not_to_say",
-        }
-    }
-    pub fn from_db(value: &str) -> Option<Gender> {
-        [
-            Gender::Woman,
-            Gender::Man,
-            Gender::NonBinary,
-            Gender::Other,
-            Gender::PreferNotToSay,
-        ]
-        .into_iter()
-        .find(|g| g.as_str() == value)
+crate::stored_enum! {
+    /// Self-declared gender, used only by parity rules and speaking priority, and
+    /// readable only by the person and their organisations' facilitators and admins.
+    #[derive(async_graphql::Enum)]
+    pub enum Gender {
+        Woman => "woman",
+        Man => "man",
+        NonBinary => "non_binary",
+        /// Another gender the person did not want to pick from the list.
+        Other => "other",
+        /// The person chose to say nothing; rules treat it as "not declared".
+        PreferNotToSay => "prefer_not_to_say",
     }
 }
 

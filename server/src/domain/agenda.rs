@@ -7,18 +7,18 @@ use chrono::{DateTime, Utc};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::text;
 
-/// Where an agenda item stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum ItemStatus {
-    /// To be taken up.
-    Open,
-    /// Dealt with in the meeting.
-    Discussed,
-    /// Taken off by its proposer or the preparer.
-    Withdrawn,
+crate::stored_enum! {
+    /// Where an agenda item stands.
+    #[derive(async_graphql::Enum)]
+    pub enum ItemStatus {
+        /// To be taken up.
+        Open => "open",
+        /// Dealt with in the meeting.
+        Discussed => "discussed",
+        /// Taken off by its proposer or the preparer.
+        Withdrawn => "withdrawn",
+    }
 }
-
-crate::db_enum!(ItemStatus { Open => "open", Discussed => "discussed", Withdrawn => "withdrawn" });
 
 /// How an item may enter an agenda now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,18 +9,17 @@ use crate::domain::proposal::Status;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::text;
 
-/// How a call ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// The position was filled: mandates were created.
-    Designated,
-    /// No suitable candidate: the position stays open for a new call.
-    Unfilled,
-    /// No consensus: the names debated went up to the parent organisation.
-    Reported,
+crate::stored_enum! {
+    /// How a call ended.
+    pub enum Outcome {
+        /// The position was filled: mandates were created.
+        Designated => "designated",
+        /// No suitable candidate: the position stays open for a new call.
+        Unfilled => "unfilled",
+        /// No consensus: the names debated went up to the parent organisation.
+        Reported => "reported",
+    }
 }
-
-crate::db_enum!(Outcome { Designated => "designated", Unfilled => "unfilled", Reported => "reported" });
 
 /// Where a call for candidacies stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
@@ -123,24 +122,19 @@ pub fn require_changeable(status: CallStatus) -> AppResult<()> {
     }
 }
 
-/// Where a candidacy stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum CandidacyStatus {
-    /// Put forward by someone else, awaiting the person's answer.
-    Proposed,
-    /// A candidate: applied, or accepted being put forward.
-    Standing,
-    /// Put forward, and declined.
-    Declined,
-    Withdrawn,
+crate::stored_enum! {
+    /// Where a candidacy stands.
+    #[derive(async_graphql::Enum)]
+    pub enum CandidacyStatus {
+        /// Put forward by someone else, awaiting the person's answer.
+        Proposed => "proposed",
+        /// A candidate: applied, or accepted being put forward.
+        Standing => "standing",
+        /// Put forward, and declined.
+        Declined => "declined",
+        Withdrawn => "withdrawn",
+    }
 }
-
-crate::db_enum!(CandidacyStatus {
-    Proposed => "proposed",
-    Standing => "standing",
-    Declined => "declined",
-    Withdrawn => "withdrawn",
-});
 
 /// How a decision method designates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

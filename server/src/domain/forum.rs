@@ -146,6 +146,21 @@ pub fn parse_reason_or(raw: Option<&str>, missing: crate::i18n::Text) -> AppResu
     Ok(reason.to_owned())
 }
 
+crate::stored_enum! {
+    #[derive(async_graphql::Enum)]
+    pub enum Action {
+        HidePost => "hide_post",
+        UnhidePost => "unhide_post",
+        EditPost => "edit_post",
+        CloseThread => "close_thread",
+        ReopenThread => "reopen_thread",
+        ArchiveThread => "archive_thread",
+        PinThread => "pin_thread",
+        UnpinThread => "unpin_thread",
+        MoveThread => "move_thread",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

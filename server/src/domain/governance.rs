@@ -12,31 +12,24 @@ use crate::domain::membership::EffectiveStanding;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::text;
 
-/// The kinds of bodies an organisation has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum BodyKind {
-    /// The sovereign body: every member in good standing.
-    GeneralAssembly,
-    /// Implements the assembly's decisions, within its members' mandates.
-    Secretariat,
-    /// A working group on a theme or an event: no decision power.
-    Commission,
-    /// Delegates of other bodies; decides by consensus.
-    Council,
-    /// Open to supporters and invited non-members too.
-    PopularAssembly,
-    /// Like a commission: works, recommends, decides nothing.
-    WorkingGroup,
+crate::stored_enum! {
+    /// The kinds of bodies an organisation has.
+    #[derive(async_graphql::Enum)]
+    pub enum BodyKind {
+        /// The sovereign body: every member in good standing.
+        GeneralAssembly => "general_assembly",
+        /// Implements the assembly's decisions, within its members' mandates.
+        Secretariat => "secretariat",
+        /// A working group on a theme or an event: no decision power.
+        Commission => "commission",
+        /// Delegates of other bodies; decides by consensus.
+        Council => "council",
+        /// Open to supporters and invited non-members too.
+        PopularAssembly => "popular_assembly",
+        /// Like a commission: works, recommends, decides nothing.
+        WorkingGroup => "working_group",
+    }
 }
-
-crate::db_enum!(BodyKind {
-    GeneralAssembly => "general_assembly",
-    Secretariat => "secretariat",
-    Commission => "commission",
-    Council => "council",
-    PopularAssembly => "popular_assembly",
-    WorkingGroup => "working_group",
-});
 
 /// How a body's people are known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,18 +102,18 @@ impl BodyKind {
     }
 }
 
-/// A person's place in a body whose membership is not implied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum BodyRole {
-    /// Joined a commission or working group.
-    Member,
-    /// Represents another body in a council.
-    Delegate,
-    /// Invited to a popular assembly without being a member.
-    Guest,
+crate::stored_enum! {
+    /// A person's place in a body whose membership is not implied.
+    #[derive(async_graphql::Enum)]
+    pub enum BodyRole {
+        /// Joined a commission or working group.
+        Member => "member",
+        /// Represents another body in a council.
+        Delegate => "delegate",
+        /// Invited to a popular assembly without being a member.
+        Guest => "guest",
+    }
 }
-
-crate::db_enum!(BodyRole { Member => "member", Delegate => "delegate", Guest => "guest" });
 
 /// Does someone of this standing belong to a body of this kind by the
 /// organisation's rules alone (without being added)?
@@ -244,39 +237,34 @@ pub fn outside_mandate(missing: &[&str]) -> AppError {
     )
 }
 
-/// The parity rule a position with two holders follows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum ParityRule {
-    /// No rule.
-    None,
-    /// At least one holder is a woman.
-    AtLeastOneWoman,
-    /// One woman and one man.
-    WomanAndMan,
-    /// The two holders are not of the same gender.
-    NotSameGender,
+crate::stored_enum! {
+    /// The parity rule a position with two holders follows.
+    #[derive(async_graphql::Enum)]
+    pub enum ParityRule {
+        /// No rule.
+        None => "none",
+        /// At least one holder is a woman.
+        AtLeastOneWoman => "at_least_one_woman",
+        /// One woman and one man.
+        WomanAndMan => "woman_and_man",
+        /// The two holders are not of the same gender.
+        NotSameGender => "not_same_gender",
+    }
 }
 
-crate::db_enum!(ParityRule {
-    None => "none",
-    AtLeastOneWoman => "at_least_one_woman",
-    WomanAndMan => "woman_and_man",
-    NotSameGender => "not_same_gender",
-});
-
-/// How an organisation treats, under a parity rule, people who declared no
-/// gender (or chose not to say).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum UndeclaredGender {
-    /// Nothing is assumed: an undeclared person fills no gendered
-    /// requirement, and is never "of another gender" than anyone (the default).
-    Unknown,
-    /// The assembly vouches for its designations: an undeclared person may
-    /// fill any requirement of the rule.
-    Vouched,
+crate::stored_enum! {
+    /// How an organisation treats, under a parity rule, people who declared no
+    /// gender (or chose not to say).
+    #[derive(async_graphql::Enum)]
+    pub enum UndeclaredGender {
+        /// Nothing is assumed: an undeclared person fills no gendered
+        /// requirement, and is never "of another gender" than anyone (the default).
+        Unknown => "unknown",
+        /// The assembly vouches for its designations: an undeclared person may
+        /// fill any requirement of the rule.
+        Vouched => "vouched",
+    }
 }
-
-crate::db_enum!(UndeclaredGender { Unknown => "unknown", Vouched => "vouched" });
 
 /// Checks a designation's holders (their self-declared genders) against a
 /// parity rule; the refusal says what is missing, for `PARITY_VIOLATION`.

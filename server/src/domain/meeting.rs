@@ -33,25 +33,20 @@ impl MeetingVisibility {
     }
 }
 
-/// The roles mandated at the start of a meeting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum MeetingRole {
-    /// Moderates and keeps the speaking order (one or two people).
-    Facilitator,
-    /// Writes the minutes and the decision record.
-    MinuteTaker,
-    /// Prepares the next meeting's agenda.
-    AgendaPreparer,
-    /// Files the meeting's report.
-    Rapporteur,
+crate::stored_enum! {
+    /// The roles mandated at the start of a meeting.
+    #[derive(async_graphql::Enum)]
+    pub enum MeetingRole {
+        /// Moderates and keeps the speaking order (one or two people).
+        Facilitator => "facilitator",
+        /// Writes the minutes and the decision record.
+        MinuteTaker => "minute_taker",
+        /// Prepares the next meeting's agenda.
+        AgendaPreparer => "agenda_preparer",
+        /// Files the meeting's report.
+        Rapporteur => "rapporteur",
+    }
 }
-
-crate::db_enum!(MeetingRole {
-    Facilitator => "facilitator",
-    MinuteTaker => "minute_taker",
-    AgendaPreparer => "agenda_preparer",
-    Rapporteur => "rapporteur",
-});
 
 impl MeetingRole {
     /// How many people may hold it at once: two facilitators (often of
@@ -64,21 +59,16 @@ impl MeetingRole {
     }
 }
 
-/// A line of the attendance sheet [émargement].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum Presence {
-    InPerson,
-    Online,
-    Excused,
-    Absent,
+crate::stored_enum! {
+    /// A line of the attendance sheet [émargement].
+    #[derive(async_graphql::Enum)]
+    pub enum Presence {
+        InPerson => "in_person",
+        Online => "online",
+        Excused => "excused",
+        Absent => "absent",
+    }
 }
-
-crate::db_enum!(Presence {
-    InPerson => "in_person",
-    Online => "online",
-    Excused => "excused",
-    Absent => "absent",
-});
 
 impl Presence {
     /// Present, in the room or online: counts for quorums, may ask for the floor.

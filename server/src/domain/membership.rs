@@ -36,11 +36,13 @@ pub enum EffectiveStanding {
     Lapsed,
 }
 
-/// The stored standing as an input from the API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum StandingKind {
-    Member,
-    Supporter,
+crate::stored_enum! {
+    /// The stored standing, and the standing as an input from the API.
+    #[derive(async_graphql::Enum)]
+    pub enum StandingKind {
+        Member => "member",
+        Supporter => "supporter",
+    }
 }
 
 impl Standing {
@@ -58,24 +60,10 @@ impl Standing {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Standing::Member { .. } => "member",
-            Standing::Supporter => "supporter",
-        }
-    }
-
     pub fn good_until(self) -> Option<NaiveDate> {
         match self {
             Standing::Member { good_until } => good_until,
             Standing::Supporter => None,
-        }
-    }
-
-    pub fn from_db(value: &str, good_until: Option<NaiveDate>) -> Standing {
-        match value {
-            "member" => Standing::Member { good_until },
-            _ => Standing::Supporter,
         }
     }
 
@@ -117,6 +105,19 @@ impl Standing {
 /// admins remain? An organisation never loses its last admin.
 pub fn keeps_an_admin(admins_now: u64, removing_an_admin: bool) -> bool {
     !removing_an_admin || admins_now > 1
+}
+
+crate::stored_enum! {
+    /// What happened to a membership, as its history records it.
+    #[derive(async_graphql::Enum)]
+    pub enum EventKind {
+        Joined => "joined",
+        Rejoined => "rejoined",
+        StandingChanged => "standing_changed",
+        RoleChanged => "role_changed",
+        Left => "left",
+        Removed => "removed",
+    }
 }
 
 #[cfg(test)]

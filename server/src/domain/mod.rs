@@ -47,20 +47,10 @@ macro_rules! stored_enum {
             pub fn as_str(self) -> &'static str {
                 match self { $($ty::$variant => $text),* }
             }
-        }
-    };
-}
-
-/// Gives a plain enum its stored name both ways: `as_str` and `from_db`.
-#[macro_export]
-macro_rules! db_enum {
-    ($ty:ident { $($variant:ident => $text:literal),* $(,)? }) => {
-        impl $ty {
-            pub fn as_str(self) -> &'static str {
-                match self { $($ty::$variant => $text),* }
-            }
-            pub fn from_db(value: &str) -> Option<$ty> {
-                match value { $($text => Some($ty::$variant),)* _ => None }
+            /// The value of a name given from outside (a filter, a page's
+            /// address): none when it names nothing.
+            pub fn parse(name: &str) -> Option<Self> {
+                match name { $($text => Some($ty::$variant),)* _ => None }
             }
         }
     };

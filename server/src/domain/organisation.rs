@@ -34,32 +34,16 @@ impl Slug {
     }
 }
 
-/// How people who are not yet members come in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum RegistrationMode {
-    /// Anyone with an account may join, as a supporter.
-    Open,
-    /// Anyone may ask; an admin or facilitator accepts or declines.
-    Request,
-    /// Only people invited by an admin or facilitator.
-    Invitation,
-}
-
-impl RegistrationMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RegistrationMode::Open => "open",
-            RegistrationMode::Request => "request",
-            RegistrationMode::Invitation => "invitation",
-        }
-    }
-    pub fn from_db(value: &str) -> RegistrationMode {
-        match value {
-            "open" => RegistrationMode::Open,
-            "request" => RegistrationMode::Request,
-            // The closed mode is the safe reading of anything unexpected.
-            _ => RegistrationMode::Invitation,
-        }
+crate::stored_enum! {
+    /// How people who are not yet members come in.
+    #[derive(async_graphql::Enum)]
+    pub enum RegistrationMode {
+        /// Anyone with an account may join, as a supporter.
+        Open => "open",
+        /// Anyone may ask; an admin or facilitator accepts or declines.
+        Request => "request",
+        /// Only people invited by an admin or facilitator.
+        Invitation => "invitation",
     }
 }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::{db_enum, text};
+use crate::text;
 
 crate::stored_enum! {
     /// Who votes.
@@ -35,17 +35,19 @@ crate::stored_enum! {
     }
 }
 
-/// The reasons ballots give.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum ReasonPolicy {
-    /// No reasons.
-    Off,
-    /// A reason may be given.
-    Optional,
-    /// Every ballot gives its reason.
-    Required,
-    /// Objections must give their reason; other ballots may.
-    RequiredForObjections,
+crate::stored_enum! {
+    /// The reasons ballots give.
+    #[derive(async_graphql::Enum)]
+    pub enum ReasonPolicy {
+        /// No reasons.
+        Off => "off",
+        /// A reason may be given.
+        Optional => "optional",
+        /// Every ballot gives its reason.
+        Required => "required",
+        /// Objections must give their reason; other ballots may.
+        RequiredForObjections => "objections",
+    }
 }
 
 impl ElectorateRule {
@@ -58,8 +60,6 @@ impl ElectorateRule {
         }
     }
 }
-
-db_enum!(ReasonPolicy { Off => "off", Optional => "optional", Required => "required", RequiredForObjections => "objections" });
 
 /// Where a proposal stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]

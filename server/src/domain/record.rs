@@ -7,30 +7,24 @@ use chrono::NaiveDate;
 use crate::domain::forum::Visibility;
 use crate::domain::governance::{Belonging, BodyKind};
 use crate::error::{AppError, AppResult};
-use crate::{db_enum, text};
+use crate::text;
 
-/// What a record is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
-pub enum RecordKind {
-    /// A meeting's minutes [compte rendu].
-    Minutes,
-    /// The decisions taken [relevé de décisions].
-    DecisionRecord,
-    /// A commission's (or any body's) report.
-    Report,
-    /// What a proposal decided.
-    ProposalOutcome,
-    /// Who holds which mandate.
-    MandateRegister,
+crate::stored_enum! {
+    /// What a record is.
+    #[derive(async_graphql::Enum)]
+    pub enum RecordKind {
+        /// A meeting's minutes [compte rendu].
+        Minutes => "minutes",
+        /// The decisions taken [relevé de décisions].
+        DecisionRecord => "decision_record",
+        /// A commission's (or any body's) report.
+        Report => "report",
+        /// What a proposal decided.
+        ProposalOutcome => "proposal_outcome",
+        /// Who holds which mandate.
+        MandateRegister => "mandate_register",
+    }
 }
-
-db_enum!(RecordKind {
-    Minutes => "minutes",
-    DecisionRecord => "decision_record",
-    Report => "report",
-    ProposalOutcome => "proposal_outcome",
-    MandateRegister => "mandate_register",
-});
 
 impl RecordKind {
     pub const ALL: [RecordKind; 5] = [

@@ -9,32 +9,32 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::account::Gender;
 
-/// What a request for the floor is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum Kind {
-    /// Asking for the floor on the item.
-    Request,
-    /// A point of order [motion d'ordre]: about the meeting's conduct; goes first.
-    PointOfOrder,
-    /// A turn in a round [tour de table]: everyone present in turn.
-    Round,
+crate::stored_enum! {
+    /// What a request for the floor is.
+    #[derive(async_graphql::Enum)]
+    pub enum Kind {
+        /// Asking for the floor on the item.
+        Request => "request",
+        /// A point of order [motion d'ordre]: about the meeting's conduct; goes first.
+        PointOfOrder => "point_of_order",
+        /// A turn in a round [tour de table]: everyone present in turn.
+        Round => "round",
+    }
 }
 
-crate::db_enum!(Kind { Request => "request", PointOfOrder => "point_of_order", Round => "round" });
-
-/// How the list treats gender, a setting of each meeting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum GenderPriority {
-    /// Only the count of interventions and the time of request.
-    Off,
-    /// At an equal count, women and gender minorities first.
-    Priority,
-    /// At an equal count, alternate: a woman or gender minority, then a
-    /// man, and so on.
-    Alternate,
+crate::stored_enum! {
+    /// How the list treats gender, a setting of each meeting.
+    #[derive(async_graphql::Enum)]
+    pub enum GenderPriority {
+        /// Only the count of interventions and the time of request.
+        Off => "off",
+        /// At an equal count, women and gender minorities first.
+        Priority => "priority",
+        /// At an equal count, alternate: a woman or gender minority, then a
+        /// man, and so on.
+        Alternate => "alternate",
+    }
 }
-
-crate::db_enum!(GenderPriority { Off => "off", Priority => "priority", Alternate => "alternate" });
 
 /// Whether the list gives this person gender priority: women and gender
 /// minorities (non-binary, another gender). Nothing declared: no priority.

@@ -36,37 +36,20 @@ impl TokenKind {
     }
 }
 
-/// What a credential may do. A person's own session may do all they may;
-/// a personal API token only what its scope says, so that a token leaked
-/// from a script cannot do more than the script needed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, async_graphql::Enum)]
-#[graphql(name = "TokenScope")]
-pub enum Scope {
-    /// Queries and subscriptions: read what the person may read.
-    Read,
-    /// And mutations as a member: post, vote, propose, take part in meetings.
-    Write,
-    /// And the powers of a facilitator or admin over an organisation:
-    /// members, roles, invitations, standings, settings.
-    Admin,
-}
-
-impl Scope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::Read => "read",
-            Scope::Write => "write",
-            Scope::Admin => "admin",
-        }
-    }
-
-    /// The stored form; anything unknown reads as the narrowest scope.
-    pub fn from_db(s: &str) -> Scope {
-        match s {
-            "admin" => Scope::Admin,
-            "write" => Scope::Write,
-            _ => Scope::Read,
-        }
+crate::stored_enum! {
+    /// What a credential may do. A person's own session may do all they may;
+    /// a personal API token only what its scope says, so that a token leaked
+    /// from a script cannot do more than the script needed.
+    #[derive(PartialOrd, Ord, async_graphql::Enum)]
+    #[graphql(name = "TokenScope")]
+    pub enum Scope {
+        /// Queries and subscriptions: read what the person may read.
+        Read => "read",
+        /// And mutations as a member: post, vote, propose, take part in meetings.
+        Write => "write",
+        /// And the powers of a facilitator or admin over an organisation:
+        /// members, roles, invitations, standings, settings.
+        Admin => "admin",
     }
 }
 
@@ -143,11 +126,11 @@ mod tests {
     fn scopes_widen_in_order_and_only_sessions_manage_credentials() {
         assert!(Scope::Read < Scope::Write && Scope::Write < Scope::Admin);
         for scope in [Scope::Read, Scope::Write, Scope::Admin] {
-            assert_eq!(Scope::from_db(scope.as_str()), scope);
+            assert_eq!(Scope::parse(scope.as_str()), Some(scope));
             assert!(!Credential::Personal(scope).manages_credentials());
             assert_eq!(Credential::Personal(scope).scope(), scope);
         }
-        assert_eq!(Scope::from_db("root"), Scope::Read);
+        assert_eq!(Scope::parse("root"), None);
         assert_eq!(Credential::Session.scope(), Scope::Admin);
         assert_eq!(Credential::Feed.scope(), Scope::Read);
         assert!(Credential::Session.manages_credentials());

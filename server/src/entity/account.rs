@@ -11,7 +11,7 @@ pub struct Model {
     pub display_name: String,
     pub locale: String,
     pub timezone: String,
-    pub gender: Option<String>,
+    pub gender: Option<crate::domain::account::Gender>,
     pub pronouns: Option<String>,
     pub is_operator: bool,
     /// The name used in @mentions: lower-case letters, digits, `_`, `-`, `.`.

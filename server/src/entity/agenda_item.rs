@@ -28,7 +28,7 @@ pub struct Model {
     /// The meeting it was carried over from.
     pub carried_from: Option<Uuid>,
     /// `domain::agenda::ItemStatus`.
-    pub status: String,
+    pub status: crate::domain::agenda::ItemStatus,
     pub created_at: DateTimeUtc,
 }
 

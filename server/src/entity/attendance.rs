@@ -9,7 +9,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub account_id: Uuid,
     /// `domain::meeting::Presence`.
-    pub status: String,
+    pub status: crate::domain::meeting::Presence,
     pub marked_by: Uuid,
     pub marked_at: DateTimeUtc,
 }

@@ -17,7 +17,7 @@ pub struct Model {
     pub last_used_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,
     /// A personal token's scope (`read`, `write`, `admin`); sessions ignore it.
-    pub scope: String,
+    pub scope: crate::domain::token::Scope,
     /// A personal token ended by its owner's next password change.
     pub ends_with_password: bool,
 }

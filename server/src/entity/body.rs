@@ -8,7 +8,7 @@ pub struct Model {
     pub id: Uuid,
     pub organisation_id: Uuid,
     /// `domain::governance::BodyKind`.
-    pub kind: String,
+    pub kind: crate::domain::governance::BodyKind,
     pub slug: String,
     pub name: String,
     pub description_source: String,

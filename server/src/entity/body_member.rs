@@ -10,7 +10,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub account_id: Uuid,
     /// `domain::governance::BodyRole`.
-    pub role: String,
+    pub role: crate::domain::governance::BodyRole,
     /// Whom a delegate represents, in words.
     pub note: Option<String>,
     pub joined_at: DateTimeUtc,

@@ -14,7 +14,7 @@ pub struct Model {
     /// Set when someone else put the person forward.
     pub nominated_by: Option<Uuid>,
     /// `domain::designation::CandidacyStatus`.
-    pub status: String,
+    pub status: crate::domain::designation::CandidacyStatus,
     pub created_at: DateTimeUtc,
     pub answered_at: Option<DateTimeUtc>,
     pub withdrawn_at: Option<DateTimeUtc>,

@@ -19,7 +19,7 @@ pub struct Model {
     /// Where the position is deliberated.
     pub thread_id: Uuid,
     /// `domain::designation::Outcome`; none while under way.
-    pub outcome: Option<String>,
+    pub outcome: Option<crate::domain::designation::Outcome>,
     pub outcome_note: Option<String>,
     pub outcome_at: Option<DateTimeUtc>,
     pub outcome_by: Option<Uuid>,

@@ -11,7 +11,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub token_hash: String,
     pub role: crate::domain::membership::Role,
-    pub standing: String,
+    pub standing: crate::domain::membership::StandingKind,
     pub good_until: Option<Date>,
     pub invited_by: Uuid,
     pub created_at: DateTimeUtc,

@@ -23,11 +23,11 @@ pub struct Model {
     /// Agenda items close this many days before the start.
     pub agenda_deadline_days: i32,
     /// `domain::speaking_queue::GenderPriority`.
-    pub speaking_priority: String,
+    pub speaking_priority: crate::domain::speaking_queue::GenderPriority,
     /// The default time limit of an intervention, in seconds.
     pub speaking_limit_seconds: Option<i32>,
     /// `domain::governance::ParityRule` of its two facilitators.
-    pub facilitator_parity: String,
+    pub facilitator_parity: crate::domain::governance::ParityRule,
     pub started_at: Option<DateTimeUtc>,
     pub ended_at: Option<DateTimeUtc>,
     pub cancelled_at: Option<DateTimeUtc>,

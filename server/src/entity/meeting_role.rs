@@ -8,7 +8,7 @@ pub struct Model {
     pub meeting_id: Uuid,
     /// `domain::meeting::MeetingRole`.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub role: String,
+    pub role: crate::domain::meeting::MeetingRole,
     #[sea_orm(primary_key, auto_increment = false)]
     pub account_id: Uuid,
     pub assigned_by: Uuid,

@@ -10,7 +10,7 @@ pub struct Model {
     pub organisation_id: Uuid,
     pub account_id: Uuid,
     pub role: crate::domain::membership::Role,
-    pub standing: String,
+    pub standing: crate::domain::membership::StandingKind,
     pub good_until: Option<Date>,
     pub joined_at: DateTimeUtc,
     pub left_at: Option<DateTimeUtc>,

@@ -8,9 +8,9 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub membership_id: Uuid,
-    pub kind: String,
+    pub kind: crate::domain::membership::EventKind,
     pub role: crate::domain::membership::Role,
-    pub standing: String,
+    pub standing: crate::domain::membership::StandingKind,
     pub good_until: Option<Date>,
     pub note: Option<String>,
     pub actor_id: Option<Uuid>,

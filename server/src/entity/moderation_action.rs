@@ -8,7 +8,7 @@ pub struct Model {
     pub id: Uuid,
     pub organisation_id: Uuid,
     pub actor_id: Uuid,
-    pub action: String,
+    pub action: crate::domain::forum::Action,
     /// `post`, `thread` or `category`.
     pub target_kind: String,
     pub target_id: Uuid,

@@ -11,14 +11,14 @@ pub struct Model {
     pub description: String,
     pub timezone: String,
     pub default_locale: String,
-    pub registration_mode: String,
+    pub registration_mode: crate::domain::organisation::RegistrationMode,
     pub parent_id: Option<Uuid>,
     /// How long authors may edit their posts, in minutes; none: no limit.
     pub edit_window_minutes: Option<i32>,
     /// How many proxies one person may hold at once (default 1).
     pub max_proxies_held: i32,
     /// How parity rules treat people who declared no gender (`domain::governance::UndeclaredGender`).
-    pub undeclared_gender: String,
+    pub undeclared_gender: crate::domain::governance::UndeclaredGender,
     /// Whether candidates are kept out of the deliberation on their own
     /// position until it is decided (they never vote on it).
     pub recusal_hides_deliberation: bool,

@@ -17,7 +17,7 @@ pub struct Model {
     /// 1, or 2 for a pair.
     pub seats: i16,
     /// `domain::governance::ParityRule`.
-    pub parity: String,
+    pub parity: crate::domain::governance::ParityRule,
     pub created_by: Uuid,
     pub created_at: DateTimeUtc,
 }

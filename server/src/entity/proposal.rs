@@ -24,7 +24,7 @@ pub struct Model {
     pub listed: Json,
     pub secret: bool,
     pub results_visibility: crate::domain::proposal::ResultsVisibility,
-    pub reasons: String,
+    pub reasons: crate::domain::proposal::ReasonPolicy,
     pub changeable: bool,
     pub urgent: bool,
     pub needs_ratification: bool,
@@ -38,7 +38,7 @@ pub struct Model {
     /// Who closed it early; none when it closed at its time.
     pub closed_by: Option<Uuid>,
     /// The decision engine's outcome, as `plenum tally` prints it.
-    pub result: Option<Json>,
+    pub result: Option<crate::domain::decision::Outcome>,
     /// SHA-256 (hex) of the ballot export the result was counted from.
     pub export_sha256: Option<String>,
     /// `online`, or `room` for a vote counted in a meeting and recorded.

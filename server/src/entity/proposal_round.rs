@@ -12,7 +12,7 @@ pub struct Model {
     pub details_source: String,
     pub details_html: String,
     /// The decision engine's count of that round's ballots.
-    pub outcome: Json,
+    pub outcome: crate::domain::decision::Outcome,
     pub amended_by: Uuid,
     pub amendment_reason: String,
     pub amended_at: DateTimeUtc,

@@ -11,7 +11,7 @@ pub struct Model {
     /// The body that publishes it.
     pub body_id: Uuid,
     /// `domain::record::RecordKind`.
-    pub kind: String,
+    pub kind: crate::domain::record::RecordKind,
     /// What it records (a meeting, a proposal, a body), when anything.
     pub source_id: Option<Uuid>,
     pub slug: String,

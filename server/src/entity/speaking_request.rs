@@ -10,7 +10,7 @@ pub struct Model {
     pub item_id: Uuid,
     pub account_id: Uuid,
     /// `domain::speaking_queue::Kind`.
-    pub kind: String,
+    pub kind: crate::domain::speaking_queue::Kind,
     pub requested_at: DateTimeUtc,
     pub requested_by: Uuid,
     /// Where the moderator placed it, overriding the list's order.

@@ -75,8 +75,7 @@ impl Person {
     }
     /// Private, self-declared, used only by parity rules and speaking priority.
     async fn gender(&self, ctx: &Context<'_>) -> Result<Option<Gender>> {
-        self.private(ctx, |a| a.gender.as_deref().and_then(Gender::from_db))
-            .await
+        self.private(ctx, |a| a.gender).await
     }
     /// Private, self-declared.
     async fn pronouns(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
@@ -210,7 +209,7 @@ impl ApiToken {
         self.0.last_used_at
     }
     async fn scope(&self) -> Scope {
-        Scope::from_db(&self.0.scope)
+        self.0.scope
     }
     /// Does your next password change end this token?
     async fn ends_with_password_change(&self) -> bool {

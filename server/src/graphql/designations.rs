@@ -100,7 +100,7 @@ impl Candidacy {
         &self.0.candidacy.statement_html
     }
     async fn status(&self) -> CandidacyStatus {
-        CandidacyStatus::from_db(&self.0.candidacy.status).unwrap_or(CandidacyStatus::Withdrawn)
+        self.0.candidacy.status
     }
     /// Who put the person forward, when they did not apply themselves.
     async fn nominated_by(&self, ctx: &Context<'_>) -> Result<Option<Person>> {

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::domain::access::can_moderate;
 use crate::domain::cursor;
+use crate::domain::forum::Action;
 use crate::domain::forum::{Right, Visibility};
 use crate::entity::{category, moderation_action, post, post_revision, thread};
 use crate::error::AppResult;
@@ -23,7 +24,6 @@ use crate::graphql::live::{self, Concern, Live};
 use crate::graphql::loaders::{Loaders, person};
 use crate::graphql::{id, parse_id};
 use crate::service::forum::cache::Posts;
-use crate::service::forum::moderation::Action;
 use crate::service::forum::threads::{NewThread, ThreadCursor, ThreadOrder};
 use crate::service::forum::{self, Place, categories, moderation, posts, reading, threads};
 use crate::service::sessions::Viewer as ViewerData;
@@ -412,8 +412,8 @@ impl ModerationEntry {
     async fn id(&self) -> ID {
         id(self.0.id)
     }
-    async fn action(&self) -> Option<Action> {
-        Action::from_db(&self.0.action)
+    async fn action(&self) -> Action {
+        self.0.action
     }
     async fn target_kind(&self) -> &str {
         &self.0.target_kind

@@ -9,6 +9,7 @@ use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use crate::domain::access::can_read_private_fields;
+use crate::domain::membership::EventKind;
 use crate::domain::membership::{EffectiveStanding, Role, Standing, StandingKind};
 use crate::entity::{invitation, join_request, membership, membership_event};
 use crate::error::{AppError, AppResult};
@@ -21,7 +22,7 @@ use crate::graphql::loaders::{person, person_granted};
 use crate::graphql::organisations::{Organisation, load as load_organisation};
 use crate::graphql::{id, parse_id};
 use crate::service::invitations::{self, JoinOutcome, NewInvitation};
-use crate::service::memberships::{self, EventKind, standing_of};
+use crate::service::memberships::{self, standing_of};
 use crate::service::organisations;
 use crate::service::sessions::Viewer as ViewerData;
 use crate::state::AppState;
@@ -109,7 +110,7 @@ impl MembershipEvent {
         id(self.0.id)
     }
     async fn kind(&self) -> EventKind {
-        EventKind::from_db(&self.0.kind)
+        self.0.kind
     }
     /// The role after the change.
     async fn role(&self) -> Role {
@@ -117,7 +118,7 @@ impl MembershipEvent {
     }
     /// The standing after the change.
     async fn standing_kind(&self) -> StandingKind {
-        Standing::from_db(&self.0.standing, self.0.good_until).kind()
+        Standing::new(self.0.standing, self.0.good_until).kind()
     }
     async fn good_until(&self) -> Option<NaiveDate> {
         self.0.good_until
@@ -153,7 +154,7 @@ impl Invitation {
         self.0.role
     }
     async fn standing_kind(&self) -> StandingKind {
-        Standing::from_db(&self.0.standing, self.0.good_until).kind()
+        Standing::new(self.0.standing, self.0.good_until).kind()
     }
     async fn good_until(&self) -> Option<NaiveDate> {
         self.0.good_until

@@ -47,7 +47,7 @@ impl Organisation {
         Locale::parse(&self.0.default_locale).unwrap_or_default()
     }
     async fn registration_mode(&self) -> RegistrationMode {
-        RegistrationMode::from_db(&self.0.registration_mode)
+        self.0.registration_mode
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -128,7 +128,7 @@ impl Organisation {
     }
     /// How parity rules treat people who declared no gender.
     async fn undeclared_gender(&self) -> UndeclaredGender {
-        UndeclaredGender::from_db(&self.0.undeclared_gender).unwrap_or(UndeclaredGender::Unknown)
+        self.0.undeclared_gender
     }
     /// Whether candidates are kept out of the deliberation thread of their
     /// own position until it is decided (they never vote on it).

@@ -294,11 +294,7 @@ async fn result_of(
 ) -> Result<ProposalResult, AppError> {
     let outcome = match &p.result {
         Some(stored) => stored.clone(),
-        None => {
-            let export = closing::export(db, p).await?;
-            let outcome: Outcome = closing::count(&export)?;
-            serde_json::to_value(&outcome).map_err(AppError::internal)?
-        }
+        None => closing::count(&closing::export(db, p).await?)?,
     };
     Ok(ProposalResult {
         outcome,
@@ -327,30 +323,18 @@ impl Participation {
 
 /// What the decision engine concluded (as `plenum tally` prints it).
 pub struct ProposalResult {
-    outcome: Value,
+    outcome: Outcome,
     export_sha256: Option<String>,
     provisional: bool,
 }
 
 impl ProposalResult {
     /// Option names; none for yes/no methods, which answer with `adopted`.
-    fn names(&self, indices: &Value) -> Vec<String> {
-        let options = self.outcome["options"].as_array().filter(|o| !o.is_empty());
-        if options.is_none() {
+    fn names(&self, indices: &[usize]) -> Vec<String> {
+        if self.outcome.options.is_empty() {
             return Vec::new();
         }
-        indices
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_u64)
-            .map(|i| {
-                options
-                    .and_then(|o| o.get(i as usize))
-                    .and_then(Value::as_str)
-                    .map_or_else(|| format!("#{i}"), str::to_owned)
-            })
-            .collect()
+        self.outcome.names(indices)
     }
 }
 
@@ -362,45 +346,39 @@ impl ProposalResult {
     }
     /// The options chosen; several when they tie.
     async fn winners(&self) -> Vec<String> {
-        self.names(&self.outcome["winners"])
+        self.names(&self.outcome.winners)
     }
     /// Options from best to worst; tied options share a group.
     async fn ranking(&self) -> Vec<Vec<String>> {
-        self.outcome["ranking"]
-            .as_array()
-            .into_iter()
-            .flatten()
+        self.outcome
+            .ranking
+            .iter()
             .map(|group| self.names(group))
             .collect()
     }
     /// For yes/no methods: adopted or not.
     async fn adopted(&self) -> Option<bool> {
-        self.outcome["adopted"].as_bool()
+        self.outcome.adopted
     }
     /// For consensus and consent: `reached`, `objections_to_address`, `not_reached`.
     async fn consensus_status(&self) -> Option<&str> {
-        self.outcome["status"].as_str()
+        self.outcome.status.as_deref()
     }
     async fn ballots(&self) -> u64 {
-        self.outcome["ballots"].as_u64().unwrap_or(0)
+        self.outcome.ballots
     }
     async fn quorum_reached(&self) -> Option<bool> {
-        self.outcome["quorum_reached"].as_bool()
+        self.outcome.quorum_reached
     }
     /// Sentences that explain the result, in the reader's language.
     async fn explanation(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
-        let locale = request(ctx)?.locale;
-        Ok(self.outcome["explanation"][locale.as_str()]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect())
+        Ok(self.outcome.explanation_in(request(ctx)?.locale).to_vec())
     }
     /// The whole outcome, as `plenum tally` prints it.
-    async fn outcome(&self) -> Json<Value> {
-        Json(self.outcome.clone())
+    async fn outcome(&self) -> Result<Json<Value>> {
+        Ok(Json(
+            serde_json::to_value(&self.outcome).map_err(AppError::internal)?,
+        ))
     }
     /// SHA-256 of the ballot file the result was counted from (once closed).
     async fn export_sha256(&self) -> Option<&str> {

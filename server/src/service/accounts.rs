@@ -491,7 +491,7 @@ pub async fn update_profile(
         active.timezone = Set(parse_timezone(&tz)?.name().to_owned());
     }
     if let Some(gender) = change.gender {
-        active.gender = Set(gender.map(|g| g.as_str().to_owned()));
+        active.gender = Set(gender);
     }
     if let Some(pronouns) = change.pronouns {
         active.pronouns = Set(match pronouns {
@@ -523,8 +523,5 @@ pub async fn by_ids(
 
 /// The gender a person declared, if any.
 pub fn declared_gender(account: &account::Model) -> Option<crate::domain::account::Gender> {
-    account
-        .gender
-        .as_deref()
-        .and_then(crate::domain::account::Gender::from_db)
+    account.gender
 }

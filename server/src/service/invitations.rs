@@ -80,7 +80,7 @@ pub async fn invite(state: &AppState, viewer: &Viewer, input: NewInvitation) -> 
         email: Set(email.as_str().to_owned()),
         token_hash: Set(token::hash(&secret)),
         role: Set(input.role),
-        standing: Set(input.standing.as_str().to_owned()),
+        standing: Set(input.standing.kind()),
         good_until: Set(input.standing.good_until()),
         invited_by: Set(viewer.id()),
         created_at: Set(at),
@@ -174,7 +174,7 @@ pub async fn accept_hashed(
     let org = organisations::get(conn, invitation.organisation_id).await?;
     let joining = Joining {
         role: invitation.role,
-        standing: Standing::from_db(&invitation.standing, invitation.good_until),
+        standing: Standing::new(invitation.standing, invitation.good_until),
         actor: Some(invitation.invited_by),
         note: None,
     };
@@ -282,7 +282,7 @@ pub async fn request_to_join(
             fr: "Vous êtes déjà membre de cette organisation."
         )));
     }
-    let outcome = match RegistrationMode::from_db(&org.registration_mode) {
+    let outcome = match org.registration_mode {
         RegistrationMode::Open => {
             let joining = Joining {
                 role: Role::Member,

@@ -6,7 +6,7 @@ use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, IntoActiveModel, Order, PaginatorTrait};
 
 use crate::domain::access::{can_administer, can_manage_members};
-use crate::domain::membership::{self, EffectiveStanding, Role, Standing};
+use crate::domain::membership::{self, EffectiveStanding, EventKind, Role, Standing};
 use crate::domain::token::Scope;
 use crate::entity::{membership as entity, membership_event, organisation};
 use crate::error::{AppError, AppResult};
@@ -18,43 +18,9 @@ use crate::service::{new_id, now};
 use crate::state::AppState;
 use crate::{db, text};
 
-/// What happened to a membership, as its history records it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum EventKind {
-    Joined,
-    Rejoined,
-    StandingChanged,
-    RoleChanged,
-    Left,
-    Removed,
-}
-
-impl EventKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            EventKind::Joined => "joined",
-            EventKind::Rejoined => "rejoined",
-            EventKind::StandingChanged => "standing_changed",
-            EventKind::RoleChanged => "role_changed",
-            EventKind::Left => "left",
-            EventKind::Removed => "removed",
-        }
-    }
-    pub fn from_db(value: &str) -> EventKind {
-        match value {
-            "rejoined" => EventKind::Rejoined,
-            "standing_changed" => EventKind::StandingChanged,
-            "role_changed" => EventKind::RoleChanged,
-            "left" => EventKind::Left,
-            "removed" => EventKind::Removed,
-            _ => EventKind::Joined,
-        }
-    }
-}
-
 /// The stored standing of a membership row.
 pub fn standing_of(m: &entity::Model) -> Standing {
-    Standing::from_db(&m.standing, m.good_until)
+    Standing::new(m.standing, m.good_until)
 }
 
 /// Is this membership in good standing today, where the organisation is?
@@ -201,7 +167,7 @@ pub async fn join(
         Some(m) => {
             let mut active = m.into_active_model();
             active.role = Set(joining.role);
-            active.standing = Set(joining.standing.as_str().to_owned());
+            active.standing = Set(joining.standing.kind());
             active.good_until = Set(joining.standing.good_until());
             active.left_at = Set(None);
             (active.update(conn).await?, EventKind::Rejoined)
@@ -212,7 +178,7 @@ pub async fn join(
                 organisation_id: Set(org.id),
                 account_id: Set(account_id),
                 role: Set(joining.role),
-                standing: Set(joining.standing.as_str().to_owned()),
+                standing: Set(joining.standing.kind()),
                 good_until: Set(joining.standing.good_until()),
                 joined_at: Set(at),
                 left_at: Set(None),
@@ -236,9 +202,9 @@ async fn record(
     membership_event::ActiveModel {
         id: Set(new_id()),
         membership_id: Set(m.id),
-        kind: Set(kind.as_str().to_owned()),
+        kind: Set(kind),
         role: Set(m.role),
-        standing: Set(m.standing.clone()),
+        standing: Set(m.standing),
         good_until: Set(m.good_until),
         note: Set(note),
         actor_id: Set(actor),
@@ -317,7 +283,7 @@ pub async fn set_standing(
     let txn = db::begin_write(&state.writer).await?;
     let (target, _) = target_and_actor(&txn, viewer, membership_id, can_manage_members).await?;
     let mut active = target.into_active_model();
-    active.standing = Set(standing.as_str().to_owned());
+    active.standing = Set(standing.kind());
     active.good_until = Set(standing.good_until());
     let row = active.update(&txn).await?;
     record(

@@ -100,11 +100,11 @@ pub async fn create(
         description: Set(description),
         timezone: Set(timezone.name().to_owned()),
         default_locale: Set(input.default_locale.as_str().to_owned()),
-        registration_mode: Set(input.registration_mode.as_str().to_owned()),
+        registration_mode: Set(input.registration_mode),
         parent_id: Set(input.parent_id),
         edit_window_minutes: Set(None),
         max_proxies_held: Set(1),
-        undeclared_gender: Set(UndeclaredGender::Unknown.as_str().to_owned()),
+        undeclared_gender: Set(UndeclaredGender::Unknown),
         recusal_hides_deliberation: Set(false),
         theme: Set("default".into()),
         remote_images: Set(RemoteImages::Links),
@@ -190,7 +190,7 @@ pub async fn update(
         active.default_locale = Set(locale.as_str().to_owned());
     }
     if let Some(mode) = change.registration_mode {
-        active.registration_mode = Set(mode.as_str().to_owned());
+        active.registration_mode = Set(mode);
     }
     if let Some(window) = change.edit_window_minutes {
         if window.is_some_and(|w| w < 0) {
@@ -202,7 +202,7 @@ pub async fn update(
         active.edit_window_minutes = Set(window);
     }
     if let Some(rule) = change.undeclared_gender {
-        active.undeclared_gender = Set(rule.as_str().to_owned());
+        active.undeclared_gender = Set(rule);
     }
     if let Some(hides) = change.recusal_hides_deliberation {
         active.recusal_hides_deliberation = Set(hides);

@@ -131,7 +131,7 @@ async fn issue(
         expires_at: Set(new.expires_at),
         last_used_at: Set(None),
         revoked_at: Set(None),
-        scope: Set(new.scope.as_str().to_owned()),
+        scope: Set(new.scope),
         ends_with_password: Set(new.ends_with_password),
     }
     .insert(conn)
@@ -143,7 +143,7 @@ async fn issue(
 fn credential_of(record: &auth_token::Model) -> Credential {
     match record.kind.as_str() {
         KIND_SESSION => Credential::Session,
-        _ => Credential::Personal(Scope::from_db(&record.scope)),
+        _ => Credential::Personal(record.scope),
     }
 }
 

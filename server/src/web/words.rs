@@ -123,7 +123,7 @@ pub fn table(locale: Locale) -> Value {
 
 /// A record kind's or a search hit's kind name.
 pub fn kind_label(locale: Locale, kind: &str) -> String {
-    match crate::domain::record::RecordKind::from_db(kind) {
+    match crate::domain::record::RecordKind::parse(kind) {
         Some(k) => k.label().in_locale(locale).to_owned(),
         None => word(locale, &format!("hit_{kind}")).to_owned(),
     }

@@ -101,10 +101,15 @@ pub trait Method: Sized + Send + 'static {
     fn verdict(&self, ballots: u64) -> Verdict;
 }
 
-/// The full result of a count, as `plenum tally` prints it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The full result of a count, as `plenum tally` prints it and as a closed
+/// proposal stores it (typed JSON: a stored outcome that does not read back
+/// as this type, or of another format, is an error, never a default).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sea_orm::FromJsonQueryResult)]
 pub struct Outcome {
-    pub method: &'static str,
+    /// The format of this record.
+    #[serde(default)]
+    pub version: Version,
+    pub method: String,
     pub options: Vec<String>,
     pub winners: Vec<usize>,
     pub ranking: Vec<Vec<usize>>,
@@ -119,14 +124,64 @@ pub struct Outcome {
     pub quorum_reached: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub adopted: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<&'static str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
     pub details: Value,
     pub explanation: Explanation,
 }
 
+impl Outcome {
+    /// The explanation's sentences in `locale`'s language.
+    pub fn explanation_in(&self, locale: crate::i18n::Locale) -> &[String] {
+        match locale {
+            crate::i18n::Locale::En => &self.explanation.en,
+            crate::i18n::Locale::Fr => &self.explanation.fr,
+        }
+    }
+
+    /// The names of options given by index (`#i` for an index out of range).
+    pub fn names(&self, indices: &[usize]) -> Vec<String> {
+        indices
+            .iter()
+            .map(|&i| {
+                self.options
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{i}"))
+            })
+            .collect()
+    }
+}
+
+/// The format of an [`Outcome`] record. Outcomes written before the field
+/// existed are of the first format; a format this server does not know is
+/// refused when read rather than half-understood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Version(u32);
+
+impl Version {
+    pub const CURRENT: Version = Version(1);
+}
+
+impl Default for Version {
+    fn default() -> Self {
+        Version::CURRENT
+    }
+}
+
+impl<'de> Deserialize<'de> for Version {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match u32::deserialize(d)? {
+            1 => Ok(Version(1)),
+            other => Err(serde::de::Error::custom(format!(
+                "an outcome of format {other}, which this server does not know"
+            ))),
+        }
+    }
+}
+
 /// The explanation in both languages, one sentence per line.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Explanation {
     pub en: Vec<String>,
     pub fr: Vec<String>,
@@ -202,7 +257,8 @@ impl<M: Method> Tally for Counting<M> {
             ));
         }
         Outcome {
-            method: M::NAME,
+            version: Version::CURRENT,
+            method: M::NAME.to_owned(),
             options: self.options.clone(),
             winners: verdict.winners,
             ranking: verdict.ranking,
@@ -212,7 +268,7 @@ impl<M: Method> Tally for Counting<M> {
             participation_percent: self.electorate.map(|e| fraction::percent(self.ballots, e)),
             quorum_reached,
             adopted: verdict.adopted,
-            status: verdict.status,
+            status: verdict.status.map(str::to_owned),
             details: verdict.details,
             explanation: Explanation {
                 en: verdict

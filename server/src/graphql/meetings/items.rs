@@ -160,7 +160,7 @@ impl AgendaItem {
         self.row.carried_from.map(id)
     }
     async fn status(&self) -> ItemStatus {
-        ItemStatus::from_db(&self.row.status).unwrap_or(ItemStatus::Open)
+        self.row.status
     }
     /// Minutes after the start of the meeting it is planned at.
     async fn starts_after_minutes(&self) -> Option<i32> {

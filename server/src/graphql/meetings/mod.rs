@@ -98,7 +98,7 @@ impl Meeting {
         self.0.meeting.speaking_limit_seconds
     }
     async fn facilitator_parity(&self) -> ParityRule {
-        ParityRule::from_db(&self.0.meeting.facilitator_parity).unwrap_or(ParityRule::None)
+        self.0.meeting.facilitator_parity
     }
     async fn started_at(&self) -> Option<DateTime<Utc>> {
         self.0.meeting.started_at

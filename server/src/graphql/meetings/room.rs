@@ -19,7 +19,7 @@ pub struct RoleHolder(pub(super) meeting_role::Model);
 #[Object]
 impl RoleHolder {
     async fn role(&self) -> MeetingRole {
-        MeetingRole::from_db(&self.0.role).unwrap_or(MeetingRole::Rapporteur)
+        self.0.role
     }
     async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
         person(ctx, self.0.account_id).await
@@ -37,7 +37,7 @@ impl AttendanceLine {
         person(ctx, self.0.attendance.account_id).await
     }
     async fn presence(&self) -> Presence {
-        Presence::from_db(&self.0.attendance.status).unwrap_or(Presence::Absent)
+        self.0.attendance.status
     }
     /// Their first meeting of this body: welcome them.
     async fn first_time(&self) -> bool {
@@ -110,7 +110,7 @@ impl SpeakingRequest {
         speaker(ctx, self.0.account_id, &self.1).await
     }
     async fn kind(&self) -> Kind {
-        Kind::from_db(&self.0.kind).unwrap_or(Kind::Request)
+        self.0.kind
     }
     async fn requested_at(&self) -> DateTime<Utc> {
         self.0.requested_at

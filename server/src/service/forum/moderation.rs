@@ -5,57 +5,13 @@ use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, Order};
 
 use crate::domain::access::can_administer;
+use crate::domain::forum::Action;
 use crate::entity::moderation_action;
 use crate::error::AppResult;
 use crate::service::page::{self, Page};
 use crate::service::sessions::Viewer;
 use crate::service::{memberships, new_id, now};
 use crate::state::AppState;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum Action {
-    HidePost,
-    UnhidePost,
-    EditPost,
-    CloseThread,
-    ReopenThread,
-    ArchiveThread,
-    PinThread,
-    UnpinThread,
-    MoveThread,
-}
-
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::HidePost => "hide_post",
-            Action::UnhidePost => "unhide_post",
-            Action::EditPost => "edit_post",
-            Action::CloseThread => "close_thread",
-            Action::ReopenThread => "reopen_thread",
-            Action::ArchiveThread => "archive_thread",
-            Action::PinThread => "pin_thread",
-            Action::UnpinThread => "unpin_thread",
-            Action::MoveThread => "move_thread",
-        }
-    }
-
-    pub fn from_db(value: &str) -> Option<Action> {
-        [
-            Action::HidePost,
-            Action::UnhidePost,
-            Action::EditPost,
-            Action::CloseThread,
-            Action::ReopenThread,
-            Action::ArchiveThread,
-            Action::PinThread,
-            Action::UnpinThread,
-            Action::MoveThread,
-        ]
-        .into_iter()
-        .find(|a| a.as_str() == value)
-    }
-}
 
 /// Writes one line of the log, in the moderation's own transaction.
 pub async fn log(
@@ -71,7 +27,7 @@ pub async fn log(
         id: Set(new_id()),
         organisation_id: Set(organisation_id),
         actor_id: Set(actor_id),
-        action: Set(action.as_str().to_owned()),
+        action: Set(action),
         target_kind: Set(target_kind.to_owned()),
         target_id: Set(target_id),
         reason: Set(reason),

@@ -10,9 +10,10 @@ use sea_orm::{
 };
 
 use super::cache::Posts;
-use super::moderation::{self, Action};
+use super::moderation;
 use super::{Place, not_allowed_to_write, place_of_post, place_of_thread, require_open};
 use crate::domain::cursor;
+use crate::domain::forum::Action;
 use crate::domain::forum::{parse_body, parse_reason, parse_title, within_edit_window};
 use crate::domain::markdown;
 use crate::entity::{account, membership, mention, organisation, post, post_revision, thread};

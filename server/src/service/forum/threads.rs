@@ -6,9 +6,10 @@ use sea_orm::prelude::*;
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ActiveValue::Set, Condition, IntoActiveModel, Order, QueryOrder, QuerySelect};
 
-use super::moderation::{self, Action};
+use super::moderation;
 use super::{Place, not_allowed_to_write, place_of_category, place_of_thread};
 use crate::domain::cursor;
+use crate::domain::forum::Action;
 use crate::domain::forum::{parse_body, parse_reason, parse_tags, parse_title};
 use crate::entity::{post, thread};
 use crate::error::{AppError, AppResult};

@@ -37,7 +37,7 @@ pub struct NewBody {
 }
 
 pub fn kind_of(body: &body::Model) -> BodyKind {
-    BodyKind::from_db(&body.kind).unwrap_or(BodyKind::Commission)
+    body.kind
 }
 
 /// An organisation's body by its slug.
@@ -111,7 +111,7 @@ async fn insert(
     let created = body::ActiveModel {
         id: Set(new_id()),
         organisation_id: Set(organisation.id),
-        kind: Set(input.kind.as_str().to_owned()),
+        kind: Set(input.kind),
         slug: Set(slug.as_str().to_owned()),
         name: Set(name),
         description_html: Set(
@@ -275,7 +275,7 @@ pub async fn people(
         .await?;
     for a in added {
         if seen.insert(a.account_id) {
-            let how = if a.role == BodyRole::Guest.as_str() {
+            let how = if a.role == BodyRole::Guest {
                 Belongs::AsGuest
             } else {
                 Belongs::Added
@@ -444,7 +444,7 @@ pub async fn add(
     let row = body_member::ActiveModel {
         body_id: Set(body_id),
         account_id: Set(person),
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         note: Set(note),
         joined_at: Set(now()),
         added_by: Set(Some(viewer.id())),

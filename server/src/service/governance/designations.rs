@@ -54,7 +54,7 @@ fn candidacy_not_found() -> AppError {
 }
 
 fn outcome_of(call: &designation_call::Model) -> Option<Outcome> {
-    call.outcome.as_deref().and_then(Outcome::from_db)
+    call.outcome
 }
 
 /// Where a call stands, with its latest designation vote.
@@ -393,7 +393,7 @@ pub async fn apply(
         .one(&txn)
         .await?;
     let saved = match existing {
-        Some(c) if c.status == CandidacyStatus::Standing.as_str() => {
+        Some(c) if c.status == CandidacyStatus::Standing => {
             return Err(AppError::conflict(text!(
                 en: "You already stand for this position; withdraw first to apply anew.",
                 fr: "Vous êtes déjà candidat·e à ce poste ; retirez-vous d'abord pour candidater à nouveau."
@@ -404,7 +404,7 @@ pub async fn apply(
             let mut active: candidacy::ActiveModel = c.into();
             active.statement_source = Set(statement);
             active.statement_html = Set(html);
-            active.status = Set(CandidacyStatus::Standing.as_str().into());
+            active.status = Set(CandidacyStatus::Standing);
             active.answered_at = Set(Some(now()));
             active.withdrawn_at = Set(None);
             active.update(&txn).await?
@@ -442,7 +442,7 @@ fn new_candidacy(
         statement_source: Set(statement),
         statement_html: Set(html),
         nominated_by: Set(nominated_by),
-        status: Set(status.as_str().into()),
+        status: Set(status),
         created_at: Set(now()),
         answered_at: Set(None),
         withdrawn_at: Set(None),
@@ -531,7 +531,7 @@ pub async fn answer(
     let txn = db::begin_write(&state.writer).await?;
     let (found, call) = own(&txn, viewer, id).await?;
     require_nominations(call.status)?;
-    if found.status != CandidacyStatus::Proposed.as_str() {
+    if found.status != CandidacyStatus::Proposed {
         return Err(AppError::conflict(text!(
             en: "This candidacy is not awaiting an answer.",
             fr: "Cette candidature n'attend pas de réponse."
@@ -554,7 +554,7 @@ pub async fn answer(
     } else {
         CandidacyStatus::Declined
     };
-    active.status = Set(status.as_str().into());
+    active.status = Set(status);
     active.answered_at = Set(Some(now()));
     let answered = active.update(&txn).await?;
     txn.commit().await?;
@@ -568,16 +568,14 @@ pub async fn withdraw(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<
     let txn = db::begin_write(&state.writer).await?;
     let (found, call) = own(&txn, viewer, id).await?;
     require_changeable(call.status)?;
-    if found.status != CandidacyStatus::Standing.as_str()
-        && found.status != CandidacyStatus::Proposed.as_str()
-    {
+    if found.status != CandidacyStatus::Standing && found.status != CandidacyStatus::Proposed {
         return Err(AppError::conflict(text!(
             en: "This candidacy is no longer standing.",
             fr: "Cette candidature n'est plus en lice."
         )));
     }
     let mut active: candidacy::ActiveModel = found.into();
-    active.status = Set(CandidacyStatus::Withdrawn.as_str().into());
+    active.status = Set(CandidacyStatus::Withdrawn);
     active.withdrawn_at = Set(Some(now()));
     let withdrawn = active.update(&txn).await?;
     txn.commit().await?;
@@ -591,7 +589,7 @@ async fn standing(conn: &impl ConnectionTrait, call_id: Uuid) -> AppResult<Vec<U
         .select_only()
         .column(candidacy::Column::AccountId)
         .filter(candidacy::Column::CallId.eq(call_id))
-        .filter(candidacy::Column::Status.eq(CandidacyStatus::Standing.as_str()))
+        .filter(candidacy::Column::Status.eq(CandidacyStatus::Standing))
         .order_by_asc(candidacy::Column::CreatedAt)
         .order_by_asc(candidacy::Column::Id)
         .into_tuple()
@@ -745,9 +743,7 @@ async fn assembly_of(
 ) -> AppResult<body::Model> {
     body::Entity::find()
         .filter(body::Column::OrganisationId.eq(organisation.id))
-        .filter(
-            body::Column::Kind.eq(crate::domain::governance::BodyKind::GeneralAssembly.as_str()),
-        )
+        .filter(body::Column::Kind.eq(crate::domain::governance::BodyKind::GeneralAssembly))
         .one(conn)
         .await?
         .ok_or_else(super::body_not_found)
@@ -783,10 +779,9 @@ pub async fn recused(
     let candidate = candidacy::Entity::find()
         .filter(candidacy::Column::CallId.eq(call_id))
         .filter(candidacy::Column::AccountId.eq(account_id))
-        .filter(candidacy::Column::Status.is_in([
-            CandidacyStatus::Standing.as_str(),
-            CandidacyStatus::Proposed.as_str(),
-        ]))
+        .filter(
+            candidacy::Column::Status.is_in([CandidacyStatus::Standing, CandidacyStatus::Proposed]),
+        )
         .count(conn)
         .await?;
     if candidate == 0 {
@@ -808,10 +803,9 @@ pub async fn withheld_threads(
         .select_only()
         .column(candidacy::Column::CallId)
         .filter(candidacy::Column::AccountId.eq(account_id))
-        .filter(candidacy::Column::Status.is_in([
-            CandidacyStatus::Standing.as_str(),
-            CandidacyStatus::Proposed.as_str(),
-        ]))
+        .filter(
+            candidacy::Column::Status.is_in([CandidacyStatus::Standing, CandidacyStatus::Proposed]),
+        )
         .into_tuple()
         .all(conn)
         .await?;
@@ -849,8 +843,10 @@ pub async fn conclude(txn: &DatabaseTransaction, p: &proposal_entity::Model) -> 
     else {
         return Ok(());
     };
-    let result = p.result.clone().unwrap_or_default();
-    if call.outcome.is_some() || awaits_check(p) || result["quorum_reached"] == json!(false) {
+    let Some(result) = &p.result else {
+        return Ok(());
+    };
+    if call.outcome.is_some() || awaits_check(p) || result.quorum_reached == Some(false) {
         return Ok(());
     }
     let holders: Vec<Uuid> = p
@@ -861,10 +857,9 @@ pub async fn conclude(txn: &DatabaseTransaction, p: &proposal_entity::Model) -> 
     let found = positions::find(txn, call.position_id).await?;
     let organisation = organisations::get(txn, call.organisation_id).await?;
     let chosen = match ballot_for(&p.method) {
-        Ok(Ballot::Slate) if result["adopted"] == json!(true) => holders,
+        Ok(Ballot::Slate) if result.adopted == Some(true) => holders,
         Ok(Ballot::Candidates) => {
-            let ranking: Vec<Vec<usize>> =
-                serde_json::from_value(result["ranking"].clone()).unwrap_or_default();
+            let ranking = &result.ranking;
             let people = accounts::by_ids(txn, holders.iter().copied()).await?;
             let rule = positions::parity_of(&found);
             let undeclared = positions::undeclared_policy(&organisation);
@@ -880,7 +875,7 @@ pub async fn conclude(txn: &DatabaseTransaction, p: &proposal_entity::Model) -> 
                     .collect();
                 check_parity(rule, undeclared, &declared).is_ok()
             };
-            match choose_holders(&ranking, found.seats as usize, fits) {
+            match choose_holders(ranking, found.seats as usize, fits) {
                 Some(indices) => indices
                     .iter()
                     .filter_map(|i| holders.get(*i).copied())
@@ -926,7 +921,7 @@ fn awaits_check(p: &proposal_entity::Model) -> bool {
     p.consensus_checked_at.is_none()
         && p.result
             .as_ref()
-            .is_some_and(|r| r["details"]["facilitator_check_required"] == json!(true))
+            .is_some_and(|r| r.details["facilitator_check_required"] == json!(true))
 }
 
 /// Ends the call under way on a position, if any, with its outcome.
@@ -1028,7 +1023,7 @@ pub async fn report_upward(
     let people = accounts::by_ids(&txn, standing.iter().map(|s| s.candidacy.account_id)).await?;
     let candidates: Vec<Value> = standing
         .iter()
-        .filter(|s| s.candidacy.status == CandidacyStatus::Standing.as_str())
+        .filter(|s| s.candidacy.status == CandidacyStatus::Standing)
         .filter_map(|s| {
             let person = people.get(&s.candidacy.account_id)?;
             Some(json!({
@@ -1047,7 +1042,7 @@ pub async fn report_upward(
         "candidates": candidates,
     });
     let mut active: designation_call::ActiveModel = call.call.into();
-    active.outcome = Set(Some(Outcome::Reported.as_str().into()));
+    active.outcome = Set(Some(Outcome::Reported));
     active.outcome_note = Set(note);
     active.outcome_at = Set(Some(now()));
     active.outcome_by = Set(Some(viewer.id()));

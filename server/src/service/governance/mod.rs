@@ -89,8 +89,7 @@ pub async fn adopted_decision(
         .await?
         .filter(|p| p.organisation_id == organisation.id && p.binding)
         .ok_or_else(refused)?;
-    let adopted = p.closed_at.is_some()
-        && p.result.as_ref().and_then(|r| r["adopted"].as_bool()) == Some(true);
+    let adopted = p.closed_at.is_some() && p.result.as_ref().and_then(|r| r.adopted) == Some(true);
     if !adopted {
         return Err(refused());
     }

@@ -35,7 +35,7 @@ fn position_not_found() -> AppError {
 }
 
 pub fn parity_of(p: &position::Model) -> ParityRule {
-    ParityRule::from_db(&p.parity).unwrap_or(ParityRule::None)
+    p.parity
 }
 
 /// Opens a position in a body (facilitators).
@@ -80,7 +80,7 @@ pub async fn create(
         qualities: Set(serde_json::json!(qualities)),
         scope: Set(serde_json::json!(scope)),
         seats: Set(seats),
-        parity: Set(input.parity.as_str().to_owned()),
+        parity: Set(input.parity),
         created_by: Set(viewer.id()),
         created_at: Set(now()),
     }
@@ -237,5 +237,5 @@ pub async fn check_pair(
 
 /// How the organisation counts people who declared no gender.
 pub fn undeclared_policy(organisation: &organisation::Model) -> UndeclaredGender {
-    UndeclaredGender::from_db(&organisation.undeclared_gender).unwrap_or(UndeclaredGender::Unknown)
+    organisation.undeclared_gender
 }

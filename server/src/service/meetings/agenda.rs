@@ -128,7 +128,7 @@ pub async fn propose(
         urgent: Set(urgent),
         approved_by: Set(approved_by),
         carried_from: Set(None),
-        status: Set(ItemStatus::Open.as_str().into()),
+        status: Set(ItemStatus::Open),
         created_at: Set(now()),
     }
     .insert(&txn)
@@ -195,7 +195,7 @@ pub async fn set_status(
         steered(&txn, viewer, seen.meeting.id).await?;
     }
     let mut active: agenda_item::ActiveModel = item.into();
-    active.status = Set(status.as_str().into());
+    active.status = Set(status);
     let changed = active.update(&txn).await?;
     txn.commit().await?;
     publish(state, &seen.meeting, MeetingChange::Agenda);
@@ -294,7 +294,7 @@ async fn items_of(conn: &impl ConnectionTrait, seen: &Seen) -> AppResult<Vec<age
     }
     Ok(agenda_item::Entity::find()
         .filter(place)
-        .filter(agenda_item::Column::Status.ne(ItemStatus::Withdrawn.as_str()))
+        .filter(agenda_item::Column::Status.ne(ItemStatus::Withdrawn))
         .order_by_asc(agenda_item::Column::CreatedAt)
         .all(conn)
         .await?)
@@ -445,7 +445,7 @@ pub async fn settle(txn: &impl ConnectionTrait, seen: &Seen, by: Uuid) -> AppRes
             urgent: Set(false),
             approved_by: Set(None),
             carried_from: Set(None),
-            status: Set(ItemStatus::Open.as_str().into()),
+            status: Set(ItemStatus::Open),
             created_at: Set(now()),
         }
         .insert(txn)
@@ -455,7 +455,7 @@ pub async fn settle(txn: &impl ConnectionTrait, seen: &Seen, by: Uuid) -> AppRes
         .col_expr(agenda_item::Column::MeetingId, Expr::value(seen.meeting.id))
         .filter(agenda_item::Column::MeetingId.is_null())
         .filter(agenda_item::Column::BodyId.eq(seen.body.id))
-        .filter(agenda_item::Column::Status.eq(ItemStatus::Open.as_str()))
+        .filter(agenda_item::Column::Status.eq(ItemStatus::Open))
         .exec(txn)
         .await?;
     let overflow: Vec<Uuid> = of(txn, seen)
@@ -494,7 +494,7 @@ pub async fn to_backlog(
 ) -> AppResult<()> {
     let open = Condition::all()
         .add(agenda_item::Column::MeetingId.eq(meeting_id))
-        .add(agenda_item::Column::Status.eq(ItemStatus::Open.as_str()))
+        .add(agenda_item::Column::Status.eq(ItemStatus::Open))
         .add(
             Condition::any()
                 .add(agenda_item::Column::Urgent.eq(false))

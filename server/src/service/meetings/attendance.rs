@@ -8,7 +8,6 @@ use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect};
 
 use super::{Seen, publish, seen, steered};
-use crate::domain::governance::ParityRule;
 use crate::domain::meeting::{MeetingRole, MeetingStatus, Presence};
 use crate::entity::{attendance, meeting, meeting_role};
 use crate::error::{AppError, AppResult};
@@ -29,7 +28,7 @@ pub async fn holds(
     role: MeetingRole,
 ) -> AppResult<bool> {
     Ok(
-        meeting_role::Entity::find_by_id((meeting_id, role.as_str().to_owned(), account_id))
+        meeting_role::Entity::find_by_id((meeting_id, role, account_id))
             .one(conn)
             .await?
             .is_some(),
@@ -110,13 +109,12 @@ pub async fn assign(
             fr: "Une réunion a deux personnes à l'animation au plus : libérez-en une d'abord."
         )));
     } else if let [other] = holders.as_slice() {
-        let rule =
-            ParityRule::from_db(&seen.meeting.facilitator_parity).unwrap_or(ParityRule::None);
+        let rule = seen.meeting.facilitator_parity;
         positions::check_pair(&txn, &seen.organisation, rule, &[*other, account_id]).await?;
     }
     meeting_role::ActiveModel {
         meeting_id: Set(meeting_id),
-        role: Set(role.as_str().into()),
+        role: Set(role),
         account_id: Set(account_id),
         assigned_by: Set(viewer.id()),
         assigned_at: Set(now()),
@@ -141,7 +139,7 @@ pub async fn release(
     let txn = db::begin_write(&state.writer).await?;
     let seen = steered(&txn, viewer, meeting_id).await?;
     require_not_over(&seen)?;
-    meeting_role::Entity::delete_by_id((meeting_id, role.as_str().to_owned(), account_id))
+    meeting_role::Entity::delete_by_id((meeting_id, role, account_id))
         .exec(&txn)
         .await?;
     let all = roles(&txn, meeting_id).await?;
@@ -184,7 +182,7 @@ pub async fn mark(
     let line = attendance::ActiveModel {
         meeting_id: Set(meeting_id),
         account_id: Set(account_id),
-        status: Set(presence.as_str().into()),
+        status: Set(presence),
         marked_by: Set(viewer.id()),
         marked_at: Set(now()),
     };
@@ -225,7 +223,7 @@ pub async fn sheet(conn: &impl ConnectionTrait, seen: &Seen) -> AppResult<Vec<Li
         .into_tuple()
         .all(conn)
         .await?;
-    let present = [Presence::InPerson.as_str(), Presence::Online.as_str()];
+    let present = [Presence::InPerson, Presence::Online];
     let regulars: HashSet<Uuid> = attendance::Entity::find()
         .select_only()
         .column(attendance::Column::AccountId)
@@ -240,8 +238,7 @@ pub async fn sheet(conn: &impl ConnectionTrait, seen: &Seen) -> AppResult<Vec<Li
     Ok(lines
         .into_iter()
         .map(|attendance| Line {
-            first_time: !regulars.contains(&attendance.account_id)
-                && Presence::from_db(&attendance.status).is_some_and(Presence::present),
+            first_time: !regulars.contains(&attendance.account_id) && attendance.status.present(),
             attendance,
         })
         .collect())
@@ -258,7 +255,7 @@ pub async fn sheet_seen_by(conn: &impl ConnectionTrait, seen: &Seen) -> AppResul
 
 /// How many people are present, in the room or online: one count.
 pub async fn present(conn: &impl ConnectionTrait, meeting_id: Uuid) -> AppResult<u32> {
-    let present = [Presence::InPerson.as_str(), Presence::Online.as_str()];
+    let present = [Presence::InPerson, Presence::Online];
     let count = attendance::Entity::find()
         .filter(attendance::Column::MeetingId.eq(meeting_id))
         .filter(attendance::Column::Status.is_in(present))
@@ -293,11 +290,11 @@ pub async fn csv(
     .map_err(AppError::internal)?;
     for line in &lines {
         let person = people.get(&line.attendance.account_id);
-        let presence = match Presence::from_db(&line.attendance.status) {
-            Some(Presence::InPerson) => t(text!(en: "present", fr: "présent·e")),
-            Some(Presence::Online) => t(text!(en: "online", fr: "en ligne")),
-            Some(Presence::Excused) => t(text!(en: "excused", fr: "excusé·e")),
-            _ => t(text!(en: "absent", fr: "absent·e")),
+        let presence = match line.attendance.status {
+            Presence::InPerson => t(text!(en: "present", fr: "présent·e")),
+            Presence::Online => t(text!(en: "online", fr: "en ligne")),
+            Presence::Excused => t(text!(en: "excused", fr: "excusé·e")),
+            Presence::Absent => t(text!(en: "absent", fr: "absent·e")),
         };
         let first = match line.first_time {
             true => t(text!(en: "yes", fr: "oui")),

@@ -72,7 +72,7 @@ pub async fn split(
             fr: "Les groupes se forment pendant une réunion en cours."
         )));
     }
-    let present = [Presence::InPerson.as_str(), Presence::Online.as_str()];
+    let present = [Presence::InPerson, Presence::Online];
     let people: Vec<Uuid> = attendance::Entity::find()
         .filter(attendance::Column::MeetingId.eq(seen.meeting.id))
         .filter(attendance::Column::Status.is_in(present))

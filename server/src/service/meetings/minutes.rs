@@ -10,7 +10,7 @@ use sea_orm::sea_query::Condition;
 use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect};
 
 use super::{Seen, publish, seen, steered};
-use crate::domain::meeting::{MeetingRole, MeetingStatus, Presence};
+use crate::domain::meeting::{MeetingRole, MeetingStatus};
 use crate::domain::minutes::{self as rules, LOCK};
 use crate::domain::record::{RecordKind, RecordVisibility};
 use crate::entity::{meeting, minutes, proposal, record};
@@ -53,7 +53,7 @@ pub async fn room(txn: &impl ConnectionTrait, viewer: &Viewer, item_id: Uuid) ->
     require_writer(txn, viewer, &seen).await?;
     let mut present = 0;
     for line in super::attendance::sheet(txn, &seen).await? {
-        let here = Presence::from_db(&line.attendance.status).is_some_and(Presence::present);
+        let here = line.attendance.status.present();
         if here
             && bodies::includes(
                 txn,

@@ -54,7 +54,7 @@ impl Seen {
 }
 
 pub fn speaking_priority_of(m: &meeting::Model) -> GenderPriority {
-    GenderPriority::from_db(&m.speaking_priority).unwrap_or(GenderPriority::Priority)
+    m.speaking_priority
 }
 
 pub fn meeting_not_found() -> AppError {
@@ -230,9 +230,9 @@ fn row(
         visibility: Set(input.visibility),
         extraordinary: Set(input.extraordinary),
         agenda_deadline_days: Set(input.agenda_deadline_days),
-        speaking_priority: Set(input.speaking_priority.as_str().into()),
+        speaking_priority: Set(input.speaking_priority),
         speaking_limit_seconds: Set(input.speaking_limit_seconds),
-        facilitator_parity: Set(input.facilitator_parity.as_str().into()),
+        facilitator_parity: Set(input.facilitator_parity),
         started_at: Set(None),
         ended_at: Set(None),
         cancelled_at: Set(None),

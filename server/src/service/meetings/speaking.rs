@@ -49,7 +49,7 @@ async fn item_under_way(
         )));
     };
     let seen = seen(conn, Some(viewer), meeting_id).await?;
-    if seen.status() != MeetingStatus::InProgress || item.status != ItemStatus::Open.as_str() {
+    if seen.status() != MeetingStatus::InProgress || item.status != ItemStatus::Open {
         return Err(AppError::conflict(text!(
             en: "The floor is given on an open item of a meeting under way.",
             fr: "La parole se donne sur un point ouvert d'une réunion en cours."
@@ -66,7 +66,7 @@ async fn present(
     Ok(attendance::Entity::find_by_id((meeting_id, account_id))
         .one(conn)
         .await?
-        .and_then(|a| Presence::from_db(&a.status))
+        .map(|a| a.status)
         .is_some_and(Presence::present))
 }
 
@@ -128,7 +128,7 @@ async fn insert(
         meeting_id: Set(seen.meeting.id),
         item_id: Set(item_id),
         account_id: Set(speaker),
-        kind: Set(kind.as_str().into()),
+        kind: Set(kind),
         requested_at: Set(now()),
         requested_by: Set(by),
         placed_at: Set(None),
@@ -290,7 +290,7 @@ pub async fn round(
     let txn = db::begin_write(&state.writer).await?;
     let (item, seen) = item_under_way(&txn, viewer, item_id).await?;
     steered(&txn, viewer, seen.meeting.id).await?;
-    let present = [Presence::InPerson.as_str(), Presence::Online.as_str()];
+    let present = [Presence::InPerson, Presence::Online];
     let people = attendance::Entity::find()
         .filter(attendance::Column::MeetingId.eq(seen.meeting.id))
         .filter(attendance::Column::Status.is_in(present))
@@ -389,7 +389,7 @@ pub async fn queue(conn: &impl ConnectionTrait, seen: &Seen, item_id: Uuid) -> A
     let list: Vec<Waiting> = waiting
         .iter()
         .map(|r| Waiting {
-            kind: Kind::from_db(&r.kind).unwrap_or(Kind::Request),
+            kind: r.kind,
             requested_at: r.requested_at,
             prioritised: prioritised(gender(&r.account_id)),
             interventions: spoken.get(&r.account_id).map_or(0, |s| s.interventions),

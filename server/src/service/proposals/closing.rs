@@ -12,7 +12,6 @@ use std::fmt::Write as _;
 use futures_util::TryStreamExt;
 use sea_orm::prelude::*;
 use sea_orm::{QueryOrder, QuerySelect, StreamTrait};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::{Seen, proposal_not_found, seen, spec_of};
@@ -133,10 +132,9 @@ pub async fn finish(
         .ok_or_else(proposal_not_found)?;
     let export = export(&txn, &p).await?;
     let outcome = count(&export)?;
+    let ballots = outcome.ballots;
     let mut active: entity::ActiveModel = p.into();
-    active.result = sea_orm::ActiveValue::Set(Some(
-        serde_json::to_value(&outcome).map_err(AppError::internal)?,
-    ));
+    active.result = sea_orm::ActiveValue::Set(Some(outcome));
     active.export_sha256 = sea_orm::ActiveValue::Set(Some(sha256_hex(&export)));
     let closed = active.update(&txn).await?;
     crate::service::governance::designations::conclude(&txn, &closed).await?;
@@ -144,7 +142,7 @@ pub async fn finish(
         .await?;
     txn.commit().await?;
     super::publish(state, &closed, ProposalChange::Closed);
-    tracing::info!(proposal = %id, ballots = outcome.ballots, "proposal closed");
+    tracing::info!(proposal = %id, ballots, "proposal closed");
     Ok(Some(closed))
 }
 
@@ -174,7 +172,9 @@ pub async fn summary_csv(
 ) -> AppResult<String> {
     let p = &seen.proposal;
     refuse_until_closed(p)?;
-    let outcome = p.result.clone().unwrap_or_default();
+    let outcome = p.result.as_ref().ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!("a closed proposal without its result"))
+    })?;
     let t = |text: Text| text.in_locale(locale).to_owned();
     // Figures take two columns, the named ballots four: one sheet, flexible rows.
     let mut out = csv::WriterBuilder::new()
@@ -186,18 +186,7 @@ pub async fn summary_csv(
         Some(false) => t(text!(en: "no", fr: "non")),
         None => "—".to_owned(),
     };
-    let winners: Vec<String> = outcome["winners"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_u64)
-        .filter_map(|i| {
-            outcome["options"]
-                .get(i as usize)?
-                .as_str()
-                .map(str::to_owned)
-        })
-        .collect();
+    let winners = outcome.names(&outcome.winners);
     let figures = [
         (t(text!(en: "Proposal", fr: "Proposition")), p.title.clone()),
         (t(text!(en: "Method", fr: "Méthode")), p.method.clone()),
@@ -219,19 +208,22 @@ pub async fn summary_csv(
         ),
         (
             t(text!(en: "Ballots", fr: "Bulletins")),
-            outcome["ballots"].to_string(),
+            outcome.ballots.to_string(),
         ),
         (
             t(text!(en: "Participation (%)", fr: "Participation (%)")),
-            outcome["participation_percent"].to_string(),
+            outcome
+                .participation_percent
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "null".to_owned()),
         ),
         (
             t(text!(en: "Quorum reached", fr: "Quorum atteint")),
-            yes_no(outcome["quorum_reached"].as_bool()),
+            yes_no(outcome.quorum_reached),
         ),
         (
             t(text!(en: "Adopted", fr: "Adoptée")),
-            yes_no(outcome["adopted"].as_bool()),
+            yes_no(outcome.adopted),
         ),
         (t(text!(en: "Chosen", fr: "Retenu")), winners.join(", ")),
         (
@@ -242,12 +234,7 @@ pub async fn summary_csv(
     for (name, value) in figures {
         row(name, value).map_err(AppError::internal)?;
     }
-    for line in outcome["explanation"][locale.as_str()]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-    {
+    for line in outcome.explanation_in(locale) {
         row(
             t(text!(en: "Explanation", fr: "Explication")),
             line.to_owned(),

@@ -209,7 +209,7 @@ pub async fn amend(
         round: Set(p.round),
         details_source: Set(p.details_source.clone()),
         details_html: Set(p.details_html.clone()),
-        outcome: Set(serde_json::to_value(&outcome).map_err(AppError::internal)?),
+        outcome: Set(outcome),
         amended_by: Set(viewer.id()),
         amendment_reason: Set(reason),
         amended_at: Set(now()),
@@ -305,7 +305,7 @@ pub async fn apply_fallback(
     let fallback = p
         .result
         .as_ref()
-        .map(|r| r["details"]["fallback"].clone())
+        .map(|r| r.details["fallback"].clone())
         .filter(|f| !f.is_null())
         .and_then(|f| serde_json::from_value::<Fallback>(f).ok())
         .ok_or_else(|| {
@@ -338,7 +338,7 @@ pub async fn apply_fallback(
             row.listed = Set(p.listed.clone());
             row.secret = Set(p.secret);
             row.results_visibility = Set(p.results_visibility);
-            row.reasons = Set(p.reasons.clone());
+            row.reasons = Set(p.reasons);
             row.urgent = Set(p.urgent);
             row.needs_ratification = Set(p.needs_ratification);
             // The same body decides, on the same grounds; a designation

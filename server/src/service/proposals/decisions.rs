@@ -307,9 +307,7 @@ pub async fn record_counted(
     row.agenda_item_id = Set(room.as_ref().map(|r| r.item_id));
     row.closed_at = Set(Some(at));
     row.closed_by = Set(Some(viewer.id()));
-    row.result = Set(Some(
-        serde_json::to_value(&outcome).map_err(AppError::internal)?,
-    ));
+    row.result = Set(Some(outcome));
     row.export_sha256 = Set(Some(sha256_hex(&file)));
     row.origin = Set("room".into());
     row.ballot_file = Set(Some(file));

@@ -130,7 +130,7 @@ pub fn results_visibility(p: &entity::Model) -> ResultsVisibility {
 }
 
 pub fn reason_policy(p: &entity::Model) -> ReasonPolicy {
-    ReasonPolicy::from_db(&p.reasons).unwrap_or(ReasonPolicy::Optional)
+    p.reasons
 }
 
 /// Tells live subscribers, after commit.
@@ -394,7 +394,7 @@ pub async fn insert(
     row.listed = Set(serde_json::json!(input.listed));
     row.secret = Set(input.secret);
     row.results_visibility = Set(input.results_visibility);
-    row.reasons = Set(input.reasons.as_str().into());
+    row.reasons = Set(input.reasons);
     row.changeable = Set(input.changeable);
     row.urgent = Set(input.urgent);
     row.needs_ratification = Set(input.needs_ratification);
@@ -475,7 +475,7 @@ pub fn new_row(q: Question<'_>) -> entity::ActiveModel {
         listed: Set(serde_json::json!([])),
         secret: Set(false),
         results_visibility: Set(ResultsVisibility::AfterClosing),
-        reasons: Set(ReasonPolicy::Optional.as_str().into()),
+        reasons: Set(ReasonPolicy::Optional),
         changeable: Set(true),
         urgent: Set(false),
         needs_ratification: Set(false),

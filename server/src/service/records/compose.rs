@@ -4,7 +4,6 @@
 
 use sea_orm::QueryOrder;
 use sea_orm::prelude::*;
-use serde_json::Value;
 
 use super::{NewRow, insert, require_publisher};
 use crate::domain::governance::{BodyKind, MandateStatus};
@@ -24,20 +23,12 @@ use crate::{db, text};
 fn explanation(p: &proposal::Model, locale: Locale) -> Vec<String> {
     p.result
         .as_ref()
-        .map(|r| {
-            r["explanation"][locale.as_str()]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
+        .map(|r| r.explanation_in(locale).to_vec())
         .unwrap_or_default()
 }
 
 fn adopted(p: &proposal::Model, locale: Locale) -> &'static str {
-    match p.result.as_ref().and_then(|r| r["adopted"].as_bool()) {
+    match p.result.as_ref().and_then(|r| r.adopted) {
         Some(true) => match locale {
             Locale::Fr => "adoptée",
             Locale::En => "adopted",
@@ -149,7 +140,7 @@ pub async fn assembly(
 ) -> AppResult<body::Model> {
     body::Entity::find()
         .filter(body::Column::OrganisationId.eq(organisation.id))
-        .filter(body::Column::Kind.eq(BodyKind::GeneralAssembly.as_str()))
+        .filter(body::Column::Kind.eq(BodyKind::GeneralAssembly))
         .one(conn)
         .await?
         .ok_or_else(crate::service::governance::body_not_found)

@@ -35,7 +35,7 @@ pub struct Seen {
 
 impl Seen {
     pub fn kind(&self) -> RecordKind {
-        RecordKind::from_db(&self.record.kind).unwrap_or(RecordKind::Report)
+        self.record.kind
     }
     pub fn visibility(&self) -> RecordVisibility {
         self.record.visibility
@@ -115,7 +115,7 @@ pub async fn insert(txn: &impl ConnectionTrait, row: NewRow<'_>) -> AppResult<re
         id: Set(id),
         organisation_id: Set(row.organisation.id),
         body_id: Set(row.body_id),
-        kind: Set(row.kind.as_str().to_owned()),
+        kind: Set(row.kind),
         source_id: Set(row.source_id),
         slug: Set(slug),
         visibility: Set(row.visibility),
@@ -171,7 +171,7 @@ pub async fn require_publisher(
         } else {
             body::Entity::find()
                 .filter(body::Column::OrganisationId.eq(organisation.id))
-                .filter(body::Column::Kind.eq(BodyKind::Secretariat.as_str()))
+                .filter(body::Column::Kind.eq(BodyKind::Secretariat))
                 .filter(body::Column::DissolvedAt.is_null())
                 .all(conn)
                 .await?
@@ -307,7 +307,7 @@ pub async fn amend(state: &AppState, viewer: &Viewer, input: Amendment) -> AppRe
     require_publisher(&txn, &organisation, &body, viewer).await?;
     let text = match input.text {
         Some(text) => rules::parse_text(&text)?,
-        None if found.kind == RecordKind::MandateRegister.as_str() => {
+        None if found.kind == RecordKind::MandateRegister => {
             compose::register(&txn, &organisation, &body).await?
         }
         None => return Err(missing("text")),
@@ -537,7 +537,7 @@ pub async fn years(
 ) -> AppResult<Vec<(i32, RecordKind, u64)>> {
     let organisation = organisations::get(&state.db, archive.organisation_id).await?;
     let readable = readable_condition(&state.db, &organisation, viewer).await?;
-    let rows: Vec<(i32, String)> = archive_query(&archive, readable)
+    let rows: Vec<(i32, RecordKind)> = archive_query(&archive, readable)
         .select_only()
         .column(record::Column::Year)
         .column(record::Column::Kind)
@@ -546,9 +546,7 @@ pub async fn years(
         .await?;
     let mut counts: HashMap<(i32, RecordKind), u64> = HashMap::new();
     for (year, kind) in rows {
-        if let Some(kind) = RecordKind::from_db(&kind) {
-            *counts.entry((year, kind)).or_default() += 1;
-        }
+        *counts.entry((year, kind)).or_default() += 1;
     }
     let mut out: Vec<(i32, RecordKind, u64)> =
         counts.into_iter().map(|((y, k), n)| (y, k, n)).collect();

@@ -137,7 +137,7 @@ async fn record_document(
     Ok(Some(Document {
         id: DocRef::Record(r.id).key(),
         organisation_id: r.organisation_id,
-        kind: r.kind.clone(),
+        kind: r.kind.as_str().to_owned(),
         body_id: Some(r.body_id),
         year: r.year,
         title: r.title.clone(),

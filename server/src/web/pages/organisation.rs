@@ -91,7 +91,7 @@ pub(super) fn record_item(visit: &Visit, s: &Seen, locale: Locale, body: Option<
     context! {
         title => r.title.clone(),
         url => visit.link(&s.path(), &[]),
-        kind => kind_label(locale, &r.kind),
+        kind => kind_label(locale, r.kind.as_str()),
         body => body,
         year => r.year,
         published => words::day_value(locale, date_in(&s.organisation, r.published_at)),
@@ -131,7 +131,7 @@ async fn archive_page(
         .await?
         .ok_or_else(body_not_found)?;
     let kind = match visit.param("kind") {
-        Some(k) => Some(RecordKind::from_db(k).ok_or_else(|| bad_filter("kind"))?),
+        Some(k) => Some(RecordKind::parse(k).ok_or_else(|| bad_filter("kind"))?),
         None => None,
     };
     let year = match visit.param("year") {

@@ -72,7 +72,7 @@ async fn record_page(
     Ok(context! {
         record => context! {
             title => shown.title.clone(),
-            kind => kind_label(locale, &r.kind),
+            kind => kind_label(locale, r.kind.as_str()),
             html => shown.html.clone(),
             version => shown.number,
             versions_count => all.len(),
