@@ -283,6 +283,8 @@ pub struct ForumSettings {
     pub max_body_bytes: usize,
     /// Memory for pages of posts read lately, in MiB (0: none).
     pub page_cache_mib: u64,
+    /// The longest a discussion's rows are kept in memory, in seconds.
+    pub cache_seconds: u32,
 }
 
 impl Default for ForumSettings {
@@ -290,6 +292,7 @@ impl Default for ForumSettings {
         ForumSettings {
             max_body_bytes: 64 * 1024,
             page_cache_mib: 64,
+            cache_seconds: 300,
         }
     }
 }
@@ -592,6 +595,10 @@ const DOCS: &[(&str, &str)] = &[
     (
         "forum.page_cache_mib",
         "Memory kept for pages of messages read lately, in MiB; a page is read again once its discussion changes (0: nothing kept, not even the discussions themselves: every read goes to the database).",
+    ),
+    (
+        "forum.cache_seconds",
+        "The longest a discussion and its pages are kept in memory, in seconds, even unchanged: the most a change can go unseen in one process if word of it from another process was lost (PostgreSQL's NOTIFY failing). A lost link to the other processes drops everything kept at once.",
     ),
     ("meetings", "Meetings."),
     (

@@ -274,6 +274,9 @@ impl Default for EventBus {
 /// Most events sent in one `NOTIFY` statement.
 const NOTIFY_BATCH: usize = 256;
 
+/// Tries of a `NOTIFY` before it is given up (0.2 s, 0.4 s, 0.8 s… apart).
+const NOTIFY_ATTEMPTS: u32 = 5;
+
 /// A connection of its own that listens to the events' channel: outside the
 /// pool, it is held for the life of the process and must not hold back
 /// closing the pool.
@@ -343,19 +346,28 @@ pub async fn relay_through_postgres(
                 .drain(..)
                 .filter_map(|envelope| serde_json::to_string(&envelope).ok())
                 .collect();
-            let sent = sea_orm::sqlx::query(
-                "SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload",
-            )
-            .bind(CHANNEL)
-            .bind(&payloads)
-            .execute(&pool)
-            .await;
-            if let Err(e) = sent {
+            // A notification that fails is sent again (the other processes
+            // would otherwise trust what they keep until their caches'
+            // ceiling); after the last try it is given up, loudly.
+            for attempt in 1..=NOTIFY_ATTEMPTS {
+                let sent = sea_orm::sqlx::query(
+                    "SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload",
+                )
+                .bind(CHANNEL)
+                .bind(&payloads)
+                .execute(&pool)
+                .await;
+                let Err(e) = sent else { break };
                 if pool.is_closed() {
                     // Shutting down: the other processes' subscribers reload on reconnect.
-                    break;
+                    return;
                 }
-                tracing::warn!(error = %e, events = payloads.len(), "events: could not notify the other processes");
+                if attempt == NOTIFY_ATTEMPTS {
+                    tracing::error!(error = %e, events = payloads.len(), "events: could not notify the other processes; they see these changes once their caches expire");
+                } else {
+                    tracing::warn!(error = %e, attempt, "events: could not notify the other processes; trying again");
+                    tokio::time::sleep(std::time::Duration::from_millis(100 << attempt)).await;
+                }
             }
         }
     });

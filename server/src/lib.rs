@@ -21,6 +21,7 @@ pub mod service;
 pub mod state;
 pub mod telemetry;
 pub mod web;
+pub mod write;
 
 pub use app::Application;
 pub use config::Settings;

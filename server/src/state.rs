@@ -10,12 +10,13 @@ use crate::events::EventBus;
 use crate::service::batch::WriteQueue;
 use crate::service::forum::posts::PendingReply;
 use crate::service::proposals::casting::PendingBallot;
+use crate::write::{Followers, Unit, Writer};
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
-    /// Where write transactions begin (`db::begin_write`); see `db::Connections`.
-    pub writer: DatabaseConnection,
+    /// Where writes begin (`state.write()`); see `db::Connections`.
+    pub writer: Writer,
     pub settings: Arc<Settings>,
     pub events: EventBus,
     pub queries: QueryCounter,
@@ -42,6 +43,16 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Begins a write: see [`crate::write`].
+    pub async fn write(&self) -> Result<Unit, sea_orm::DbErr> {
+        let followers = Followers {
+            events: self.events.clone(),
+            outbox: self.outbox_wake.clone(),
+            proposals: self.proposal_wake.clone(),
+        };
+        Unit::begin(&self.writer, followers).await
+    }
+
     pub fn new(
         connections: Connections,
         settings: Settings,
@@ -58,6 +69,7 @@ impl AppState {
         ));
         let forum_cache = Arc::new(crate::service::forum::cache::ForumCache::new(
             settings.forum.page_cache_mib,
+            std::time::Duration::from_secs(settings.forum.cache_seconds.into()),
             events.threads(),
             events.organisations(),
         ));
@@ -68,7 +80,7 @@ impl AppState {
         let media = Arc::new(crate::service::media::Proxy::new(&settings.media));
         AppState {
             db,
-            writer,
+            writer: Writer::new(writer),
             settings: Arc::new(settings),
             events,
             queries,

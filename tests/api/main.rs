@@ -25,3 +25,4 @@ mod records;
 mod search;
 mod search_meili;
 mod subscriptions;
+mod unit_of_work;

@@ -15,10 +15,11 @@ async fn a_message_that_keeps_failing_is_set_aside_for_operators_to_retry() {
         s.outbox.retry_first_ms = 10;
     })
     .await;
-    enqueue_many(&app.state.writer, "test.nowhere", [json!({ "n": 1 })])
+    let txn = app.state.write().await.unwrap();
+    enqueue_many(&txn, "test.nowhere", [json!({ "n": 1 })])
         .await
         .unwrap();
-    app.state.outbox_wake.notify_one();
+    txn.commit().await.unwrap();
     let set_aside = eventually(20, async || {
         let row = outbox::Entity::find()
             .filter(outbox::Column::Topic.eq("test.nowhere"))
@@ -102,14 +103,15 @@ async fn servers_sharing_one_postgresql_deliver_each_message_once() {
     }
     let others = [app.second_server().await, app.second_server().await];
     let messages = (0..3000).map(|n| json!({ "to": format!("m{n}@exemple.fr"), "locale": "fr" }));
+    let txn = app.state.write().await.unwrap();
     enqueue_many(
-        &app.state.writer,
+        &txn,
         plenum::service::outbox::TOPIC_MAIL_REGISTRATION_ATTEMPT,
         messages,
     )
     .await
     .unwrap();
-    app.state.outbox_wake.notify_one();
+    txn.commit().await.unwrap();
     for other in &others {
         other.state.outbox_wake.notify_one();
     }

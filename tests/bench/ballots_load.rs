@@ -154,9 +154,19 @@ async fn seed(url: &str, out: &std::path::Path) {
     let mut row = question("Adopter la motion d'orientation", &majority);
     row.closes_at = Set(now + chrono::Duration::days(1));
     row.results_visibility = Set(plenum::domain::proposal::ResultsVisibility::Always);
-    let majority = open(&db, row.insert(&db).await.unwrap(), &org)
+    // The seed runs without a server: its unit tells no one.
+    let followers = plenum::write::Followers {
+        events: plenum::events::EventBus::default(),
+        outbox: Default::default(),
+        proposals: Default::default(),
+    };
+    let txn = plenum::write::Unit::begin(&plenum::write::Writer::new(db.clone()), followers)
         .await
         .unwrap();
+    let majority = open(&txn, row.insert(&txn).await.unwrap(), &org)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
 
     let options: Vec<String> = (1..=7).map(|i| format!("Candidature {i}")).collect();
     let judgment = Spec {

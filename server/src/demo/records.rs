@@ -4,7 +4,6 @@
 //! something to find. [`french_text`] also feeds the search benchmark.
 
 use chrono::{Duration, Utc};
-use sea_orm::TransactionTrait;
 
 use crate::domain::governance::BodyKind;
 use crate::domain::record::{RecordKind, RecordVisibility};
@@ -132,7 +131,7 @@ pub async fn load(state: &AppState, org: &organisation::Model, admin: &Viewer) -
     ) else {
         return Ok(());
     };
-    let txn = state.writer.begin().await?;
+    let txn = state.write().await?;
     let start = Utc::now() - Duration::days(3 * 365);
     // An assembly every six weeks for three years: minutes and decisions.
     for i in 0..24u64 {

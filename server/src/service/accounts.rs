@@ -19,7 +19,7 @@ use crate::service::sessions::{self, Issued, Viewer};
 use crate::service::throttle as service_throttle;
 use crate::service::{invitations, new_id, now, outbox, passwords};
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
 
 /// Longest display name, in characters.
 pub const MAX_DISPLAY_NAME: usize = 80;
@@ -216,17 +216,17 @@ pub async fn register(
         .as_ref()
         .is_some_and(|i| invitations::proves_address(i, &row.email));
     let registered = if proven || !state.settings.accounts.confirm_email {
-        let txn = db::begin_write(&state.writer).await?;
+        let txn = state.write().await?;
         let account = insert(&txn, row.into_model()).await?;
         let joined = match &invitation {
             Some(i) => Some(invitations::accept_hashed(&txn, &account, &i.token_hash).await?),
             None => None,
         };
         let issued = sessions::issue_session(state, &txn, account.id, user_agent).await?;
-        txn.commit().await?;
-        if let Some(membership) = joined {
-            invitations::announce(state, &membership);
+        if let Some(membership) = &joined {
+            invitations::announce(&txn, membership);
         }
+        txn.commit().await?;
         Registered::LoggedIn(Box::new((account, issued)))
     } else {
         let invitation_hash = invitation.map(|i| i.token_hash);
@@ -244,7 +244,7 @@ async fn ask_confirmation(
     row: NewRow,
     invitation_hash: Option<String>,
 ) -> AppResult<()> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     // A handle is public: saying it is taken tells nothing about the address.
     if let Some(handle) = &row.handle {
         require_free_handle(&txn, handle).await?;
@@ -283,7 +283,6 @@ async fn ask_confirmation(
         }
     }
     txn.commit().await?;
-    state.outbox_wake.notify_one();
     Ok(())
 }
 
@@ -295,7 +294,7 @@ pub async fn confirm_registration(
     secret: &str,
     user_agent: Option<String>,
 ) -> AppResult<(account::Model, Issued)> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let pending = pending_registration::Entity::find()
         .filter(pending_registration::Column::TokenHash.eq(token::hash(secret)))
         .one(&txn)
@@ -326,10 +325,10 @@ pub async fn confirm_registration(
         .exec(&txn)
         .await?;
     let issued = sessions::issue_session(state, &txn, account.id, user_agent).await?;
-    txn.commit().await?;
-    if let Some(membership) = joined {
-        invitations::announce(state, &membership);
+    if let Some(membership) = &joined {
+        invitations::announce(&txn, membership);
     }
+    txn.commit().await?;
     Ok((account, issued))
 }
 
@@ -341,7 +340,7 @@ pub async fn create_by_operator(
 ) -> AppResult<account::Model> {
     let mut model = parse_new(state, &input).await?.into_model();
     model.is_operator = Set(operator);
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let account = insert(&txn, model).await?;
     txn.commit().await?;
     Ok(account)
@@ -392,7 +391,8 @@ pub async fn login(
     if used.first().is_some_and(|n| *n > 0) {
         service_throttle::clear(state, &limits[0]).await?;
     }
-    let issued = sessions::issue_session(state, &state.writer, account.id, user_agent).await?;
+    let issued =
+        sessions::issue_session(state, state.writer.single(), account.id, user_agent).await?;
     Ok((account, issued))
 }
 
@@ -422,11 +422,11 @@ pub async fn change_password(
         ));
     }
     let hash = passwords::hash(&state.settings.accounts, &new).await?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     set_password_hash(&txn, viewer.account.clone(), hash).await?;
     sessions::end_with_password(&txn, viewer.id(), Some(viewer.token_id)).await?;
+    sessions::changed(&txn, viewer.id());
     txn.commit().await?;
-    sessions::changed(state, viewer.id());
     Ok(())
 }
 
@@ -444,11 +444,11 @@ pub async fn set_password_by_operator(
         .await?
         .ok_or_else(|| AppError::not_found(text!(en: "No account has this email address.", fr: "Aucun compte n'a cette adresse e-mail.")))?;
     let hash = passwords::hash(&state.settings.accounts, &password).await?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let account = set_password_hash(&txn, account, hash).await?;
     sessions::end_with_password(&txn, account.id, None).await?;
+    sessions::changed(&txn, account.id);
     txn.commit().await?;
-    sessions::changed(state, account.id);
     Ok(account)
 }
 
@@ -500,10 +500,10 @@ pub async fn update_profile(
         });
     }
     active.updated_at = Set(now());
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let account = active.update(&txn).await?;
+    sessions::changed(&txn, account.id);
     txn.commit().await?;
-    sessions::changed(state, account.id);
     Ok(account)
 }
 

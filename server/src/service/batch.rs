@@ -13,10 +13,9 @@
 use std::future::Future;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use sea_orm::DatabaseTransaction;
+use crate::write::Unit;
 use tokio::sync::oneshot;
 
-use crate::db;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::state::AppState;
 
@@ -24,7 +23,7 @@ use crate::state::AppState;
 pub trait Batched: Sized + Send + Sync + 'static {
     type Output: Send + 'static;
     /// What a batch learns as it goes (a proposal read once…) and hands to
-    /// [`Batched::committed`].
+    /// [`Batched::announce`].
     type Context: Default + Send;
 
     /// This kind's queue in the state.
@@ -34,7 +33,7 @@ pub trait Batched: Sized + Send + Sync + 'static {
     /// before any write.
     fn write<'a>(
         &'a self,
-        txn: &'a DatabaseTransaction,
+        txn: &'a Unit,
         context: &'a mut Self::Context,
     ) -> impl Future<Output = AppResult<Self::Output>> + Send + 'a;
 
@@ -44,7 +43,7 @@ pub trait Batched: Sized + Send + Sync + 'static {
     /// together, several rows per statement.
     fn write_all<'a>(
         jobs: &'a [Self],
-        txn: &'a DatabaseTransaction,
+        txn: &'a Unit,
         context: &'a mut Self::Context,
     ) -> impl Future<Output = AppResult<Vec<AppResult<Self::Output>>>> + Send + 'a {
         async move {
@@ -63,14 +62,14 @@ pub trait Batched: Sized + Send + Sync + 'static {
     /// in `context` to be written together (a statement for the batch rather
     /// than one per job). Its failure fails the batch.
     fn finish<'a>(
-        _txn: &'a DatabaseTransaction,
+        _txn: &'a Unit,
         _context: &'a mut Self::Context,
     ) -> impl Future<Output = AppResult<()>> + Send + 'a {
         std::future::ready(Ok(()))
     }
 
-    /// After the commit: what to announce (live events).
-    fn committed(state: &AppState, context: Self::Context);
+    /// What the batch announces (live events), once its unit has committed.
+    fn announce(txn: &Unit, context: &Self::Context);
 }
 
 /// The jobs waiting for the next batch, and whether a batch is under way.
@@ -182,11 +181,11 @@ async fn drain<J: Batched>(state: AppState) {
 /// Writes the jobs in one transaction: each gets its answer, unless the
 /// database fails, which rolls them all back.
 async fn write<J: Batched>(state: &AppState, jobs: &[J]) -> AppResult<Vec<AppResult<J::Output>>> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let mut context = J::Context::default();
     let results = J::write_all(jobs, &txn, &mut context).await?;
     J::finish(&txn, &mut context).await?;
+    J::announce(&txn, &context);
     txn.commit().await?;
-    J::committed(state, context);
     Ok(results)
 }

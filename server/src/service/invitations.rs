@@ -18,7 +18,8 @@ use crate::service::page::{self, Page};
 use crate::service::sessions::Viewer;
 use crate::service::{new_id, now, organisations, outbox};
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
+use crate::write::Unit;
 
 pub struct NewInvitation {
     pub organisation_id: Uuid,
@@ -41,7 +42,7 @@ pub struct Sent {
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), organisation = %input.organisation_id))]
 pub async fn invite(state: &AppState, viewer: &Viewer, input: NewInvitation) -> AppResult<Sent> {
     let email = Email::parse(&input.email)?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let org = organisations::get(&txn, input.organisation_id).await?;
     let actor = memberships::require_role(&txn, viewer, org.id, can_manage_members).await?;
     if input.role == Role::Admin && !can_administer(actor.role) {
@@ -107,7 +108,6 @@ pub async fn invite(state: &AppState, viewer: &Viewer, input: NewInvitation) -> 
     )
     .await?;
     txn.commit().await?;
-    state.outbox_wake.notify_one();
     Ok(Sent { invitation, link })
 }
 
@@ -186,9 +186,9 @@ pub async fn accept_hashed(
     Ok(m)
 }
 
-/// Tells live listeners that someone joined.
-pub fn announce(state: &AppState, m: &membership::Model) {
-    memberships::publish(state, m, MembershipChange::Joined);
+/// Tells live listeners that someone joined, once `txn` has committed.
+pub fn announce(txn: &Unit, m: &membership::Model) {
+    memberships::publish(txn, m, MembershipChange::Joined);
 }
 
 /// Accepts an invitation with the viewer's account.
@@ -198,17 +198,17 @@ pub async fn accept(
     viewer: &Viewer,
     secret: &str,
 ) -> AppResult<membership::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let m = accept_in(&txn, &viewer.account, secret).await?;
+    announce(&txn, &m);
     txn.commit().await?;
-    announce(state, &m);
     Ok(m)
 }
 
 /// Withdraws an invitation that has not been used yet.
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), invitation = %id))]
 pub async fn revoke(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<invitation::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let invitation = invitation::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -271,7 +271,7 @@ pub async fn request_to_join(
             text!(en: "The message has at most 2000 characters.", fr: "Le message comporte au plus 2000 caractères."),
         ));
     }
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let org = organisations::get(&txn, organisation_id).await?;
     if memberships::active(&txn, org.id, viewer.id())
         .await?
@@ -302,10 +302,10 @@ pub async fn request_to_join(
             )));
         }
     };
-    txn.commit().await?;
     if let JoinOutcome::Joined(m) = &outcome {
-        announce(state, m);
+        announce(&txn, m);
     }
+    txn.commit().await?;
     Ok(outcome)
 }
 
@@ -349,7 +349,7 @@ pub async fn decide(
     id: Uuid,
     accept: Option<Standing>,
 ) -> AppResult<(join_request::Model, Option<membership::Model>)> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let request = join_request::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -388,10 +388,10 @@ pub async fn decide(
     active.decided_at = Set(Some(now()));
     active.decided_by = Set(Some(viewer.id()));
     let request = active.update(&txn).await?;
-    txn.commit().await?;
     if let Some(m) = &joined {
-        announce(state, m);
+        announce(&txn, m);
     }
+    txn.commit().await?;
     Ok((request, joined))
 }
 

@@ -16,7 +16,8 @@ use crate::service::page::{self, Page};
 use crate::service::sessions::Viewer;
 use crate::service::{new_id, now};
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
+use crate::write::Unit;
 
 /// The stored standing of a membership row.
 pub fn standing_of(m: &entity::Model) -> Standing {
@@ -217,16 +218,16 @@ async fn record(
 
 /// Tells live subscriptions that someone's rights in an organisation changed
 /// beyond their membership (a body joined or left, a candidacy that recuses
-/// them): they check again. After the commit.
-pub fn rights_changed(state: &AppState, organisation_id: Uuid, account_id: Uuid) {
-    state.events.publish(Event::Rights {
+/// them): they check again, once `txn` has committed.
+pub fn rights_changed(txn: &Unit, organisation_id: Uuid, account_id: Uuid) {
+    txn.emit(Event::Rights {
         organisation_id,
         account_id,
     });
 }
 
-pub fn publish(state: &AppState, m: &entity::Model, change: MembershipChange) {
-    state.events.publish(Event::Membership {
+pub fn publish(txn: &Unit, m: &entity::Model, change: MembershipChange) {
+    txn.emit(Event::Membership {
         organisation_id: m.organisation_id,
         membership_id: m.id,
         account_id: m.account_id,
@@ -280,7 +281,7 @@ pub async fn set_standing(
     note: Option<String>,
 ) -> AppResult<entity::Model> {
     let note = optional_note(note)?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let (target, _) = target_and_actor(&txn, viewer, membership_id, can_manage_members).await?;
     let mut active = target.into_active_model();
     active.standing = Set(standing.kind());
@@ -294,8 +295,8 @@ pub async fn set_standing(
         note,
     )
     .await?;
+    publish(&txn, &row, MembershipChange::StandingChanged);
     txn.commit().await?;
-    publish(state, &row, MembershipChange::StandingChanged);
     Ok(row)
 }
 
@@ -323,7 +324,7 @@ pub async fn set_role(
     membership_id: Uuid,
     role: Role,
 ) -> AppResult<entity::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let (target, _) = target_and_actor(&txn, viewer, membership_id, can_administer).await?;
     let demoting_admin = target.role == Role::Admin && role != Role::Admin;
     if !membership::keeps_an_admin(admins(&txn, target.organisation_id).await?, demoting_admin) {
@@ -333,8 +334,8 @@ pub async fn set_role(
     active.role = Set(role);
     let row = active.update(&txn).await?;
     record(&txn, &row, EventKind::RoleChanged, Some(viewer.id()), None).await?;
+    publish(&txn, &row, MembershipChange::RoleChanged);
     txn.commit().await?;
-    publish(state, &row, MembershipChange::RoleChanged);
     Ok(row)
 }
 
@@ -366,14 +367,14 @@ pub async fn remove(
     reason: Option<String>,
 ) -> AppResult<entity::Model> {
     let reason = optional_note(reason)?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let (target, actor) = target_and_actor(&txn, viewer, membership_id, can_manage_members).await?;
     if target.role == Role::Admin && !can_administer(actor.role) {
         return Err(not_allowed());
     }
     let row = end(&txn, target, EventKind::Removed, viewer.id(), reason).await?;
+    publish(&txn, &row, MembershipChange::Removed);
     txn.commit().await?;
-    publish(state, &row, MembershipChange::Removed);
     Ok(row)
 }
 
@@ -384,12 +385,12 @@ pub async fn leave(
     viewer: &Viewer,
     organisation_id: Uuid,
 ) -> AppResult<entity::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     organisations::get(&txn, organisation_id).await?;
     let mine = require_member(&txn, viewer, organisation_id).await?;
     let row = end(&txn, mine, EventKind::Left, viewer.id(), None).await?;
+    publish(&txn, &row, MembershipChange::Left);
     txn.commit().await?;
-    publish(state, &row, MembershipChange::Left);
     Ok(row)
 }
 

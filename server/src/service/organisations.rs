@@ -4,6 +4,7 @@ use sea_orm::prelude::*;
 
 use crate::domain::access::can_administer;
 use crate::domain::governance::UndeclaredGender;
+use crate::write::Unit;
 use sea_orm::{ActiveValue::Set, IntoActiveModel, Order};
 
 use crate::domain::account::{parse_name, parse_timezone};
@@ -17,7 +18,7 @@ use crate::service::page::{self, Page};
 use crate::service::sessions::Viewer;
 use crate::service::{new_id, now};
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
 
 pub const MAX_NAME: usize = 120;
 
@@ -79,7 +80,7 @@ pub async fn create(
     let name = parse_name(&input.name, "name", MAX_NAME)?;
     let description = parse_description(&input.description)?;
     let timezone = parse_timezone(&input.timezone)?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     if let Some(parent) = input.parent_id {
         get(&txn, parent).await?;
         memberships::require_role(&txn, viewer, parent, can_administer).await?;
@@ -173,7 +174,7 @@ pub async fn update(
         .theme
         .map(|t| crate::domain::organisation::parse_theme(&t))
         .transpose()?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let org = get(&txn, id).await?;
     memberships::require_role(&txn, viewer, id, can_administer).await?;
     let mut active = org.into_active_model();
@@ -224,17 +225,15 @@ pub async fn update(
     }
     active.updated_at = Set(now());
     let org = active.update(&txn).await?;
+    changed(&txn, org.id);
     txn.commit().await?;
-    changed(state, org.id);
     Ok(org)
 }
 
 /// Tells the caches that an organisation's settings or one of its spaces
-/// changed (after the commit).
-pub fn changed(state: &AppState, organisation_id: Uuid) {
-    state
-        .events
-        .publish(crate::events::Event::Organisation { organisation_id });
+/// changed, once `txn` has committed.
+pub fn changed(txn: &Unit, organisation_id: Uuid) {
+    txn.emit(crate::events::Event::Organisation { organisation_id });
 }
 
 /// An organisation's direct children, oldest first. Their names and

@@ -19,7 +19,8 @@ use crate::service::page::{self, Page};
 use crate::service::sessions::Viewer;
 use crate::service::{new_id, now};
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
+use crate::write::Unit;
 
 pub const TOPIC_MAIL_INVITATION: &str = "mail.invitation";
 /// The link that creates a registered account.
@@ -27,21 +28,24 @@ pub const TOPIC_MAIL_CONFIRM_REGISTRATION: &str = "mail.confirm_registration";
 /// To an account's owner: someone tried to register with their address.
 pub const TOPIC_MAIL_REGISTRATION_ATTEMPT: &str = "mail.registration_attempt";
 
-/// Writes a message to the outbox inside the caller's transaction.
-pub async fn enqueue(conn: &impl ConnectionTrait, topic: &str, payload: Json) -> AppResult<()> {
-    enqueue_many(conn, topic, [payload]).await
+/// Writes a message to the outbox inside the caller's unit, which wakes the
+/// worker once it has committed.
+pub async fn enqueue(txn: &Unit, topic: &str, payload: Json) -> AppResult<()> {
+    enqueue_many(txn, topic, [payload]).await
 }
 
 /// Most rows written by one statement (eight values each).
 const ROWS_PER_INSERT: usize = 500;
 
-/// Writes messages to the outbox inside the caller's transaction, many rows
-/// per statement.
+/// Writes messages to the outbox inside the caller's unit, many rows per
+/// statement; the unit wakes the worker once it has committed.
 pub async fn enqueue_many(
-    conn: &impl ConnectionTrait,
+    txn: &Unit,
     topic: &str,
     payloads: impl IntoIterator<Item = Json>,
 ) -> AppResult<()> {
+    txn.wake_outbox();
+    let conn = txn;
     let at = now();
     let rows: Vec<outbox::ActiveModel> = payloads
         .into_iter()
@@ -110,11 +114,11 @@ pub async fn sweep(state: &AppState) -> Result<u64, DbErr> {
     let cutoff = now() - chrono::Duration::days(KEEP_DELIVERED_DAYS);
     pending_registration::Entity::delete_many()
         .filter(pending_registration::Column::ExpiresAt.lt(now()))
-        .exec(&state.writer)
+        .exec(state.writer.single())
         .await?;
     Ok(outbox::Entity::delete_many()
         .filter(outbox::Column::DeliveredAt.lt(cutoff))
-        .exec(&state.writer)
+        .exec(state.writer.single())
         .await?
         .rows_affected)
 }
@@ -153,7 +157,7 @@ fn handler(topic: &str) -> Option<Handler> {
 /// have passed (on PostgreSQL, workers skip the rows another is claiming).
 async fn claim(state: &AppState) -> Result<Vec<outbox::Model>, DbErr> {
     let at = now();
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let due = outbox::Entity::find()
         .filter(outbox::Column::DeliveredAt.is_null())
         .filter(outbox::Column::FailedAt.is_null())
@@ -213,7 +217,7 @@ pub async fn deliver_due(state: &AppState) -> Result<usize, DbErr> {
                 )
                 .col_expr(outbox::Column::Attempts, one_more())
                 .filter(outbox::Column::Id.is_in(delivered))
-                .exec(&state.writer)
+                .exec(state.writer.single())
                 .await?;
         }
         for (message, outcome) in batch.into_iter().zip(outcomes) {
@@ -259,7 +263,7 @@ async fn failed(state: &AppState, message: outbox::Model, error: String) -> Resu
         )
         .col_expr(outbox::Column::FailedAt, Expr::value(given_up.then(now)))
         .filter(outbox::Column::Id.eq(message.id))
-        .exec(&state.writer)
+        .exec(state.writer.single())
         .await?;
     Ok(())
 }
@@ -288,7 +292,7 @@ pub async fn failures(
 /// Puts a message set aside back in line, its attempts counted afresh: for operators.
 pub async fn retry(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<outbox::Model> {
     require_operator(viewer)?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let found = outbox::Entity::find_by_id(id)
         .filter(outbox::Column::FailedAt.is_not_null())
         .one(&txn)
@@ -304,8 +308,8 @@ pub async fn retry(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<out
     active.attempts = Set(0);
     active.next_attempt_at = Set(now());
     let retried = active.update(&txn).await?;
+    txn.wake_outbox();
     txn.commit().await?;
-    state.outbox_wake.notify_one();
     Ok(retried)
 }
 

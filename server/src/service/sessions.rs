@@ -17,6 +17,7 @@ use crate::service::people::People;
 use crate::service::{new_id, now};
 use crate::state::AppState;
 use crate::text;
+use crate::write::Unit;
 
 pub const KIND_SESSION: &str = "session";
 pub const KIND_PERSONAL: &str = "personal";
@@ -222,7 +223,7 @@ async fn authenticate_hash(state: &AppState, hash: String) -> AppResult<Viewer> 
         auth_token::Entity::update_many()
             .col_expr(auth_token::Column::LastUsedAt, Expr::value(at))
             .filter(auth_token::Column::Id.eq(credential.id))
-            .exec(&state.writer)
+            .exec(state.writer.single())
             .await?;
         // Read afresh next time, with the time of use just written.
         kept.forget(&hash);
@@ -248,13 +249,14 @@ pub async fn revoke(state: &AppState, viewer: &Viewer, id: Uuid, kind: &str) -> 
 }
 
 async fn revoke_own(state: &AppState, viewer: &Viewer, id: Uuid, kind: &str) -> AppResult<()> {
+    let txn = state.write().await?;
     let result = auth_token::Entity::update_many()
         .col_expr(auth_token::Column::RevokedAt, Expr::value(now()))
         .filter(auth_token::Column::Id.eq(id))
         .filter(auth_token::Column::AccountId.eq(viewer.id()))
         .filter(auth_token::Column::Kind.eq(kind))
         .filter(auth_token::Column::RevokedAt.is_null())
-        .exec(&state.writer)
+        .exec(&txn)
         .await?;
     if result.rows_affected == 0 {
         return Err(AppError::not_found(text!(
@@ -262,14 +264,14 @@ async fn revoke_own(state: &AppState, viewer: &Viewer, id: Uuid, kind: &str) -> 
             fr: "Aucune session ou jeton actif de ce nom parmi les vôtres."
         )));
     }
-    changed(state, viewer.id());
-    Ok(())
+    changed(&txn, viewer.id());
+    Ok(txn.commit().await?)
 }
 
 /// Tells every cache of this process and the others that the account, or
-/// one of its credentials, changed. After the commit.
-pub fn changed(state: &AppState, account_id: Uuid) {
-    state.events.publish(Event::Account { account_id });
+/// one of its credentials, changed, once `txn` has committed.
+pub fn changed(txn: &Unit, account_id: Uuid) {
+    txn.emit(Event::Account { account_id });
 }
 
 /// Ends, after a password change, every login session of an account except
@@ -331,7 +333,7 @@ pub async fn create_personal_token(
         scope: asked.scope,
         ends_with_password: asked.ends_with_password,
     };
-    issue(&state.writer, viewer.id(), new).await
+    issue(state.writer.single(), viewer.id(), new).await
 }
 
 /// One page of the viewer's active credentials of `kind`, newest first.

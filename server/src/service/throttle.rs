@@ -7,7 +7,6 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use uuid::Uuid;
 
-use crate::db;
 use crate::domain::throttle::Limit;
 use crate::domain::token;
 use crate::entity::throttle_hit;
@@ -64,7 +63,7 @@ pub async fn check(state: &AppState, limits: &[Limit]) -> AppResult<Vec<u32>> {
 /// than a day.
 pub async fn record(state: &AppState, limits: &[Limit]) -> AppResult<()> {
     let now = Utc::now();
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     throttle_hit::Entity::insert_many(limits.iter().map(|l| throttle_hit::ActiveModel {
         id: Set(Uuid::now_v7()),
         key: Set(token::hash(&l.key)),
@@ -84,7 +83,7 @@ pub async fn record(state: &AppState, limits: &[Limit]) -> AppResult<()> {
 pub async fn clear(state: &AppState, limit: &Limit) -> AppResult<()> {
     throttle_hit::Entity::delete_many()
         .filter(throttle_hit::Column::Key.eq(token::hash(&limit.key)))
-        .exec(&state.writer)
+        .exec(state.writer.single())
         .await?;
     Ok(())
 }

@@ -15,7 +15,7 @@ use crate::service::page::{self, Page};
 use crate::service::sessions::Viewer;
 use crate::service::{memberships, new_id, now, organisations};
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
 
 pub struct NewCategory {
     pub organisation_id: Uuid,
@@ -56,7 +56,7 @@ pub async fn create(
             ),
         ));
     }
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     organisations::get(&txn, input.organisation_id).await?;
     memberships::require_role(&txn, viewer, input.organisation_id, can_administer).await?;
     if let Some(parent) = input.parent_id {
@@ -135,7 +135,7 @@ pub async fn update(
         .description
         .map(|d| parse_description(&d))
         .transpose()?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let current = category::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -180,8 +180,8 @@ pub async fn update(
             crate::service::search::enqueue_thread(&txn, t).await?;
         }
     }
+    crate::service::organisations::changed(&txn, updated.organisation_id);
     txn.commit().await?;
-    crate::service::organisations::changed(state, updated.organisation_id);
     Ok(updated)
 }
 

@@ -27,6 +27,7 @@ use crate::service::organisations;
 use crate::service::sessions::Viewer;
 use crate::state::AppState;
 use crate::text;
+use crate::write::Unit;
 
 /// Where an action happens, and who is acting there.
 #[derive(Debug, Clone)]
@@ -315,9 +316,9 @@ pub fn not_allowed_to_write() -> AppError {
 
 /// Tells live listeners about a change to a thread (`post: None`) or to one
 /// of its posts, and the outbox worker about what to index.
-pub fn publish(state: &AppState, thread: &thread::Model, post: Option<Uuid>, change: ForumChange) {
-    state.outbox_wake.notify_one();
-    state.events.publish(Event::Forum {
+pub fn publish(txn: &Unit, thread: &thread::Model, post: Option<Uuid>, change: ForumChange) {
+    txn.wake_outbox();
+    txn.emit(Event::Forum {
         organisation_id: thread.organisation_id,
         category_id: thread.category_id,
         thread_id: thread.id,

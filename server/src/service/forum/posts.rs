@@ -5,8 +5,7 @@ use std::collections::HashMap;
 
 use sea_orm::prelude::*;
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, DatabaseTransaction, IntoActiveModel, Order, QueryOrder,
-    QuerySelect, Statement,
+    ActiveValue::Set, ConnectionTrait, IntoActiveModel, Order, QueryOrder, QuerySelect, Statement,
 };
 
 use super::cache::Posts;
@@ -24,6 +23,7 @@ use crate::service::page::Page;
 use crate::service::sessions::Viewer;
 use crate::service::{new_id, now};
 use crate::state::AppState;
+use crate::write::Unit;
 use crate::{db, text};
 
 /// A body rendered to HTML, and the members it mentions.
@@ -199,7 +199,7 @@ const ROWS_PER_STATEMENT: usize = 500;
 /// Takes the next `n` numbers of an open thread: the last of them, or none
 /// when the thread was closed or archived meanwhile.
 async fn take_numbers(
-    txn: &DatabaseTransaction,
+    txn: &Unit,
     thread_id: Uuid,
     n: i32,
     at: DateTimeUtc,
@@ -220,7 +220,7 @@ async fn take_numbers(
 }
 
 /// Why a thread refused new posts while a batch waited.
-async fn closed_meanwhile(txn: &DatabaseTransaction, thread_id: Uuid) -> AppResult<AppError> {
+async fn closed_meanwhile(txn: &Unit, thread_id: Uuid) -> AppResult<AppError> {
     let now_closed = thread::Entity::find_by_id(thread_id)
         .one(txn)
         .await?
@@ -231,10 +231,7 @@ async fn closed_meanwhile(txn: &DatabaseTransaction, thread_id: Uuid) -> AppResu
 }
 
 /// Adds what each thread's posts gained, a few hundred posts per statement.
-async fn add_counts(
-    txn: &DatabaseTransaction,
-    counts: &HashMap<Uuid, HashMap<i32, (i32, i32)>>,
-) -> AppResult<()> {
+async fn add_counts(txn: &Unit, counts: &HashMap<Uuid, HashMap<i32, (i32, i32)>>) -> AppResult<()> {
     let backend = txn.get_database_backend();
     for (thread_id, posts) in counts {
         let posts: Vec<(&i32, &(i32, i32))> = posts.iter().collect();
@@ -280,7 +277,7 @@ impl Batched for PendingReply {
 
     async fn write<'a>(
         &'a self,
-        txn: &'a DatabaseTransaction,
+        txn: &'a Unit,
         context: &'a mut Replying,
     ) -> AppResult<post::Model> {
         let mut written = Self::write_all(std::slice::from_ref(self), txn, context).await?;
@@ -291,7 +288,7 @@ impl Batched for PendingReply {
 
     async fn write_all<'a>(
         jobs: &'a [Self],
-        txn: &'a DatabaseTransaction,
+        txn: &'a Unit,
         context: &'a mut Replying,
     ) -> AppResult<Vec<AppResult<post::Model>>> {
         let at = now();
@@ -362,15 +359,15 @@ impl Batched for PendingReply {
         Ok(results)
     }
 
-    async fn finish(txn: &DatabaseTransaction, context: &mut Replying) -> AppResult<()> {
+    async fn finish(txn: &Unit, context: &mut Replying) -> AppResult<()> {
         add_counts(txn, &context.counts).await?;
         crate::service::search::enqueue(txn, &context.indexed).await?;
         context.marks.write(txn).await
     }
 
-    fn committed(state: &AppState, context: Replying) {
-        for (thread, post) in context.created {
-            super::publish(state, &thread, Some(post), ForumChange::PostCreated);
+    fn announce(txn: &Unit, context: &Replying) {
+        for (thread, post) in &context.created {
+            super::publish(txn, thread, Some(*post), ForumChange::PostCreated);
         }
     }
 }
@@ -388,7 +385,7 @@ pub async fn edit(
 ) -> AppResult<post::Model> {
     let body = parse_body(body, state.settings.forum.max_body_bytes)?;
     let title = title.map(parse_title).transpose()?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let (place, thread, current) = place_of_post(&txn, Some(viewer), post_id).await?;
     place.require_read()?;
     if thread.archived_at.is_some() {
@@ -461,15 +458,15 @@ pub async fn edit(
         )
         .await?;
     }
+    super::publish(&txn, &thread, Some(updated.id), ForumChange::PostEdited);
     txn.commit().await?;
-    super::publish(state, &thread, Some(updated.id), ForumChange::PostEdited);
     Ok(updated)
 }
 
 /// Deletes one's own post: its place in the tree stays, marked deleted.
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), post = %post_id))]
 pub async fn delete(state: &AppState, viewer: &Viewer, post_id: Uuid) -> AppResult<post::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let (place, thread, current) = place_of_post(&txn, Some(viewer), post_id).await?;
     place.require_read()?;
     if current.author_id != viewer.id() {
@@ -485,8 +482,8 @@ pub async fn delete(state: &AppState, viewer: &Viewer, post_id: Uuid) -> AppResu
     active.deleted_at = Set(Some(now()));
     let updated = active.update(&txn).await?;
     index_post(&txn, &updated).await?;
+    super::publish(&txn, &thread, Some(updated.id), ForumChange::PostDeleted);
     txn.commit().await?;
-    super::publish(state, &thread, Some(updated.id), ForumChange::PostDeleted);
     Ok(updated)
 }
 
@@ -511,7 +508,7 @@ async fn set_hidden(
     post_id: Uuid,
     reason: Option<String>,
 ) -> AppResult<post::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let (place, thread, current) = place_of_post(&txn, Some(viewer), post_id).await?;
     // Who may not read the place learns nothing of it.
     place.require_read()?;
@@ -537,13 +534,13 @@ async fn set_hidden(
     )
     .await?;
     index_post(&txn, &updated).await?;
+    super::publish(&txn, &thread, Some(updated.id), ForumChange::PostHidden);
     txn.commit().await?;
-    super::publish(state, &thread, Some(updated.id), ForumChange::PostHidden);
     Ok(updated)
 }
 
 /// Queues a post for search: the opening post is searched with its thread.
-async fn index_post(conn: &impl ConnectionTrait, p: &post::Model) -> AppResult<()> {
+async fn index_post(conn: &Unit, p: &post::Model) -> AppResult<()> {
     crate::service::search::enqueue(conn, &[document(p)]).await
 }
 

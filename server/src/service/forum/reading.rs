@@ -79,7 +79,7 @@ pub async fn mark_thread(
     thread_id: Uuid,
     number: Option<i32>,
 ) -> AppResult<thread::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let (place, thread) = super::place_of_thread(&txn, Some(viewer), thread_id).await?;
     place.require_read()?;
     mark(
@@ -97,7 +97,7 @@ pub async fn mark_thread(
 
 /// Marks every thread of a category read.
 pub async fn mark_category(state: &AppState, viewer: &Viewer, category_id: Uuid) -> AppResult<()> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let place = place_of_category(&txn, Some(viewer), category_id).await?;
     place.require_read()?;
     let backend = txn.get_database_backend();

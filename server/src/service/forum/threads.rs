@@ -19,7 +19,8 @@ use crate::service::page::Page;
 use crate::service::sessions::Viewer;
 use crate::service::{new_id, now};
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
+use crate::write::Unit;
 
 pub struct NewThread {
     pub category_id: Uuid,
@@ -38,15 +39,15 @@ pub async fn start(
     let title = parse_title(&input.title)?;
     let body = parse_body(&input.body, state.settings.forum.max_body_bytes)?;
     let tags = parse_tags(&input.tags)?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let place = place_of_category(&txn, Some(viewer), input.category_id).await?;
     place.require_read()?;
     if !place.can_write(place.category.thread_right) {
         return Err(not_allowed_to_write());
     }
     let (thread, opening) = insert(&txn, &place, viewer.id(), title, body, tags, None).await?;
+    super::publish(&txn, &thread, None, ForumChange::ThreadStarted);
     txn.commit().await?;
-    super::publish(state, &thread, None, ForumChange::ThreadStarted);
     Ok((thread, opening))
 }
 
@@ -54,7 +55,7 @@ pub async fn start(
 /// transaction; `recusal_call_id` names the call for candidacies whose
 /// position it deliberates on.
 pub async fn insert(
-    txn: &impl ConnectionTrait,
+    txn: &Unit,
     place: &Place,
     author: Uuid,
     title: String,
@@ -354,7 +355,7 @@ async fn moderate(
     reason: Option<String>,
     change: impl FnOnce(&mut thread::ActiveModel),
 ) -> AppResult<thread::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let (place, current) = place_of_thread(&txn, Some(viewer), thread_id).await?;
     // Who may not read the place learns nothing of it.
     place.require_read()?;
@@ -377,7 +378,7 @@ async fn moderate(
         // Its readers may have changed: so have its posts'.
         crate::service::search::enqueue_thread(&txn, thread_id).await?;
     }
+    super::publish(&txn, &updated, None, ForumChange::ThreadChanged);
     txn.commit().await?;
-    super::publish(state, &updated, None, ForumChange::ThreadChanged);
     Ok(updated)
 }

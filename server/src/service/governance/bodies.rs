@@ -19,7 +19,7 @@ use crate::service::memberships::{self, standing_of, today_in};
 use crate::service::sessions::Viewer;
 use crate::service::{new_id, now, organisations};
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
 
 pub struct NewBody {
     pub organisation_id: Uuid,
@@ -173,7 +173,7 @@ pub async fn create(state: &AppState, viewer: &Viewer, input: NewBody) -> AppRes
             fr: "Une organisation a une seule assemblée générale, créée avec elle."
         )));
     }
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let organisation = organisations::get(&txn, input.organisation_id).await?;
     let grounds = grounds(&txn, viewer, &organisation, input.decision_id, None, true).await?;
     let created = insert(&txn, &organisation, &input, viewer.id(), &grounds).await?;
@@ -191,7 +191,7 @@ pub async fn dissolve(
     reason: &str,
 ) -> AppResult<body::Model> {
     let reason = parse_reason(Some(reason))?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let found = find(&txn, id).await?;
     require_active(&found)?;
     let organisation = organisations::get(&txn, found.organisation_id).await?;
@@ -392,7 +392,7 @@ pub async fn add(
     account_id: Option<Uuid>,
     note: Option<String>,
 ) -> AppResult<body::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let found = find(&txn, body_id).await?;
     require_active(&found)?;
     let kind = kind_of(&found);
@@ -467,8 +467,8 @@ pub async fn add(
             row.insert(&txn).await?;
         }
     }
+    memberships::rights_changed(&txn, found.organisation_id, person);
     txn.commit().await?;
-    memberships::rights_changed(state, found.organisation_id, person);
     Ok(found)
 }
 
@@ -481,7 +481,7 @@ pub async fn remove(
     account_id: Option<Uuid>,
 ) -> AppResult<body::Model> {
     let person = account_id.unwrap_or(viewer.id());
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let found = find(&txn, body_id).await?;
     if person != viewer.id() {
         memberships::require_role(&txn, viewer, found.organisation_id, super::is_facilitator)
@@ -500,7 +500,7 @@ pub async fn remove(
             fr: "Cette personne ne fait pas partie des personnes ajoutées à cette instance."
         )));
     }
+    memberships::rights_changed(&txn, found.organisation_id, person);
     txn.commit().await?;
-    memberships::rights_changed(state, found.organisation_id, person);
     Ok(found)
 }

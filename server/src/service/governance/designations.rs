@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::prelude::*;
-use sea_orm::{ActiveValue::Set, DatabaseTransaction, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect};
 use serde_json::{Value, json};
 
 use super::positions::{self, Term};
@@ -33,7 +33,8 @@ use crate::service::proposals::{self, Designating, NewProposal};
 use crate::service::sessions::Viewer;
 use crate::service::{accounts, new_id, now, organisations};
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
+use crate::write::Unit;
 
 /// A call with where it stands now, and its latest designation vote.
 #[derive(Clone)]
@@ -160,7 +161,7 @@ pub async fn open_call(state: &AppState, viewer: &Viewer, input: NewCall) -> App
             text!(en: "A mandate ends after it starts.", fr: "Un mandat se termine après avoir commencé."),
         ));
     }
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let found = positions::find(&txn, input.position_id).await?;
     let organisation = organisations::get(&txn, found.organisation_id).await?;
     memberships::require_role(&txn, viewer, organisation.id, is_facilitator).await?;
@@ -218,13 +219,13 @@ pub async fn open_call(state: &AppState, viewer: &Viewer, input: NewCall) -> App
     .insert(&txn)
     .await?;
     let call = load(&txn, created).await?;
-    txn.commit().await?;
     forum::publish(
-        state,
+        &txn,
         &thread,
         None,
         crate::events::ForumChange::ThreadStarted,
     );
+    txn.commit().await?;
     Ok(call)
 }
 
@@ -232,7 +233,7 @@ pub async fn open_call(state: &AppState, viewer: &Viewer, input: NewCall) -> App
 /// body moves on to study them.
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), call = %id))]
 pub async fn close_candidacies(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<Call> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let call = locked(&txn, id).await?;
     memberships::require_role(&txn, viewer, call.call.organisation_id, is_facilitator).await?;
     if !matches!(call.status, CallStatus::Upcoming | CallStatus::Open) {
@@ -376,7 +377,7 @@ pub async fn apply(
     statement: &str,
 ) -> AppResult<candidacy::Model> {
     let statement = parse_statement(state, statement)?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let call = locked(&txn, call_id).await?;
     let organisation = organisations::get(&txn, call.call.organisation_id).await?;
     memberships::require_member(&txn, viewer, organisation.id).await?;
@@ -415,8 +416,8 @@ pub async fn apply(
                 .await?
         }
     };
+    memberships::rights_changed(&txn, call.call.organisation_id, viewer.id());
     txn.commit().await?;
-    memberships::rights_changed(state, call.call.organisation_id, viewer.id());
     Ok(saved)
 }
 
@@ -466,7 +467,7 @@ pub async fn nominate(
             text!(en: "To stand yourself, apply.", fr: "Pour vous présenter vous-même, candidatez."),
         ));
     }
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let call = locked(&txn, call_id).await?;
     let organisation = organisations::get(&txn, call.call.organisation_id).await?;
     require_good_standing(&txn, viewer, &organisation).await?;
@@ -489,8 +490,8 @@ pub async fn nominate(
     let created = new_candidacy(call_id, account_id, statement, html, Some(viewer.id()))
         .insert(&txn)
         .await?;
+    memberships::rights_changed(&txn, organisation.id, account_id);
     txn.commit().await?;
-    memberships::rights_changed(state, organisation.id, account_id);
     Ok(created)
 }
 
@@ -528,7 +529,7 @@ pub async fn answer(
         .filter(|s| !s.trim().is_empty())
         .map(|s| parse_statement(state, s))
         .transpose()?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let (found, call) = own(&txn, viewer, id).await?;
     require_nominations(call.status)?;
     if found.status != CandidacyStatus::Proposed {
@@ -557,15 +558,15 @@ pub async fn answer(
     active.status = Set(status);
     active.answered_at = Set(Some(now()));
     let answered = active.update(&txn).await?;
+    memberships::rights_changed(&txn, organisation.id, viewer.id());
     txn.commit().await?;
-    memberships::rights_changed(state, organisation.id, viewer.id());
     Ok(answered)
 }
 
 /// The candidate withdraws, until the vote begins.
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), candidacy = %id))]
 pub async fn withdraw(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<candidacy::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let (found, call) = own(&txn, viewer, id).await?;
     require_changeable(call.status)?;
     if found.status != CandidacyStatus::Standing && found.status != CandidacyStatus::Proposed {
@@ -578,8 +579,8 @@ pub async fn withdraw(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<
     active.status = Set(CandidacyStatus::Withdrawn);
     active.withdrawn_at = Set(Some(now()));
     let withdrawn = active.update(&txn).await?;
+    memberships::rights_changed(&txn, call.call.organisation_id, viewer.id());
     txn.commit().await?;
-    memberships::rights_changed(state, call.call.organisation_id, viewer.id());
     Ok(withdrawn)
 }
 
@@ -625,7 +626,7 @@ pub async fn put_to_vote(
 ) -> AppResult<proposal_entity::Model> {
     let method = input.method.trim().to_owned();
     let ballot = ballot_for(&method)?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let call = locked(&txn, input.call_id).await?;
     let organisation = organisations::get(&txn, call.call.organisation_id).await?;
     memberships::require_role(&txn, viewer, organisation.id, is_facilitator).await?;
@@ -733,7 +734,6 @@ pub async fn put_to_vote(
     };
     let created = proposals::insert(&txn, state, viewer, new).await?;
     txn.commit().await?;
-    proposals::announce(state, &created);
     Ok(created)
 }
 
@@ -833,7 +833,7 @@ pub async fn withheld_threads(
 /// that closes or checks the vote; a designation that cannot be made (a tie,
 /// a holder who left, a broken parity rule) leaves the call not designated,
 /// for the facilitators to take up, and never fails the closing.
-pub async fn conclude(txn: &DatabaseTransaction, p: &proposal_entity::Model) -> AppResult<()> {
+pub async fn conclude(txn: &Unit, p: &proposal_entity::Model) -> AppResult<()> {
     let Some(call_id) = p.designation_call_id.filter(|_| p.closed_at.is_some()) else {
         return Ok(());
     };
@@ -894,7 +894,7 @@ pub async fn conclude(txn: &DatabaseTransaction, p: &proposal_entity::Model) -> 
         minutes: None,
     };
     // A savepoint: a designation refused leaves the closing whole.
-    let attempt = txn.begin().await?;
+    let attempt = txn.savepoint().await?;
     match positions::fill(
         &attempt,
         p.author_id,
@@ -948,11 +948,7 @@ pub async fn settle_running(
 }
 
 /// A call that may end without a designation: under way, no vote open.
-async fn endable(
-    txn: &DatabaseTransaction,
-    viewer: &Viewer,
-    id: Uuid,
-) -> AppResult<(Call, organisation::Model)> {
+async fn endable(txn: &Unit, viewer: &Viewer, id: Uuid) -> AppResult<(Call, organisation::Model)> {
     let call = locked(txn, id).await?;
     let organisation = organisations::get(txn, call.call.organisation_id).await?;
     memberships::require_role(txn, viewer, organisation.id, is_facilitator).await?;
@@ -975,7 +971,7 @@ pub async fn declare_unfilled(
     reason: Option<&str>,
 ) -> AppResult<Call> {
     let reason = parse_reason(reason)?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let (call, _) = endable(&txn, viewer, id).await?;
     settle_running(
         &txn,
@@ -1004,7 +1000,7 @@ pub async fn report_upward(
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .map(str::to_owned);
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let (call, organisation) = endable(&txn, viewer, id).await?;
     if !matches!(call.status, CallStatus::Study | CallStatus::NotDesignated) {
         return Err(AppError::conflict(text!(

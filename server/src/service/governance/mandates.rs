@@ -24,7 +24,7 @@ use crate::service::memberships::{self, date_in, today_in};
 use crate::service::sessions::Viewer;
 use crate::service::{new_id, now, organisations};
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
 
 /// A mandate with its powers, as the register shows it.
 #[derive(Clone, Debug)]
@@ -161,7 +161,7 @@ fn mandate_not_found() -> AppError {
 /// Grants a mandate on a decision of the assembly (or minutes cited).
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), body = %input.body_id))]
 pub async fn grant(state: &AppState, viewer: &Viewer, input: NewMandate) -> AppResult<Held> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let created = insert(&txn, viewer, &input, None).await?;
     txn.commit().await?;
     Ok(created)
@@ -179,7 +179,7 @@ pub async fn renew(
     decision_id: Option<Uuid>,
     minutes: Option<String>,
 ) -> AppResult<Held> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let previous = mandate::Entity::find_by_id(previous_id)
         .one(&txn)
         .await?
@@ -321,7 +321,7 @@ pub async fn revoke(
     reason: Option<&str>,
 ) -> AppResult<Held> {
     let reason = parse_reason(reason)?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let found = mandate::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -429,7 +429,7 @@ pub async fn define_power(
     let name = parse_power(name).map_err(|e| e.with_field("name"))?;
     let label = parse_name(label, "label", 120)?;
     let description = parse_description(description)?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     organisations::get(&txn, organisation_id).await?;
     memberships::require_role(&txn, viewer, organisation_id, can_administer).await?;
     let created = power::ActiveModel {

@@ -16,7 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::service::sessions::Viewer;
 use crate::service::{accounts, memberships, new_id, now, organisations};
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
 
 pub struct NewPosition {
     pub body_id: Uuid,
@@ -68,7 +68,7 @@ pub async fn create(
             text!(en: "A parity rule applies to a pair (two seats).", fr: "Une règle de parité s'applique à un binôme (deux places)."),
         ));
     }
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let found = super::mandate_body(&txn, input.body_id).await?;
     memberships::require_role(&txn, viewer, found.organisation_id, is_facilitator).await?;
     let created = position::ActiveModel {
@@ -117,7 +117,7 @@ pub async fn designate(
     viewer: &Viewer,
     input: Designation,
 ) -> AppResult<Vec<Held>> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let found = find(&txn, input.position_id).await?;
     let organisation = organisations::get(&txn, found.organisation_id).await?;
     let grounds = super::grounds(

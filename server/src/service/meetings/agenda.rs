@@ -23,7 +23,7 @@ use crate::service::governance::bodies;
 use crate::service::sessions::Viewer;
 use crate::service::{forum, new_id, now, proposals};
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
 
 pub struct NewItem {
     pub meeting_id: Uuid,
@@ -75,7 +75,7 @@ pub async fn propose(
             text!(en: "A priority is between -100 and 100.", fr: "Une priorité est comprise entre -100 et 100."),
         ));
     }
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let seen = seen(&txn, Some(viewer), input.meeting_id).await?;
     require_open(&seen)?;
     if !(seen.in_body || seen.moderates()) {
@@ -133,8 +133,8 @@ pub async fn propose(
     }
     .insert(&txn)
     .await?;
+    publish(&txn, &seen.meeting, MeetingChange::Agenda);
     txn.commit().await?;
-    publish(state, &seen.meeting, MeetingChange::Agenda);
     Ok(created)
 }
 
@@ -162,7 +162,7 @@ async fn item_in(
 /// Lets an urgent item onto the agenda (the meeting's or organisation's facilitators).
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), item = %id))]
 pub async fn approve(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<agenda_item::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let (item, seen) = item_in(&txn, viewer, id).await?;
     steered(&txn, viewer, seen.meeting.id).await?;
     if !item.urgent || item.approved_by.is_some() {
@@ -174,8 +174,8 @@ pub async fn approve(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<a
     let mut active: agenda_item::ActiveModel = item.into();
     active.approved_by = Set(Some(viewer.id()));
     let approved = active.update(&txn).await?;
+    publish(&txn, &seen.meeting, MeetingChange::Agenda);
     txn.commit().await?;
-    publish(state, &seen.meeting, MeetingChange::Agenda);
     Ok(approved)
 }
 
@@ -188,7 +188,7 @@ pub async fn set_status(
     id: Uuid,
     status: ItemStatus,
 ) -> AppResult<agenda_item::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let (item, seen) = item_in(&txn, viewer, id).await?;
     let own = item.proposer_id == viewer.id() && status == ItemStatus::Withdrawn;
     if !own {
@@ -197,8 +197,8 @@ pub async fn set_status(
     let mut active: agenda_item::ActiveModel = item.into();
     active.status = Set(status);
     let changed = active.update(&txn).await?;
+    publish(&txn, &seen.meeting, MeetingChange::Agenda);
     txn.commit().await?;
-    publish(state, &seen.meeting, MeetingChange::Agenda);
     Ok(changed)
 }
 
@@ -211,7 +211,7 @@ pub async fn reorder(
     meeting_id: Uuid,
     order: Vec<Uuid>,
 ) -> AppResult<()> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let seen = seen(&txn, Some(viewer), meeting_id).await?;
     require_open(&seen)?;
     let preparer =
@@ -247,8 +247,8 @@ pub async fn reorder(
             .exec(&txn)
             .await?;
     }
+    publish(&txn, &seen.meeting, MeetingChange::Agenda);
     txn.commit().await?;
-    publish(state, &seen.meeting, MeetingChange::Agenda);
     Ok(())
 }
 

@@ -18,7 +18,7 @@ use crate::service::now;
 use crate::service::sessions::Viewer;
 use crate::service::{accounts, memberships};
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
 
 /// Does this person hold this role in this meeting?
 pub async fn holds(
@@ -78,7 +78,7 @@ pub async fn assign(
     role: MeetingRole,
     account_id: Uuid,
 ) -> AppResult<Vec<meeting_role::Model>> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let seen = steered(&txn, viewer, meeting_id).await?;
     require_not_over(&seen)?;
     require_participant(&txn, &seen, account_id).await?;
@@ -122,8 +122,8 @@ pub async fn assign(
     .insert(&txn)
     .await?;
     let all = roles(&txn, meeting_id).await?;
+    publish(&txn, &seen.meeting, MeetingChange::Attendance);
     txn.commit().await?;
-    publish(state, &seen.meeting, MeetingChange::Attendance);
     Ok(all)
 }
 
@@ -136,15 +136,15 @@ pub async fn release(
     role: MeetingRole,
     account_id: Uuid,
 ) -> AppResult<Vec<meeting_role::Model>> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let seen = steered(&txn, viewer, meeting_id).await?;
     require_not_over(&seen)?;
     meeting_role::Entity::delete_by_id((meeting_id, role, account_id))
         .exec(&txn)
         .await?;
     let all = roles(&txn, meeting_id).await?;
+    publish(&txn, &seen.meeting, MeetingChange::Attendance);
     txn.commit().await?;
-    publish(state, &seen.meeting, MeetingChange::Attendance);
     Ok(all)
 }
 
@@ -170,7 +170,7 @@ pub async fn mark(
     account_id: Option<Uuid>,
     presence: Presence,
 ) -> AppResult<attendance::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let seen = seen(&txn, Some(viewer), meeting_id).await?;
     require_not_over(&seen)?;
     let account_id = account_id.unwrap_or(viewer.id());
@@ -193,8 +193,8 @@ pub async fn mark(
         Some(_) => line.update(&txn).await?,
         None => line.insert(&txn).await?,
     };
+    publish(&txn, &seen.meeting, MeetingChange::Attendance);
     txn.commit().await?;
-    publish(state, &seen.meeting, MeetingChange::Attendance);
     Ok(saved)
 }
 

@@ -19,7 +19,7 @@ use crate::events::MeetingChange;
 use crate::service::sessions::Viewer;
 use crate::service::{accounts, forum, new_id, now};
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
 
 /// How to split.
 pub struct NewSplit {
@@ -64,7 +64,7 @@ pub async fn split(
             text!(en: "At most 20 questions of 500 characters each.", fr: "Au plus 20 questions de 500 caractères chacune."),
         ));
     }
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let seen = steered(&txn, viewer, input.meeting_id).await?;
     if seen.status() != MeetingStatus::InProgress {
         return Err(AppError::conflict(text!(
@@ -143,8 +143,8 @@ pub async fn split(
         .insert(&txn)
         .await?;
     }
+    publish(&txn, &seen.meeting, MeetingChange::Breakout);
     txn.commit().await?;
-    publish(state, &seen.meeting, MeetingChange::Breakout);
     Ok(created)
 }
 
@@ -182,7 +182,7 @@ pub async fn name_rapporteur(
     id: Uuid,
     account_id: Uuid,
 ) -> AppResult<breakout_group::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let (group, _, seen) = group_in(&txn, viewer, id).await?;
     let members = members_of(&group);
     if !members.contains(&viewer.id()) {
@@ -197,8 +197,8 @@ pub async fn name_rapporteur(
     let mut active: breakout_group::ActiveModel = group.into();
     active.rapporteur_id = Set(Some(account_id));
     let named = active.update(&txn).await?;
+    publish(&txn, &seen.meeting, MeetingChange::Breakout);
     txn.commit().await?;
-    publish(state, &seen.meeting, MeetingChange::Breakout);
     Ok(named)
 }
 
@@ -213,7 +213,7 @@ pub async fn report(
 ) -> AppResult<breakout_group::Model> {
     let report = crate::domain::forum::parse_body(report, state.settings.forum.max_body_bytes)
         .map_err(|e| e.with_field("report"))?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let (group, split, seen) = group_in(&txn, viewer, id).await?;
     if group.rapporteur_id != Some(viewer.id()) {
         return Err(AppError::forbidden(text!(
@@ -237,8 +237,8 @@ pub async fn report(
     active.answers = Set(Some(serde_json::json!(answers)));
     active.reported_at = Set(Some(now()));
     let reported = active.update(&txn).await?;
+    publish(&txn, &seen.meeting, MeetingChange::Breakout);
     txn.commit().await?;
-    publish(state, &seen.meeting, MeetingChange::Breakout);
     Ok(reported)
 }
 

@@ -8,7 +8,6 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::prelude::*;
 
 use super::{Period, Seen, calendar};
-use crate::db;
 use crate::domain::meeting::{MeetingStatus, MeetingVisibility};
 use crate::domain::token::{self, Credential, TokenKind};
 use crate::entity::{account, calendar_token};
@@ -23,7 +22,7 @@ use crate::state::AppState;
 #[tracing::instrument(skip_all, fields(account = %viewer.id()))]
 pub async fn issue(state: &AppState, viewer: &Viewer) -> AppResult<String> {
     let secret = token::generate(TokenKind::Calendar);
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     calendar_token::Entity::delete_by_id(viewer.id())
         .exec(&txn)
         .await?;

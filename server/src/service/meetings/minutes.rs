@@ -20,7 +20,7 @@ use crate::service::governance::bodies;
 use crate::service::sessions::Viewer;
 use crate::service::{forum, now, records};
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
 
 /// Where a vote counted in the room is taken: an item of a meeting under
 /// way, recorded by its minute-taker or facilitators, with the number of
@@ -124,7 +124,7 @@ pub async fn save(
     text: &str,
 ) -> AppResult<minutes::Model> {
     let text = rules::parse(text)?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     // The meeting's row first: two editors saving at once take turns.
     meeting::Entity::find_by_id(meeting_id)
         .lock_exclusive()
@@ -174,7 +174,7 @@ pub async fn save(
 /// The editor lets go of the lock before it lapses.
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), meeting = %meeting_id))]
 pub async fn release(state: &AppState, viewer: &Viewer, meeting_id: Uuid) -> AppResult<()> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     seen(&txn, Some(viewer), meeting_id).await?;
     minutes::Entity::update_many()
         .col_expr(minutes::Column::EditorId, Expr::value(Option::<Uuid>::None))
@@ -198,7 +198,7 @@ pub async fn publish_minutes(
     meeting_id: Uuid,
     visibility: Option<RecordVisibility>,
 ) -> AppResult<(minutes::Model, record::Model)> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let seen = publishing(&txn, viewer, meeting_id).await?;
     let Some(found) = minutes::Entity::find_by_id(meeting_id)
         .lock_exclusive()
@@ -235,8 +235,8 @@ pub async fn publish_minutes(
         },
     )
     .await?;
+    publish(&txn, &seen.meeting, MeetingChange::Ended);
     txn.commit().await?;
-    publish(state, &seen.meeting, MeetingChange::Ended);
     Ok((published, record))
 }
 
@@ -270,7 +270,7 @@ pub async fn publish_decisions(
     meeting_id: Uuid,
     visibility: Option<RecordVisibility>,
 ) -> AppResult<record::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let seen = publishing(&txn, viewer, meeting_id).await?;
     let decisions = decision_record(&txn, &seen).await?;
     let locale = crate::service::organisations::locale_of(&seen.organisation);

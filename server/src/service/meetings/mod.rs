@@ -28,7 +28,8 @@ use crate::service::governance::bodies;
 use crate::service::sessions::Viewer;
 use crate::service::{forum, new_id, now, organisations};
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
+use crate::write::Unit;
 
 /// A meeting as one person sees it.
 #[derive(Clone)]
@@ -61,9 +62,9 @@ pub fn meeting_not_found() -> AppError {
     AppError::not_found(text!(en: "No such meeting.", fr: "Cette réunion n'existe pas."))
 }
 
-/// Tells live subscribers, after commit.
-pub fn publish(state: &AppState, m: &meeting::Model, change: MeetingChange) {
-    state.events.publish(Event::Meeting {
+/// Tells live subscribers, once `txn` has committed.
+pub fn publish(txn: &Unit, m: &meeting::Model, change: MeetingChange) {
+    txn.emit(Event::Meeting {
         organisation_id: m.organisation_id,
         meeting_id: m.id,
         change,
@@ -266,7 +267,7 @@ pub async fn schedule(
             ));
         }
     }
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let (organisation, _) = scheduling_body(&txn, viewer, input.body_id).await?;
     let created = row(
         &input,
@@ -278,8 +279,8 @@ pub async fn schedule(
     )
     .insert(&txn)
     .await?;
+    publish(&txn, &created, MeetingChange::Scheduled);
     txn.commit().await?;
-    publish(state, &created, MeetingChange::Scheduled);
     Ok(created)
 }
 
@@ -301,7 +302,7 @@ pub async fn schedule_series(
     recurrence: Recurrence,
 ) -> AppResult<Vec<meeting::Model>> {
     let title = check(&input)?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let (organisation, _) = scheduling_body(&txn, viewer, input.body_id).await?;
     let timezone = crate::service::memberships::timezone_of(&organisation);
     let starts = rules::occurrences(
@@ -331,12 +332,11 @@ pub async fn schedule_series(
             Some(start),
             viewer.id(),
         );
-        created.push(m.insert(&txn).await?);
+        let m = m.insert(&txn).await?;
+        publish(&txn, &m, MeetingChange::Scheduled);
+        created.push(m);
     }
     txn.commit().await?;
-    for m in &created {
-        publish(state, m, MeetingChange::Scheduled);
-    }
     Ok(created)
 }
 
@@ -362,7 +362,7 @@ pub async fn fix(
     id: Uuid,
     starts_at: DateTime<Utc>,
 ) -> AppResult<meeting::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let seen = seen(&txn, Some(viewer), id).await?;
     scheduling_body(&txn, viewer, seen.body.id).await?;
     if !matches!(
@@ -387,8 +387,8 @@ pub async fn fix(
     let mut active: meeting::ActiveModel = seen.meeting.into();
     active.starts_at = Set(Some(starts_at));
     let fixed = active.update(&txn).await?;
+    publish(&txn, &fixed, MeetingChange::Scheduled);
     txn.commit().await?;
-    publish(state, &fixed, MeetingChange::Scheduled);
     Ok(fixed)
 }
 
@@ -401,7 +401,7 @@ pub async fn cancel(
     reason: Option<&str>,
 ) -> AppResult<meeting::Model> {
     let reason = parse_reason(reason)?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let seen = seen(&txn, Some(viewer), id).await?;
     scheduling_body(&txn, viewer, seen.body.id).await?;
     if !matches!(
@@ -419,8 +419,8 @@ pub async fn cancel(
     let cancelled = active.update(&txn).await?;
     // Its agenda waits for the body's next meeting.
     agenda::to_backlog(&txn, cancelled.id, false).await?;
+    publish(&txn, &cancelled, MeetingChange::Scheduled);
     txn.commit().await?;
-    publish(state, &cancelled, MeetingChange::Scheduled);
     Ok(cancelled)
 }
 
@@ -429,7 +429,7 @@ pub async fn cancel(
 /// planned duration is carried over.
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), meeting = %id))]
 pub async fn start(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<meeting::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let seen = steered(&txn, viewer, id).await?;
     if seen.status() != MeetingStatus::Scheduled {
         return Err(AppError::conflict(text!(
@@ -441,15 +441,15 @@ pub async fn start(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<mee
     let mut active: meeting::ActiveModel = seen.meeting.into();
     active.started_at = Set(Some(now()));
     let started = active.update(&txn).await?;
+    publish(&txn, &started, MeetingChange::Started);
     txn.commit().await?;
-    publish(state, &started, MeetingChange::Started);
     Ok(started)
 }
 
 /// Closes a meeting: the items not taken up are carried over.
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), meeting = %id))]
 pub async fn end(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<meeting::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let seen = steered(&txn, viewer, id).await?;
     if seen.status() != MeetingStatus::InProgress {
         return Err(AppError::conflict(text!(
@@ -462,8 +462,8 @@ pub async fn end(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<meeti
     let mut active: meeting::ActiveModel = seen.meeting.into();
     active.ended_at = Set(Some(now()));
     let ended = active.update(&txn).await?;
+    publish(&txn, &ended, MeetingChange::Ended);
     txn.commit().await?;
-    publish(state, &ended, MeetingChange::Ended);
     Ok(ended)
 }
 

@@ -20,7 +20,7 @@ use crate::events::MeetingChange;
 use crate::service::sessions::Viewer;
 use crate::service::{accounts, new_id, now};
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
 
 fn request_not_found() -> AppError {
     AppError::not_found(
@@ -80,7 +80,7 @@ pub async fn request(
     kind: Kind,
     for_account: Option<Uuid>,
 ) -> AppResult<speaking_request::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let (item, seen) = item_under_way(&txn, viewer, item_id).await?;
     let speaker = for_account.unwrap_or(viewer.id());
     if speaker != viewer.id() || kind == Kind::Round {
@@ -109,8 +109,8 @@ pub async fn request(
         )));
     }
     let created = insert(&txn, &seen, item.id, speaker, kind, viewer.id(), None).await?;
+    publish(&txn, &seen.meeting, MeetingChange::Queue);
     txn.commit().await?;
-    publish(state, &seen.meeting, MeetingChange::Queue);
     Ok(created)
 }
 
@@ -169,7 +169,7 @@ pub async fn remove(
     viewer: &Viewer,
     id: Uuid,
 ) -> AppResult<speaking_request::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let (found, seen) = waiting_request(&txn, viewer, id).await?;
     if found.account_id != viewer.id() {
         steered(&txn, viewer, seen.meeting.id).await?;
@@ -178,8 +178,8 @@ pub async fn remove(
     active.removed_at = Set(Some(now()));
     active.removed_by = Set(Some(viewer.id()));
     let removed = active.update(&txn).await?;
+    publish(&txn, &seen.meeting, MeetingChange::Queue);
     txn.commit().await?;
-    publish(state, &seen.meeting, MeetingChange::Queue);
     Ok(removed)
 }
 
@@ -198,14 +198,14 @@ pub async fn place(
             text!(en: "A position in the queue counts from 0.", fr: "Une place dans la file se compte à partir de 0."),
         ));
     }
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let (found, seen) = waiting_request(&txn, viewer, id).await?;
     steered(&txn, viewer, seen.meeting.id).await?;
     let mut active: speaking_request::ActiveModel = found.into();
     active.placed_at = Set(Some(position));
     let placed = active.update(&txn).await?;
+    publish(&txn, &seen.meeting, MeetingChange::Queue);
     txn.commit().await?;
-    publish(state, &seen.meeting, MeetingChange::Queue);
     Ok(placed)
 }
 
@@ -231,7 +231,7 @@ pub async fn next(
     item_id: Uuid,
     request_id: Option<Uuid>,
 ) -> AppResult<Option<speaking_request::Model>> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let (item, seen) = item_under_way(&txn, viewer, item_id).await?;
     steered(&txn, viewer, seen.meeting.id).await?;
     end_current(&txn, item.id).await?;
@@ -254,8 +254,8 @@ pub async fn next(
         }
         None => None,
     };
+    publish(&txn, &seen.meeting, MeetingChange::Queue);
     txn.commit().await?;
-    publish(state, &seen.meeting, MeetingChange::Queue);
     Ok(started)
 }
 
@@ -263,12 +263,12 @@ pub async fn next(
 /// too long, off-topic, or repeats.
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), item = %item_id))]
 pub async fn stop(state: &AppState, viewer: &Viewer, item_id: Uuid) -> AppResult<()> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let (item, seen) = item_under_way(&txn, viewer, item_id).await?;
     steered(&txn, viewer, seen.meeting.id).await?;
     end_current(&txn, item.id).await?;
+    publish(&txn, &seen.meeting, MeetingChange::Queue);
     txn.commit().await?;
-    publish(state, &seen.meeting, MeetingChange::Queue);
     Ok(())
 }
 
@@ -287,7 +287,7 @@ pub async fn round(
             text!(en: "A turn's limit is between 10 seconds and an hour.", fr: "La limite d'un tour est comprise entre 10 secondes et une heure."),
         ));
     }
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let (item, seen) = item_under_way(&txn, viewer, item_id).await?;
     steered(&txn, viewer, seen.meeting.id).await?;
     let present = [Presence::InPerson, Presence::Online];
@@ -313,8 +313,8 @@ pub async fn round(
             .await?,
         );
     }
+    publish(&txn, &seen.meeting, MeetingChange::Queue);
     txn.commit().await?;
-    publish(state, &seen.meeting, MeetingChange::Queue);
     Ok(turns)
 }
 

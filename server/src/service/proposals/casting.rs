@@ -18,7 +18,7 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::prelude::*;
-use sea_orm::{ActiveValue::Set, DatabaseTransaction, QuerySelect};
+use sea_orm::{ActiveValue::Set, QuerySelect};
 use serde_json::Value;
 
 use super::{proposal_not_found, proxies, reason_policy, spec_of};
@@ -33,6 +33,7 @@ use crate::service::sessions::Viewer;
 use crate::service::{new_id, now};
 use crate::state::AppState;
 use crate::text;
+use crate::write::Unit;
 
 pub struct Cast {
     pub proposal_id: Uuid,
@@ -132,11 +133,7 @@ impl Batched for PendingBallot {
         &state.ballots
     }
 
-    async fn write<'a>(
-        &'a self,
-        txn: &'a DatabaseTransaction,
-        context: &'a mut Casting,
-    ) -> AppResult<Casted> {
+    async fn write<'a>(&'a self, txn: &'a Unit, context: &'a mut Casting) -> AppResult<Casted> {
         let id = self.input.proposal_id;
         let p = match context.proposals.entry(id) {
             Entry::Occupied(found) => found.into_mut(),
@@ -153,10 +150,10 @@ impl Batched for PendingBallot {
         Ok(casted)
     }
 
-    fn committed(state: &AppState, context: Casting) {
-        for id in context.counted {
-            if let Some(Some(p)) = context.proposals.get(&id) {
-                super::publish(state, p, ProposalChange::BallotCast);
+    fn announce(txn: &Unit, context: &Casting) {
+        for id in &context.counted {
+            if let Some(Some(p)) = context.proposals.get(id) {
+                super::publish(txn, p, ProposalChange::BallotCast);
             }
         }
     }
@@ -181,7 +178,7 @@ pub async fn cast(state: &AppState, viewer: &Viewer, input: Cast) -> AppResult<C
 
 /// One ballot, inside its batch's transaction. A refusal writes nothing.
 async fn cast_one(
-    txn: &DatabaseTransaction,
+    txn: &Unit,
     p: &entity::Model,
     viewer_id: Uuid,
     input: &Cast,

@@ -24,7 +24,7 @@ use crate::i18n::{Locale, Text};
 use crate::service::now;
 use crate::service::sessions::Viewer;
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
 
 /// The ballot file of a proposal, as it stands.
 pub async fn export<C>(conn: &C, p: &entity::Model) -> AppResult<String>
@@ -112,7 +112,7 @@ pub async fn finish(
     id: Uuid,
     by: Option<Uuid>,
 ) -> AppResult<Option<entity::Model>> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     // Waits (PostgreSQL) for the ballots under way, which hold the row `FOR SHARE`.
     let claimed = entity::Entity::update_many()
         .col_expr(entity::Column::ClosedAt, Expr::value(Some(now())))
@@ -140,8 +140,8 @@ pub async fn finish(
     crate::service::governance::designations::conclude(&txn, &closed).await?;
     crate::service::search::enqueue(&txn, &[crate::service::search::DocRef::Proposal(closed.id)])
         .await?;
+    super::publish(&txn, &closed, ProposalChange::Closed);
     txn.commit().await?;
-    super::publish(state, &closed, ProposalChange::Closed);
     tracing::info!(proposal = %id, ballots, "proposal closed");
     Ok(Some(closed))
 }

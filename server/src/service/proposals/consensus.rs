@@ -22,7 +22,7 @@ use crate::events::ProposalChange;
 use crate::service::now;
 use crate::service::sessions::Viewer;
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
 
 /// An objection standing in the current round.
 pub struct Objection {
@@ -85,7 +85,7 @@ pub async fn lift_objection(
     id: Uuid,
     receipt: Option<&str>,
 ) -> AppResult<entity::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let p = entity::Entity::find_by_id(id)
         .lock_shared()
         .one(&txn)
@@ -146,8 +146,8 @@ pub async fn lift_objection(
             .exec(&txn)
             .await?;
     }
+    super::publish(&txn, &p, ProposalChange::BallotCast);
     txn.commit().await?;
-    super::publish(state, &p, ProposalChange::BallotCast);
     Ok(p)
 }
 
@@ -196,7 +196,7 @@ pub async fn amend(
 ) -> AppResult<entity::Model> {
     let reason = crate::domain::forum::parse_reason(reason)?;
     let details = proposal::parse_details(details, state.settings.forum.max_body_bytes)?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let seen = steered_by_facilitator(&txn, viewer, id).await?;
     let p = seen.proposal.clone();
     let status = seen.status();
@@ -231,8 +231,8 @@ pub async fn amend(
     active.details_source = Set(details);
     active.details_html = Set(rendered.html);
     let amended = active.update(&txn).await?;
+    super::publish(&txn, &amended, ProposalChange::Amended);
     txn.commit().await?;
-    super::publish(state, &amended, ProposalChange::Amended);
     Ok(amended)
 }
 
@@ -256,7 +256,7 @@ pub async fn check(
     id: Uuid,
     note: Option<&str>,
 ) -> AppResult<entity::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let seen = steered_by_facilitator(&txn, viewer, id).await?;
     if seen.proposal.closed_at.is_none() {
         return Err(AppError::conflict(text!(
@@ -293,7 +293,7 @@ pub async fn apply_fallback(
     viewer: &Viewer,
     id: Uuid,
 ) -> AppResult<entity::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let seen = steered_by_facilitator(&txn, viewer, id).await?;
     let p = seen.proposal.clone();
     if p.fallback_proposal_id.is_some() || p.escalated_to.is_some() {
@@ -367,8 +367,8 @@ pub async fn apply_fallback(
         }
     }
     let applied = active.update(&txn).await?;
+    txn.wake_scheduler();
     txn.commit().await?;
-    state.proposal_wake.notify_one();
     Ok(applied)
 }
 

@@ -20,7 +20,7 @@ use crate::service::memberships::require_role;
 use crate::service::sessions::Viewer;
 use crate::service::{now, organisations};
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
 
 /// Where a decision stands with the assembly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
@@ -66,7 +66,7 @@ pub async fn write_outcome(
                 text!(en: "An outcome says what was decided: it cannot be empty or too long.", fr: "Une issue dit ce qui a été décidé : elle ne peut être vide ni trop longue."),
             )
         })?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let seen: Seen = seen(&txn, Some(viewer), id).await?;
     if !seen.steers(Some(viewer)) {
         return Err(AppError::forbidden(text!(
@@ -97,7 +97,6 @@ pub async fn write_outcome(
     )
     .await?;
     txn.commit().await?;
-    state.outbox_wake.notify_one();
     Ok(written)
 }
 
@@ -109,7 +108,7 @@ pub async fn ratify(
     ratified: bool,
     note: Option<&str>,
 ) -> AppResult<entity::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let seen: Seen = seen(&txn, Some(viewer), id).await?;
     require_role(&txn, viewer, seen.organisation.id, can_manage_members).await?;
     require_closed(&seen.proposal)?;
@@ -199,7 +198,7 @@ pub async fn record_counted(
         crate::domain::proposal::parse_details(&vote.details, state.settings.forum.max_body_bytes)?;
     let settings =
         crate::domain::proposal::settings_with_quorum(vote.settings, vote.quorum.as_deref())?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let organisation = organisations::get(&txn, vote.organisation_id).await?;
     // In a meeting, its minute-taker or facilitators record it; elsewhere,
     // the organisation's facilitators.

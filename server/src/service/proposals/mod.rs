@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sea_orm::prelude::*;
 use sea_orm::sea_query::Query;
-use sea_orm::{ActiveValue::Set, DatabaseTransaction, QueryOrder, QuerySelect};
+use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect};
 use serde_json::Value;
 
 use crate::domain::access::{Reader, can_moderate, can_read};
@@ -37,7 +37,8 @@ use crate::service::organisations;
 use crate::service::sessions::Viewer;
 use crate::service::{new_id, now};
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
+use crate::write::Unit;
 
 pub struct NewProposal {
     pub organisation_id: Uuid,
@@ -133,9 +134,9 @@ pub fn reason_policy(p: &entity::Model) -> ReasonPolicy {
     p.reasons
 }
 
-/// Tells live subscribers, after commit.
-pub fn publish(state: &AppState, p: &entity::Model, change: ProposalChange) {
-    state.events.publish(Event::Proposal {
+/// Tells live subscribers, once `txn` has committed.
+pub fn publish(txn: &Unit, p: &entity::Model, change: ProposalChange) {
+    txn.emit(Event::Proposal {
         organisation_id: p.organisation_id,
         proposal_id: p.id,
         change,
@@ -269,25 +270,16 @@ pub async fn create(
     viewer: &Viewer,
     input: NewProposal,
 ) -> AppResult<entity::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let created = insert(&txn, state, viewer, input).await?;
     txn.commit().await?;
-    announce(state, &created);
     Ok(created)
-}
-
-/// Tells the scheduler and live subscribers about a proposal just committed.
-pub fn announce(state: &AppState, created: &entity::Model) {
-    state.proposal_wake.notify_one();
-    if created.opened_at.is_some() {
-        publish(state, created, ProposalChange::Opened);
-    }
 }
 
 /// Writes a new proposal inside the caller's transaction, after every check
 /// of [`create`]; voting opens at once unless it is scheduled.
 pub async fn insert(
-    txn: &DatabaseTransaction,
+    txn: &Unit,
     state: &AppState,
     viewer: &Viewer,
     input: NewProposal,
@@ -413,6 +405,7 @@ pub async fn insert(
     if opens_at <= at {
         open(txn, created, &organisation).await
     } else {
+        txn.wake_scheduler();
         Ok(created)
     }
 }
@@ -540,7 +533,7 @@ async fn add_electors(
 /// Opens voting: freezes the electorate as it stands now. Later changes of
 /// standing change nothing for this proposal.
 pub async fn open(
-    conn: &impl ConnectionTrait,
+    conn: &Unit,
     proposal: entity::Model,
     organisation: &organisation::Model,
 ) -> AppResult<entity::Model> {
@@ -617,7 +610,10 @@ pub async fn open(
     let mut active: entity::ActiveModel = proposal.into();
     active.opened_at = Set(Some(now()));
     active.electorate_size = Set(Some(i32::try_from(frozen).unwrap_or(i32::MAX)));
-    Ok(active.update(conn).await?)
+    let opened = active.update(conn).await?;
+    conn.wake_scheduler();
+    publish(conn, &opened, ProposalChange::Opened);
+    Ok(opened)
 }
 
 /// Takes a person out of a proposal's electorate (recusal), with the reason.
@@ -630,7 +626,7 @@ pub async fn exclude(
     reason: Option<&str>,
 ) -> AppResult<elector::Model> {
     let reason = crate::domain::forum::parse_reason(reason)?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     // The proposal's row first, as casting and closing lock it: one order, no deadlock.
     let locked = entity::Entity::find_by_id(proposal_id)
         .lock_exclusive()
@@ -687,8 +683,8 @@ pub async fn exclude(
         .filter(entity::Column::Id.eq(proposal_id))
         .exec(&txn)
         .await?;
+    publish(&txn, &proposal, ProposalChange::ElectorateChanged);
     txn.commit().await?;
-    publish(state, &proposal, ProposalChange::ElectorateChanged);
     Ok(excluded)
 }
 
@@ -915,7 +911,7 @@ pub async fn update(
         .as_deref()
         .map(|d| proposal::parse_details(d, state.settings.forum.max_body_bytes))
         .transpose()?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     // The row first, locked: ballots under way finish before the count of voters below.
     entity::Entity::find_by_id(id)
         .lock_exclusive()
@@ -989,7 +985,7 @@ pub async fn update(
         &[crate::service::search::DocRef::Proposal(updated.id)],
     )
     .await?;
+    txn.wake_scheduler();
     txn.commit().await?;
-    state.proposal_wake.notify_one();
     Ok(updated)
 }

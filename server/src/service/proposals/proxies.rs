@@ -13,7 +13,7 @@ use crate::service::memberships::{self, in_good_standing};
 use crate::service::sessions::Viewer;
 use crate::service::{new_id, now, organisations};
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
 
 pub struct GiveProxy {
     pub organisation_id: Uuid,
@@ -64,7 +64,7 @@ pub async fn give(state: &AppState, viewer: &Viewer, input: GiveProxy) -> AppRes
             text!(en: "The end of the proxy is in the past.", fr: "La fin de la procuration est déjà passée."),
         ));
     }
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let org = organisations::get(&txn, input.organisation_id).await?;
     let giver = memberships::require_member(&txn, viewer, org.id).await?;
     if !in_good_standing(&giver, &org) {
@@ -171,7 +171,7 @@ pub async fn give(state: &AppState, viewer: &Viewer, input: GiveProxy) -> AppRes
 
 /// Revokes a proxy one gave; not once the holder has voted with it on that proposal.
 pub async fn revoke(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<proxy::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let found = proxy::Entity::find_by_id(id)
         .lock_exclusive()
         .one(&txn)

@@ -11,10 +11,8 @@ use sea_orm::prelude::*;
 use sea_orm::{QueryOrder, QuerySelect};
 
 use super::{closing, open};
-use crate::db;
 use crate::entity::proposal as entity;
 use crate::error::AppResult;
-use crate::events::ProposalChange;
 use crate::service::{now, organisations};
 use crate::state::AppState;
 
@@ -90,7 +88,7 @@ pub async fn tick(state: &AppState) -> AppResult<Option<DateTime<Utc>>> {
 }
 
 async fn open_due(state: &AppState, id: Uuid) -> AppResult<()> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let Some(p) = entity::Entity::find_by_id(id)
         .lock_exclusive()
         .one(&txn)
@@ -102,8 +100,7 @@ async fn open_due(state: &AppState, id: Uuid) -> AppResult<()> {
         return Ok(());
     }
     let organisation = organisations::get(&txn, p.organisation_id).await?;
-    let opened = open(&txn, p, &organisation).await?;
+    open(&txn, p, &organisation).await?;
     txn.commit().await?;
-    super::publish(state, &opened, ProposalChange::Opened);
     Ok(())
 }

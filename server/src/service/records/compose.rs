@@ -17,7 +17,7 @@ use crate::service::organisations::locale_of;
 use crate::service::sessions::Viewer;
 use crate::service::{accounts, organisations, proposals};
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
 
 /// The lines that explain a proposal's result, in `locale`.
 fn explanation(p: &proposal::Model, locale: Locale) -> Vec<String> {
@@ -83,7 +83,7 @@ pub async fn publish_outcome(
     proposal_id: Uuid,
     visibility: Option<RecordVisibility>,
 ) -> AppResult<record::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let seen = proposals::seen(&txn, Some(viewer), proposal_id).await?;
     let p = &seen.proposal;
     let body = match p.body_id {
@@ -218,7 +218,7 @@ pub async fn publish_register(
     body_id: Uuid,
     visibility: Option<RecordVisibility>,
 ) -> AppResult<record::Model> {
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let body = bodies::find(&txn, body_id).await?;
     let organisation = organisations::get(&txn, body.organisation_id).await?;
     require_publisher(&txn, &organisation, &body, viewer).await?;

@@ -24,7 +24,8 @@ use crate::service::page::{self, Page};
 use crate::service::sessions::Viewer;
 use crate::service::{forum, now, organisations, search};
 use crate::state::AppState;
-use crate::{db, text};
+use crate::text;
+use crate::write::Unit;
 
 /// A record as a reader found it.
 #[derive(Debug, Clone)]
@@ -80,7 +81,7 @@ fn already_published(kind: RecordKind) -> AppError {
 /// Writes a record and its first version inside the caller's transaction,
 /// and queues it for search. The same source is published once
 /// (`CONFLICT`).
-pub async fn insert(txn: &impl ConnectionTrait, row: NewRow<'_>) -> AppResult<record::Model> {
+pub async fn insert(txn: &Unit, row: NewRow<'_>) -> AppResult<record::Model> {
     let title = crate::domain::forum::parse_title(&row.title)?;
     let text = rules::parse_text(&row.text)?;
     if let Some(source) = row.source_id {
@@ -246,7 +247,7 @@ pub async fn publish(state: &AppState, viewer: &Viewer, input: NewRecord) -> App
             let body_id = input.body_id.ok_or_else(|| missing("bodyId"))?;
             let title = input.title.ok_or_else(|| missing("title"))?;
             let text = input.text.ok_or_else(|| missing("text"))?;
-            let txn = db::begin_write(&state.writer).await?;
+            let txn = state.write().await?;
             let body = bodies::find(&txn, body_id).await?;
             let organisation = organisations::get(&txn, body.organisation_id).await?;
             require_publisher(&txn, &organisation, &body, viewer).await?;
@@ -269,7 +270,6 @@ pub async fn publish(state: &AppState, viewer: &Viewer, input: NewRecord) -> App
             record
         }
     };
-    state.outbox_wake.notify_one();
     let organisation = organisations::get(&state.db, record.organisation_id).await?;
     Ok(Seen {
         record,
@@ -293,7 +293,7 @@ pub struct Amendment {
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), record = %input.record_id))]
 pub async fn amend(state: &AppState, viewer: &Viewer, input: Amendment) -> AppResult<Seen> {
     let reason = rules::parse_amendment_reason(&input.reason)?;
-    let txn = db::begin_write(&state.writer).await?;
+    let txn = state.write().await?;
     let found = record::Entity::find_by_id(input.record_id)
         .lock_exclusive()
         .one(&txn)
@@ -347,7 +347,6 @@ pub async fn amend(state: &AppState, viewer: &Viewer, input: Amendment) -> AppRe
     let record = active.update(&txn).await?;
     search::enqueue(&txn, &[search::DocRef::Record(record.id)]).await?;
     txn.commit().await?;
-    state.outbox_wake.notify_one();
     Ok(Seen {
         record,
         organisation,

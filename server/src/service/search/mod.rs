@@ -23,6 +23,7 @@ use crate::service::outbox;
 use crate::service::sessions::Viewer;
 use crate::state::AppState;
 use crate::text;
+use crate::write::Unit;
 
 pub const TOPIC: &str = "search.index";
 
@@ -60,13 +61,13 @@ impl DocRef {
 }
 
 /// Queues objects for (re)indexing inside the caller's transaction.
-pub async fn enqueue(conn: &impl ConnectionTrait, refs: &[DocRef]) -> AppResult<()> {
-    outbox::enqueue_many(conn, TOPIC, refs.iter().map(|r| json!({ "doc": r.key() }))).await
+pub async fn enqueue(txn: &Unit, refs: &[DocRef]) -> AppResult<()> {
+    outbox::enqueue_many(txn, TOPIC, refs.iter().map(|r| json!({ "doc": r.key() }))).await
 }
 
 /// Queues a thread and all its posts (after a move to another space, or a
 /// change of the space's visibility).
-pub async fn enqueue_thread(conn: &impl ConnectionTrait, thread_id: Uuid) -> AppResult<()> {
+pub async fn enqueue_thread(conn: &Unit, thread_id: Uuid) -> AppResult<()> {
     let posts: Vec<Uuid> = post::Entity::find()
         .filter(post::Column::ThreadId.eq(thread_id))
         .select_only()
