@@ -40,6 +40,8 @@ pub struct AppState {
     pub themes: Arc<crate::web::theme::Themes>,
     /// The image proxy (`/media/image`).
     pub media: Arc<crate::service::media::Proxy>,
+    /// Who delivers each topic of the outbox.
+    pub outbox_handlers: Arc<crate::service::outbox::Handlers>,
 }
 
 impl AppState {
@@ -94,6 +96,7 @@ impl AppState {
             search,
             themes,
             media,
+            outbox_handlers: Arc::new(crate::service::outbox_handlers()),
         }
     }
 }

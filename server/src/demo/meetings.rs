@@ -160,7 +160,7 @@ pub async fn load(
         body_id: None,
         asked: Default::default(),
     };
-    decisions::record_counted(state, lea, hands).await?;
+    crate::service::meetings::minutes::record_counted_vote(state, lea, hands).await?;
     for done in [&premises, &press] {
         agenda::set_status(state, yasmine, done.id, ItemStatus::Discussed).await?;
     }

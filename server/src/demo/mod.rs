@@ -197,7 +197,7 @@ async fn create(state: &AppState, password: &str) -> AppResult<()> {
         Some(Gender::Woman),
     )
     .await?;
-    let federation = organisations::create(
+    let federation = crate::service::governance::bodies::found(
         state,
         &admin,
         NewOrganisation {
@@ -222,7 +222,7 @@ async fn create(state: &AppState, password: &str) -> AppResult<()> {
         registration_mode: RegistrationMode::Request,
         parent_id: Some(federation.id),
     };
-    let montreuil = organisations::create(
+    let montreuil = crate::service::governance::bodies::found(
         state,
         &admin,
         local(
@@ -233,7 +233,7 @@ async fn create(state: &AppState, password: &str) -> AppResult<()> {
         ),
     )
     .await?;
-    organisations::create(
+    crate::service::governance::bodies::found(
         state,
         &admin,
         local(

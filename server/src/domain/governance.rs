@@ -11,6 +11,7 @@ use crate::domain::forum::Visibility;
 use crate::domain::membership::EffectiveStanding;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::text;
+use uuid::Uuid;
 
 crate::stored_enum! {
     /// The kinds of bodies an organisation has.
@@ -330,6 +331,157 @@ pub fn check_parity(
     ))
 }
 
+/// What a body's proposal asks for.
+#[derive(Default)]
+pub struct Asked {
+    /// Absent: binding, except a commission's, which only recommends.
+    pub binding: Option<bool>,
+    pub scope: Vec<String>,
+    /// The mandates a secretariat cites; absent, those in force that cover
+    /// the scope are cited.
+    pub mandate_ids: Vec<Uuid>,
+    /// Where a commission's recommendation goes.
+    pub forward_to: Option<Uuid>,
+}
+
+/// What allows a body's proposal, as it is recorded with it.
+#[derive(Debug, PartialEq)]
+pub struct Basis {
+    pub binding: bool,
+    pub scope: Vec<String>,
+    pub cited: Vec<Uuid>,
+    pub forwarded_to: Option<Uuid>,
+}
+
+/// A mandate in force, as the basis reads it: its id and the powers it grants.
+#[derive(Debug, Clone)]
+pub struct InForce {
+    pub id: Uuid,
+    pub powers: Vec<String>,
+}
+
+/// The body a commission's recommendation is forwarded to, as found.
+pub struct Target {
+    pub id: Uuid,
+    pub kind: BodyKind,
+    pub of_the_organisation: bool,
+    pub dissolved: bool,
+    /// Its mandates in force, when it is a secretariat.
+    pub in_force: Vec<InForce>,
+}
+
+/// Checks a body's proposal against its powers: a commission only
+/// recommends, to the general assembly or to a secretariat (whose mandates
+/// must cover the scope); a secretariat's binding decision names its scope
+/// and rests on mandates in force (`in_force`, the body's own) that cover it
+/// — those cited, or all that do — `OUTSIDE_MANDATE` otherwise, with a hint
+/// to go to the assembly; anything else decides within its own powers.
+/// `target` is the body `asked.forward_to` names, if it exists.
+pub fn basis(
+    kind: BodyKind,
+    in_force: &[InForce],
+    target: Option<&Target>,
+    asked: Asked,
+) -> AppResult<Basis> {
+    let scope = parse_scope(&asked.scope)?;
+    let granted = |held: &[&InForce]| -> Vec<String> {
+        held.iter().flat_map(|m| m.powers.iter().cloned()).collect()
+    };
+    if !kind.decides() {
+        if asked.binding == Some(true) {
+            return Err(AppError::new(
+                ErrorCode::NoDecisionPower,
+                text!(
+                    en: "A commission decides nothing: its proposals are recommendations, forwarded to the general assembly or to a secretariat (forwardTo).",
+                    fr: "Une commission ne décide rien : ses propositions sont des recommandations, transmises à l'assemblée générale ou à un secrétariat (forwardTo)."
+                ),
+            ));
+        }
+        let target = target
+            .filter(|t| asked.forward_to == Some(t.id))
+            .filter(|t| t.of_the_organisation && !t.dissolved)
+            .filter(|t| matches!(t.kind, BodyKind::GeneralAssembly | BodyKind::Secretariat))
+            .ok_or_else(|| {
+                AppError::validation(
+                    "forwardTo",
+                    text!(
+                        en: "Name where the recommendation goes: the general assembly or a secretariat of this organisation.",
+                        fr: "Indiquez où va la recommandation : l'assemblée générale ou un secrétariat de cette organisation."
+                    ),
+                )
+            })?;
+        if target.kind == BodyKind::Secretariat {
+            let all: Vec<&InForce> = target.in_force.iter().collect();
+            let missing = uncovered(&scope, &granted(&all));
+            if !missing.is_empty() {
+                return Err(outside_mandate(&missing));
+            }
+        }
+        return Ok(Basis {
+            binding: false,
+            scope,
+            cited: Vec::new(),
+            forwarded_to: Some(target.id),
+        });
+    }
+    if asked.forward_to.is_some() {
+        return Err(AppError::validation(
+            "forwardTo",
+            text!(en: "Only a commission's recommendation is forwarded to another body.", fr: "Seule la recommandation d'une commission est transmise à une autre instance."),
+        ));
+    }
+    let binding = asked.binding.unwrap_or(true);
+    if kind != BodyKind::Secretariat || !binding {
+        return Ok(Basis {
+            binding,
+            scope,
+            cited: Vec::new(),
+            forwarded_to: None,
+        });
+    }
+    if scope.is_empty() {
+        return Err(AppError::validation(
+            "scope",
+            text!(
+                en: "A secretariat's binding decision names its scope: the powers it uses (e.g. treasury).",
+                fr: "Une décision d'un secrétariat qui engage nomme sa portée : les pouvoirs qu'elle exerce (ex. tresorerie)."
+            ),
+        ));
+    }
+    let cited: Vec<&InForce> = if asked.mandate_ids.is_empty() {
+        in_force
+            .iter()
+            .filter(|m| m.powers.iter().any(|p| scope.contains(p)))
+            .collect()
+    } else {
+        asked
+            .mandate_ids
+            .iter()
+            .map(|id| {
+                in_force.iter().find(|m| m.id == *id).ok_or_else(|| {
+                    AppError::new(
+                        ErrorCode::OutsideMandate,
+                        text!(
+                            en: "A mandate cited is not in force in this secretariat: revoked, ended, not yet started or of another body.",
+                            fr: "Un mandat cité n'est pas en cours dans ce secrétariat : révoqué, terminé, pas encore commencé ou d'une autre instance."
+                        ),
+                    )
+                })
+            })
+            .collect::<AppResult<_>>()?
+    };
+    let missing = uncovered(&scope, &granted(&cited));
+    if !missing.is_empty() {
+        return Err(outside_mandate(&missing));
+    }
+    Ok(Basis {
+        binding,
+        scope,
+        cited: cited.iter().map(|m| m.id).collect(),
+        forwarded_to: None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,6 +489,197 @@ mod tests {
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    fn asked(binding: Option<bool>, scope: &[&str], cited: &[Uuid], to: Option<Uuid>) -> Asked {
+        Asked {
+            binding,
+            scope: scope.iter().map(|s| s.to_string()).collect(),
+            mandate_ids: cited.to_vec(),
+            forward_to: to,
+        }
+    }
+
+    fn mandate(powers: &[&str]) -> InForce {
+        InForce {
+            id: Uuid::new_v4(),
+            powers: powers.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn code(result: AppResult<Basis>) -> (ErrorCode, Option<&'static str>) {
+        let e = result.unwrap_err();
+        (e.code, e.field)
+    }
+
+    #[test]
+    fn a_commission_only_recommends_to_the_assembly_or_a_secretariat_that_may_act() {
+        let treasury = mandate(&["tresorerie"]);
+        let target = |kind, in_force: Vec<InForce>| Target {
+            id: Uuid::new_v4(),
+            kind,
+            of_the_organisation: true,
+            dissolved: false,
+            in_force,
+        };
+        let assembly = target(BodyKind::GeneralAssembly, Vec::new());
+        let secretariat = target(BodyKind::Secretariat, vec![treasury]);
+        let commission = BodyKind::Commission;
+        assert_eq!(
+            code(basis(
+                commission,
+                &[],
+                Some(&assembly),
+                asked(Some(true), &[], &[], Some(assembly.id))
+            )),
+            (ErrorCode::NoDecisionPower, None)
+        );
+        let to_assembly = basis(
+            commission,
+            &[],
+            Some(&assembly),
+            asked(None, &[], &[], Some(assembly.id)),
+        );
+        assert_eq!(
+            to_assembly.unwrap(),
+            Basis {
+                binding: false,
+                scope: Vec::new(),
+                cited: Vec::new(),
+                forwarded_to: Some(assembly.id)
+            }
+        );
+        let covered = basis(
+            commission,
+            &[],
+            Some(&secretariat),
+            asked(None, &["tresorerie"], &[], Some(secretariat.id)),
+        );
+        assert_eq!(covered.unwrap().forwarded_to, Some(secretariat.id));
+        assert_eq!(
+            code(basis(
+                commission,
+                &[],
+                Some(&secretariat),
+                asked(None, &["locaux"], &[], Some(secretariat.id))
+            ))
+            .0,
+            ErrorCode::OutsideMandate
+        );
+        // Nowhere named, an unknown body, another commission, one dissolved
+        // or of another organisation: the same answer.
+        let other = target(BodyKind::Commission, Vec::new());
+        let mut gone = target(BodyKind::GeneralAssembly, Vec::new());
+        gone.dissolved = true;
+        let mut foreign = target(BodyKind::GeneralAssembly, Vec::new());
+        foreign.of_the_organisation = false;
+        for (found, to) in [
+            (None, None),
+            (None, Some(Uuid::new_v4())),
+            (Some(&other), Some(other.id)),
+            (Some(&gone), Some(gone.id)),
+            (Some(&foreign), Some(foreign.id)),
+        ] {
+            assert_eq!(
+                code(basis(commission, &[], found, asked(None, &[], &[], to))),
+                (ErrorCode::Validation, Some("forwardTo"))
+            );
+        }
+    }
+
+    #[test]
+    fn a_secretariat_binds_only_within_mandates_in_force_that_cover_the_scope() {
+        let treasury = mandate(&["tresorerie"]);
+        let rooms = mandate(&["locaux", "materiel"]);
+        let in_force = [treasury.clone(), rooms.clone()];
+        let secretariat = BodyKind::Secretariat;
+        assert_eq!(
+            code(basis(
+                secretariat,
+                &in_force,
+                None,
+                asked(None, &[], &[], None)
+            )),
+            (ErrorCode::Validation, Some("scope"))
+        );
+        // Not cited: the mandates that cover the scope are.
+        let found = basis(
+            secretariat,
+            &in_force,
+            None,
+            asked(None, &["tresorerie"], &[], None),
+        )
+        .unwrap();
+        assert_eq!(found.cited, vec![treasury.id]);
+        assert!(found.binding);
+        let both = basis(
+            secretariat,
+            &in_force,
+            None,
+            asked(None, &["locaux", "tresorerie"], &[], None),
+        );
+        assert_eq!(both.unwrap().cited, vec![treasury.id, rooms.id]);
+        // Cited: those alone, and they must cover it.
+        assert_eq!(
+            code(basis(
+                secretariat,
+                &in_force,
+                None,
+                asked(None, &["tresorerie"], &[rooms.id], None)
+            ))
+            .0,
+            ErrorCode::OutsideMandate
+        );
+        assert_eq!(
+            code(basis(
+                secretariat,
+                &in_force,
+                None,
+                asked(None, &["tresorerie"], &[Uuid::new_v4()], None)
+            ))
+            .0,
+            ErrorCode::OutsideMandate
+        );
+        assert_eq!(
+            code(basis(
+                secretariat,
+                &[],
+                None,
+                asked(None, &["tresorerie"], &[], None)
+            ))
+            .0,
+            ErrorCode::OutsideMandate
+        );
+        // A secretariat's proposal that binds no one needs no mandate.
+        let advice = basis(
+            secretariat,
+            &[],
+            None,
+            asked(Some(false), &["tresorerie"], &[], None),
+        )
+        .unwrap();
+        assert!(!advice.binding && advice.cited.is_empty());
+    }
+
+    #[test]
+    fn deciding_bodies_decide_within_their_own_powers_and_forward_nothing() {
+        for kind in [
+            BodyKind::GeneralAssembly,
+            BodyKind::Council,
+            BodyKind::PopularAssembly,
+        ] {
+            let decided = basis(kind, &[], None, asked(None, &[], &[], None)).unwrap();
+            assert!(decided.binding && decided.cited.is_empty() && decided.forwarded_to.is_none());
+            assert_eq!(
+                code(basis(
+                    kind,
+                    &[],
+                    None,
+                    asked(None, &[], &[], Some(Uuid::new_v4()))
+                )),
+                (ErrorCode::Validation, Some("forwardTo"))
+            );
+        }
     }
 
     #[test]

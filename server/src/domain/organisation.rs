@@ -113,6 +113,14 @@ pub fn parse_description(raw: &str) -> AppResult<String> {
     Ok(raw.trim().to_owned())
 }
 
+/// The answer about an organisation that does not exist (or that the
+/// asker may not know of).
+pub fn not_found() -> crate::error::AppError {
+    crate::error::AppError::not_found(
+        crate::text!(en: "No such organisation.", fr: "Cette organisation n'existe pas."),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -299,7 +299,7 @@ impl OrganisationMutation {
             parent_id,
         };
         Ok(Organisation(
-            organisations::create(state(ctx)?, viewer(ctx)?, new).await?,
+            crate::service::governance::bodies::found(state(ctx)?, viewer(ctx)?, new).await?,
         ))
     }
 

@@ -769,7 +769,7 @@ impl ProposalMutation {
         let viewer = viewer(ctx)?;
         let state = state(ctx)?;
         let (body_id, asked) = BodyDecisionInput::parse(input.body)?;
-        let p = decisions::record_counted(
+        let p = crate::service::meetings::minutes::record_counted_vote(
             state,
             viewer,
             CountedVote {

@@ -11,7 +11,6 @@ use crate::domain::token::Scope;
 use crate::entity::{membership as entity, membership_event, organisation};
 use crate::error::{AppError, AppResult};
 use crate::events::{Event, MembershipChange};
-use crate::service::organisations;
 use crate::service::page::{self, Page};
 use crate::service::sessions::Viewer;
 use crate::service::{new_id, now};
@@ -386,7 +385,10 @@ pub async fn leave(
     organisation_id: Uuid,
 ) -> AppResult<entity::Model> {
     let txn = state.write().await?;
-    organisations::get(&txn, organisation_id).await?;
+    crate::entity::organisation::Entity::find_by_id(organisation_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(crate::domain::organisation::not_found)?;
     let mine = require_member(&txn, viewer, organisation_id).await?;
     let row = end(&txn, mine, EventKind::Left, viewer.id(), None).await?;
     publish(&txn, &row, MembershipChange::Left);

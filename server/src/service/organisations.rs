@@ -22,9 +22,7 @@ use crate::text;
 
 pub const MAX_NAME: usize = 120;
 
-pub fn not_found() -> AppError {
-    AppError::not_found(text!(en: "No such organisation.", fr: "Cette organisation n'existe pas."))
-}
+pub use crate::domain::organisation::not_found;
 
 pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> AppResult<organisation::Model> {
     organisation::Entity::find_by_id(id)
@@ -68,11 +66,12 @@ fn slug_taken() -> AppError {
     .with_field("slug")
 }
 
-/// Creates an organisation; its creator becomes its first admin, a member in
-/// good standing. A child organisation may only be created by an admin of its parent.
-#[tracing::instrument(skip_all, fields(account = %viewer.id()))]
-pub async fn create(
-    state: &AppState,
+/// Writes a new organisation in the caller's unit; its creator becomes its
+/// first admin, a member in good standing. A child organisation may only be
+/// created by an admin of its parent. (Founding one with its general
+/// assembly is `governance::bodies::found`.)
+pub async fn insert(
+    txn: &Unit,
     viewer: &Viewer,
     input: NewOrganisation,
 ) -> AppResult<organisation::Model> {
@@ -80,14 +79,13 @@ pub async fn create(
     let name = parse_name(&input.name, "name", MAX_NAME)?;
     let description = parse_description(&input.description)?;
     let timezone = parse_timezone(&input.timezone)?;
-    let txn = state.write().await?;
     if let Some(parent) = input.parent_id {
-        get(&txn, parent).await?;
-        memberships::require_role(&txn, viewer, parent, can_administer).await?;
+        get(txn, parent).await?;
+        memberships::require_role(txn, viewer, parent, can_administer).await?;
     }
     if organisation::Entity::find()
         .filter(organisation::Column::Slug.eq(slug.as_str()))
-        .one(&txn)
+        .one(txn)
         .await?
         .is_some()
     {
@@ -113,7 +111,7 @@ pub async fn create(
         created_at: Set(at),
         updated_at: Set(at),
     }
-    .insert(&txn)
+    .insert(txn)
     .await
     .map_err(|e| {
         if is_unique_violation(&e) {
@@ -128,9 +126,7 @@ pub async fn create(
         actor: Some(viewer.id()),
         note: None,
     };
-    memberships::join(&txn, &org, viewer.id(), founder).await?;
-    crate::service::governance::bodies::create_assembly(&txn, &org, viewer.id()).await?;
-    txn.commit().await?;
+    memberships::join(txn, &org, viewer.id(), founder).await?;
     Ok(org)
 }
 

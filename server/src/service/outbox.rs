@@ -125,30 +125,43 @@ pub async fn sweep(state: &AppState) -> Result<u64, DbErr> {
 
 /// What delivers one topic's messages: a batch at once, each message's
 /// outcome in order.
-type Handler = for<'a> fn(
+pub type Handler = for<'a> fn(
     &'a AppState,
     &'a [outbox::Model],
 ) -> futures_util::future::BoxFuture<'a, Vec<Result<(), String>>>;
 
-/// The handler of each topic.
-fn handler(topic: &str) -> Option<Handler> {
-    match topic {
-        crate::service::search::TOPIC => Some(|state, messages| {
-            Box::pin(async move {
-                let payloads: Vec<Json> = messages.iter().map(|m| m.payload.clone()).collect();
-                let result = crate::service::search::deliver(state, &payloads).await;
-                if let Err(e) = &result {
-                    tracing::warn!(error = %e, messages = messages.len(), "outbox: search indexing failed; will retry");
-                }
-                vec![result; messages.len()]
-            })
-        }),
-        TOPIC_MAIL_INVITATION
-        | TOPIC_MAIL_CONFIRM_REGISTRATION
-        | TOPIC_MAIL_REGISTRATION_ATTEMPT => {
-            Some(|_, messages| Box::pin(async move { messages.iter().map(log_mail).collect() }))
-        }
-        _ => None,
+/// The handler of each topic. The outbox knows none but its own (mail);
+/// the tiers above register theirs where the application is put together
+/// (`service::outbox_handlers`), so that the queue depends on no reader.
+pub struct Handlers(Vec<(&'static str, Handler)>);
+
+impl Handlers {
+    /// The outbox's own handlers: mail (written to the log).
+    pub fn new() -> Self {
+        let mail: Handler =
+            |_, messages| Box::pin(async move { messages.iter().map(log_mail).collect() });
+        Handlers(vec![
+            (TOPIC_MAIL_INVITATION, mail),
+            (TOPIC_MAIL_CONFIRM_REGISTRATION, mail),
+            (TOPIC_MAIL_REGISTRATION_ATTEMPT, mail),
+        ])
+    }
+
+    /// Delivers `topic`'s messages with `handler` (replacing any other).
+    pub fn register(mut self, topic: &'static str, handler: Handler) -> Self {
+        self.0.retain(|(t, _)| *t != topic);
+        self.0.push((topic, handler));
+        self
+    }
+
+    fn get(&self, topic: &str) -> Option<Handler> {
+        self.0.iter().find(|(t, _)| *t == topic).map(|(_, h)| *h)
+    }
+}
+
+impl Default for Handlers {
+    fn default() -> Self {
+        Handlers::new()
     }
 }
 
@@ -197,7 +210,7 @@ pub async fn deliver_due(state: &AppState) -> Result<usize, DbErr> {
         }
     }
     for (topic, batch) in by_topic {
-        let outcomes = match handler(&topic) {
+        let outcomes = match state.outbox_handlers.get(&topic) {
             Some(deliver) => deliver(state, &batch).await,
             None => vec![Err(format!("no handler for topic {topic}")); batch.len()],
         };

@@ -177,7 +177,7 @@ pub async fn update(
             .all(&txn)
             .await?;
         for t in threads {
-            crate::service::search::enqueue_thread(&txn, t).await?;
+            crate::service::indexing::enqueue_thread(&txn, t).await?;
         }
     }
     crate::service::organisations::changed(&txn, updated.organisation_id);

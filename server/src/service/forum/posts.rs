@@ -185,7 +185,7 @@ pub struct Replying {
     created: Vec<(thread::Model, Uuid)>,
     /// Per thread, per post number: (descendants, children) gained.
     counts: HashMap<Uuid, HashMap<i32, (i32, i32)>>,
-    indexed: Vec<crate::service::search::DocRef>,
+    indexed: Vec<crate::service::indexing::DocRef>,
     marks: super::reading::Marks,
 }
 
@@ -361,7 +361,7 @@ impl Batched for PendingReply {
 
     async fn finish(txn: &Unit, context: &mut Replying) -> AppResult<()> {
         add_counts(txn, &context.counts).await?;
-        crate::service::search::enqueue(txn, &context.indexed).await?;
+        crate::service::indexing::enqueue(txn, &context.indexed).await?;
         context.marks.write(txn).await
     }
 
@@ -441,7 +441,7 @@ pub async fn edit(
     let updated = active.update(&txn).await?;
     if renamed {
         // Its posts are found under the thread's title too.
-        crate::service::search::enqueue_thread(&txn, thread.id).await?;
+        crate::service::indexing::enqueue_thread(&txn, thread.id).await?;
     } else {
         index_post(&txn, &updated).await?;
     }
@@ -541,12 +541,12 @@ async fn set_hidden(
 
 /// Queues a post for search: the opening post is searched with its thread.
 async fn index_post(conn: &Unit, p: &post::Model) -> AppResult<()> {
-    crate::service::search::enqueue(conn, &[document(p)]).await
+    crate::service::indexing::enqueue(conn, &[document(p)]).await
 }
 
 /// The search document a post is part of: its thread's for an opening post.
-fn document(p: &post::Model) -> crate::service::search::DocRef {
-    use crate::service::search::DocRef;
+fn document(p: &post::Model) -> crate::service::indexing::DocRef {
+    use crate::service::indexing::DocRef;
     match p.parent_id {
         None => DocRef::Thread(p.thread_id),
         Some(_) => DocRef::Post(p.id),

@@ -88,7 +88,7 @@ pub async fn insert(
         .insert(txn)
         .await?;
     super::posts::record_mentions(txn, opening.id, &html.mentioned).await?;
-    crate::service::search::enqueue(txn, &[crate::service::search::DocRef::Thread(thread.id)])
+    crate::service::indexing::enqueue(txn, &[crate::service::indexing::DocRef::Thread(thread.id)])
         .await?;
     Ok((thread, opening))
 }
@@ -376,7 +376,7 @@ async fn moderate(
     .await?;
     if moved {
         // Its readers may have changed: so have its posts'.
-        crate::service::search::enqueue_thread(&txn, thread_id).await?;
+        crate::service::indexing::enqueue_thread(&txn, thread_id).await?;
     }
     super::publish(&txn, &updated, None, ForumChange::ThreadChanged);
     txn.commit().await?;

@@ -138,8 +138,22 @@ async fn insert(
     Ok(created)
 }
 
+/// Founds an organisation with its general assembly, in one unit.
+#[tracing::instrument(skip_all, fields(account = %viewer.id()))]
+pub async fn found(
+    state: &AppState,
+    viewer: &Viewer,
+    input: organisations::NewOrganisation,
+) -> AppResult<organisation::Model> {
+    let txn = state.write().await?;
+    let org = organisations::insert(&txn, viewer, input).await?;
+    create_assembly(&txn, &org, viewer.id()).await?;
+    txn.commit().await?;
+    Ok(org)
+}
+
 /// The general assembly every organisation has from its creation.
-pub async fn create_assembly(
+async fn create_assembly(
     conn: &impl ConnectionTrait,
     organisation: &organisation::Model,
     by: Uuid,

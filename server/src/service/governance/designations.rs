@@ -751,6 +751,20 @@ async fn assembly_of(
 
 /// Recusal: takes a call's standing candidates out of the electorate of a
 /// vote on their own position, as it opens. Gives how many.
+/// Designating a position's holders, as a proposal's purpose: its
+/// candidates are recused at opening; the call concludes at closing.
+pub const PURPOSE: crate::service::proposals::Purpose = crate::service::proposals::Purpose {
+    on_open: |txn, p| {
+        Box::pin(async move {
+            match p.designation_call_id {
+                Some(call) => recuse_candidates(txn, p.id, call).await,
+                None => Ok(0),
+            }
+        })
+    },
+    on_close: |txn, p| Box::pin(conclude(txn, p)),
+};
+
 pub async fn recuse_candidates(
     conn: &impl ConnectionTrait,
     proposal_id: Uuid,
@@ -924,29 +938,6 @@ fn awaits_check(p: &proposal_entity::Model) -> bool {
             .is_some_and(|r| r.details["facilitator_check_required"] == json!(true))
 }
 
-/// Ends the call under way on a position, if any, with its outcome.
-pub async fn settle_running(
-    conn: &impl ConnectionTrait,
-    position_id: Uuid,
-    by: Uuid,
-    outcome: Outcome,
-    note: Option<String>,
-) -> AppResult<()> {
-    designation_call::Entity::update_many()
-        .col_expr(
-            designation_call::Column::Outcome,
-            Expr::value(outcome.as_str()),
-        )
-        .col_expr(designation_call::Column::OutcomeNote, Expr::value(note))
-        .col_expr(designation_call::Column::OutcomeAt, Expr::value(now()))
-        .col_expr(designation_call::Column::OutcomeBy, Expr::value(by))
-        .filter(designation_call::Column::PositionId.eq(position_id))
-        .filter(designation_call::Column::Outcome.is_null())
-        .exec(conn)
-        .await?;
-    Ok(())
-}
-
 /// A call that may end without a designation: under way, no vote open.
 async fn endable(txn: &Unit, viewer: &Viewer, id: Uuid) -> AppResult<(Call, organisation::Model)> {
     let call = locked(txn, id).await?;
@@ -973,7 +964,7 @@ pub async fn declare_unfilled(
     let reason = parse_reason(reason)?;
     let txn = state.write().await?;
     let (call, _) = endable(&txn, viewer, id).await?;
-    settle_running(
+    positions::settle_running(
         &txn,
         call.call.position_id,
         viewer.id(),

@@ -8,7 +8,7 @@ pub mod positions;
 
 use sea_orm::prelude::*;
 
-use crate::domain::governance::{BodyKind, outside_mandate, parse_minutes, parse_scope, uncovered};
+use crate::domain::governance::{self as rules, BodyKind, parse_minutes};
 use crate::domain::membership::Role;
 use crate::entity::{body, organisation, proposal};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -143,31 +143,12 @@ pub fn require_active(body: &body::Model) -> AppResult<()> {
     Ok(())
 }
 
-/// What a body's proposal asks for.
-#[derive(Default)]
-pub struct Asked {
-    /// Absent: binding, except a commission's, which only recommends.
-    pub binding: Option<bool>,
-    pub scope: Vec<String>,
-    /// The mandates a secretariat cites; absent, those in force that cover
-    /// the scope are cited.
-    pub mandate_ids: Vec<Uuid>,
-    /// Where a commission's recommendation goes.
-    pub forward_to: Option<Uuid>,
-}
+pub use crate::domain::governance::{Asked, Basis};
 
-/// What allows a body's proposal, as it is recorded with it.
-pub struct Basis {
-    pub binding: bool,
-    pub scope: Vec<String>,
-    pub cited: Vec<Uuid>,
-    pub forwarded_to: Option<Uuid>,
-}
-
-/// Checks a body's proposal against its powers: a commission only
-/// recommends, to the assembly or to a secretariat; a secretariat's binding
-/// decision names its scope and rests on mandates in force that cover it
-/// (`OUTSIDE_MANDATE` otherwise, with a hint to go to the assembly).
+/// Checks a body's proposal against its powers (the rule is
+/// [`crate::domain::governance::basis`]): loads what the rule reads — the
+/// body a commission forwards to and, for a secretariat, the mandates in
+/// force.
 pub async fn basis(
     conn: &impl ConnectionTrait,
     organisation: &organisation::Model,
@@ -176,112 +157,40 @@ pub async fn basis(
 ) -> AppResult<Basis> {
     require_active(body)?;
     let kind = bodies::kind_of(body);
-    let scope = parse_scope(&asked.scope)?;
-    if !kind.decides() {
-        if asked.binding == Some(true) {
-            return Err(AppError::new(
-                ErrorCode::NoDecisionPower,
-                text!(
-                    en: "A commission decides nothing: its proposals are recommendations, forwarded to the general assembly or to a secretariat (forwardTo).",
-                    fr: "Une commission ne décide rien : ses propositions sont des recommandations, transmises à l'assemblée générale ou à un secrétariat (forwardTo)."
-                ),
-            ));
-        }
-        let wrong_target = || {
-            AppError::validation(
-                "forwardTo",
-                text!(
-                    en: "Name where the recommendation goes: the general assembly or a secretariat of this organisation.",
-                    fr: "Indiquez où va la recommandation : l'assemblée générale ou un secrétariat de cette organisation."
-                ),
-            )
-        };
-        let target = match asked.forward_to {
-            Some(id) => bodies::find(conn, id).await.map_err(|_| wrong_target())?,
-            None => return Err(wrong_target()),
-        };
-        let target_kind = bodies::kind_of(&target);
-        if target.organisation_id != organisation.id
-            || target.dissolved_at.is_some()
-            || !matches!(
-                target_kind,
-                BodyKind::GeneralAssembly | BodyKind::Secretariat
-            )
-        {
-            return Err(wrong_target());
-        }
-        if target_kind == BodyKind::Secretariat {
-            let granted = granted(&mandates::in_force(conn, organisation, target.id).await?);
-            let missing = uncovered(&scope, &granted);
-            if !missing.is_empty() {
-                return Err(outside_mandate(&missing));
-            }
-        }
-        return Ok(Basis {
-            binding: false,
-            scope,
-            cited: Vec::new(),
-            forwarded_to: Some(target.id),
-        });
-    }
-    if asked.forward_to.is_some() {
-        return Err(AppError::validation(
-            "forwardTo",
-            text!(en: "Only a commission's recommendation is forwarded to another body.", fr: "Seule la recommandation d'une commission est transmise à une autre instance."),
-        ));
-    }
-    let binding = asked.binding.unwrap_or(true);
-    if kind != BodyKind::Secretariat || !binding {
-        return Ok(Basis {
-            binding,
-            scope,
-            cited: Vec::new(),
-            forwarded_to: None,
-        });
-    }
-    if scope.is_empty() {
-        return Err(AppError::validation(
-            "scope",
-            text!(
-                en: "A secretariat's binding decision names its scope: the powers it uses (e.g. treasury).",
-                fr: "Une décision d'un secrétariat qui engage nomme sa portée : les pouvoirs qu'elle exerce (ex. tresorerie)."
-            ),
-        ));
-    }
-    let in_force = mandates::in_force(conn, organisation, body.id).await?;
-    let cited: Vec<mandates::Held> = if asked.mandate_ids.is_empty() {
-        in_force
-            .into_iter()
-            .filter(|m| m.powers.iter().any(|p| scope.contains(p)))
+    let powers = |held: Vec<mandates::Held>| -> Vec<rules::InForce> {
+        held.into_iter()
+            .map(|m| rules::InForce {
+                id: m.mandate.id,
+                powers: m.powers,
+            })
             .collect()
-    } else {
-        let mut cited = Vec::new();
-        for id in &asked.mandate_ids {
-            let Some(found) = in_force.iter().find(|m| m.mandate.id == *id) else {
-                return Err(AppError::new(
-                    ErrorCode::OutsideMandate,
-                    text!(
-                        en: "A mandate cited is not in force in this secretariat: revoked, ended, not yet started or of another body.",
-                        fr: "Un mandat cité n'est pas en cours dans ce secrétariat : révoqué, terminé, pas encore commencé ou d'une autre instance."
-                    ),
-                ));
-            };
-            cited.push(found.clone());
-        }
-        cited
     };
-    let missing = uncovered(&scope, &granted(&cited));
-    if !missing.is_empty() {
-        return Err(outside_mandate(&missing));
-    }
-    Ok(Basis {
-        binding,
-        scope,
-        cited: cited.iter().map(|m| m.mandate.id).collect(),
-        forwarded_to: None,
-    })
-}
-
-fn granted(held: &[mandates::Held]) -> Vec<String> {
-    held.iter().flat_map(|m| m.powers.iter().cloned()).collect()
+    let target = match asked.forward_to.filter(|_| !kind.decides()) {
+        Some(id) => match bodies::find(conn, id).await {
+            Ok(target) => {
+                let target_kind = bodies::kind_of(&target);
+                let in_force = if target_kind == BodyKind::Secretariat {
+                    powers(mandates::in_force(conn, organisation, target.id).await?)
+                } else {
+                    Vec::new()
+                };
+                Some(rules::Target {
+                    id: target.id,
+                    kind: target_kind,
+                    of_the_organisation: target.organisation_id == organisation.id,
+                    dissolved: target.dissolved_at.is_some(),
+                    in_force,
+                })
+            }
+            Err(e) if e.code == ErrorCode::NotFound => None,
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    let in_force = if kind == BodyKind::Secretariat {
+        powers(mandates::in_force(conn, organisation, body.id).await?)
+    } else {
+        Vec::new()
+    };
+    rules::basis(kind, &in_force, target.as_ref(), asked)
 }

@@ -193,7 +193,7 @@ pub async fn fill(
         designated
             .push(mandates::write(txn, by, organisation, &mandate, grounds.clone(), None).await?);
     }
-    super::designations::settle_running(txn, found.id, by, Outcome::Designated, None).await?;
+    settle_running(txn, found.id, by, Outcome::Designated, None).await?;
     Ok(designated)
 }
 
@@ -238,4 +238,36 @@ pub async fn check_pair(
 /// How the organisation counts people who declared no gender.
 pub fn undeclared_policy(organisation: &organisation::Model) -> UndeclaredGender {
     organisation.undeclared_gender
+}
+
+/// Ends the call under way on a position, if any, with its outcome.
+pub async fn settle_running(
+    conn: &impl ConnectionTrait,
+    position_id: Uuid,
+    by: Uuid,
+    outcome: Outcome,
+    note: Option<String>,
+) -> AppResult<()> {
+    crate::entity::designation_call::Entity::update_many()
+        .col_expr(
+            crate::entity::designation_call::Column::Outcome,
+            Expr::value(outcome.as_str()),
+        )
+        .col_expr(
+            crate::entity::designation_call::Column::OutcomeNote,
+            Expr::value(note),
+        )
+        .col_expr(
+            crate::entity::designation_call::Column::OutcomeAt,
+            Expr::value(now()),
+        )
+        .col_expr(
+            crate::entity::designation_call::Column::OutcomeBy,
+            Expr::value(by),
+        )
+        .filter(crate::entity::designation_call::Column::PositionId.eq(position_id))
+        .filter(crate::entity::designation_call::Column::Outcome.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
 }

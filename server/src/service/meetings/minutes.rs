@@ -17,22 +17,32 @@ use crate::entity::{meeting, minutes, proposal, record};
 use crate::error::{AppError, AppResult};
 use crate::events::MeetingChange;
 use crate::service::governance::bodies;
+use crate::service::proposals::decisions::{self, Room};
 use crate::service::sessions::Viewer;
 use crate::service::{forum, now, records};
 use crate::state::AppState;
 use crate::text;
 
-/// Where a vote counted in the room is taken: an item of a meeting under
-/// way, recorded by its minute-taker or facilitators, with the number of
-/// the body's people marked present — its electorate (a supporter attending
-/// an assembly does not vote).
-pub struct Room {
-    pub meeting: meeting::Model,
-    pub item_id: Uuid,
-    pub present: u32,
+/// Records a vote counted in the room as a closed decision: against an item
+/// of a meeting under way, by its minute-taker or facilitators (who were
+/// present counts); without an item, by the organisation's facilitators.
+#[tracing::instrument(skip_all, fields(account = %viewer.id()))]
+pub async fn record_counted_vote(
+    state: &AppState,
+    viewer: &Viewer,
+    vote: decisions::CountedVote,
+) -> AppResult<proposal::Model> {
+    let txn = state.write().await?;
+    let room = match vote.agenda_item_id {
+        Some(item) => Some(room(&txn, viewer, item).await?),
+        None => None,
+    };
+    let recorded = decisions::record_counted(&txn, state, viewer, vote, room).await?;
+    txn.commit().await?;
+    Ok(recorded)
 }
 
-pub async fn room(txn: &impl ConnectionTrait, viewer: &Viewer, item_id: Uuid) -> AppResult<Room> {
+async fn room(txn: &impl ConnectionTrait, viewer: &Viewer, item_id: Uuid) -> AppResult<Room> {
     let item = crate::entity::agenda_item::Entity::find_by_id(item_id)
         .one(txn)
         .await?
@@ -189,6 +199,24 @@ pub async fn release(state: &AppState, viewer: &Viewer, meeting_id: Uuid) -> App
     txn.commit().await?;
     Ok(())
 }
+
+/// A meeting's minutes and decision record, as records published from it.
+pub const RECORD_SOURCES: [records::Source; 2] = [
+    records::Source {
+        kind: RecordKind::Minutes,
+        publish: |state, viewer, meeting, visibility| {
+            Box::pin(
+                async move { Ok(publish_minutes(state, viewer, meeting, visibility).await?.1) },
+            )
+        },
+    },
+    records::Source {
+        kind: RecordKind::DecisionRecord,
+        publish: |state, viewer, meeting, visibility| {
+            Box::pin(publish_decisions(state, viewer, meeting, visibility))
+        },
+    },
+];
 
 /// Publishes the minutes of a meeting that has ended, once.
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), meeting = %meeting_id))]

@@ -137,9 +137,12 @@ pub async fn finish(
     active.result = sea_orm::ActiveValue::Set(Some(outcome));
     active.export_sha256 = sea_orm::ActiveValue::Set(Some(sha256_hex(&export)));
     let closed = active.update(&txn).await?;
-    crate::service::governance::designations::conclude(&txn, &closed).await?;
-    crate::service::search::enqueue(&txn, &[crate::service::search::DocRef::Proposal(closed.id)])
-        .await?;
+    super::concluded(&txn, &closed).await?;
+    crate::service::indexing::enqueue(
+        &txn,
+        &[crate::service::indexing::DocRef::Proposal(closed.id)],
+    )
+    .await?;
     super::publish(&txn, &closed, ProposalChange::Closed);
     txn.commit().await?;
     tracing::info!(proposal = %id, ballots, "proposal closed");

@@ -279,7 +279,7 @@ pub async fn check(
         .map(str::to_owned));
     let checked = active.update(&txn).await?;
     // A designation by consensus concludes once the consensus is checked.
-    crate::service::governance::designations::conclude(&txn, &checked).await?;
+    super::concluded(&txn, &checked).await?;
     txn.commit().await?;
     Ok(checked)
 }

@@ -10,6 +10,7 @@ use super::closing::{count, sha256_hex};
 use super::{Question, Seen, new_row, seen};
 use crate::domain::access::can_manage_members;
 use crate::domain::decision::{self, Spec};
+use crate::write::Unit;
 
 use crate::domain::proposal::{ElectorateRule, ResultsVisibility};
 use crate::entity::proposal as entity;
@@ -91,9 +92,9 @@ pub async fn write_outcome(
     active.outcome_by = Set(Some(viewer.id()));
     active.outcome_at = Set(Some(now()));
     let written = active.update(&txn).await?;
-    crate::service::search::enqueue(
+    crate::service::indexing::enqueue(
         &txn,
-        &[crate::service::search::DocRef::Proposal(written.id)],
+        &[crate::service::indexing::DocRef::Proposal(written.id)],
     )
     .await?;
     txn.commit().await?;
@@ -186,29 +187,35 @@ pub struct CountedVote {
 /// Most ballots one counted vote records.
 pub const MAX_COUNTED_BALLOTS: u64 = 1_000_000;
 
-/// Records a vote counted in the room as a closed decision (facilitators;
-/// the meetings issue gives this to the minute-taker).
+/// The meeting a vote was counted in, as the meetings tier found it: the
+/// item voted on, and the number of the body's people marked present — its
+/// electorate (a supporter attending an assembly does not vote).
+pub struct Room {
+    pub meeting: crate::entity::meeting::Model,
+    pub item_id: Uuid,
+    pub present: u32,
+}
+
+/// Records a vote counted in the room as a closed decision, inside `txn`:
+/// `room` is the meeting's, already checked by the meetings tier
+/// (`meetings::minutes::record_counted_vote`); without one, the
+/// organisation's facilitators record it.
 pub async fn record_counted(
+    txn: &Unit,
     state: &AppState,
     viewer: &Viewer,
     vote: CountedVote,
+    room: Option<Room>,
 ) -> AppResult<entity::Model> {
     let title = crate::domain::proposal::parse_title(&vote.title)?;
     let details =
         crate::domain::proposal::parse_details(&vote.details, state.settings.forum.max_body_bytes)?;
     let settings =
         crate::domain::proposal::settings_with_quorum(vote.settings, vote.quorum.as_deref())?;
-    let txn = state.write().await?;
-    let organisation = organisations::get(&txn, vote.organisation_id).await?;
-    // In a meeting, its minute-taker or facilitators record it; elsewhere,
-    // the organisation's facilitators.
-    let room = match vote.agenda_item_id {
-        Some(item) => Some(crate::service::meetings::minutes::room(&txn, viewer, item).await?),
-        None => {
-            require_role(&txn, viewer, organisation.id, can_manage_members).await?;
-            None
-        }
-    };
+    let organisation = organisations::get(txn, vote.organisation_id).await?;
+    if room.is_none() {
+        require_role(txn, viewer, organisation.id, can_manage_members).await?;
+    }
     if room
         .as_ref()
         .is_some_and(|r| r.meeting.organisation_id != organisation.id)
@@ -267,15 +274,15 @@ pub async fn record_counted(
     let body_id = vote.body_id.or(room.as_ref().map(|r| r.meeting.body_id));
     let body = match body_id {
         Some(id) => {
-            let body = governance::body_of(&txn, &organisation, id).await?;
-            let basis = governance::basis(&txn, &organisation, &body, vote.asked).await?;
+            let body = governance::body_of(txn, &organisation, id).await?;
+            let basis = governance::basis(txn, &organisation, &body, vote.asked).await?;
             Some((body, basis))
         }
         None => None,
     };
     if let Some(thread_id) = vote.thread_id {
         let (place, _) =
-            crate::service::forum::place_of_thread(&txn, Some(viewer), thread_id).await?;
+            crate::service::forum::place_of_thread(txn, Some(viewer), thread_id).await?;
         if place.organisation.id != organisation.id {
             return Err(AppError::validation(
                 "threadId",
@@ -283,7 +290,7 @@ pub async fn record_counted(
             ));
         }
     }
-    let rendered = posts::render(&txn, &organisation, &details).await?;
+    let rendered = posts::render(txn, &organisation, &details).await?;
     let at = now();
     let mut row = new_row(Question {
         organisation_id: organisation.id,
@@ -313,15 +320,14 @@ pub async fn record_counted(
     if let Some((body, basis)) = &body {
         super::set_basis(&mut row, body.id, basis);
     }
-    let recorded = row.insert(&txn).await?;
+    let recorded = row.insert(txn).await?;
     if let Some((_, basis)) = &body {
-        super::cite_mandates(&txn, recorded.id, basis).await?;
+        super::cite_mandates(txn, recorded.id, basis).await?;
     }
-    crate::service::search::enqueue(
-        &txn,
-        &[crate::service::search::DocRef::Proposal(recorded.id)],
+    crate::service::indexing::enqueue(
+        txn,
+        &[crate::service::indexing::DocRef::Proposal(recorded.id)],
     )
     .await?;
-    txn.commit().await?;
     Ok(recorded)
 }

@@ -39,6 +39,7 @@ use crate::service::{new_id, now};
 use crate::state::AppState;
 use crate::text;
 use crate::write::Unit;
+use futures_util::future::BoxFuture;
 
 pub struct NewProposal {
     pub organisation_id: Uuid,
@@ -132,6 +133,27 @@ pub fn results_visibility(p: &entity::Model) -> ResultsVisibility {
 
 pub fn reason_policy(p: &entity::Model) -> ReasonPolicy {
     p.reasons
+}
+
+/// What a proposal may be for beyond deciding (designating a position's
+/// holders…). Its hooks run inside the proposal's own unit; generic voting
+/// knows the hooks, never the purposes, which the application registers
+/// (`service::PROPOSAL_PURPOSES`). A hook does nothing for a proposal that
+/// is not for its purpose.
+pub struct Purpose {
+    /// Once the electorate is frozen: takes people out of it (a candidate
+    /// recused from their own position); how many.
+    pub on_open: for<'a> fn(&'a Unit, &'a entity::Model) -> BoxFuture<'a, AppResult<u64>>,
+    /// Once the result is counted, or a consensus checked.
+    pub on_close: for<'a> fn(&'a Unit, &'a entity::Model) -> BoxFuture<'a, AppResult<()>>,
+}
+
+/// Runs every purpose's closing hook for `p`, inside `txn`.
+pub async fn concluded(txn: &Unit, p: &entity::Model) -> AppResult<()> {
+    for purpose in crate::service::PROPOSAL_PURPOSES {
+        (purpose.on_close)(txn, p).await?;
+    }
+    Ok(())
 }
 
 /// Tells live subscribers, once `txn` has committed.
@@ -400,8 +422,11 @@ pub async fn insert(
     if let Some((_, basis)) = &body {
         cite_mandates(txn, created.id, basis).await?;
     }
-    crate::service::search::enqueue(txn, &[crate::service::search::DocRef::Proposal(created.id)])
-        .await?;
+    crate::service::indexing::enqueue(
+        txn,
+        &[crate::service::indexing::DocRef::Proposal(created.id)],
+    )
+    .await?;
     if opens_at <= at {
         open(txn, created, &organisation).await
     } else {
@@ -601,11 +626,11 @@ pub async fn open(
             .await?
         }
     };
-    // Recusal: the candidates do not vote on their own position.
-    let recused = match proposal.designation_call_id {
-        Some(call) => governance::designations::recuse_candidates(conn, proposal.id, call).await?,
-        None => 0,
-    };
+    // What the proposal is for may take people out (candidates recused).
+    let mut recused = 0;
+    for purpose in crate::service::PROPOSAL_PURPOSES {
+        recused += (purpose.on_open)(conn, &proposal).await?;
+    }
     let frozen = frozen.saturating_sub(recused);
     let mut active: entity::ActiveModel = proposal.into();
     active.opened_at = Set(Some(now()));
@@ -980,9 +1005,9 @@ pub async fn update(
         active.details_html = Set(rendered.html);
     }
     let updated = active.update(&txn).await?;
-    crate::service::search::enqueue(
+    crate::service::indexing::enqueue(
         &txn,
-        &[crate::service::search::DocRef::Proposal(updated.id)],
+        &[crate::service::indexing::DocRef::Proposal(updated.id)],
     )
     .await?;
     txn.wake_scheduler();

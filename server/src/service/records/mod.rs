@@ -22,7 +22,7 @@ use crate::service::governance::bodies;
 use crate::service::memberships::date_in;
 use crate::service::page::{self, Page};
 use crate::service::sessions::Viewer;
-use crate::service::{forum, now, organisations, search};
+use crate::service::{forum, indexing, now, organisations};
 use crate::state::AppState;
 use crate::text;
 use crate::write::Unit;
@@ -148,7 +148,7 @@ pub async fn insert(txn: &Unit, row: NewRow<'_>) -> AppResult<record::Model> {
     }
     .insert(txn)
     .await?;
-    search::enqueue(txn, &[search::DocRef::Record(id)]).await?;
+    indexing::enqueue(txn, &[indexing::DocRef::Record(id)]).await?;
     Ok(inserted)
 }
 
@@ -207,43 +207,47 @@ fn missing(field: &'static str) -> AppError {
     )
 }
 
+/// A kind of record published from a source of a higher tier (a meeting's
+/// minutes and decision record): the records know the hook, the source's
+/// tier registers it (`service::RECORD_SOURCES`).
+pub struct Source {
+    pub kind: RecordKind,
+    /// Publishes the record of the source with this id.
+    pub publish: PublishFrom,
+}
+
+/// Publishes the record of a source (its id), with the visibility asked.
+pub type PublishFrom = for<'a> fn(
+    &'a AppState,
+    &'a Viewer,
+    Uuid,
+    Option<RecordVisibility>,
+) -> futures_util::future::BoxFuture<'a, AppResult<record::Model>>;
+
 /// Publishes a record of any kind; each kind finds its text and publisher
 /// rule where it belongs.
 #[tracing::instrument(skip_all, fields(account = %viewer.id()))]
 pub async fn publish(state: &AppState, viewer: &Viewer, input: NewRecord) -> AppResult<Seen> {
-    let record = match (input.kind, input.source_id) {
-        (RecordKind::Minutes, Some(meeting)) => {
-            crate::service::meetings::minutes::publish_minutes(
-                state,
-                viewer,
-                meeting,
-                input.visibility,
-            )
-            .await?
-            .1
+    let source = crate::service::RECORD_SOURCES
+        .iter()
+        .find(|s| s.kind == input.kind);
+    let record = match (input.kind, input.source_id, source) {
+        (_, Some(id), Some(source)) => {
+            (source.publish)(state, viewer, id, input.visibility).await?
         }
-        (RecordKind::Minutes, None) => return Err(missing("sourceId")),
-        (RecordKind::DecisionRecord, Some(meeting)) => {
-            crate::service::meetings::minutes::publish_decisions(
-                state,
-                viewer,
-                meeting,
-                input.visibility,
-            )
-            .await?
-        }
-        (RecordKind::ProposalOutcome, Some(proposal)) => {
+        (RecordKind::Minutes, _, _) => return Err(missing("sourceId")),
+        (RecordKind::ProposalOutcome, Some(proposal), _) => {
             compose::publish_outcome(state, viewer, proposal, input.visibility).await?
         }
-        (RecordKind::ProposalOutcome, None) => return Err(missing("sourceId")),
-        (RecordKind::MandateRegister, _) => {
+        (RecordKind::ProposalOutcome, None, _) => return Err(missing("sourceId")),
+        (RecordKind::MandateRegister, _, _) => {
             let body = input
                 .body_id
                 .or(input.source_id)
                 .ok_or_else(|| missing("bodyId"))?;
             compose::publish_register(state, viewer, body, input.visibility).await?
         }
-        (RecordKind::Report | RecordKind::DecisionRecord, _) => {
+        (RecordKind::Report | RecordKind::DecisionRecord, _, _) => {
             let body_id = input.body_id.ok_or_else(|| missing("bodyId"))?;
             let title = input.title.ok_or_else(|| missing("title"))?;
             let text = input.text.ok_or_else(|| missing("text"))?;
@@ -345,7 +349,7 @@ pub async fn amend(state: &AppState, viewer: &Viewer, input: Amendment) -> AppRe
     active.title = Set(title);
     active.amended_at = Set(at);
     let record = active.update(&txn).await?;
-    search::enqueue(&txn, &[search::DocRef::Record(record.id)]).await?;
+    indexing::enqueue(&txn, &[indexing::DocRef::Record(record.id)]).await?;
     txn.commit().await?;
     Ok(Seen {
         record,

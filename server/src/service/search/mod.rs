@@ -1,14 +1,12 @@
 //! Search as a use-case: what each indexed object looks like to the engine
-//! and who may see it ([`document`]), the outbox messages every write of an
-//! indexed object adds in its own transaction ([`enqueue`]), their delivery
-//! ([`deliver`]), `plenum reindex` ([`reindex`]), and the query itself
+//! and who may see it ([`document`]), the delivery of what every write of an
+//! indexed object queued in its own unit (`service::indexing`, [`deliver`]), `plenum reindex` ([`reindex`]), and the query itself
 //! ([`search`]), where the searcher's access goes into the engine's query.
 
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::prelude::*;
 use sea_orm::{QueryOrder, QuerySelect};
-use serde_json::json;
 
 use crate::domain::forum::Visibility;
 use crate::domain::markdown::plain_text;
@@ -19,66 +17,11 @@ use crate::entity::{
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::search::{Change, Document, Request, Results, SearchError};
 use crate::service::memberships::{date_in, standing_of, today_in};
-use crate::service::outbox;
 use crate::service::sessions::Viewer;
 use crate::state::AppState;
 use crate::text;
-use crate::write::Unit;
 
-pub const TOPIC: &str = "search.index";
-
-/// An indexed object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DocRef {
-    Record(Uuid),
-    Thread(Uuid),
-    Post(Uuid),
-    Proposal(Uuid),
-}
-
-impl DocRef {
-    /// Its id in the engines: `record:<uuid>`…
-    pub fn key(self) -> String {
-        match self {
-            DocRef::Record(id) => format!("record:{id}"),
-            DocRef::Thread(id) => format!("thread:{id}"),
-            DocRef::Post(id) => format!("post:{id}"),
-            DocRef::Proposal(id) => format!("proposal:{id}"),
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<DocRef> {
-        let (kind, id) = key.split_once(':')?;
-        let id = Uuid::parse_str(id).ok()?;
-        match kind {
-            "record" => Some(DocRef::Record(id)),
-            "thread" => Some(DocRef::Thread(id)),
-            "post" => Some(DocRef::Post(id)),
-            "proposal" => Some(DocRef::Proposal(id)),
-            _ => None,
-        }
-    }
-}
-
-/// Queues objects for (re)indexing inside the caller's transaction.
-pub async fn enqueue(txn: &Unit, refs: &[DocRef]) -> AppResult<()> {
-    outbox::enqueue_many(txn, TOPIC, refs.iter().map(|r| json!({ "doc": r.key() }))).await
-}
-
-/// Queues a thread and all its posts (after a move to another space, or a
-/// change of the space's visibility).
-pub async fn enqueue_thread(conn: &Unit, thread_id: Uuid) -> AppResult<()> {
-    let posts: Vec<Uuid> = post::Entity::find()
-        .filter(post::Column::ThreadId.eq(thread_id))
-        .select_only()
-        .column(post::Column::Id)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let mut refs = vec![DocRef::Thread(thread_id)];
-    refs.extend(posts.into_iter().map(DocRef::Post));
-    enqueue(conn, &refs).await
-}
+pub use crate::service::indexing::{DocRef, TOPIC};
 
 /// Organisations read once per batch of documents.
 #[derive(Default)]
@@ -479,4 +422,19 @@ pub async fn search(
         offset,
         next,
     })
+}
+
+/// The outbox's handler for [`TOPIC`]: a batch of queued objects at once.
+pub fn outbox_handler() -> crate::service::outbox::Handler {
+    |state, messages| {
+        Box::pin(async move {
+            let payloads: Vec<serde_json::Value> =
+                messages.iter().map(|m| m.payload.clone()).collect();
+            let result = deliver(state, &payloads).await;
+            if let Err(e) = &result {
+                tracing::warn!(error = %e, messages = messages.len(), "outbox: search indexing failed; will retry");
+            }
+            vec![result; messages.len()]
+        })
+    }
 }
