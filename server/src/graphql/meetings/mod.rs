@@ -1,14 +1,16 @@
 //! Meetings: the calendar, the agenda, roles and attendance, the speaking
 //! queue, and their live updates.
 
-mod items;
-mod records;
-mod room;
+mod agenda_items;
+mod breakout_groups;
+mod meeting_minutes;
+mod speaking_queue;
 
-use self::items::Agenda;
-pub use items::{AgendaItem, ProposeAgendaItemInput};
-pub use records::{Breakout, BreakoutGroup, GroupAnswerInput, Minutes, SplitIntoGroupsInput};
-pub use room::{AttendanceLine, RoleHolder, SpeakingQueue, SpeakingRequest};
+use self::agenda_items::Agenda;
+pub use agenda_items::{AgendaItem, ProposeAgendaItemInput};
+pub use breakout_groups::{Breakout, BreakoutGroup, GroupAnswerInput, SplitIntoGroupsInput};
+pub use meeting_minutes::Minutes;
+pub use speaking_queue::{AttendanceLine, RoleHolder, SpeakingQueue, SpeakingRequest};
 
 use std::sync::Arc;
 

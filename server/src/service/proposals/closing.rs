@@ -61,6 +61,18 @@ where
     Ok(out)
 }
 
+/// The stored result of a closed proposal, or the count so far of an open
+/// one (whoever asks must already be allowed to see it).
+pub async fn result<C>(conn: &C, p: &entity::Model) -> AppResult<Outcome>
+where
+    C: ConnectionTrait + StreamTrait,
+{
+    match &p.result {
+        Some(stored) => Ok(stored.clone()),
+        None => count(&export(conn, p).await?),
+    }
+}
+
 /// Counts a ballot file as `plenum tally` does.
 pub fn count(export: &str) -> AppResult<Outcome> {
     file::count(export.as_bytes(), false).map_err(|e| {

@@ -374,11 +374,14 @@ pub async fn apply_fallback(
 
 /// Matters escalated to an organisation by its children, oldest first, for
 /// the organisation's people.
+///
+/// Seen from the parent: its people read the matter, they do not steer the
+/// child's proposal (no reader, no elector of it).
 pub async fn escalations(
     conn: &impl ConnectionTrait,
     viewer: Option<&Viewer>,
     organisation_id: Uuid,
-) -> AppResult<Vec<entity::Model>> {
+) -> AppResult<Vec<super::Seen>> {
     use sea_orm::QueryOrder;
     let organisation = crate::service::organisations::get(conn, organisation_id).await?;
     if crate::service::forum::reader(conn, &organisation, viewer)
@@ -390,9 +393,18 @@ pub async fn escalations(
             fr: "Seules les personnes de l'organisation voient ce qui lui est remonté."
         )));
     }
-    Ok(entity::Entity::find()
+    let rows = entity::Entity::find()
         .filter(entity::Column::EscalatedTo.eq(organisation_id))
         .order_by_asc(entity::Column::EscalatedAt)
         .all(conn)
-        .await?)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|proposal| super::Seen {
+            proposal,
+            organisation: organisation.clone(),
+            reader: None,
+            elector: None,
+        })
+        .collect())
 }
