@@ -1,6 +1,7 @@
 //! Use-cases: each checks who is asking, does its work in one transaction,
 //! writes what must follow to the outbox, and publishes live events after commit.
 
+pub mod access;
 pub mod accounts;
 pub mod batch;
 pub mod forum;
@@ -73,6 +74,7 @@ mod tiers {
         // The kernel: accounts, sessions, organisations, memberships, the
         // outbox and the indexing queue, rendering.
         &[
+            "access",
             "accounts",
             "batch",
             "indexing",

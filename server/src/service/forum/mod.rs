@@ -22,7 +22,6 @@ use crate::entity::{category, organisation, post, thread};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::events::{Event, ForumChange};
 use crate::service::governance;
-use crate::service::memberships::{self, standing_of, today_in};
 use crate::service::organisations;
 use crate::service::sessions::Viewer;
 use crate::state::AppState;
@@ -90,24 +89,7 @@ impl Place {
     }
 }
 
-/// The reader's place in an organisation, if they are a member.
-pub async fn reader(
-    conn: &impl ConnectionTrait,
-    organisation: &organisation::Model,
-    viewer: Option<&Viewer>,
-) -> AppResult<Option<Reader>> {
-    let Some(viewer) = viewer else {
-        return Ok(None);
-    };
-    let Some(m) = memberships::active_of(conn, organisation.id, viewer).await? else {
-        return Ok(None);
-    };
-    Ok(Some(Reader {
-        role: viewer.credential.acting_role(m.role),
-        standing: standing_of(&m).on(today_in(organisation)),
-        in_body: false,
-    }))
-}
+pub use crate::service::access::reader;
 
 /// Which of `categories` reserved to a body's people the viewer may read:
 /// those whose body counts them among its people today.

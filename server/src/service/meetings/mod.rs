@@ -26,7 +26,7 @@ use crate::error::{AppError, AppResult};
 use crate::events::{Event, MeetingChange};
 use crate::service::governance::bodies;
 use crate::service::sessions::Viewer;
-use crate::service::{forum, new_id, now, organisations};
+use crate::service::{new_id, now, organisations};
 use crate::state::AppState;
 use crate::text;
 use crate::write::Unit;
@@ -80,7 +80,7 @@ async fn place(
     organisation: &organisation::Model,
     body: &body::Model,
 ) -> AppResult<(Option<Reader>, bool)> {
-    let reader = forum::reader(conn, organisation, viewer).await?;
+    let reader = crate::service::access::reader(conn, organisation, viewer).await?;
     let in_body = among(conn, viewer, reader, organisation, body).await?;
     Ok((reader, in_body))
 }
@@ -521,7 +521,7 @@ pub async fn calendar(
         .limit(500)
         .all(conn)
         .await?;
-    let reader = forum::reader(conn, &organisation, viewer).await?;
+    let reader = crate::service::access::reader(conn, &organisation, viewer).await?;
     let mut bodies_seen: std::collections::HashMap<Uuid, (body::Model, bool)> =
         std::collections::HashMap::new();
     let mut seen = Vec::new();

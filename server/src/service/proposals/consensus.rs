@@ -384,7 +384,7 @@ pub async fn escalations(
 ) -> AppResult<Vec<super::Seen>> {
     use sea_orm::QueryOrder;
     let organisation = crate::service::organisations::get(conn, organisation_id).await?;
-    if crate::service::forum::reader(conn, &organisation, viewer)
+    if crate::service::access::reader(conn, &organisation, viewer)
         .await?
         .is_none()
     {

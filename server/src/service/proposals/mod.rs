@@ -204,7 +204,7 @@ pub async fn seen(
             }
             None => {
                 let organisation = organisations::get(conn, proposal.organisation_id).await?;
-                let reader = forum::reader(conn, &organisation, viewer).await?;
+                let reader = crate::service::access::reader(conn, &organisation, viewer).await?;
                 let readable = reader.is_some();
                 (organisation, reader, readable)
             }
@@ -805,7 +805,7 @@ pub async fn seen_many(
     organisation: organisation::Model,
     rows: Vec<entity::Model>,
 ) -> AppResult<Vec<Seen>> {
-    let reader = forum::reader(conn, &organisation, viewer).await?;
+    let reader = crate::service::access::reader(conn, &organisation, viewer).await?;
     // Where each proposal is read: its thread's space, else its body's.
     let threads: Vec<Uuid> = rows.iter().filter_map(|p| p.thread_id).collect();
     let bodies: Vec<Uuid> = rows

@@ -22,7 +22,7 @@ use crate::service::governance::bodies;
 use crate::service::memberships::date_in;
 use crate::service::page::{self, Page};
 use crate::service::sessions::Viewer;
-use crate::service::{forum, indexing, now, organisations};
+use crate::service::{indexing, now, organisations};
 use crate::state::AppState;
 use crate::text;
 use crate::write::Unit;
@@ -162,7 +162,7 @@ pub async fn require_publisher(
     body: &body::Model,
     viewer: &Viewer,
 ) -> AppResult<()> {
-    let reader = forum::reader(conn, organisation, Some(viewer)).await?;
+    let reader = crate::service::access::reader(conn, organisation, Some(viewer)).await?;
     if reader.is_some_and(|r| r.role >= Role::Facilitator) {
         return Ok(());
     }
@@ -364,7 +364,7 @@ async fn reader_for(
     r: &record::Model,
     viewer: Option<&Viewer>,
 ) -> AppResult<Option<Reader>> {
-    let mut reader = forum::reader(conn, organisation, viewer).await?;
+    let mut reader = crate::service::access::reader(conn, organisation, viewer).await?;
     if let (Some(found), Some(viewer)) = (reader.as_mut(), viewer)
         && r.visibility == RecordVisibility::Body
     {
@@ -465,7 +465,7 @@ async fn readable_condition(
     organisation: &organisation::Model,
     viewer: Option<&Viewer>,
 ) -> AppResult<Condition> {
-    let reader = forum::reader(conn, organisation, viewer).await?;
+    let reader = crate::service::access::reader(conn, organisation, viewer).await?;
     let visible = |v: RecordVisibility| record::Column::Visibility.eq(v.as_str());
     let Some(r) = reader else {
         return Ok(Condition::all().add(visible(RecordVisibility::Public)));
