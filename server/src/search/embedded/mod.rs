@@ -11,6 +11,12 @@
 //! (matched on the French forms) still finds `tour de parole` as `tour`,
 //! any word, then `parole`.
 
+mod analysis;
+mod facets;
+
+use analysis::*;
+use facets::*;
+
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
@@ -60,50 +66,6 @@ const REBUILD_COMMIT: usize = 5_000;
 /// rebuilt at the next start (`needs_rebuild`).
 const REBUILDING: &str = "rebuilding";
 const SNIPPET_CHARS: usize = 220;
-/// Is `word` (lower-cased, accents folded) one of the French and English
-/// function words, which are neither indexed nor looked up? Compared with
-/// literals, which the compiler turns into a few integer comparisons.
-fn is_function_word(word: &str) -> bool {
-    matches!(
-        word,
-        "a" | "au"
-            | "aux"
-            | "ce"
-            | "d"
-            | "de"
-            | "des"
-            | "du"
-            | "en"
-            | "et"
-            | "l"
-            | "la"
-            | "le"
-            | "les"
-            | "ou"
-            | "par"
-            | "pour"
-            | "sur"
-            | "un"
-            | "une"
-            | "dans"
-            | "avec"
-            | "qu"
-            | "que"
-            | "qui"
-            | "se"
-            | "sa"
-            | "son"
-            | "ses"
-            | "the"
-            | "of"
-            | "and"
-            | "to"
-            | "in"
-            | "on"
-            | "for"
-    )
-}
-
 struct Fields {
     id: Field,
     organisation_id: Field,
@@ -164,148 +126,6 @@ fn schema() -> (Schema, Fields) {
 /// The embedded engine; clones share one index.
 #[derive(Clone)]
 pub struct Embedded(Arc<Engine>);
-
-/// Words lower-cased, accents folded, then stemmed: in French and, when
-/// `english`, also in English.
-fn analyzer(english: bool) -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .filter(Stems { english })
-        .build()
-}
-
-/// Leaves out function words, stems the others with Snowball's French
-/// stemmer and, when `english`, adds their English stem at the same
-/// position when it differs: one pass of tokenizing for both languages.
-#[derive(Clone, Copy)]
-struct Stems {
-    english: bool,
-}
-
-/// A word's French stem, and its English one when it differs.
-type StemPair = (String, Option<String>);
-
-/// Words stemmed on this thread, up to `STEM_CACHE_WORDS`: a language's
-/// common words come back at every sentence, and a lookup costs a fraction
-/// of two Snowball runs — when indexing, and when cutting snippets. When
-/// full it keeps what it holds: by Zipf's law the words met first are the
-/// frequent ones, and emptying it would lose them (on a corpus of 60,000
-/// distinct words, emptying it at 50,000 cost some 15 % of the indexing
-/// rate).
-const STEM_CACHE_WORDS: usize = 50_000;
-
-thread_local! {
-    static STEM_CACHE: RefCell<FxHashMap<String, StemPair>> = RefCell::default();
-}
-
-impl TokenFilter for Stems {
-    type Tokenizer<T: Tokenizer> = StemsFilter<T>;
-
-    fn transform<T: Tokenizer>(self, inner: T) -> StemsFilter<T> {
-        StemsFilter {
-            inner,
-            english: self.english,
-        }
-    }
-}
-
-#[derive(Clone)]
-struct StemsFilter<T> {
-    inner: T,
-    english: bool,
-}
-
-impl<T: Tokenizer> Tokenizer for StemsFilter<T> {
-    type TokenStream<'a> = StemsStream<T::TokenStream<'a>>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        StemsStream {
-            tail: self.inner.token_stream(text),
-            english: self.english,
-            current: Token::default(),
-            english_stem: String::new(),
-            pending: false,
-        }
-    }
-}
-
-struct StemsStream<T> {
-    tail: T,
-    english: bool,
-    current: Token,
-    /// The English stem of the last word, still to give when `pending`.
-    english_stem: String,
-    pending: bool,
-}
-
-/// Writes the French stem of `word` in `french` and, when `english` and it
-/// differs, its English stem in `other`; says whether it did. From this
-/// thread's cache, or computed (and kept).
-fn stem(word: &str, english: bool, french: &mut String, other: &mut String) -> bool {
-    STEM_CACHE.with_borrow_mut(|cache| {
-        let give = |(fr, en): &StemPair, french: &mut String, other: &mut String| {
-            french.clone_from(fr);
-            match en {
-                Some(en) if english => {
-                    other.clone_from(en);
-                    true
-                }
-                _ => false,
-            }
-        };
-        if let Some(stems) = cache.get(word) {
-            return give(stems, french, other);
-        }
-        let fr = Stemmer::create(Algorithm::French).stem(word).into_owned();
-        let en = Stemmer::create(Algorithm::English).stem(word);
-        let stems = (fr.clone(), (*en != fr).then(|| en.into_owned()));
-        let given = give(&stems, french, other);
-        if cache.len() < STEM_CACHE_WORDS {
-            cache.insert(word.to_owned(), stems);
-        }
-        given
-    })
-}
-
-impl<T: TokenStream> TokenStream for StemsStream<T> {
-    fn advance(&mut self) -> bool {
-        if self.pending {
-            self.pending = false;
-            std::mem::swap(&mut self.current.text, &mut self.english_stem);
-            return true;
-        }
-        let word = loop {
-            if !self.tail.advance() {
-                return false;
-            }
-            let word = self.tail.token();
-            if !is_function_word(&word.text) {
-                break word;
-            }
-        };
-        self.pending = stem(
-            &word.text,
-            self.english,
-            &mut self.current.text,
-            &mut self.english_stem,
-        );
-        self.current.offset_from = word.offset_from;
-        self.current.offset_to = word.offset_to;
-        self.current.position = word.position;
-        self.current.position_length = word.position_length;
-        true
-    }
-
-    fn token(&self) -> &Token {
-        &self.current
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        &mut self.current
-    }
-}
 
 fn failed(e: impl std::fmt::Display) -> SearchError {
     SearchError::Failed(e.to_string())
@@ -666,103 +486,6 @@ impl Engine {
             .load_metas()
             .is_ok_and(|meta| meta.payload.as_deref() == Some(REBUILDING))
     }
-}
-
-/// Counts the hits of each facet's values, in the same pass as the top
-/// hits: per segment, a counter per value of each fast field, named as
-/// the values only at the end.
-struct FacetCounts;
-
-type Counted = HashMap<(Facet, String), u64>;
-
-impl Collector for FacetCounts {
-    type Fruit = Counted;
-    type Child = SegmentFacetCounts;
-
-    fn for_segment(
-        &self,
-        _: SegmentOrdinal,
-        segment: &SegmentReader,
-    ) -> tantivy::Result<SegmentFacetCounts> {
-        let mut columns = Vec::with_capacity(Facet::ALL.len());
-        for facet in Facet::ALL {
-            if let Some(column) = segment.fast_fields().str(facet.as_str())? {
-                let counts = vec![0; column.num_terms()];
-                columns.push((facet, column, counts));
-            }
-        }
-        Ok(SegmentFacetCounts { columns })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, segments: Vec<Counted>) -> tantivy::Result<Counted> {
-        let mut all = Counted::new();
-        for counted in segments {
-            for (key, count) in counted {
-                *all.entry(key).or_default() += count;
-            }
-        }
-        Ok(all)
-    }
-}
-
-struct SegmentFacetCounts {
-    /// Each facet's column, and how many hits have each of its values.
-    columns: Vec<(Facet, StrColumn, Vec<u64>)>,
-}
-
-impl SegmentCollector for SegmentFacetCounts {
-    type Fruit = Counted;
-
-    fn collect(&mut self, doc: DocId, _: Score) {
-        for (_, column, counts) in &mut self.columns {
-            if let Some(ord) = column.ords().first(doc) {
-                counts[ord as usize] += 1;
-            }
-        }
-    }
-
-    fn harvest(self) -> Counted {
-        let mut counted = Counted::new();
-        let mut value = String::new();
-        for (facet, column, counts) in self.columns {
-            for (ord, count) in counts.into_iter().enumerate() {
-                if count > 0
-                    && column.ord_to_str(ord as u64, &mut value).unwrap_or(false)
-                    && !value.is_empty()
-                {
-                    counted.insert((facet, std::mem::take(&mut value)), count);
-                }
-            }
-        }
-        counted
-    }
-}
-
-/// A snippet's fragment with its matches marked; the text's beginning when
-/// the match is only in the title.
-fn marked(snippet: &tantivy::snippet::Snippet, text: &str) -> String {
-    let fragment = snippet.fragment();
-    if fragment.is_empty() {
-        return text.chars().take(SNIPPET_CHARS).collect();
-    }
-    let mut out = String::with_capacity(fragment.len() + 16);
-    let mut at = 0;
-    for range in snippet.highlighted() {
-        if range.start < at || range.end > fragment.len() {
-            continue;
-        }
-        out.push_str(&fragment[at..range.start]);
-        out.push_str(MARK_START);
-        out.push_str(&fragment[range.clone()]);
-        out.push_str(MARK_END);
-        at = range.end;
-    }
-    out.push_str(&fragment[at..]);
-    out
 }
 
 #[async_trait::async_trait]
