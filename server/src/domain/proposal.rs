@@ -274,11 +274,162 @@ pub fn ballot_with_reason(method: &str, mut choice: Value, reason: Option<&str>)
     choice
 }
 
+/// A question as its author wrote it, before anything is read.
+pub struct Written<'a> {
+    pub title: &'a str,
+    pub details: &'a str,
+    pub method: &'a str,
+    pub options: &'a [String],
+    pub settings: Value,
+    /// A share of the electorate that must take part, e.g. `1/4`.
+    pub quorum: Option<&'a str>,
+    pub opens_at: Option<DateTime<Utc>>,
+    pub closes_at: DateTime<Utc>,
+    pub electorate: ElectorateRule,
+    /// How many people a listed electorate names.
+    pub listed: usize,
+}
+
+/// A question parsed: every check that needs no database passed — title,
+/// details, times, the method with its options and settings (the decision
+/// engine accepts them), a listed electorate naming someone.
+#[derive(Debug)]
+pub struct Draft {
+    pub title: String,
+    pub details: String,
+    /// When voting opens: now, unless a later time was asked.
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub spec: crate::domain::decision::Spec,
+}
+
+impl Draft {
+    /// Parses a question written at `now`, its details at most `max_details` bytes.
+    pub fn parse(written: Written<'_>, max_details: usize, now: DateTime<Utc>) -> AppResult<Draft> {
+        let title = parse_title(written.title)?;
+        let details = parse_details(written.details, max_details)?;
+        let opens_at = written.opens_at.filter(|t| *t > now).unwrap_or(now);
+        check_times(opens_at, written.closes_at, now)?;
+        let settings = settings_with_quorum(written.settings, written.quorum)?;
+        let spec = crate::domain::decision::Spec {
+            method: written.method.trim().to_owned(),
+            options: written
+                .options
+                .iter()
+                .map(|o| o.trim().to_owned())
+                .collect(),
+            settings,
+            // Known when voting opens; any size checks the settings now.
+            electorate: Some(1),
+        };
+        check_spec(&spec)?;
+        if written.electorate == ElectorateRule::Listed && written.listed == 0 {
+            return Err(AppError::validation(
+                "listed",
+                text!(en: "A listed electorate names at least one person.", fr: "Un corps électoral sur liste nomme au moins une personne."),
+            ));
+        }
+        Ok(Draft {
+            title,
+            details,
+            opens_at,
+            closes_at: written.closes_at,
+            spec,
+        })
+    }
+}
+
+/// Checks a method with its options and settings: the decision engine
+/// accepts them, and no option is blank.
+pub fn check_spec(spec: &crate::domain::decision::Spec) -> AppResult<()> {
+    if spec.options.iter().any(String::is_empty) {
+        return Err(AppError::validation(
+            "options",
+            text!(en: "An option cannot be empty.", fr: "Une option ne peut pas être vide."),
+        ));
+    }
+    crate::domain::decision::start(spec)
+        .map_err(|message| AppError::validation("method", message))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::Duration;
     use serde_json::json;
+
+    #[test]
+    fn a_draft_is_parsed_before_anything_is_read_and_each_fault_names_its_field() {
+        let now = Utc::now();
+        let options = ["Oui".to_owned(), "Non".to_owned()];
+        let written = || Written {
+            title: "  Partager le local  ",
+            details: "Avec l'AMAP.",
+            method: "majority",
+            options: &[],
+            settings: json!({}),
+            quorum: Some("1/4"),
+            opens_at: Some(now - Duration::hours(1)),
+            closes_at: now + Duration::days(7),
+            electorate: ElectorateRule::Organisation,
+            listed: 0,
+        };
+        let draft = Draft::parse(written(), 1000, now).unwrap();
+        assert_eq!(draft.title, "Partager le local");
+        assert_eq!(draft.opens_at, now, "a time past opens now");
+        assert_eq!(draft.spec.settings["quorum"], "1/4");
+        let field = |w: Written<'_>| Draft::parse(w, 1000, now).unwrap_err().field;
+        assert_eq!(
+            field(Written {
+                title: " ",
+                ..written()
+            }),
+            Some("title")
+        );
+        assert_eq!(
+            field(Written {
+                details: &"x".repeat(1001),
+                ..written()
+            }),
+            Some("details")
+        );
+        assert_eq!(
+            field(Written {
+                method: "tirage_au_sort",
+                ..written()
+            }),
+            Some("method")
+        );
+        let blank = ["Oui".to_owned(), " ".to_owned()];
+        assert_eq!(
+            field(Written {
+                method: "single_choice",
+                options: &blank,
+                ..written()
+            }),
+            Some("options")
+        );
+        let choice = Written {
+            method: "single_choice",
+            options: &options,
+            ..written()
+        };
+        assert!(Draft::parse(choice, 1000, now).is_ok());
+        assert_eq!(
+            field(Written {
+                electorate: ElectorateRule::Listed,
+                ..written()
+            }),
+            Some("listed")
+        );
+        assert!(Draft::parse(written(), 1000, now).is_ok());
+        let closes_first = Written {
+            closes_at: now - Duration::days(1),
+            ..written()
+        };
+        assert!(Draft::parse(closes_first, 1000, now).is_err());
+    }
 
     #[test]
     fn a_proposal_is_addressed_to_where_it_was_sent_or_to_the_assembly_that_ratifies() {

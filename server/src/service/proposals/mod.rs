@@ -19,11 +19,12 @@ use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect};
 use serde_json::Value;
 
 use crate::domain::access::{Reader, can_moderate, can_read};
-use crate::domain::decision::{self, Spec};
+use crate::domain::decision::Spec;
 use crate::domain::membership::{EffectiveStanding, Role, Standing};
 use crate::domain::proposal::{
     self, Addressee, ElectorateRule, ReasonPolicy, ResultsVisibility, Status,
 };
+use crate::domain::proposal::{Draft, check_spec};
 use crate::entity::{
     ballot, body, category, elector, membership, organisation, proposal as entity,
     proposal_mandate, thread,
@@ -272,18 +273,6 @@ fn votes(elector: Option<&elector::Model>) -> bool {
     elector.is_some_and(|e| e.excluded_reason.is_none())
 }
 
-/// Refuses a method, options or settings the decision engine cannot count.
-fn check_spec(spec: &Spec) -> AppResult<()> {
-    if spec.options.iter().any(String::is_empty) {
-        return Err(AppError::validation(
-            "options",
-            text!(en: "An option cannot be empty.", fr: "Une option ne peut pas être vide."),
-        ));
-    }
-    decision::start(spec).map_err(|message| AppError::validation("method", message))?;
-    Ok(())
-}
-
 /// Puts a question to a decision. Voting opens at once unless `opens_at` is
 /// later; the electorate is frozen then.
 #[tracing::instrument(skip_all, fields(account = %viewer.id(), organisation = %input.organisation_id))]
@@ -306,26 +295,26 @@ pub async fn insert(
     viewer: &Viewer,
     input: NewProposal,
 ) -> AppResult<entity::Model> {
-    let title = proposal::parse_title(&input.title)?;
-    let details = proposal::parse_details(&input.details, state.settings.forum.max_body_bytes)?;
     let at = now();
-    let opens_at = input.opens_at.filter(|t| *t > at).unwrap_or(at);
-    proposal::check_times(opens_at, input.closes_at, at)?;
-    let settings = proposal::settings_with_quorum(input.settings, input.quorum.as_deref())?;
-    let spec = Spec {
-        method: input.method.trim().to_owned(),
-        options: input.options.iter().map(|o| o.trim().to_owned()).collect(),
-        settings,
-        // Known when voting opens; any size checks the settings now.
-        electorate: Some(1),
+    let written = proposal::Written {
+        title: &input.title,
+        details: &input.details,
+        method: &input.method,
+        options: &input.options,
+        settings: input.settings.clone(),
+        quorum: input.quorum.as_deref(),
+        opens_at: input.opens_at,
+        closes_at: input.closes_at,
+        electorate: input.electorate,
+        listed: input.listed.len(),
     };
-    check_spec(&spec)?;
-    if input.electorate == ElectorateRule::Listed && input.listed.is_empty() {
-        return Err(AppError::validation(
-            "listed",
-            text!(en: "A listed electorate names at least one person.", fr: "Un corps électoral sur liste nomme au moins une personne."),
-        ));
-    }
+    let Draft {
+        title,
+        details,
+        opens_at,
+        spec,
+        ..
+    } = Draft::parse(written, state.settings.forum.max_body_bytes, at)?;
 
     let organisation = organisations::get(txn, input.organisation_id).await?;
     let member = crate::service::memberships::require_member(txn, viewer, organisation.id).await?;
