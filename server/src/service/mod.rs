@@ -1,5 +1,8 @@
-//! Use-cases: each checks who is asking, does its work in one transaction,
-//! writes what must follow to the outbox, and publishes live events after commit.
+//! Use-cases: each checks who is asking (`access`), does its work in one
+//! unit of work (`crate::write`) — its statements, the outbox messages and
+//! live events that follow them — and commits. Services sit in tiers (see
+//! the `tiers` test below); this module is where the application is put
+//! together: it registers what higher tiers hang on lower ones.
 
 pub mod access;
 pub mod accounts;
@@ -62,8 +65,9 @@ pub fn outbox_handlers() -> outbox::Handlers {
 
 /// The services' tiers, lowest first: a module may use its own tier's and
 /// lower tiers' modules, never a higher tier's, and two modules never use
-/// each other. Specific behaviour hangs on generic code through one
-/// dispatch (the outbox's handlers by topic) rather than generic code
+/// each other. Specific behaviour hangs on generic code through a dispatch
+/// registered above (a proposal's purposes, the records a meeting
+/// publishes, the outbox's handlers by topic) rather than generic code
 /// calling the specific.
 #[cfg(test)]
 mod tiers {
