@@ -31,15 +31,20 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// The meeting as one reader sees it.
-    pub fn seen(&self, reader: Option<crate::domain::access::Reader>, in_body: bool) -> Seen {
-        Seen {
+    /// The meeting as one reader sees it, if they still may.
+    pub fn seen(
+        &self,
+        reader: Option<crate::domain::access::Reader>,
+        in_body: bool,
+    ) -> Option<Seen> {
+        let allowed =
+            crate::domain::access::can_see_meeting(self.meeting.visibility, reader, in_body);
+        let meeting = super::Meeting {
             meeting: self.meeting.clone(),
-            organisation: self.organisation.clone(),
             body: self.body.clone(),
-            reader,
             in_body,
-        }
+        };
+        Seen::when(allowed, meeting, self.organisation.clone(), reader)
     }
 
     /// An item's queue, loaded by the first reader to ask for it.

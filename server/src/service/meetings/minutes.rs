@@ -78,7 +78,7 @@ async fn room(txn: &impl ConnectionTrait, viewer: &Viewer, item_id: Uuid) -> App
     }
     Ok(Room {
         present,
-        meeting: seen.meeting,
+        meeting: seen.into_subject().meeting,
         item_id,
     })
 }

@@ -31,16 +31,17 @@ use crate::state::AppState;
 use crate::text;
 use crate::write::Unit;
 
-/// A meeting as one person sees it.
-#[derive(Clone)]
-pub struct Seen {
+/// A meeting with the body that holds it, as one person sees it.
+#[derive(Clone, Debug)]
+pub struct Meeting {
     pub meeting: meeting::Model,
-    pub organisation: organisation::Model,
     pub body: body::Model,
-    pub reader: Option<Reader>,
     /// The viewer is one of the body's people.
     pub in_body: bool,
 }
+
+/// A meeting its reader may see (see [`crate::service::access::Seen`]).
+pub type Seen = crate::service::access::Seen<Meeting>;
 
 impl Seen {
     pub fn status(&self) -> MeetingStatus {
@@ -113,16 +114,13 @@ pub async fn seen(
     let organisation = organisations::get(conn, found.organisation_id).await?;
     let body = bodies::find(conn, found.body_id).await?;
     let (reader, in_body) = place(conn, viewer, &organisation, &body).await?;
-    if !can_see_meeting(found.visibility, reader, in_body) {
-        return Err(meeting_not_found());
-    }
-    Ok(Seen {
+    let allowed = can_see_meeting(found.visibility, reader, in_body);
+    let meeting = Meeting {
         meeting: found,
-        organisation,
         body,
-        reader,
         in_body,
-    })
+    };
+    Seen::granted(allowed, meeting, organisation, reader, meeting_not_found)
 }
 
 /// What a new meeting says.
@@ -384,7 +382,7 @@ pub async fn fix(
             text!(en: "The date falls outside the meeting's window ({from} to {to}).", fr: "La date tombe hors de la fenêtre de la réunion (du {from} au {to})."),
         ));
     }
-    let mut active: meeting::ActiveModel = seen.meeting.into();
+    let mut active: meeting::ActiveModel = seen.into_subject().meeting.into();
     active.starts_at = Set(Some(starts_at));
     let fixed = active.update(&txn).await?;
     publish(&txn, &fixed, MeetingChange::Scheduled);
@@ -413,7 +411,7 @@ pub async fn cancel(
             fr: "Seule une réunion qui n'a pas commencé peut être annulée."
         )));
     }
-    let mut active: meeting::ActiveModel = seen.meeting.into();
+    let mut active: meeting::ActiveModel = seen.into_subject().meeting.into();
     active.cancelled_at = Set(Some(now()));
     active.cancelled_reason = Set(Some(reason));
     let cancelled = active.update(&txn).await?;
@@ -438,7 +436,7 @@ pub async fn start(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<mee
         )));
     }
     agenda::settle(&txn, &seen, viewer.id()).await?;
-    let mut active: meeting::ActiveModel = seen.meeting.into();
+    let mut active: meeting::ActiveModel = seen.into_subject().meeting.into();
     active.started_at = Set(Some(now()));
     let started = active.update(&txn).await?;
     publish(&txn, &started, MeetingChange::Started);
@@ -459,7 +457,7 @@ pub async fn end(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<meeti
     }
     speaking::close_all(&txn, id).await?;
     agenda::to_backlog(&txn, id, true).await?;
-    let mut active: meeting::ActiveModel = seen.meeting.into();
+    let mut active: meeting::ActiveModel = seen.into_subject().meeting.into();
     active.ended_at = Set(Some(now()));
     let ended = active.update(&txn).await?;
     publish(&txn, &ended, MeetingChange::Ended);
@@ -534,15 +532,13 @@ pub async fn calendar(
                 new.insert((body, in_body))
             }
         };
-        if can_see_meeting(m.visibility, reader, *in_body) {
-            seen.push(Seen {
-                meeting: m,
-                organisation: organisation.clone(),
-                body: body.clone(),
-                reader,
-                in_body: *in_body,
-            });
-        }
+        let allowed = can_see_meeting(m.visibility, reader, *in_body);
+        let meeting = Meeting {
+            meeting: m,
+            body: body.clone(),
+            in_body: *in_body,
+        };
+        seen.extend(Seen::when(allowed, meeting, organisation.clone(), reader));
     }
     // Fixed dates first, windows to fix after.
     seen.sort_by_key(|s| (s.meeting.starts_at.is_none(), s.meeting.starts_at));

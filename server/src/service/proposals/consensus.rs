@@ -270,7 +270,7 @@ pub async fn check(
             fr: "Ce consensus a déjà été constaté."
         )));
     }
-    let mut active: entity::ActiveModel = seen.proposal.into();
+    let mut active: entity::ActiveModel = seen.into_subject().proposal.into();
     active.consensus_checked_at = Set(Some(now()));
     active.consensus_checked_by = Set(Some(viewer.id()));
     active.consensus_check_note = Set(note
@@ -384,10 +384,10 @@ pub async fn escalations(
 ) -> AppResult<Vec<super::Seen>> {
     use sea_orm::QueryOrder;
     let organisation = crate::service::organisations::get(conn, organisation_id).await?;
-    if crate::service::access::reader(conn, &organisation, viewer)
+    let allowed = crate::service::access::reader(conn, &organisation, viewer)
         .await?
-        .is_none()
-    {
+        .is_some();
+    if !allowed {
         return Err(AppError::forbidden(text!(
             en: "Only the organisation's people see what was escalated to it.",
             fr: "Seules les personnes de l'organisation voient ce qui lui est remonté."
@@ -400,11 +400,12 @@ pub async fn escalations(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|proposal| super::Seen {
-            proposal,
-            organisation: organisation.clone(),
-            reader: None,
-            elector: None,
+        .filter_map(|proposal| {
+            let proposal = super::Proposal {
+                proposal,
+                elector: None,
+            };
+            super::Seen::when(allowed, proposal, organisation.clone(), None)
         })
         .collect())
 }

@@ -86,7 +86,7 @@ pub async fn write_outcome(
         )));
     }
     let rendered = posts::render(&txn, &seen.organisation, &statement).await?;
-    let mut active: entity::ActiveModel = seen.proposal.into();
+    let mut active: entity::ActiveModel = seen.into_subject().proposal.into();
     active.outcome_source = Set(Some(statement));
     active.outcome_html = Set(Some(rendered.html));
     active.outcome_by = Set(Some(viewer.id()));
@@ -128,7 +128,7 @@ pub async fn ratify(
             )));
         }
     }
-    let mut active: entity::ActiveModel = seen.proposal.into();
+    let mut active: entity::ActiveModel = seen.into_subject().proposal.into();
     active.ratification = Set(Some(if ratified { "ratified" } else { "rejected" }.into()));
     active.ratification_note = Set(note
         .map(str::trim)

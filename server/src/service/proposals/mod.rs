@@ -77,15 +77,16 @@ pub struct Designating {
     pub holders: Vec<Uuid>,
 }
 
-/// A proposal with what the viewer may do with it.
-#[derive(Clone)]
-pub struct Seen {
+/// A proposal with the viewer's place in its electorate.
+#[derive(Clone, Debug)]
+pub struct Proposal {
     pub proposal: entity::Model,
-    pub organisation: organisation::Model,
-    pub reader: Option<Reader>,
     /// The viewer's place in the electorate, once frozen.
     pub elector: Option<elector::Model>,
 }
+
+/// A proposal its reader may see (see [`crate::service::access::Seen`]).
+pub type Seen = crate::service::access::Seen<Proposal>;
 
 impl Seen {
     pub fn status(&self) -> Status {
@@ -216,15 +217,8 @@ pub async fn seen(
         || addressed(conn, &organisation, viewer, std::slice::from_ref(&proposal))
             .await?
             .contains(&proposal.id);
-    if !readable {
-        return Err(proposal_not_found());
-    }
-    Ok(Seen {
-        proposal,
-        organisation,
-        reader,
-        elector,
-    })
+    let proposal = Proposal { proposal, elector };
+    Seen::granted(readable, proposal, organisation, reader, proposal_not_found)
 }
 
 /// Of `rows`, the proposals addressed to a body the viewer is one of the
@@ -870,12 +864,8 @@ pub async fn seen_many(
                 (None, None) => reader.is_some(),
             };
             let readable = readable || votes(elector.as_ref()) || addressed.contains(&proposal.id);
-            readable.then(|| Seen {
-                proposal,
-                organisation: organisation.clone(),
-                reader,
-                elector,
-            })
+            let proposal = Proposal { proposal, elector };
+            Seen::when(readable, proposal, organisation.clone(), reader)
         })
         .collect())
 }

@@ -27,12 +27,14 @@ use crate::state::AppState;
 use crate::text;
 use crate::write::Unit;
 
-/// A record as a reader found it.
+/// A published record.
 #[derive(Debug, Clone)]
-pub struct Seen {
+pub struct Record {
     pub record: record::Model,
-    pub organisation: organisation::Model,
 }
+
+/// A record its reader may read (see [`crate::service::access::Seen`]).
+pub type Seen = crate::service::access::Seen<Record>;
 
 impl Seen {
     pub fn kind(&self) -> RecordKind {
@@ -275,10 +277,7 @@ pub async fn publish(state: &AppState, viewer: &Viewer, input: NewRecord) -> App
         }
     };
     let organisation = organisations::get(&state.db, record.organisation_id).await?;
-    Ok(Seen {
-        record,
-        organisation,
-    })
+    as_seen_by(&state.db, &organisation, record, Some(viewer)).await
 }
 
 /// What an amendment says.
@@ -351,10 +350,7 @@ pub async fn amend(state: &AppState, viewer: &Viewer, input: Amendment) -> AppRe
     let record = active.update(&txn).await?;
     indexing::enqueue(&txn, &[indexing::DocRef::Record(record.id)]).await?;
     txn.commit().await?;
-    Ok(Seen {
-        record,
-        organisation,
-    })
+    as_seen_by(&state.db, &organisation, record, Some(viewer)).await
 }
 
 /// The reader's place for a record's organisation and body.
@@ -380,11 +376,27 @@ async fn readable(
     r: &record::Model,
     viewer: Option<&Viewer>,
 ) -> AppResult<bool> {
-    let visibility = r.visibility;
-    Ok(crate::domain::access::can_read_record(
-        visibility,
-        reader_for(conn, organisation, r, viewer).await?,
-    ))
+    let reader = reader_for(conn, organisation, r, viewer).await?;
+    Ok(crate::domain::access::can_read_record(r.visibility, reader))
+}
+
+/// The record as `viewer` sees it (`NOT_FOUND` if they may not read it).
+async fn as_seen_by(
+    conn: &impl ConnectionTrait,
+    organisation: &organisation::Model,
+    record: record::Model,
+    viewer: Option<&Viewer>,
+) -> AppResult<Seen> {
+    let reader = reader_for(conn, organisation, &record, viewer).await?;
+    let allowed = crate::domain::access::can_read_record(record.visibility, reader);
+    let record = Record { record };
+    Seen::granted(
+        allowed,
+        record,
+        organisation.clone(),
+        reader,
+        record_not_found,
+    )
 }
 
 /// A record, if the viewer may read it (else `NOT_FOUND`: a restricted
@@ -399,13 +411,7 @@ pub async fn seen(
         .await?
         .ok_or_else(record_not_found)?;
     let organisation = organisations::get(conn, record.organisation_id).await?;
-    if !readable(conn, &organisation, &record, viewer).await? {
-        return Err(record_not_found());
-    }
-    Ok(Seen {
-        record,
-        organisation,
-    })
+    as_seen_by(conn, &organisation, record, viewer).await
 }
 
 /// A record by its permalink: the organisation's slug and its own.
@@ -525,10 +531,9 @@ pub async fn archive(
         Order::Desc,
     )
     .await?;
-    Ok(page.map(|record| Seen {
-        record,
-        organisation: organisation.clone(),
-    }))
+    let reader = crate::service::access::reader(&state.db, &organisation, viewer).await?;
+    // The query kept only what the rule's SQL form lets the reader read.
+    Ok(page.map(|record| Seen::among_readable(Record { record }, organisation.clone(), reader)))
 }
 
 /// How many readable records an archive holds per year and kind, newest
