@@ -877,3 +877,45 @@ async fn a_call_is_unknown_outside_its_organisation() {
         unknown["errors"][0]["message"]
     );
 }
+
+#[tokio::test]
+async fn a_designation_made_while_a_call_runs_takes_the_calls_term() {
+    let w = world().await;
+    let opened = w
+        .app
+        .gql(
+            Some(&w.admin),
+            OPEN_CALL,
+            json!({ "input": { "positionId": w.pair, "closesAt": in_days(7), "termStartsOn": "2027-01-01", "termEndsOn": "2027-12-31" } }),
+        )
+        .await;
+    let call = data(&opened)["openCall"]["id"].as_str().unwrap().to_owned();
+    let mut holders = Vec::new();
+    for token in [&w.members[0], &w.members[1]] {
+        let me = w
+            .app
+            .gql(Some(token), "query { viewer { person { id } } }", json!({}))
+            .await;
+        holders.push(data(&me)["viewer"]["person"]["id"].clone());
+    }
+    // The body agreed in its meeting: the facilitator records it, citing the minutes.
+    let designate =
+        "mutation($input: DesignateInput!) { designate(input: $input) { startsOn endsOn } }";
+    let made = w
+        .app
+        .gql(
+            Some(&w.admin),
+            designate,
+            json!({ "input": { "positionId": w.pair, "holders": holders, "minutes": "CR de la boucle du 3 décembre" } }),
+        )
+        .await;
+    let mandates = data(&made)["designate"].as_array().unwrap().clone();
+    assert_eq!(mandates.len(), 2);
+    for m in mandates {
+        assert_eq!(
+            m,
+            json!({ "startsOn": "2027-01-01", "endsOn": "2027-12-31" })
+        );
+    }
+    assert_eq!(w.call(&w.admin, &call).await["status"], "DESIGNATED");
+}

@@ -129,9 +129,20 @@ pub async fn designate(
         false,
     )
     .await?;
+    // Made while a call runs on the position, the mandates take the call's
+    // term unless the designation says otherwise.
+    let running = crate::entity::designation_call::Entity::find()
+        .filter(crate::entity::designation_call::Column::PositionId.eq(found.id))
+        .filter(crate::entity::designation_call::Column::Outcome.is_null())
+        .one(&txn)
+        .await?;
     let term = Term {
-        starts_on: input.starts_on,
-        ends_on: input.ends_on,
+        starts_on: input
+            .starts_on
+            .or(running.as_ref().and_then(|c| c.term_starts_on)),
+        ends_on: input
+            .ends_on
+            .or(running.as_ref().and_then(|c| c.term_ends_on)),
     };
     let designated = fill(
         &txn,
