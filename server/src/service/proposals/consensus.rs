@@ -270,6 +270,17 @@ pub async fn check(
             fr: "Ce consensus a déjà été constaté."
         )));
     }
+    let status = seen
+        .proposal
+        .result
+        .as_ref()
+        .and_then(|r| r.status.as_deref());
+    if status != Some("reached") {
+        return Err(AppError::conflict(text!(
+            en: "The consensus was not reached: there is nothing to check. Amend the proposal to address the objections, or apply its fallback.",
+            fr: "Le consensus n'a pas été atteint : il n'y a rien à constater. Amendez la proposition pour répondre aux objections, ou appliquez son recours."
+        )));
+    }
     let mut active: entity::ActiveModel = seen.into_subject().proposal.into();
     active.consensus_checked_at = Set(Some(now()));
     active.consensus_checked_by = Set(Some(viewer.id()));
