@@ -45,7 +45,6 @@ pub async fn enqueue_many(
     payloads: impl IntoIterator<Item = Json>,
 ) -> AppResult<()> {
     txn.wake_outbox();
-    let conn = txn;
     let at = now();
     let rows: Vec<outbox::ActiveModel> = payloads
         .into_iter()
@@ -64,7 +63,7 @@ pub async fn enqueue_many(
         .collect();
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         outbox::Entity::insert_many(chunk.iter().cloned())
-            .exec_without_returning(conn)
+            .exec_without_returning(txn)
             .await?;
     }
     Ok(())

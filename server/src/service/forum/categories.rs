@@ -3,7 +3,7 @@
 use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, Condition, IntoActiveModel, Order, QuerySelect};
 
-use super::{Place, category_not_found, place_of_category, reader};
+use super::{Place, category_not_found, place_of_category};
 use crate::domain::access::{Reader, can_administer, can_read};
 use crate::domain::account::parse_name;
 use crate::domain::forum::{Right, Visibility};
@@ -202,7 +202,7 @@ pub async fn list(
     after: Option<String>,
 ) -> AppResult<Page<Place>> {
     let organisation = organisations::get(&state.db, organisation_id).await?;
-    let reader = reader(&state.db, &organisation, viewer).await?;
+    let reader = crate::service::access::reader(&state.db, &organisation, viewer).await?;
     // Spaces reserved to a body are read by facilitators and admins as by
     // the body's people (`can_read`).
     let readable: Vec<&'static str> = [

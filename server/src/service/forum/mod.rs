@@ -89,8 +89,6 @@ impl Place {
     }
 }
 
-pub use crate::service::access::reader;
-
 /// Which of `categories` reserved to a body's people the viewer may read:
 /// those whose body counts them among its people today.
 pub async fn reserved_readable(
@@ -123,7 +121,7 @@ pub async fn reader_of(
     category: &category::Model,
     viewer: Option<&Viewer>,
 ) -> AppResult<Option<Reader>> {
-    let mut found = reader(conn, organisation, viewer).await?;
+    let mut found = crate::service::access::reader(conn, organisation, viewer).await?;
     if let Some(r) = found.as_mut() {
         r.in_body = !reserved_readable(conn, organisation, viewer, &[category])
             .await?
@@ -299,7 +297,6 @@ pub fn not_allowed_to_write() -> AppError {
 /// Tells live listeners about a change to a thread (`post: None`) or to one
 /// of its posts, and the outbox worker about what to index.
 pub fn publish(txn: &Unit, thread: &thread::Model, post: Option<Uuid>, change: ForumChange) {
-    txn.wake_outbox();
     txn.emit(Event::Forum {
         organisation_id: thread.organisation_id,
         category_id: thread.category_id,

@@ -157,40 +157,51 @@ pub async fn basis(
 ) -> AppResult<Basis> {
     require_active(body)?;
     let kind = bodies::kind_of(body);
-    let powers = |held: Vec<mandates::Held>| -> Vec<rules::InForce> {
-        held.into_iter()
-            .map(|m| rules::InForce {
-                id: m.mandate.id,
-                powers: m.powers,
-            })
-            .collect()
-    };
     let target = match asked.forward_to.filter(|_| !kind.decides()) {
-        Some(id) => match bodies::find(conn, id).await {
-            Ok(target) => {
-                let target_kind = bodies::kind_of(&target);
-                let in_force = if target_kind == BodyKind::Secretariat {
-                    powers(mandates::in_force(conn, organisation, target.id).await?)
-                } else {
-                    Vec::new()
-                };
-                Some(rules::Target {
-                    id: target.id,
-                    kind: target_kind,
-                    of_the_organisation: target.organisation_id == organisation.id,
-                    dissolved: target.dissolved_at.is_some(),
-                    in_force,
-                })
-            }
-            Err(e) if e.code == ErrorCode::NotFound => None,
-            Err(e) => return Err(e),
-        },
+        Some(id) => forward_target(conn, organisation, id).await?,
         None => None,
     };
-    let in_force = if kind == BodyKind::Secretariat {
-        powers(mandates::in_force(conn, organisation, body.id).await?)
-    } else {
-        Vec::new()
-    };
+    let in_force = secretariat_mandates(conn, organisation, body).await?;
     rules::basis(kind, &in_force, target.as_ref(), asked)
+}
+
+/// The body a recommendation is forwarded to, as the basis reads it; none
+/// when no such body exists.
+async fn forward_target(
+    conn: &impl ConnectionTrait,
+    organisation: &organisation::Model,
+    id: Uuid,
+) -> AppResult<Option<rules::Target>> {
+    let target = match bodies::find(conn, id).await {
+        Ok(target) => target,
+        Err(e) if e.code == ErrorCode::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    Ok(Some(rules::Target {
+        id: target.id,
+        kind: bodies::kind_of(&target),
+        of_the_organisation: target.organisation_id == organisation.id,
+        dissolved: target.dissolved_at.is_some(),
+        in_force: secretariat_mandates(conn, organisation, &target).await?,
+    }))
+}
+
+/// A secretariat's mandates in force, as the basis reads them (other
+/// bodies act on no mandate: none).
+async fn secretariat_mandates(
+    conn: &impl ConnectionTrait,
+    organisation: &organisation::Model,
+    body: &body::Model,
+) -> AppResult<Vec<rules::InForce>> {
+    if bodies::kind_of(body) != BodyKind::Secretariat {
+        return Ok(Vec::new());
+    }
+    let held = mandates::in_force(conn, organisation, body.id).await?;
+    Ok(held
+        .into_iter()
+        .map(|m| rules::InForce {
+            id: m.mandate.id,
+            powers: m.powers,
+        })
+        .collect())
 }

@@ -11,6 +11,7 @@ use crate::domain::account::{Gender, parse_name};
 use crate::domain::designation::Outcome;
 use crate::domain::governance::{ParityRule, UndeclaredGender, check_parity, parse_scope};
 use crate::domain::organisation::parse_description;
+use crate::entity::designation_call;
 use crate::entity::{organisation, position};
 use crate::error::{AppError, AppResult};
 use crate::service::sessions::Viewer;
@@ -131,9 +132,9 @@ pub async fn designate(
     .await?;
     // Made while a call runs on the position, the mandates take the call's
     // term unless the designation says otherwise.
-    let running = crate::entity::designation_call::Entity::find()
-        .filter(crate::entity::designation_call::Column::PositionId.eq(found.id))
-        .filter(crate::entity::designation_call::Column::Outcome.is_null())
+    let running = designation_call::Entity::find()
+        .filter(designation_call::Column::PositionId.eq(found.id))
+        .filter(designation_call::Column::Outcome.is_null())
         .one(&txn)
         .await?;
     let term = Term {
@@ -259,25 +260,16 @@ pub async fn settle_running(
     outcome: Outcome,
     note: Option<String>,
 ) -> AppResult<()> {
-    crate::entity::designation_call::Entity::update_many()
+    designation_call::Entity::update_many()
         .col_expr(
-            crate::entity::designation_call::Column::Outcome,
+            designation_call::Column::Outcome,
             Expr::value(outcome.as_str()),
         )
-        .col_expr(
-            crate::entity::designation_call::Column::OutcomeNote,
-            Expr::value(note),
-        )
-        .col_expr(
-            crate::entity::designation_call::Column::OutcomeAt,
-            Expr::value(now()),
-        )
-        .col_expr(
-            crate::entity::designation_call::Column::OutcomeBy,
-            Expr::value(by),
-        )
-        .filter(crate::entity::designation_call::Column::PositionId.eq(position_id))
-        .filter(crate::entity::designation_call::Column::Outcome.is_null())
+        .col_expr(designation_call::Column::OutcomeNote, Expr::value(note))
+        .col_expr(designation_call::Column::OutcomeAt, Expr::value(now()))
+        .col_expr(designation_call::Column::OutcomeBy, Expr::value(by))
+        .filter(designation_call::Column::PositionId.eq(position_id))
+        .filter(designation_call::Column::Outcome.is_null())
         .exec(conn)
         .await?;
     Ok(())

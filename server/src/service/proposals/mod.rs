@@ -295,7 +295,7 @@ pub async fn insert(
         details: &input.details,
         method: &input.method,
         options: &input.options,
-        settings: input.settings.clone(),
+        settings: input.settings,
         quorum: input.quorum.as_deref(),
         opens_at: input.opens_at,
         closes_at: input.closes_at,

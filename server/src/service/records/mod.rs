@@ -376,8 +376,21 @@ async fn readable(
     r: &record::Model,
     viewer: Option<&Viewer>,
 ) -> AppResult<bool> {
+    Ok(right(conn, organisation, r, viewer).await?.1)
+}
+
+/// Who reads the record, and whether the rule lets them.
+async fn right(
+    conn: &impl ConnectionTrait,
+    organisation: &organisation::Model,
+    r: &record::Model,
+    viewer: Option<&Viewer>,
+) -> AppResult<(Option<Reader>, bool)> {
     let reader = reader_for(conn, organisation, r, viewer).await?;
-    Ok(crate::domain::access::can_read_record(r.visibility, reader))
+    Ok((
+        reader,
+        crate::domain::access::can_read_record(r.visibility, reader),
+    ))
 }
 
 /// The record as `viewer` sees it (`NOT_FOUND` if they may not read it).
@@ -387,8 +400,7 @@ async fn as_seen_by(
     record: record::Model,
     viewer: Option<&Viewer>,
 ) -> AppResult<Seen> {
-    let reader = reader_for(conn, organisation, &record, viewer).await?;
-    let allowed = crate::domain::access::can_read_record(record.visibility, reader);
+    let (reader, allowed) = right(conn, organisation, &record, viewer).await?;
     let record = Record { record };
     Seen::granted(
         allowed,

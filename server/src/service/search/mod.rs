@@ -1,6 +1,7 @@
 //! Search as a use-case: what each indexed object looks like to the engine
 //! and who may see it ([`document`]), the delivery of what every write of an
-//! indexed object queued in its own unit (`service::indexing`, [`deliver`]), `plenum reindex` ([`reindex`]), and the query itself
+//! indexed object queued in its own unit (`service::indexing`, [`deliver`]),
+//! `plenum reindex` ([`reindex`]), and the query itself
 //! ([`search`]), where the searcher's access goes into the engine's query.
 
 use std::collections::{HashMap, HashSet};
