@@ -24,6 +24,7 @@ mod m20261203_000013_token_scope;
 mod m20261203_000014_pending_registration;
 mod m20261203_000015_outbox_claims;
 mod m20261203_000016_remote_images;
+mod m20261203_000017_sealed_ballots;
 
 /// Every migration of Plenum, oldest first.
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000014_pending_registration::Migration),
             Box::new(m20261203_000015_outbox_claims::Migration),
             Box::new(m20261203_000016_remote_images::Migration),
+            Box::new(m20261203_000017_sealed_ballots::Migration),
         ]
     }
 }

@@ -39,6 +39,8 @@ impl Application {
     ) -> anyhow::Result<Application> {
         let connections = db::connect(&settings).await?;
         db::migrate(&connections.db).await?;
+        let key =
+            crate::service::proposals::ballot_box::load_key(&settings, &connections.db).await?;
         let address = settings.bind_address()?;
         let listener = TcpListener::bind(address)
             .await
@@ -57,7 +59,7 @@ impl Application {
             Some(engine) => engine,
             None => crate::search::from_settings(&settings).await?,
         };
-        let state = AppState::new(connections, settings, events, search);
+        let state = AppState::new(connections, settings, events, search, key);
         let schema = graphql::build_schema(Some(state.clone()), &state.settings.graphql);
         let router = router(state.clone(), schema);
         Ok(Application {

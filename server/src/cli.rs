@@ -51,6 +51,11 @@ enum Command {
         /// Set invalid ballots aside (and count them) instead of stopping at the first one.
         #[arg(long)]
         skip_invalid: bool,
+        /// Instead of counting, check that the ballot of this receipt (a
+        /// secret vote's, kept by its voter) is in the file, as cast: exit 0
+        /// and print it, or exit 1 when it is not there.
+        #[arg(long, value_name = "RECEIPT")]
+        verify: Option<String>,
     },
     /// Rebuild the search index from the database (with the embedded engine, stop the server first).
     Reindex,
@@ -190,10 +195,14 @@ pub fn main() -> ExitCode {
         file,
         format,
         skip_invalid,
+        verify,
     } = &cli.command
     {
         // Counting needs no configuration, no database and no runtime.
-        return tally(file, *format, *skip_invalid);
+        return match verify {
+            Some(receipt) => verify_ballot(file, receipt),
+            None => tally(file, *format, *skip_invalid),
+        };
     }
     if let Command::Config {
         action: ConfigAction::Example,
@@ -320,6 +329,17 @@ where
             1,
         );
     }
+    let key = match crate::service::proposals::ballot_box::load_key(&settings, &connections.db)
+        .await
+    {
+        Ok(key) => key,
+        Err(e) => {
+            return fail(
+                text!(en: "cannot use the ballot-box key: {e:#}", fr: "impossible d'utiliser la clé de l'urne : {e:#}"),
+                1,
+            );
+        }
+    };
     let engine: std::sync::Arc<dyn crate::search::SearchIndex> = if search {
         match crate::search::from_settings(&settings).await {
             Ok(engine) => engine,
@@ -338,6 +358,7 @@ where
         settings,
         crate::events::EventBus::new(),
         engine,
+        key,
     ))
     .await
 }
@@ -489,22 +510,69 @@ async fn user(state: &AppState, action: UserAction) -> ExitCode {
     }
 }
 
+/// Opens a ballot file, or standard input for `-`.
+fn ballot_file(file: &std::path::Path) -> Result<Box<dyn std::io::BufRead>, ExitCode> {
+    if file.as_os_str() == "-" {
+        return Ok(Box::new(std::io::stdin().lock()));
+    }
+    match std::fs::File::open(file) {
+        Ok(f) => Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, f))),
+        Err(e) => {
+            let path = file.display();
+            Err(fail(
+                text!(en: "cannot open {path}: {e}", fr: "impossible d'ouvrir {path} : {e}"),
+                2,
+            ))
+        }
+    }
+}
+
+/// `plenum tally --verify RECEIPT FILE`: exit 0 when the receipt's ballot is
+/// in the file (printed with its line), 1 when it is not, 2 when the file
+/// cannot be read.
+fn verify_ballot(file: &std::path::Path, receipt: &str) -> ExitCode {
+    use crate::domain::{ballot_box, decision::file};
+    let reader = match ballot_file(file) {
+        Ok(reader) => reader,
+        Err(code) => return code,
+    };
+    let tracker = ballot_box::tracker(receipt);
+    match file::find_tracker(reader, &tracker) {
+        Ok(Some((line, ballot))) => {
+            let said = match cli_locale() {
+                Locale::Fr => format!(
+                    "Votre bulletin est compté, ligne {line} (traceur {tracker}) : {ballot}"
+                ),
+                Locale::En => {
+                    format!("Your ballot is counted, line {line} (tracker {tracker}): {ballot}")
+                }
+            };
+            println!("{said}");
+            ExitCode::SUCCESS
+        }
+        Ok(None) => fail(
+            text!(
+                en: "no ballot with the tracker {tracker} (from this receipt) is in this file",
+                fr: "aucun bulletin de ce fichier ne porte le traceur {tracker} (de ce reçu)"
+            ),
+            1,
+        ),
+        Err(e) => {
+            let (line, message) = (e.line, e.message.in_locale(cli_locale()).to_owned());
+            fail(
+                text!(en: "line {line}: {message}", fr: "ligne {line} : {message}"),
+                2,
+            )
+        }
+    }
+}
+
 /// `plenum tally`: exit 0 with the result, 2 when the file cannot be counted.
 fn tally(file: &std::path::Path, format: TallyFormat, skip_invalid: bool) -> ExitCode {
     use crate::domain::decision::file;
-    let counted = if file.as_os_str() == "-" {
-        file::count(std::io::stdin().lock(), skip_invalid)
-    } else {
-        match std::fs::File::open(file) {
-            Ok(f) => file::count(std::io::BufReader::with_capacity(1 << 16, f), skip_invalid),
-            Err(e) => {
-                let path = file.display();
-                return fail(
-                    text!(en: "cannot open {path}: {e}", fr: "impossible d'ouvrir {path} : {e}"),
-                    2,
-                );
-            }
-        }
+    let counted = match ballot_file(file) {
+        Ok(reader) => file::count(reader, skip_invalid),
+        Err(code) => return code,
     };
     match counted {
         Ok(outcome) => {

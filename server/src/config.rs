@@ -49,6 +49,7 @@ pub struct Settings {
     pub accounts: AccountSettings,
     pub forum: ForumSettings,
     pub meetings: MeetingSettings,
+    pub ballots: BallotSettings,
     pub search: SearchSettings,
     pub outbox: OutboxSettings,
     pub media: MediaSettings,
@@ -231,6 +232,25 @@ impl Default for SearchSettings {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+pub struct BallotSettings {
+    /// The ballot-box key (32 bytes in base64url); empty: the file
+    /// `ballot-box.key` under `server.data_dir`, made on first start.
+    pub key: Secret,
+    /// A secret vote's live result moves in steps of at least this many ballots.
+    pub live_step: u32,
+}
+
+impl Default for BallotSettings {
+    fn default() -> Self {
+        BallotSettings {
+            key: Secret::default(),
+            live_step: 10,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct OutboxSettings {
     /// The first retry's wait, in milliseconds; each next one doubles, up to an hour.
     pub retry_first_ms: u64,
@@ -396,6 +416,15 @@ impl Settings {
         if self.accounts.argon2_memory_kib < 8 || self.accounts.argon2_iterations == 0 {
             return Err(ConfigError(
                 "accounts.argon2_memory_kib must be at least 8 and accounts.argon2_iterations at least 1".into(),
+            ));
+        }
+        if self.ballots.live_step == 0 {
+            return Err(ConfigError("ballots.live_step must be at least 1".into()));
+        }
+        let key = self.ballots.key.expose();
+        if !key.is_empty() && crate::domain::ballot_box::BoxKey::from_text(key).is_none() {
+            return Err(ConfigError(
+                "ballots.key must be 32 bytes in base64 (e.g. from `openssl rand -base64 32`), or empty".into(),
             ));
         }
         if self.accounts.session_days == 0 || self.accounts.invitation_days == 0 {
@@ -604,6 +633,15 @@ const DOCS: &[(&str, &str)] = &[
     (
         "meetings.minutes_due_hours",
         "Hours after a meeting ends by which its minutes and decision record are due (then flagged as late).",
+    ),
+    ("ballots", "Secret ballots."),
+    (
+        "ballots.key",
+        "The key that seals secret ballots while a vote is open (32 random bytes in base64url, e.g. `openssl rand -base64 32`). Empty: the file ballot-box.key under server.data_dir, made on first start. Every process of a deployment needs the same key, and the key must not be kept with the database's backups: whoever holds both can link open ballots to voters. A process started with another key than the database's ballots were sealed with stops at once.",
+    ),
+    (
+        "ballots.live_step",
+        "A secret vote whose results show while it is open shows them in steps of at least this many new ballots, so that watching the figures never reveals one ballot.",
     ),
     ("search", "Full-text search."),
     (

@@ -42,6 +42,8 @@ pub struct AppState {
     pub media: Arc<crate::service::media::Proxy>,
     /// Who delivers each topic of the outbox.
     pub outbox_handlers: Arc<crate::service::outbox::Handlers>,
+    /// The key that seals secret ballots while their vote is open.
+    pub ballot_key: Arc<crate::domain::ballot_box::BoxKey>,
 }
 
 impl AppState {
@@ -60,6 +62,7 @@ impl AppState {
         settings: Settings,
         events: EventBus,
         search: Arc<dyn crate::search::SearchIndex>,
+        ballot_key: crate::domain::ballot_box::BoxKey,
     ) -> Self {
         let Connections {
             db,
@@ -97,6 +100,7 @@ impl AppState {
             themes,
             media,
             outbox_handlers: Arc::new(crate::service::outbox_handlers()),
+            ballot_key: Arc::new(ballot_key),
         }
     }
 }

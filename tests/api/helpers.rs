@@ -177,8 +177,11 @@ async fn start_with_search(
 impl TestApp {
     /// A second server process sharing this one's database, as in a deployment
     /// with several processes behind a load balancer.
+    /// Like every process of a deployment, it has the same ballot-box key.
     pub async fn second_server(&self) -> TestApp {
-        start(test_settings(&self.database_url), self.database_url.clone()).await
+        let mut settings = test_settings(&self.database_url);
+        settings.ballots.key = plenum::config::Secret::new(self.state.ballot_key.to_text());
+        start(settings, self.database_url.clone()).await
     }
 }
 

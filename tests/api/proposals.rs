@@ -425,7 +425,11 @@ async fn a_secret_ballot_cannot_be_linked_to_its_voter() {
             json!({ "ballot": { "choice": "yes" }, "receipt": "plm_r_nothing" }),
         )
         .await;
-    assert_eq!(error_code(&wrong), "VALIDATION");
+    assert_eq!(
+        error_code(&wrong),
+        "FORBIDDEN",
+        "a receipt that fits no ballot"
+    );
     let changed = w
         .cast_with(
             &w.members[0],
@@ -434,9 +438,10 @@ async fn a_secret_ballot_cannot_be_linked_to_its_voter() {
         )
         .await;
     assert_eq!(data(&changed)["castBallot"]["changed"], true);
+    // Live results of a secret vote move in steps of ten ballots: two show nothing.
     assert_eq!(
-        data(&w.result(&w.admin, &id).await)["proposal"]["result"]["adopted"],
-        true
+        data(&w.result(&w.admin, &id).await)["proposal"]["result"]["ballots"],
+        0
     );
 
     // Nobody reads who voted what: not through the API...
@@ -449,7 +454,8 @@ async fn a_secret_ballot_cannot_be_linked_to_its_voter() {
         )
         .await;
     assert_eq!(error_code(&ballots), "FORBIDDEN");
-    // ...nor in the database: no named ballot, and the secret ones name nobody and carry no time.
+    // ...nor in the database: no named ballot; while open, the secret ones
+    // are sealed; once closed, they name nobody and carry no time.
     let db = &w.app.state.db;
     let proposal = uuid::Uuid::parse_str(&id).unwrap();
     let named = plenum::entity::ballot::Entity::find()
@@ -458,6 +464,24 @@ async fn a_secret_ballot_cannot_be_linked_to_its_voter() {
         .await
         .unwrap();
     assert_eq!(named, 0);
+    let sealed = plenum::entity::sealed_ballot::Entity::find()
+        .filter(plenum::entity::sealed_ballot::Column::ProposalId.eq(proposal))
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(sealed.len(), 2);
+    assert!(
+        sealed
+            .iter()
+            .all(|b| !b.envelope.contains("yes") && !b.envelope.contains("choice")),
+        "sealed: {sealed:?}"
+    );
+    data(&w.close(&w.admin, &id).await);
+    assert_eq!(
+        data(&w.result(&w.admin, &id).await)["proposal"]["result"]["adopted"],
+        true,
+        "the changed ballot counts"
+    );
     let secret = plenum::entity::secret_ballot::Entity::find()
         .filter(plenum::entity::secret_ballot::Column::ProposalId.eq(proposal))
         .all(db)
@@ -488,15 +512,14 @@ async fn a_secret_ballot_cannot_be_linked_to_its_voter() {
     columns.sort();
     assert_eq!(
         columns,
-        [
-            "choice",
-            "id",
-            "proposal_id",
-            "reason",
-            "receipt_hash",
-            "round"
-        ]
+        ["choice", "id", "proposal_id", "reason", "round", "tracker"]
     );
+    let sealed_left = plenum::entity::sealed_ballot::Entity::find()
+        .filter(plenum::entity::sealed_ballot::Column::ProposalId.eq(proposal))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(sealed_left, 0, "the box was opened");
 }
 
 #[tokio::test]

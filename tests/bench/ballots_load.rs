@@ -3,8 +3,9 @@
 //! - `seed <database-url> <out-dir>`: an organisation of 20,000 members in
 //!   good standing, each with a session (`tokens.txt`); an open named
 //!   majority vote for all of them (`majority.txt` holds its id); and a secret
-//!   majority judgment over 7 options already holding 400,000 ballots
-//!   (`judgment.txt`), written straight to the database;
+//!   majority judgment over 7 options already holding 400,000 sealed ballots
+//!   (`judgment.txt`), written straight to the database with the key the
+//!   server will find under `<out-dir>/data`;
 //! - `cast <graphql-url> <out-dir>`: every member casts a ballot through
 //!   `POST /graphql`, 64 clients at a time; prints ballots/s, then checks that
 //!   the proposal counts exactly one ballot per member.
@@ -18,10 +19,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use plenum::domain::ballot_box;
 use plenum::domain::decision::Spec;
 use plenum::domain::membership::Role;
 use plenum::entity::{
-    account, auth_token, elector, membership, organisation, proposal, secret_ballot,
+    account, auth_token, elector, membership, organisation, proposal, sealed_ballot,
 };
 use plenum::service::proposals::{Question, new_row, open};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
@@ -42,8 +44,13 @@ fn write(path: std::path::PathBuf, lines: &[String]) {
 async fn seed(url: &str, out: &std::path::Path) {
     let mut settings = plenum::Settings::default();
     settings.database.url = plenum::config::Secret::new(url);
+    // Where `plenum serve`, started in the out-dir, keeps its ballot-box key.
+    settings.server.data_dir = out.join("data");
     let db = plenum::db::connect(&settings).await.unwrap().db;
     plenum::db::migrate(&db).await.unwrap();
+    let key = plenum::service::proposals::ballot_box::load_key(&settings, &db)
+        .await
+        .unwrap();
     let now = chrono::Utc::now();
     let started = Instant::now();
     let mut accounts = Vec::new();
@@ -180,8 +187,8 @@ async fn seed(url: &str, out: &std::path::Path) {
     row.secret = Set(true);
     let judgment = row.insert(&db).await.unwrap();
     let mut seed = 42u64;
-    for chunk in 0..JUDGMENT_BALLOTS / CHUNK {
-        secret_ballot::Entity::insert_many((0..CHUNK).map(|i| {
+    for _ in 0..JUDGMENT_BALLOTS / CHUNK {
+        sealed_ballot::Entity::insert_many((0..CHUNK).map(|_| {
             let grades: Vec<u64> = (0..7)
                 .map(|_| {
                     seed = seed
@@ -190,13 +197,19 @@ async fn seed(url: &str, out: &std::path::Path) {
                     (seed >> 33) % 7
                 })
                 .collect();
-            secret_ballot::ActiveModel {
+            let receipt =
+                plenum::domain::token::generate(plenum::domain::token::TokenKind::Receipt);
+            let content = ballot_box::Content {
+                choice: json!({ "grades": grades }),
+                reason: None,
+                tracker: ballot_box::tracker(&receipt),
+            };
+            sealed_ballot::ActiveModel {
                 proposal_id: Set(judgment.id),
                 id: Set(uuid::Uuid::new_v4()),
                 round: Set(1),
-                choice: Set(json!({ "grades": grades })),
-                reason: Set(None),
-                receipt_hash: Set(format!("seed-{chunk}-{i}")),
+                receipt_hash: Set(plenum::domain::token::hash(&receipt)),
+                envelope: Set(ballot_box::seal(&key, judgment.id, 1, &content)),
             }
         }))
         .exec(&db)

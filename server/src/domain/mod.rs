@@ -4,6 +4,7 @@
 pub mod access;
 pub mod account;
 pub mod agenda;
+pub mod ballot_box;
 pub mod breakout;
 pub mod cursor;
 pub mod dates;

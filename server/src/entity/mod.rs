@@ -41,6 +41,7 @@ pub mod proposal_round;
 pub mod proxy;
 pub mod record;
 pub mod record_version;
+pub mod sealed_ballot;
 pub mod secret_ballot;
 pub mod speaking_request;
 pub mod thread;

@@ -1,7 +1,9 @@
 use sea_orm::entity::prelude::*;
 
-/// A secret ballot: no person, no time. `id` is random (UUID v4), and the
-/// voter alone holds the receipt whose hash finds it again.
+/// A counted secret ballot, from an opened box: no person, no time, no
+/// receipt. `id` is random (UUID v4), given when the box was opened; the
+/// rows of a round were all written then, in a random order. `tracker`,
+/// derived from the receipt, lets its voter find it in the ballot file.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "secret_ballot")]
 pub struct Model {
@@ -12,7 +14,8 @@ pub struct Model {
     pub round: i32,
     pub choice: Json,
     pub reason: Option<String>,
-    pub receipt_hash: String,
+    /// None for ballots counted before trackers existed.
+    pub tracker: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use chrono::DurationRound;
 use chrono::{Duration, Utc};
 use sea_orm::prelude::*;
 use sea_orm::sea_query::ExprTrait;
@@ -214,14 +215,13 @@ async fn authenticate_hash(state: &AppState, hash: String) -> AppResult<Viewer> 
     if credential.revoked_at.is_some() || credential.expires_at.is_some_and(|e| e <= at) {
         return Err(invalid_token());
     }
-    // Record use at most every ten minutes: a write per request would be a
-    // needless cost, and "last used" to the minute is all a person needs.
-    if credential
-        .last_used_at
-        .is_none_or(|t| at - t > Duration::minutes(10))
-    {
+    // Record the day of use, once a day: "last used" to the day is all a
+    // person needs, and a time to the minute would tell, across sessions,
+    // in which order people came to vote.
+    let today = at.duration_trunc(Duration::days(1)).unwrap_or(at);
+    if credential.last_used_at.is_none_or(|t| t < today) {
         auth_token::Entity::update_many()
-            .col_expr(auth_token::Column::LastUsedAt, Expr::value(at))
+            .col_expr(auth_token::Column::LastUsedAt, Expr::value(today))
             .filter(auth_token::Column::Id.eq(credential.id))
             .exec(state.writer.single())
             .await?;

@@ -6,6 +6,9 @@
 //! {"choice": "yes"}
 //! {"choice": "abstain"}
 //! ```
+//!
+//! A secret ballot of a closed vote carries its `tracker` (see
+//! `domain::ballot_box`): the count ignores it, a voter finds their ballot by it.
 
 use std::io::BufRead;
 
@@ -53,7 +56,7 @@ pub fn count(reader: impl BufRead, skip_invalid: bool) -> Result<Outcome, FileEr
         if line.trim().is_empty() {
             continue;
         }
-        if let Err(refusal) = tally.add_line(&line) {
+        if let Err(refusal) = tally.add_line(&without_tracker(&line)) {
             if skip_invalid {
                 invalid += 1;
             } else {
@@ -65,6 +68,45 @@ pub fn count(reader: impl BufRead, skip_invalid: bool) -> Result<Outcome, FileEr
         }
     }
     Ok(tally.outcome(invalid))
+}
+
+/// The key that carries a ballot's tracker in a ballot file.
+pub const TRACKER: &str = "tracker";
+
+/// A ballot line as the method reads it: without its tracker.
+fn without_tracker(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains("\"tracker\"") {
+        return line.into();
+    }
+    match serde_json::from_str::<serde_json::Value>(line) {
+        Ok(serde_json::Value::Object(mut ballot)) => {
+            ballot.remove(TRACKER);
+            serde_json::Value::Object(ballot).to_string().into()
+        }
+        _ => line.into(),
+    }
+}
+
+/// Finds the ballot that carries `tracker` in a ballot file: its line
+/// number and the ballot (without the tracker).
+pub fn find_tracker(
+    reader: impl BufRead,
+    tracker: &str,
+) -> Result<Option<(u64, serde_json::Value)>, FileError> {
+    for (index, line) in reader.lines().enumerate() {
+        let number = index as u64 + 1;
+        let line = line.map_err(|e| unreadable(number, e))?;
+        if number == 1 || !line.contains(tracker) {
+            continue;
+        }
+        if let Ok(serde_json::Value::Object(mut ballot)) = serde_json::from_str(&line)
+            && ballot.get(TRACKER).and_then(|t| t.as_str()) == Some(tracker)
+        {
+            ballot.remove(TRACKER);
+            return Ok(Some((number, serde_json::Value::Object(ballot))));
+        }
+    }
+    Ok(None)
 }
 
 fn unreadable(line: u64, e: std::io::Error) -> FileError {
@@ -99,6 +141,20 @@ mod tests {
         let outcome = count(file.as_bytes(), true).unwrap();
         assert_eq!((outcome.ballots, outcome.invalid), (2, 1));
         assert_eq!(outcome.adopted, Some(true));
+    }
+
+    #[test]
+    fn a_tracker_is_not_counted_and_finds_its_ballot() {
+        let file = "{\"method\": \"majority\"}\n{\"choice\": \"yes\", \"tracker\": \"T1\"}\n{\"tracker\": \"T2\", \"choice\": \"no\"}\n{\"choice\": \"yes\"}\n";
+        let outcome = count(file.as_bytes(), false).unwrap();
+        assert_eq!((outcome.ballots, outcome.adopted), (3, Some(true)));
+        let (line, ballot) = find_tracker(file.as_bytes(), "T2").unwrap().unwrap();
+        assert_eq!((line, ballot), (3, serde_json::json!({"choice": "no"})));
+        assert!(find_tracker(file.as_bytes(), "T3").unwrap().is_none());
+        assert!(
+            find_tracker(file.as_bytes(), "T").unwrap().is_none(),
+            "whole trackers only"
+        );
     }
 
     #[test]

@@ -37,7 +37,7 @@ use crate::service::proposals::consensus;
 use crate::service::proposals::decisions::{self, CountedVote, Ratification};
 use crate::service::proposals::proxies::{self, GiveProxy};
 use crate::service::proposals::{
-    self, NewProposal, ProposalEdit, Seen, closing, results_visibility,
+    self, NewProposal, ProposalEdit, Seen, ballot_box, closing, results_visibility,
 };
 use crate::service::sessions::Viewer as ViewerData;
 use crate::state::AppState;
@@ -258,6 +258,18 @@ impl Proposal {
     async fn ballot_file(&self, ctx: &Context<'_>) -> Result<String> {
         Ok(closing::ballot_file(&state(ctx)?.db, &self.0).await?)
     }
+    /// A voter's check of their own secret ballot, with the receipt given
+    /// when they voted: the ballot as it stands (sealed while the vote is
+    /// open), and its tracker — the ballot file of the closed vote prints
+    /// it beside that ballot, so `plenum tally --verify RECEIPT FILE` finds
+    /// it there too. `FORBIDDEN` for a receipt that matches no ballot of
+    /// this proposal.
+    async fn ballot_check(&self, ctx: &Context<'_>, receipt: String) -> Result<BallotCheck> {
+        let state = state(ctx)?;
+        let checked =
+            ballot_box::check(&state.db, &state.ballot_key, &self.0.proposal, &receipt).await?;
+        Ok(BallotCheck(checked))
+    }
     /// A summary of a closed proposal for secretaries, as CSV, in the reader's language.
     async fn summary_csv(&self, ctx: &Context<'_>) -> Result<String> {
         Ok(closing::summary_csv(&state(ctx)?.db, &self.0, request(ctx)?.locale).await?)
@@ -266,7 +278,8 @@ impl Proposal {
     /// consent): listed for all who may see the proposal, so that they can be
     /// discussed; the objector is named only in a named vote.
     async fn objections(&self, ctx: &Context<'_>) -> Result<Vec<Objection>> {
-        let rows = consensus::objections(&state(ctx)?.db, &self.0.proposal).await?;
+        let state = state(ctx)?;
+        let rows = consensus::objections(&state.db, &state.ballot_key, &self.0.proposal).await?;
         Ok(rows.into_iter().map(Objection).collect())
     }
     /// Earlier rounds of an amended proposal, oldest first: their text and

@@ -162,6 +162,31 @@ impl NamedBallot {
     }
 }
 
+/// A secret ballot, as its voter finds it with their receipt.
+pub struct BallotCheck(pub(super) crate::service::proposals::ballot_box::Checked);
+
+#[Object]
+impl BallotCheck {
+    /// What the ballot file prints beside this ballot (derived from the
+    /// receipt; it names no one).
+    async fn tracker(&self) -> &str {
+        &self.0.tracker
+    }
+    /// The ballot as it is counted.
+    async fn choice(&self) -> Json<Value> {
+        Json(self.0.choice.clone())
+    }
+    /// The round it was cast in (an amended consensus has several).
+    async fn round(&self) -> i32 {
+        self.0.round
+    }
+    /// In the published ballot file (the vote is closed and this is its
+    /// last round); false while the vote is open: the ballot is sealed.
+    async fn in_ballot_file(&self) -> bool {
+        self.0.in_ballot_file
+    }
+}
+
 /// One person of a proposal's electorate.
 pub struct Elector(pub(super) elector::Model);
 

@@ -1,10 +1,12 @@
 //! Casting a ballot: one per elector, validated by the method, changed until
 //! closing when the proposal allows it, in one's own name or with a proxy.
 //!
-//! A named ballot is stored with its voter. A secret ballot is stored with
-//! no person and no time, under a random id; participation is recorded apart,
+//! A named ballot is stored with its voter. A secret ballot is sealed into
+//! the proposal's ballot box (`ballot_box`): no person, no time, encrypted
+//! with a key the database does not hold; participation is recorded apart,
 //! as `elector.voted`. The voter receives a receipt (shown once, stored only
-//! as a hash in the ballot) which alone lets them change that ballot.
+//! as a hash beside the sealed ballot) which alone lets them change that
+//! ballot, and later find it in the ballot file by its tracker.
 //!
 //! Concurrency: the transaction first reads the proposal `FOR SHARE`
 //! (PostgreSQL; SQLite serialises writers), so closing — which updates that
@@ -21,11 +23,16 @@ use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, QuerySelect};
 use serde_json::Value;
 
-use super::{proposal_not_found, proxies, reason_policy, spec_of};
+use std::sync::Arc;
+
+use super::{ballot_box, proposal_not_found, proxies, reason_policy, spec_of};
+use crate::domain::ballot_box::BoxKey;
 use crate::domain::decision;
-use crate::domain::proposal::{self, ballot_with_reason, check_reason, is_objection};
+use crate::domain::proposal::{
+    self, ResultsVisibility, ballot_with_reason, check_reason, is_objection,
+};
 use crate::domain::token::{self, TokenKind};
-use crate::entity::{ballot, elector, proposal as entity, secret_ballot};
+use crate::entity::{ballot, elector, proposal as entity};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::events::ProposalChange;
 use crate::service::batch::{self, Batched, WriteQueue};
@@ -68,6 +75,15 @@ fn not_eligible(by_proxy: bool) -> AppError {
             )
         },
     )
+}
+
+/// A receipt that opens no ballot of this proposal: forged, mistyped, or
+/// another vote's. Refused, as a key that does not fit.
+pub fn unknown_receipt() -> AppError {
+    AppError::forbidden(text!(
+        en: "This receipt matches no ballot of this proposal.",
+        fr: "Ce reçu ne correspond à aucun vote de cette proposition."
+    ))
 }
 
 /// Checks a ballot against the method and the reasons policy; gives the
@@ -115,6 +131,8 @@ async fn elector_of(
 pub struct PendingBallot {
     viewer_id: Uuid,
     input: Cast,
+    key: Arc<BoxKey>,
+    live_step: u32,
 }
 
 /// What a batch of ballots learns as it goes: each proposal, read once (and
@@ -133,6 +151,32 @@ impl Batched for PendingBallot {
         &state.ballots
     }
 
+    async fn write_all<'a>(
+        jobs: &'a [Self],
+        txn: &'a Unit,
+        context: &'a mut Casting,
+    ) -> AppResult<Vec<AppResult<Casted>>> {
+        let mut results = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            match job.write(txn, context).await {
+                Err(e) if e.code == ErrorCode::Internal => return Err(e),
+                result => results.push(result),
+            }
+        }
+        // A secret vote whose results show while open: its snapshot, in steps.
+        if let Some(first) = jobs.first() {
+            for id in &context.counted {
+                if let Some(Some(p)) = context.proposals.get(id)
+                    && p.secret
+                    && p.results_visibility != ResultsVisibility::AfterClosing
+                {
+                    ballot_box::refresh_live(txn, &first.key, first.live_step, p).await?;
+                }
+            }
+        }
+        Ok(results)
+    }
+
     async fn write<'a>(&'a self, txn: &'a Unit, context: &'a mut Casting) -> AppResult<Casted> {
         let id = self.input.proposal_id;
         let p = match context.proposals.entry(id) {
@@ -145,7 +189,7 @@ impl Batched for PendingBallot {
             ),
         };
         let p = p.as_ref().ok_or_else(proposal_not_found)?;
-        let casted = cast_one(txn, p, self.viewer_id, &self.input).await?;
+        let casted = cast_one(txn, &self.key, p, self.viewer_id, &self.input).await?;
         context.counted.insert(p.id);
         Ok(casted)
     }
@@ -164,7 +208,13 @@ impl Batched for PendingBallot {
 pub async fn cast(state: &AppState, viewer: &Viewer, input: Cast) -> AppResult<Casted> {
     let viewer_id = viewer.id();
     let proposal_id = input.proposal_id;
-    let casted = batch::submit(state, PendingBallot { viewer_id, input }).await;
+    let pending = PendingBallot {
+        viewer_id,
+        input,
+        key: state.ballot_key.clone(),
+        live_step: state.settings.ballots.live_step,
+    };
+    let casted = batch::submit(state, pending).await;
     if casted
         .as_ref()
         .is_err_and(|e| e.code == ErrorCode::NotEligible)
@@ -179,6 +229,7 @@ pub async fn cast(state: &AppState, viewer: &Viewer, input: Cast) -> AppResult<C
 /// One ballot, inside its batch's transaction. A refusal writes nothing.
 async fn cast_one(
     txn: &Unit,
+    key: &BoxKey,
     p: &entity::Model,
     viewer_id: Uuid,
     input: &Cast,
@@ -261,17 +312,7 @@ async fn cast_one(
         }
         (true, true) => {
             let receipt = token::generate(TokenKind::Receipt);
-            secret_ballot::ActiveModel {
-                proposal_id: Set(p.id),
-                // Random, unlike every other id: nothing in it tells when it was cast.
-                id: Set(Uuid::new_v4()),
-                round: Set(p.round),
-                choice: Set(choice),
-                reason: Set(reason),
-                receipt_hash: Set(token::hash(&receipt)),
-            }
-            .insert(txn)
-            .await?;
+            ballot_box::insert(txn, key, p, choice, reason, &receipt).await?;
             Casted {
                 changed: false,
                 receipt: Some(receipt),
@@ -306,21 +347,12 @@ async fn cast_one(
                     fr: "Ce vote a déjà été exprimé. Un vote secret ne se change qu'avec le reçu remis lors du vote."
                 )));
             };
-            let changed = secret_ballot::Entity::update_many()
-                .col_expr(secret_ballot::Column::Choice, Expr::value(choice))
-                .col_expr(secret_ballot::Column::Reason, Expr::value(reason))
-                .filter(secret_ballot::Column::ProposalId.eq(p.id))
-                .filter(secret_ballot::Column::Round.eq(p.round))
-                .filter(secret_ballot::Column::ReceiptHash.eq(token::hash(receipt)))
-                .exec(txn)
+            let mut sealed = ballot_box::find(txn, key, p, receipt)
                 .await?
-                .rows_affected;
-            if changed != 1 {
-                return Err(AppError::validation(
-                    "receipt",
-                    text!(en: "This receipt matches no ballot of this proposal.", fr: "Ce reçu ne correspond à aucun vote de cette proposition."),
-                ));
-            }
+                .ok_or_else(unknown_receipt)?;
+            sealed.content.choice = choice;
+            sealed.content.reason = reason;
+            ballot_box::replace(txn, key, p, &sealed).await?;
             Casted {
                 changed: true,
                 receipt: None,

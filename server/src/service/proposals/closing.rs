@@ -1,8 +1,9 @@
 //! Closing a proposal and counting it.
 //!
 //! The count is the one `plenum tally` makes: the ballots are written out as
-//! a ballot file (JSON Lines: the proposal's header, then one ballot per line,
-//! secret ones in the order of their random ids), the file is counted by the
+//! a ballot file (JSON Lines: the proposal's header, then one ballot per line;
+//! secret ones, from the opened box, in the order of their random ids, each
+//! with its tracker), the file is counted by the
 //! decision engine, and the SHA-256 of the file is stored with the result.
 //! Exporting a closed proposal rebuilds the same file byte for byte, so anyone
 //! entitled can recount it and compare.
@@ -26,7 +27,15 @@ use crate::service::sessions::Viewer;
 use crate::state::AppState;
 use crate::text;
 
-/// The ballot file of a proposal, as it stands.
+/// The first line of a proposal's ballot file: what the engine counts.
+pub fn header(p: &entity::Model) -> AppResult<String> {
+    let mut out = serde_json::to_string(&spec_of(p)).map_err(AppError::internal)?;
+    out.push('\n');
+    Ok(out)
+}
+
+/// The ballot file of a proposal, as it stands (for a secret vote, once its
+/// box is opened: before, the ballots are sealed).
 pub async fn export<C>(conn: &C, p: &entity::Model) -> AppResult<String>
 where
     C: ConnectionTrait + StreamTrait,
@@ -34,42 +43,55 @@ where
     if let Some(recorded) = &p.ballot_file {
         return Ok(recorded.clone());
     }
-    let mut out = serde_json::to_string(&spec_of(p)).map_err(AppError::internal)?;
-    out.push('\n');
-    // Secret ballots in the order of their random ids; named ones as cast.
-    let choices = if p.secret {
-        secret_ballot::Entity::find()
+    let mut out = header(p)?;
+    if p.secret {
+        // In the order of their random ids, each with its tracker.
+        let mut rows = secret_ballot::Entity::find()
             .select_only()
             .column(secret_ballot::Column::Choice)
+            .column(secret_ballot::Column::Tracker)
             .filter(secret_ballot::Column::ProposalId.eq(p.id))
             .filter(secret_ballot::Column::Round.eq(p.round))
             .order_by_asc(secret_ballot::Column::Id)
-            .into_tuple::<Json>()
+            .into_tuple::<(Json, Option<String>)>()
+            .stream(conn)
+            .await?;
+        while let Some((mut choice, tracker)) = rows.try_next().await? {
+            if let (Some(tracker), Some(ballot)) = (tracker, choice.as_object_mut()) {
+                ballot.insert(file::TRACKER.to_owned(), Json::String(tracker));
+            }
+            let _ = writeln!(out, "{choice}");
+        }
     } else {
-        ballot::Entity::find()
+        let mut rows = ballot::Entity::find()
             .select_only()
             .column(ballot::Column::Choice)
             .filter(ballot::Column::ProposalId.eq(p.id))
             .filter(ballot::Column::Round.eq(p.round))
             .order_by_asc(ballot::Column::Id)
             .into_tuple::<Json>()
-    };
-    let mut rows = choices.stream(conn).await?;
-    while let Some(choice) = rows.try_next().await? {
-        let _ = writeln!(out, "{choice}");
+            .stream(conn)
+            .await?;
+        while let Some(choice) = rows.try_next().await? {
+            let _ = writeln!(out, "{choice}");
+        }
     }
     Ok(out)
 }
 
 /// The stored result of a closed proposal, or the count so far of an open
-/// one (whoever asks must already be allowed to see it).
+/// one (whoever asks must already be allowed to see it). A secret vote's
+/// count so far is its last snapshot (`ballots.live_step`): nothing before
+/// the first.
 pub async fn result<C>(conn: &C, p: &entity::Model) -> AppResult<Outcome>
 where
     C: ConnectionTrait + StreamTrait,
 {
-    match &p.result {
-        Some(stored) => Ok(stored.clone()),
-        None => count(&export(conn, p).await?),
+    match (&p.result, &p.live_result) {
+        (Some(stored), _) => Ok(stored.clone()),
+        (None, Some(snapshot)) if p.secret => Ok(snapshot.clone()),
+        (None, None) if p.secret => count(&header(p)?),
+        (None, _) => count(&export(conn, p).await?),
     }
 }
 
@@ -142,11 +164,15 @@ pub async fn finish(
         .one(&txn)
         .await?
         .ok_or_else(proposal_not_found)?;
+    if p.secret {
+        super::ballot_box::open_round(&txn, &state.ballot_key, &p).await?;
+    }
     let export = export(&txn, &p).await?;
     let outcome = count(&export)?;
     let ballots = outcome.ballots;
     let mut active: entity::ActiveModel = p.into();
     active.result = sea_orm::ActiveValue::Set(Some(outcome));
+    active.live_result = sea_orm::ActiveValue::Set(None);
     active.export_sha256 = sea_orm::ActiveValue::Set(Some(sha256_hex(&export)));
     let closed = active.update(&txn).await?;
     super::concluded(&txn, &closed).await?;
@@ -157,6 +183,9 @@ pub async fn finish(
     .await?;
     super::publish(&txn, &closed, ProposalChange::Closed);
     txn.commit().await?;
+    if closed.secret {
+        super::ballot_box::forget(state).await;
+    }
     tracing::info!(proposal = %id, ballots, "proposal closed");
     Ok(Some(closed))
 }

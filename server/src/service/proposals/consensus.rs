@@ -5,14 +5,14 @@
 //! kept with the positions taken), record that the consensus was checked,
 //! or apply the configured fallback when it was not reached.
 
-use sea_orm::QuerySelect;
+use sea_orm::ActiveValue::Set;
 use sea_orm::prelude::*;
+use sea_orm::{QuerySelect, StreamTrait};
 use serde_json::Value;
 
-use super::{Seen, proposal_not_found, seen};
+use super::{Seen, ballot_box, proposal_not_found, seen};
+use crate::domain::ballot_box::BoxKey;
 use crate::domain::proposal::{self, is_objection};
-use crate::domain::token;
-use sea_orm::ActiveValue::Set;
 
 use crate::domain::decision::Spec;
 use crate::domain::decision::consensus::Fallback;
@@ -41,24 +41,37 @@ fn reason_of(choice: &Value) -> String {
 
 /// The objections standing in the current round of a consensus or consent
 /// proposal, for everyone who may see it: they are there to be discussed.
-pub async fn objections(
-    conn: &impl ConnectionTrait,
-    p: &entity::Model,
-) -> AppResult<Vec<Objection>> {
+pub async fn objections<C>(conn: &C, key: &BoxKey, p: &entity::Model) -> AppResult<Vec<Objection>>
+where
+    C: ConnectionTrait + StreamTrait,
+{
     if !matches!(p.method.as_str(), "consensus" | "consent") {
         return Ok(Vec::new());
     }
     Ok(if p.secret {
-        secret_ballot::Entity::find()
-            .filter(secret_ballot::Column::ProposalId.eq(p.id))
-            .filter(secret_ballot::Column::Round.eq(p.round))
-            .all(conn)
-            .await?
+        // Sealed while open, in the box once closed.
+        let choices = if p.closed_at.is_none() {
+            ballot_box::contents(conn, key, p)
+                .await?
+                .into_iter()
+                .map(|c| c.choice)
+                .collect()
+        } else {
+            secret_ballot::Entity::find()
+                .select_only()
+                .column(secret_ballot::Column::Choice)
+                .filter(secret_ballot::Column::ProposalId.eq(p.id))
+                .filter(secret_ballot::Column::Round.eq(p.round))
+                .into_tuple::<Value>()
+                .all(conn)
+                .await?
+        };
+        choices
             .into_iter()
-            .filter(|b| is_objection(&p.method, &b.choice))
-            .map(|b| Objection {
+            .filter(|choice| is_objection(&p.method, choice))
+            .map(|choice| Objection {
                 objector: None,
-                reason: reason_of(&b.choice),
+                reason: reason_of(&choice),
             })
             .collect()
     } else {
@@ -113,23 +126,14 @@ pub async fn lift_objection(
                 text!(en: "A secret objection is lifted with the receipt of its ballot.", fr: "Une objection secrète se lève avec le reçu de son vote."),
             )
         })?;
-        let found = secret_ballot::Entity::find()
-            .filter(secret_ballot::Column::ProposalId.eq(p.id))
-            .filter(secret_ballot::Column::Round.eq(p.round))
-            .filter(secret_ballot::Column::ReceiptHash.eq(token::hash(receipt)))
-            .one(&txn)
+        let mut found = ballot_box::find(&txn, &state.ballot_key, &p, receipt)
             .await?
-            .filter(|b| is_objection(&p.method, &b.choice))
-            .ok_or_else(no_objection)?;
-        secret_ballot::Entity::update_many()
-            .col_expr(
-                secret_ballot::Column::Choice,
-                Expr::value(lifted(found.choice)),
-            )
-            .filter(secret_ballot::Column::ProposalId.eq(p.id))
-            .filter(secret_ballot::Column::Id.eq(found.id))
-            .exec(&txn)
-            .await?;
+            .ok_or_else(super::casting::unknown_receipt)?;
+        if !is_objection(&p.method, &found.content.choice) {
+            return Err(no_objection());
+        }
+        found.content.choice = lifted(found.content.choice);
+        ballot_box::replace(&txn, &state.ballot_key, &p, &found).await?;
     } else {
         let found = ballot::Entity::find()
             .filter(ballot::Column::ProposalId.eq(p.id))
@@ -203,6 +207,10 @@ pub async fn amend(
     if !proposal::accepts_ballots(status, p.closes_at, now()) {
         return Err(proposal::poll_closed(status));
     }
+    // The round's box is opened and counted; the next round starts empty.
+    if p.secret {
+        ballot_box::open_round(&txn, &state.ballot_key, &p).await?;
+    }
     let outcome = super::closing::count(&super::closing::export(&txn, &p).await?)?;
     proposal_round::ActiveModel {
         proposal_id: Set(p.id),
@@ -230,9 +238,13 @@ pub async fn amend(
     active.round = Set(p.round + 1);
     active.details_source = Set(details);
     active.details_html = Set(rendered.html);
+    active.live_result = Set(None);
     let amended = active.update(&txn).await?;
     super::publish(&txn, &amended, ProposalChange::Amended);
     txn.commit().await?;
+    if amended.secret {
+        ballot_box::forget(state).await;
+    }
     Ok(amended)
 }
 

@@ -3,6 +3,7 @@
 //! counting in [`closing`], the clock that opens and closes on time in
 //! [`schedule`].
 
+pub mod ballot_box;
 pub mod casting;
 pub mod closing;
 pub mod consensus;
@@ -488,6 +489,7 @@ pub fn new_row(q: Question<'_>) -> entity::ActiveModel {
         closed_by: Set(None),
         result: Set(None),
         export_sha256: Set(None),
+        live_result: Set(None),
         origin: Set("online".into()),
         ballot_file: Set(None),
         round: Set(1),

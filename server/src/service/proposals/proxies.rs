@@ -1,7 +1,14 @@
 //! Proxies [procurations]: a member in good standing gives their vote to
 //! another, for one proposal or for a period. The organisation caps how many
 //! proxies one person holds at once (`max_proxies_held`, default 1). The
-//! giver may revoke until the holder has voted with it.
+//! giver may revoke until the holder has voted with it on a proposal still
+//! open: a vote cast with a proxy stays cast, and only its holder changes it
+//! until that vote closes, so the proxy stays in force until then.
+//!
+//! Revoking and voting with a proxy serialise on the proxy's row: the vote
+//! reads it `FOR SHARE`, the revocation `FOR UPDATE` (SQLite serialises all
+//! writers). Either the vote comes first, and the revocation sees it and is
+//! refused, or the revocation does, and the vote finds no proxy.
 
 use chrono::{DateTime, Utc};
 use sea_orm::prelude::*;
@@ -169,7 +176,8 @@ pub async fn give(state: &AppState, viewer: &Viewer, input: GiveProxy) -> AppRes
     Ok(given)
 }
 
-/// Revokes a proxy one gave; not once the holder has voted with it on that proposal.
+/// Revokes a proxy one gave; not while the holder has voted with it on a
+/// proposal still open.
 pub async fn revoke(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<proxy::Model> {
     let txn = state.write().await?;
     let found = proxy::Entity::find_by_id(id)
@@ -186,17 +194,39 @@ pub async fn revoke(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<pr
             fr: "Cette procuration est déjà révoquée."
         )));
     }
-    if let Some(proposal_id) = found.proposal_id {
-        let used = elector::Entity::find_by_id((proposal_id, found.giver_id))
-            .one(&txn)
-            .await?
-            .is_some_and(|e| e.proxy_holder_id == Some(found.holder_id));
-        if used {
-            return Err(AppError::conflict(text!(
+    // Read after the lock: a vote with this proxy has committed, or waits.
+    let used_on = proposal::Entity::find()
+        .filter(
+            proposal::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(elector::Column::ProposalId)
+                    .from(elector::Entity)
+                    .and_where(elector::Column::AccountId.eq(found.giver_id))
+                    .and_where(elector::Column::ProxyHolderId.eq(found.holder_id))
+                    .to_owned(),
+            ),
+        )
+        .filter(match found.proposal_id {
+            Some(one) => Condition::all().add(proposal::Column::Id.eq(one)),
+            None => Condition::all()
+                .add(proposal::Column::OrganisationId.eq(found.organisation_id))
+                .add(proposal::Column::ClosedAt.is_null()),
+        })
+        .one(&txn)
+        .await?;
+    if let Some(p) = used_on {
+        let title = p.title;
+        return Err(AppError::conflict(if found.proposal_id.is_some() {
+            text!(
                 en: "The holder has already voted with this proxy: it can no longer be revoked.",
                 fr: "La personne a déjà voté avec cette procuration : elle ne peut plus être révoquée."
-            )));
-        }
+            )
+        } else {
+            text!(
+                en: "The holder has voted with this proxy on « {title} », still open: the proxy can be revoked once that vote closes.",
+                fr: "La personne a voté avec cette procuration sur « {title} », encore ouverte : la procuration pourra être révoquée une fois ce vote clos."
+            )
+        }));
     }
     let mut active: proxy::ActiveModel = found.into();
     active.revoked_at = Set(Some(now()));
@@ -232,9 +262,11 @@ pub async fn require_usable(
                         ),
                 ),
         )
-        .count(conn)
+        // Held until the ballot commits: a revocation waits for it.
+        .lock_shared()
+        .one(conn)
         .await?;
-    if found == 0 {
+    if found.is_none() {
         return Err(AppError::forbidden(text!(
             en: "You hold no proxy from this person for this proposal.",
             fr: "Vous n'avez pas de procuration de cette personne pour cette proposition."

@@ -1,0 +1,229 @@
+//! The sealed ballot box of a secret vote.
+//!
+//! While the vote is open, a secret ballot is stored sealed: its content
+//! (choice, reason, tracker) encrypted with XChaCha20-Poly1305 under the
+//! deployment's ballot-box key, which lives in the server's configuration or
+//! its data folder, never in the database. The database, its files, its
+//! write-ahead log and its backups then hold, for each voter, only a sealed
+//! envelope written in the same transaction as their participation. When the
+//! round ends the box is opened: the envelopes are decrypted and the ballots
+//! written out in a random order under fresh ids, in one transaction, and
+//! the envelopes deleted. Without the key, nothing pairs an envelope (and so
+//! a voter) with a counted ballot: the key is what an attacker with the
+//! database files lacks.
+//!
+//! A **tracker**, derived from the receipt that only the voter holds, is
+//! printed beside each ballot in the ballot file, so that a voter can check
+//! their ballot was counted as cast, and no one else can tell whose it is.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// The deployment's ballot-box key: 32 random bytes.
+#[derive(Clone)]
+pub struct BoxKey([u8; 32]);
+
+impl std::fmt::Debug for BoxKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BoxKey([redacted])")
+    }
+}
+
+impl BoxKey {
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        BoxKey(bytes)
+    }
+
+    /// Reads a key written by [`BoxKey::to_text`] (base64url, 43
+    /// characters), or in standard base64 as `openssl rand -base64 32` gives.
+    pub fn from_text(text: &str) -> Option<Self> {
+        let text: String = text
+            .trim()
+            .trim_end_matches('=')
+            .chars()
+            .map(|c| match c {
+                '+' => '-',
+                '/' => '_',
+                c => c,
+            })
+            .collect();
+        let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+        Some(BoxKey(bytes.try_into().ok()?))
+    }
+
+    pub fn to_text(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.0)
+    }
+
+    /// A fingerprint that names the key without revealing it: stored in the
+    /// database so that a process started with another key is stopped
+    /// before it seals ballots no one else can open.
+    pub fn fingerprint(&self) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(b"plenum ballot box key fingerprint\0");
+        hasher.update(self.0);
+        URL_SAFE_NO_PAD.encode(hasher.finalize())
+    }
+
+    fn cipher(&self) -> XChaCha20Poly1305 {
+        XChaCha20Poly1305::new((&self.0).into())
+    }
+}
+
+/// What an envelope holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Content {
+    pub choice: Value,
+    pub reason: Option<String>,
+    pub tracker: String,
+}
+
+/// An envelope that does not open: the wrong key, or a damaged or moved
+/// envelope (each is bound to its proposal and round).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Unopenable;
+
+/// What binds an envelope to its place: moved to another proposal or round,
+/// it no longer opens.
+fn binding(proposal: Uuid, round: i32) -> [u8; 20] {
+    let mut aad = [0u8; 20];
+    aad[..16].copy_from_slice(proposal.as_bytes());
+    aad[16..].copy_from_slice(&round.to_be_bytes());
+    aad
+}
+
+/// Seals a ballot's content; each sealing has a fresh random nonce, so two
+/// equal ballots give unrelated envelopes.
+pub fn seal(key: &BoxKey, proposal: Uuid, round: i32, content: &Content) -> String {
+    let plaintext = serde_json::to_vec(content).expect("a ballot's content serialises");
+    let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+    let aad = binding(proposal, round);
+    let sealed = key
+        .cipher()
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: &plaintext,
+                aad: &aad,
+            },
+        )
+        .expect("encryption in memory does not fail");
+    let mut envelope = nonce.to_vec();
+    envelope.extend_from_slice(&sealed);
+    URL_SAFE_NO_PAD.encode(envelope)
+}
+
+/// Opens an envelope sealed by [`seal`] for this proposal and round.
+pub fn open(
+    key: &BoxKey,
+    proposal: Uuid,
+    round: i32,
+    envelope: &str,
+) -> Result<Content, Unopenable> {
+    let bytes = URL_SAFE_NO_PAD.decode(envelope).map_err(|_| Unopenable)?;
+    if bytes.len() < 24 {
+        return Err(Unopenable);
+    }
+    let (nonce, sealed) = bytes.split_at(24);
+    let aad = binding(proposal, round);
+    let plaintext = key
+        .cipher()
+        .decrypt(
+            XNonce::from_slice(nonce),
+            Payload {
+                msg: sealed,
+                aad: &aad,
+            },
+        )
+        .map_err(|_| Unopenable)?;
+    serde_json::from_slice(&plaintext).map_err(|_| Unopenable)
+}
+
+/// The tracker of a receipt: what the ballot file prints beside the ballot.
+/// One-way, and unlike the receipt's stored hash (which finds the sealed
+/// ballot while voting), so that neither gives the other.
+pub fn tracker(receipt: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(b"plenum ballot tracker\0");
+    hasher.update(receipt.trim().as_bytes());
+    URL_SAFE_NO_PAD.encode(hasher.finalize())
+}
+
+/// Shuffles the opened ballots of a round into a uniformly random order.
+pub fn shuffle<T>(ballots: &mut [T]) {
+    use rand::seq::SliceRandom;
+    ballots.shuffle(&mut rand::rngs::OsRng);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn content() -> Content {
+        Content {
+            choice: json!({"choice": "yes"}),
+            reason: Some("parce que".into()),
+            tracker: tracker("plm_r_example"),
+        }
+    }
+
+    #[test]
+    fn an_envelope_opens_with_its_key_for_its_place_only() {
+        let key = BoxKey::generate();
+        let (p, q) = (Uuid::new_v4(), Uuid::new_v4());
+        let envelope = seal(&key, p, 1, &content());
+        assert_eq!(open(&key, p, 1, &envelope), Ok(content()));
+        assert_eq!(open(&BoxKey::generate(), p, 1, &envelope), Err(Unopenable));
+        assert_eq!(
+            open(&key, q, 1, &envelope),
+            Err(Unopenable),
+            "moved to another proposal"
+        );
+        assert_eq!(
+            open(&key, p, 2, &envelope),
+            Err(Unopenable),
+            "moved to another round"
+        );
+        assert_eq!(open(&key, p, 1, "abc"), Err(Unopenable));
+        assert_eq!(open(&key, p, 1, "not base64!"), Err(Unopenable));
+    }
+
+    #[test]
+    fn equal_ballots_seal_to_unrelated_envelopes_without_their_content() {
+        let key = BoxKey::generate();
+        let p = Uuid::new_v4();
+        let (a, b) = (seal(&key, p, 1, &content()), seal(&key, p, 1, &content()));
+        assert_ne!(a, b);
+        let raw = URL_SAFE_NO_PAD.decode(&a).unwrap();
+        assert!(!raw.windows(3).any(|w| w == b"yes"));
+    }
+
+    #[test]
+    fn a_key_reads_back_from_its_text_and_its_fingerprint_hides_it() {
+        let key = BoxKey::generate();
+        let again = BoxKey::from_text(&key.to_text()).unwrap();
+        assert_eq!(again.0, key.0);
+        assert_ne!(key.fingerprint(), key.to_text());
+        assert_ne!(key.fingerprint(), BoxKey::generate().fingerprint());
+        assert!(BoxKey::from_text("short").is_none());
+        assert!(format!("{key:?}").contains("redacted"));
+    }
+
+    #[test]
+    fn a_tracker_is_neither_the_receipt_nor_its_stored_hash() {
+        let receipt = "plm_r_abcdef";
+        assert_eq!(tracker(receipt), tracker(" plm_r_abcdef\n"));
+        assert_ne!(tracker(receipt), crate::domain::token::hash(receipt));
+        assert_ne!(tracker(receipt), tracker("plm_r_abcdeg"));
+    }
+}

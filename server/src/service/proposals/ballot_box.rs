@@ -1,0 +1,356 @@
+//! The sealed ballot box of a secret vote (see `domain::ballot_box`): ballots
+//! sealed as they are cast, read while the vote is open (live counts,
+//! objections, a voter's own ballot), and the box opened when a round ends —
+//! written out in a random order under fresh ids, in one transaction — after
+//! which the database is made to forget the sealed rows.
+
+use std::path::Path;
+
+use futures_util::TryStreamExt;
+use sea_orm::prelude::*;
+use sea_orm::{ActiveValue::Set, QuerySelect, StreamTrait};
+use serde_json::Value;
+
+use crate::config::Settings;
+use crate::domain::ballot_box::{self, BoxKey, Content};
+use crate::domain::decision::Outcome;
+use crate::domain::token;
+use crate::entity::{instance_secret, proposal as entity, sealed_ballot, secret_ballot};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// The file that keeps the key when `ballots.key` is empty.
+pub const KEY_FILE: &str = "ballot-box.key";
+/// The name of the key's fingerprint in `instance_secret`.
+const FINGERPRINT: &str = "ballot_box_key";
+
+/// The deployment's ballot-box key: `ballots.key`, or the key file under the
+/// data folder (made on first start, readable by its owner only). Checked
+/// against the fingerprint the database keeps, so that a process with
+/// another key stops before sealing ballots no one else could open.
+pub async fn load_key(settings: &Settings, conn: &impl ConnectionTrait) -> anyhow::Result<BoxKey> {
+    let (key, from) = match settings.ballots.key.expose() {
+        "" => {
+            let path = settings.server.data_dir.join(KEY_FILE);
+            (key_file(&path)?, path.display().to_string())
+        }
+        text => (
+            BoxKey::from_text(text)
+                .ok_or_else(|| anyhow::anyhow!("ballots.key is not 32 bytes in base64"))?,
+            "ballots.key".to_owned(),
+        ),
+    };
+    let row = instance_secret::ActiveModel {
+        name: Set(FINGERPRINT.to_owned()),
+        value: Set(key.fingerprint()),
+    };
+    instance_secret::Entity::insert(row)
+        .on_conflict_do_nothing()
+        .exec(conn)
+        .await?;
+    let kept = instance_secret::Entity::find_by_id(FINGERPRINT.to_owned())
+        .one(conn)
+        .await?
+        .map(|row| row.value);
+    if kept.as_deref() != Some(key.fingerprint().as_str()) {
+        anyhow::bail!(
+            "the ballot-box key ({from}) is not the one this database's secret ballots are sealed with: every process of a deployment needs the same ballots.key"
+        );
+    }
+    Ok(key)
+}
+
+/// Reads the key file, or makes it (only one of several processes starting
+/// at once does; the others read it).
+fn key_file(path: &Path) -> anyhow::Result<BoxKey> {
+    use std::io::Write;
+    let shown = path.display();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("cannot create the data folder {}: {e}", dir.display()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(mut file) => {
+            let key = BoxKey::generate();
+            file.write_all(format!("{}\n", key.to_text()).as_bytes())
+                .and_then(|()| file.sync_all())
+                .map_err(|e| anyhow::anyhow!("cannot write the ballot-box key {shown}: {e}"))?;
+            Ok(key)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cannot read the ballot-box key {shown}: {e}"))?;
+            BoxKey::from_text(&text).ok_or_else(|| {
+                anyhow::anyhow!("the ballot-box key {shown} is not 32 bytes in base64")
+            })
+        }
+        Err(e) => Err(anyhow::anyhow!(
+            "cannot create the ballot-box key {shown}: {e}"
+        )),
+    }
+}
+
+fn unopenable() -> AppError {
+    AppError::internal(anyhow::anyhow!(
+        "a sealed ballot does not open: the ballot-box key is not the one it was sealed with, or the row was altered"
+    ))
+}
+
+/// A sealed ballot, opened.
+pub struct Opened {
+    pub id: Uuid,
+    pub content: Content,
+}
+
+/// Seals a new ballot into the box of the proposal's current round.
+pub async fn insert(
+    txn: &impl ConnectionTrait,
+    key: &BoxKey,
+    p: &entity::Model,
+    choice: Value,
+    reason: Option<String>,
+    receipt: &str,
+) -> AppResult<()> {
+    let content = Content {
+        choice,
+        reason,
+        tracker: ballot_box::tracker(receipt),
+    };
+    sealed_ballot::ActiveModel {
+        proposal_id: Set(p.id),
+        id: Set(Uuid::new_v4()),
+        round: Set(p.round),
+        receipt_hash: Set(token::hash(receipt)),
+        envelope: Set(ballot_box::seal(key, p.id, p.round, &content)),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+/// The sealed ballot of this receipt in the proposal's current round.
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    key: &BoxKey,
+    p: &entity::Model,
+    receipt: &str,
+) -> AppResult<Option<Opened>> {
+    let Some(row) = sealed_ballot::Entity::find()
+        .filter(sealed_ballot::Column::ProposalId.eq(p.id))
+        .filter(sealed_ballot::Column::Round.eq(p.round))
+        .filter(sealed_ballot::Column::ReceiptHash.eq(token::hash(receipt)))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let content = ballot_box::open(key, p.id, p.round, &row.envelope).map_err(|_| unopenable())?;
+    Ok(Some(Opened {
+        id: row.id,
+        content,
+    }))
+}
+
+/// Seals a changed ballot in place of the one it replaces (a fresh nonce:
+/// the new envelope tells nothing of the old one).
+pub async fn replace(
+    txn: &impl ConnectionTrait,
+    key: &BoxKey,
+    p: &entity::Model,
+    opened: &Opened,
+) -> AppResult<()> {
+    sealed_ballot::Entity::update_many()
+        .col_expr(
+            sealed_ballot::Column::Envelope,
+            Expr::value(ballot_box::seal(key, p.id, p.round, &opened.content)),
+        )
+        .filter(sealed_ballot::Column::ProposalId.eq(p.id))
+        .filter(sealed_ballot::Column::Id.eq(opened.id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// The ballots in the box of the proposal's current round, opened, in the
+/// order of their random ids.
+pub async fn contents<C>(conn: &C, key: &BoxKey, p: &entity::Model) -> AppResult<Vec<Content>>
+where
+    C: ConnectionTrait + StreamTrait,
+{
+    let mut rows = sealed_ballot::Entity::find()
+        .select_only()
+        .column(sealed_ballot::Column::Envelope)
+        .filter(sealed_ballot::Column::ProposalId.eq(p.id))
+        .filter(sealed_ballot::Column::Round.eq(p.round))
+        .into_tuple::<String>()
+        .stream(conn)
+        .await?;
+    let mut opened = Vec::new();
+    while let Some(envelope) = rows.try_next().await? {
+        opened.push(ballot_box::open(key, p.id, p.round, &envelope).map_err(|_| unopenable())?);
+    }
+    Ok(opened)
+}
+
+/// Counts the box of the proposal's current round as it stands.
+pub async fn count<C>(conn: &C, key: &BoxKey, p: &entity::Model) -> AppResult<Outcome>
+where
+    C: ConnectionTrait + StreamTrait,
+{
+    let mut file = super::closing::header(p)?;
+    for content in contents(conn, key, p).await? {
+        file.push_str(&content.choice.to_string());
+        file.push('\n');
+    }
+    super::closing::count(&file)
+}
+
+/// Opens the box of the proposal's current round: its ballots are written
+/// to `secret_ballot` in a random order under fresh random ids (all in this
+/// one transaction, so they share its time and its id), and the sealed rows
+/// deleted. Gives how many ballots it held.
+pub async fn open_round(
+    txn: &impl ConnectionTrait,
+    key: &BoxKey,
+    p: &entity::Model,
+) -> AppResult<usize>
+where
+{
+    let rows = sealed_ballot::Entity::find()
+        .select_only()
+        .column(sealed_ballot::Column::Envelope)
+        .filter(sealed_ballot::Column::ProposalId.eq(p.id))
+        .filter(sealed_ballot::Column::Round.eq(p.round))
+        .into_tuple::<String>()
+        .all(txn)
+        .await?;
+    let mut ballots = Vec::with_capacity(rows.len());
+    for envelope in &rows {
+        let content = ballot_box::open(key, p.id, p.round, envelope).map_err(|_| unopenable())?;
+        ballots.push(secret_ballot::ActiveModel {
+            proposal_id: Set(p.id),
+            id: Set(Uuid::new_v4()),
+            round: Set(p.round),
+            choice: Set(content.choice),
+            reason: Set(content.reason),
+            tracker: Set(Some(content.tracker)),
+        });
+    }
+    drop(rows);
+    ballot_box::shuffle(&mut ballots);
+    let held = ballots.len();
+    let mut ballots = ballots.into_iter().peekable();
+    while ballots.peek().is_some() {
+        let chunk: Vec<_> = ballots.by_ref().take(1000).collect();
+        secret_ballot::Entity::insert_many(chunk).exec(txn).await?;
+    }
+    sealed_ballot::Entity::delete_many()
+        .filter(sealed_ballot::Column::ProposalId.eq(p.id))
+        .filter(sealed_ballot::Column::Round.eq(p.round))
+        .exec(txn)
+        .await?;
+    Ok(held)
+}
+
+/// After a box was opened and committed: has the database drop what it
+/// still keeps of the deleted sealed rows — PostgreSQL's dead row versions
+/// (`VACUUM`), SQLite's write-ahead log (checkpointed and truncated; the
+/// freed pages were zeroed by `secure_delete`). Failing here loses nothing:
+/// it is logged, and the next opening tries again.
+pub async fn forget(state: &AppState) {
+    let conn = state.writer.single();
+    let statement = match conn.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "VACUUM sealed_ballot",
+        _ => "PRAGMA wal_checkpoint(TRUNCATE)",
+    };
+    if let Err(e) = conn.execute_unprepared(statement).await {
+        tracing::warn!(error = %e, "the sealed ballots' traces could not be dropped yet");
+    }
+}
+
+/// Keeps a secret vote's live result in steps: when the box holds at least
+/// `step` ballots more than the last snapshot counted, counts it again.
+/// Between snapshots the figures do not move, so no one watching them can
+/// tell one ballot from the others.
+pub async fn refresh_live<C>(txn: &C, key: &BoxKey, step: u32, p: &entity::Model) -> AppResult<()>
+where
+    C: ConnectionTrait + StreamTrait,
+{
+    let held = sealed_ballot::Entity::find()
+        .filter(sealed_ballot::Column::ProposalId.eq(p.id))
+        .filter(sealed_ballot::Column::Round.eq(p.round))
+        .count(txn)
+        .await?;
+    let counted = entity::Entity::find_by_id(p.id)
+        .one(txn)
+        .await?
+        .and_then(|p| p.live_result)
+        .map_or(0, |o| o.ballots);
+    if held < counted + u64::from(step) {
+        return Ok(());
+    }
+    let outcome = count(txn, key, p).await?;
+    entity::Entity::update_many()
+        .col_expr(entity::Column::LiveResult, Expr::value(Some(outcome)))
+        .filter(entity::Column::Id.eq(p.id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// A voter's own secret ballot, found with its receipt.
+pub struct Checked {
+    pub tracker: String,
+    pub choice: Value,
+    pub round: i32,
+    /// In the published ballot file: the box of this round was opened, and
+    /// this is the proposal's last round.
+    pub in_ballot_file: bool,
+}
+
+/// Finds the secret ballot of a receipt: sealed while the vote is open, in
+/// the opened box afterwards (by its tracker, as the voter would in the
+/// ballot file). `FORBIDDEN` for a receipt that matches none.
+pub async fn check<C>(
+    conn: &C,
+    key: &BoxKey,
+    p: &entity::Model,
+    receipt: &str,
+) -> AppResult<Checked>
+where
+    C: ConnectionTrait + StreamTrait,
+{
+    if !p.secret {
+        return Err(AppError::conflict(crate::text!(
+            en: "This vote is not secret: its ballots have no receipts.",
+            fr: "Ce vote n'est pas secret : ses bulletins n'ont pas de reçu."
+        )));
+    }
+    if p.closed_at.is_none()
+        && let Some(sealed) = find(conn, key, p, receipt).await?
+    {
+        return Ok(Checked {
+            tracker: sealed.content.tracker,
+            choice: sealed.content.choice,
+            round: p.round,
+            in_ballot_file: false,
+        });
+    }
+    let tracker = ballot_box::tracker(receipt);
+    let counted = secret_ballot::Entity::find()
+        .filter(secret_ballot::Column::ProposalId.eq(p.id))
+        .filter(secret_ballot::Column::Tracker.eq(tracker.as_str()))
+        .one(conn)
+        .await?
+        .ok_or_else(super::casting::unknown_receipt)?;
+    Ok(Checked {
+        tracker,
+        choice: counted.choice,
+        round: counted.round,
+        in_ballot_file: counted.round == p.round && p.closed_at.is_some(),
+    })
+}
