@@ -36,7 +36,7 @@ impl MigrationTrait for Migration {
             .col(uuid("id"))
             .col(integer("round"))
             .col(string_len("receipt_hash", 64))
-            .col(text("envelope"))
+            .col(blob("envelope"))
             .primary_key(Index::create().col("proposal_id").col("id"))
             .foreign_key(&mut references("sealed_ballot", "proposal_id", "proposal"))
             .to_owned();

@@ -11,7 +11,8 @@ pub struct Model {
     pub id: Uuid,
     pub round: i32,
     pub receipt_hash: String,
-    pub envelope: String,
+    /// The nonce, then the ciphertext with its tag.
+    pub envelope: Vec<u8>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

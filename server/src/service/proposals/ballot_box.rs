@@ -186,7 +186,7 @@ where
         .column(sealed_ballot::Column::Envelope)
         .filter(sealed_ballot::Column::ProposalId.eq(p.id))
         .filter(sealed_ballot::Column::Round.eq(p.round))
-        .into_tuple::<String>()
+        .into_tuple::<Vec<u8>>()
         .stream(conn)
         .await?;
     let mut opened = Vec::new();
@@ -213,34 +213,33 @@ where
 /// to `secret_ballot` in a random order under fresh random ids (all in this
 /// one transaction, so they share its time and its id), and the sealed rows
 /// deleted. Gives how many ballots it held.
-pub async fn open_round(
-    txn: &impl ConnectionTrait,
-    key: &BoxKey,
-    p: &entity::Model,
-) -> AppResult<usize>
+pub async fn open_round<C>(txn: &C, key: &BoxKey, p: &entity::Model) -> AppResult<usize>
 where
+    C: ConnectionTrait + StreamTrait,
 {
-    let rows = sealed_ballot::Entity::find()
-        .select_only()
-        .column(sealed_ballot::Column::Envelope)
-        .filter(sealed_ballot::Column::ProposalId.eq(p.id))
-        .filter(sealed_ballot::Column::Round.eq(p.round))
-        .into_tuple::<String>()
-        .all(txn)
-        .await?;
-    let mut ballots = Vec::with_capacity(rows.len());
-    for envelope in &rows {
-        let content = ballot_box::open(key, p.id, p.round, envelope).map_err(|_| unopenable())?;
-        ballots.push(secret_ballot::ActiveModel {
-            proposal_id: Set(p.id),
-            id: Set(Uuid::new_v4()),
-            round: Set(p.round),
-            choice: Set(content.choice),
-            reason: Set(content.reason),
-            tracker: Set(Some(content.tracker)),
-        });
+    let mut ballots = Vec::new();
+    {
+        let mut rows = sealed_ballot::Entity::find()
+            .select_only()
+            .column(sealed_ballot::Column::Envelope)
+            .filter(sealed_ballot::Column::ProposalId.eq(p.id))
+            .filter(sealed_ballot::Column::Round.eq(p.round))
+            .into_tuple::<Vec<u8>>()
+            .stream(txn)
+            .await?;
+        while let Some(envelope) = rows.try_next().await? {
+            let content =
+                ballot_box::open(key, p.id, p.round, &envelope).map_err(|_| unopenable())?;
+            ballots.push(secret_ballot::ActiveModel {
+                proposal_id: Set(p.id),
+                id: Set(Uuid::new_v4()),
+                round: Set(p.round),
+                choice: Set(content.choice),
+                reason: Set(content.reason),
+                tracker: Set(Some(content.tracker)),
+            });
+        }
     }
-    drop(rows);
     ballot_box::shuffle(&mut ballots);
     let held = ballots.len();
     let mut ballots = ballots.into_iter().peekable();
