@@ -8,8 +8,11 @@
 //! rows, their system columns, their order, the write-ahead log) links to a
 //! counted ballot without the key.
 //!
-//! A secret proposal's live result is a snapshot (`live_result`), taken every
-//! `ballots.live_step` ballots, so that watching it never shows one ballot.
+//! A secret proposal's live result is a snapshot (`secret_live_result`),
+//! taken every `ballots.live_step` ballots or more, so that watching it never
+//! shows one ballot. It has a table of its own: ballots hold the proposal's
+//! row `FOR SHARE`, and writing the snapshot there would make two processes'
+//! batches wait for each other.
 //!
 //! Ballots of votes still open when this migration runs stay in
 //! `secret_ballot`, counted, but lose their receipt: they can no longer be
@@ -77,10 +80,17 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .alter_table(
-                Table::alter()
-                    .table("proposal")
-                    .add_column(json_null("live_result"))
+            .create_table(
+                Table::create()
+                    .table("secret_live_result")
+                    .col(uuid("proposal_id").primary_key())
+                    .col(big_integer("pending").default(0))
+                    .col(json_null("outcome"))
+                    .foreign_key(&mut references(
+                        "secret_live_result",
+                        "proposal_id",
+                        "proposal",
+                    ))
                     .to_owned(),
             )
             .await
@@ -88,12 +98,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .alter_table(
-                Table::alter()
-                    .table("proposal")
-                    .drop_column("live_result")
-                    .to_owned(),
-            )
+            .drop_table(Table::drop().table("secret_live_result").to_owned())
             .await?;
         manager
             .alter_table(

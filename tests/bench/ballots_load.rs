@@ -1,14 +1,15 @@
 //! The ballots under load (`ballots_load.sh` drives it):
 //!
 //! - `seed <database-url> <out-dir>`: an organisation of 20,000 members in
-//!   good standing, each with a session (`tokens.txt`); an open named
-//!   majority vote for all of them (`majority.txt` holds its id); and a secret
+//!   good standing, each with a session (`tokens.txt`); an open secret
+//!   majority vote for all of them, its live result shown (`majority.txt`
+//!   holds its id); and a secret
 //!   majority judgment over 7 options already holding 400,000 sealed ballots
 //!   (`judgment.txt`), written straight to the database with the key the
 //!   server will find under `<out-dir>/data`;
 //! - `cast <graphql-url> <out-dir>`: every member casts a ballot through
-//!   `POST /graphql`, 64 clients at a time; prints ballots/s, then checks that
-//!   the proposal counts exactly one ballot per member.
+//!   `POST /graphql`, 64 clients at a time; prints ballots/s, then closes the
+//!   proposal and checks that it counts exactly one ballot per member.
 //!
 //! `cargo run --release -p plenum-tests --example ballots_load -- seed|cast …`
 
@@ -160,7 +161,10 @@ async fn seed(url: &str, out: &std::path::Path) {
     };
     let mut row = question("Adopter la motion d'orientation", &majority);
     row.closes_at = Set(now + chrono::Duration::days(1));
+    // Secret, its live result shown: every ballot is sealed, and the live
+    // count is taken again at each step.
     row.results_visibility = Set(plenum::domain::proposal::ResultsVisibility::Always);
+    row.secret = Set(true);
     // The seed runs without a server: its unit tells no one.
     let followers = plenum::write::Followers {
         events: plenum::events::EventBus::default(),
@@ -287,25 +291,42 @@ async fn cast(url: &str, out: &std::path::Path) {
         tokens.len() as f64 / elapsed,
         failed.load(Ordering::Relaxed)
     );
-    let check: Value = http
-        .post(url)
-        .bearer_auth(&tokens[0])
-        .json(&json!({ "query": "query($p: ID!) { proposal(id: $p) { participation { voted electorate } result { ballots } } }", "variables": { "p": proposal } }))
-        .send()
+    let query = |query: &'static str| {
+        http.post(url)
+            .bearer_auth(&tokens[0])
+            .json(&json!({ "query": query, "variables": { "p": proposal } }))
+            .send()
+    };
+    let live: Value = query("query($p: ID!) { proposal(id: $p) { participation { voted electorate } result { ballots } } }")
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    let proposal = &check["data"]["proposal"];
+    let live = &live["data"]["proposal"];
     println!(
-        "counted afterwards: {} voted of {}, {} ballots in the count",
-        proposal["participation"]["voted"],
-        proposal["participation"]["electorate"],
-        proposal["result"]["ballots"]
+        "counted afterwards: {} voted of {}, {} ballots in the live count (taken in steps)",
+        live["participation"]["voted"],
+        live["participation"]["electorate"],
+        live["result"]["ballots"]
     );
-    assert_eq!(proposal["participation"]["voted"], tokens.len());
-    assert_eq!(proposal["result"]["ballots"], tokens.len());
+    assert_eq!(live["participation"]["voted"], tokens.len());
+    let started = Instant::now();
+    let closed: Value = query("mutation($p: ID!) { closeProposal(id: $p) { result { ballots } } }")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    println!(
+        "closing it (opening its box of {} ballots): {} ms",
+        closed["data"]["closeProposal"]["result"]["ballots"],
+        started.elapsed().as_millis()
+    );
+    assert_eq!(
+        closed["data"]["closeProposal"]["result"]["ballots"],
+        tokens.len()
+    );
 }
 
 #[tokio::main]

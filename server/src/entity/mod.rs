@@ -43,6 +43,7 @@ pub mod record;
 pub mod record_version;
 pub mod sealed_ballot;
 pub mod secret_ballot;
+pub mod secret_live_result;
 pub mod speaking_request;
 pub mod thread;
 pub mod thread_read;

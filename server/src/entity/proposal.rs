@@ -41,9 +41,6 @@ pub struct Model {
     pub result: Option<crate::domain::decision::Outcome>,
     /// SHA-256 (hex) of the ballot export the result was counted from.
     pub export_sha256: Option<String>,
-    /// A secret vote's live result: the count as it stood at the last step
-    /// of `ballots.live_step` ballots (none before the first).
-    pub live_result: Option<crate::domain::decision::Outcome>,
     /// `online`, or `room` for a vote counted in a meeting and recorded.
     pub origin: String,
     /// The ballot file of a vote counted in the room, as recorded.

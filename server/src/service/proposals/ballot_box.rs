@@ -15,7 +15,9 @@ use crate::config::Settings;
 use crate::domain::ballot_box::{self, BoxKey, Content};
 use crate::domain::decision::Outcome;
 use crate::domain::token;
-use crate::entity::{instance_secret, proposal as entity, sealed_ballot, secret_ballot};
+use crate::entity::{
+    instance_secret, proposal as entity, sealed_ballot, secret_ballot, secret_live_result,
+};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -271,31 +273,77 @@ pub async fn forget(state: &AppState) {
     }
 }
 
-/// Keeps a secret vote's live result in steps: when the box holds at least
-/// `step` ballots more than the last snapshot counted, counts it again.
-/// Between snapshots the figures do not move, so no one watching them can
-/// tell one ballot from the others.
-pub async fn refresh_live<C>(txn: &C, key: &BoxKey, step: u32, p: &entity::Model) -> AppResult<()>
+/// Keeps a secret vote's live result in steps: `cast` new ballots are added
+/// to those waiting, and when at least `step` are waiting — and at least a
+/// hundredth of those already counted, so that a long vote is not counted
+/// again and again — the box is counted anew. Between steps the figures do
+/// not move, so no one watching them can tell one ballot from the others.
+pub async fn refresh_live<C>(
+    txn: &C,
+    key: &BoxKey,
+    step: u32,
+    p: &entity::Model,
+    cast: u64,
+) -> AppResult<()>
 where
     C: ConnectionTrait + StreamTrait,
 {
-    let held = sealed_ballot::Entity::find()
-        .filter(sealed_ballot::Column::ProposalId.eq(p.id))
-        .filter(sealed_ballot::Column::Round.eq(p.round))
-        .count(txn)
-        .await?;
-    let counted = entity::Entity::find_by_id(p.id)
+    use sea_orm::sea_query::{ExprTrait, OnConflict};
+    let added = i64::try_from(cast).unwrap_or(i64::MAX);
+    secret_live_result::Entity::insert(secret_live_result::ActiveModel {
+        proposal_id: Set(p.id),
+        pending: Set(added),
+        outcome: Set(None),
+    })
+    .on_conflict(
+        OnConflict::column(secret_live_result::Column::ProposalId)
+            .value(
+                secret_live_result::Column::Pending,
+                Expr::col((
+                    secret_live_result::Entity,
+                    secret_live_result::Column::Pending,
+                ))
+                .add(added),
+            )
+            .to_owned(),
+    )
+    .exec(txn)
+    .await?;
+    let Some(live) = secret_live_result::Entity::find_by_id(p.id)
         .one(txn)
         .await?
-        .and_then(|p| p.live_result)
-        .map_or(0, |o| o.ballots);
-    if held < counted + u64::from(step) {
+    else {
+        return Ok(());
+    };
+    let counted = live.outcome.as_ref().map_or(0, |o| o.ballots);
+    let waiting = u64::try_from(live.pending).unwrap_or(0);
+    if waiting < Ord::max(u64::from(step), counted / 100) {
         return Ok(());
     }
     let outcome = count(txn, key, p).await?;
-    entity::Entity::update_many()
-        .col_expr(entity::Column::LiveResult, Expr::value(Some(outcome)))
-        .filter(entity::Column::Id.eq(p.id))
+    secret_live_result::Entity::update_many()
+        .col_expr(
+            secret_live_result::Column::Outcome,
+            Expr::value(Some(outcome)),
+        )
+        .col_expr(secret_live_result::Column::Pending, Expr::value(0i64))
+        .filter(secret_live_result::Column::ProposalId.eq(p.id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// A secret vote's live result at its last step; none before the first.
+pub async fn live(conn: &impl ConnectionTrait, p: &entity::Model) -> AppResult<Option<Outcome>> {
+    Ok(secret_live_result::Entity::find_by_id(p.id)
+        .one(conn)
+        .await?
+        .and_then(|live| live.outcome))
+}
+
+/// Drops a live result once its round is over (closed, or amended).
+pub async fn forget_live(txn: &impl ConnectionTrait, proposal_id: Uuid) -> AppResult<()> {
+    secret_live_result::Entity::delete_by_id(proposal_id)
         .exec(txn)
         .await?;
     Ok(())

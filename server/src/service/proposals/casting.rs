@@ -141,6 +141,8 @@ pub struct PendingBallot {
 pub struct Casting {
     proposals: HashMap<Uuid, Option<entity::Model>>,
     counted: HashSet<Uuid>,
+    /// New ballots (not changes) per proposal.
+    cast: HashMap<Uuid, u64>,
 }
 
 impl Batched for PendingBallot {
@@ -163,14 +165,17 @@ impl Batched for PendingBallot {
                 result => results.push(result),
             }
         }
-        // A secret vote whose results show while open: its snapshot, in steps.
+        // A secret vote whose results show while open: its snapshot, in
+        // steps (in the order of the proposals' ids, as every batch takes them).
         if let Some(first) = jobs.first() {
-            for id in &context.counted {
+            let mut cast: Vec<_> = context.cast.iter().collect();
+            cast.sort();
+            for (id, &n) in cast {
                 if let Some(Some(p)) = context.proposals.get(id)
                     && p.secret
                     && p.results_visibility != ResultsVisibility::AfterClosing
                 {
-                    ballot_box::refresh_live(txn, &first.key, first.live_step, p).await?;
+                    ballot_box::refresh_live(txn, &first.key, first.live_step, p, n).await?;
                 }
             }
         }
@@ -191,6 +196,9 @@ impl Batched for PendingBallot {
         let p = p.as_ref().ok_or_else(proposal_not_found)?;
         let casted = cast_one(txn, &self.key, p, self.viewer_id, &self.input).await?;
         context.counted.insert(p.id);
+        if !casted.changed {
+            *context.cast.entry(p.id).or_default() += 1;
+        }
         Ok(casted)
     }
 

@@ -87,11 +87,13 @@ pub async fn result<C>(conn: &C, p: &entity::Model) -> AppResult<Outcome>
 where
     C: ConnectionTrait + StreamTrait,
 {
-    match (&p.result, &p.live_result) {
-        (Some(stored), _) => Ok(stored.clone()),
-        (None, Some(snapshot)) if p.secret => Ok(snapshot.clone()),
-        (None, None) if p.secret => count(&header(p)?),
-        (None, _) => count(&export(conn, p).await?),
+    match &p.result {
+        Some(stored) => Ok(stored.clone()),
+        None if p.secret => match super::ballot_box::live(conn, p).await? {
+            Some(snapshot) => Ok(snapshot),
+            None => count(&header(p)?),
+        },
+        None => count(&export(conn, p).await?),
     }
 }
 
@@ -172,9 +174,9 @@ pub async fn finish(
     let ballots = outcome.ballots;
     let mut active: entity::ActiveModel = p.into();
     active.result = sea_orm::ActiveValue::Set(Some(outcome));
-    active.live_result = sea_orm::ActiveValue::Set(None);
     active.export_sha256 = sea_orm::ActiveValue::Set(Some(sha256_hex(&export)));
     let closed = active.update(&txn).await?;
+    super::ballot_box::forget_live(&txn, closed.id).await?;
     super::concluded(&txn, &closed).await?;
     crate::service::indexing::enqueue(
         &txn,

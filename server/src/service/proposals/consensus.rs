@@ -238,8 +238,8 @@ pub async fn amend(
     active.round = Set(p.round + 1);
     active.details_source = Set(details);
     active.details_html = Set(rendered.html);
-    active.live_result = Set(None);
     let amended = active.update(&txn).await?;
+    ballot_box::forget_live(&txn, p.id).await?;
     super::publish(&txn, &amended, ProposalChange::Amended);
     txn.commit().await?;
     if amended.secret {

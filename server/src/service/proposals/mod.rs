@@ -489,7 +489,6 @@ pub fn new_row(q: Question<'_>) -> entity::ActiveModel {
         closed_by: Set(None),
         result: Set(None),
         export_sha256: Set(None),
-        live_result: Set(None),
         origin: Set("online".into()),
         ballot_file: Set(None),
         round: Set(1),
