@@ -6,6 +6,7 @@
 
 mod access;
 mod accounts;
+mod ballot_secrecy;
 mod conventions;
 mod designations;
 mod forum;

@@ -213,7 +213,7 @@ async fn seed(url: &str, out: &std::path::Path) {
                 id: Set(uuid::Uuid::new_v4()),
                 round: Set(1),
                 receipt_hash: Set(plenum::domain::token::hash(&receipt)),
-                envelope: Set(ballot_box::seal(&key, judgment.id, 1, &content)),
+                envelope: Set(ballot_box::seal(&key, judgment.id, 1, &content).unwrap()),
             }
         }))
         .exec(&db)

@@ -92,6 +92,11 @@ pub struct Content {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Unopenable;
 
+/// A ballot that could not be sealed (it does not serialise; the cipher
+/// refused it): never expected, refused rather than stored in clear.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Unsealable;
+
 /// What binds an envelope to its place: moved to another proposal or round,
 /// it no longer opens.
 fn binding(proposal: Uuid, round: i32) -> [u8; 20] {
@@ -107,8 +112,13 @@ pub const PADDING: usize = 256;
 
 /// Seals a ballot's content; each sealing has a fresh random nonce, so two
 /// equal ballots give unrelated envelopes.
-pub fn seal(key: &BoxKey, proposal: Uuid, round: i32, content: &Content) -> Vec<u8> {
-    let mut plaintext = serde_json::to_vec(content).expect("a ballot's content serialises");
+pub fn seal(
+    key: &BoxKey,
+    proposal: Uuid,
+    round: i32,
+    content: &Content,
+) -> Result<Vec<u8>, Unsealable> {
+    let mut plaintext = serde_json::to_vec(content).map_err(|_| Unsealable)?;
     // Padded with spaces (which JSON ignores) to a multiple of PADDING, so
     // that an envelope's length does not tell "yes" from "abstain".
     plaintext.resize(plaintext.len().div_ceil(PADDING) * PADDING, b' ');
@@ -123,10 +133,10 @@ pub fn seal(key: &BoxKey, proposal: Uuid, round: i32, content: &Content) -> Vec<
                 aad: &aad,
             },
         )
-        .expect("encryption in memory does not fail");
+        .map_err(|_| Unsealable)?;
     let mut envelope = nonce.to_vec();
     envelope.extend_from_slice(&sealed);
-    envelope
+    Ok(envelope)
 }
 
 /// Opens an envelope sealed by [`seal`] for this proposal and round.
@@ -187,7 +197,7 @@ mod tests {
     fn an_envelope_opens_with_its_key_for_its_place_only() {
         let key = BoxKey::generate();
         let (p, q) = (Uuid::new_v4(), Uuid::new_v4());
-        let envelope = seal(&key, p, 1, &content());
+        let envelope = seal(&key, p, 1, &content()).unwrap();
         assert_eq!(open(&key, p, 1, &envelope), Ok(content()));
         assert_eq!(open(&BoxKey::generate(), p, 1, &envelope), Err(Unopenable));
         assert_eq!(
@@ -210,7 +220,10 @@ mod tests {
     fn equal_ballots_seal_to_unrelated_envelopes_without_their_content() {
         let key = BoxKey::generate();
         let p = Uuid::new_v4();
-        let (a, b) = (seal(&key, p, 1, &content()), seal(&key, p, 1, &content()));
+        let (a, b) = (
+            seal(&key, p, 1, &content()).unwrap(),
+            seal(&key, p, 1, &content()).unwrap(),
+        );
         assert_ne!(a, b);
         assert!(!a.windows(3).any(|w| w == b"yes"));
     }
@@ -230,7 +243,7 @@ mod tests {
                 choice,
                 ..content()
             };
-            let envelope = seal(&key, p, 1, &content);
+            let envelope = seal(&key, p, 1, &content).unwrap();
             assert_eq!(open(&key, p, 1, &envelope), Ok(content));
             envelope.len()
         })

@@ -96,6 +96,10 @@ fn key_file(path: &Path) -> anyhow::Result<BoxKey> {
     }
 }
 
+fn unsealable() -> AppError {
+    AppError::internal(anyhow::anyhow!("a ballot could not be sealed"))
+}
+
 fn unopenable() -> AppError {
     AppError::internal(anyhow::anyhow!(
         "a sealed ballot does not open: the ballot-box key is not the one it was sealed with, or the row was altered"
@@ -127,7 +131,7 @@ pub async fn insert(
         id: Set(Uuid::new_v4()),
         round: Set(p.round),
         receipt_hash: Set(token::hash(receipt)),
-        envelope: Set(ballot_box::seal(key, p.id, p.round, &content)),
+        envelope: Set(ballot_box::seal(key, p.id, p.round, &content).map_err(|_| unsealable())?),
     }
     .insert(txn)
     .await?;
@@ -168,7 +172,9 @@ pub async fn replace(
     sealed_ballot::Entity::update_many()
         .col_expr(
             sealed_ballot::Column::Envelope,
-            Expr::value(ballot_box::seal(key, p.id, p.round, &opened.content)),
+            Expr::value(
+                ballot_box::seal(key, p.id, p.round, &opened.content).map_err(|_| unsealable())?,
+            ),
         )
         .filter(sealed_ballot::Column::ProposalId.eq(p.id))
         .filter(sealed_ballot::Column::Id.eq(opened.id))
@@ -258,19 +264,67 @@ where
 }
 
 /// After a box was opened and committed: has the database drop what it
-/// still keeps of the deleted sealed rows — PostgreSQL's dead row versions
-/// (`VACUUM`), SQLite's write-ahead log (checkpointed and truncated; the
-/// freed pages were zeroed by `secure_delete`). Failing here loses nothing:
-/// it is logged, and the next opening tries again.
+/// still keeps of the deleted sealed rows. PostgreSQL rewrites the table
+/// into a new file (`VACUUM FULL`): a plain `VACUUM` frees the rows but
+/// leaves their bytes in the pages' free space, transaction id and envelope
+/// included. SQLite overwrote them when they were deleted (`secure_delete`)
+/// and truncates its write-ahead log. Failing here loses nothing: it is
+/// logged, and the next opening tries again.
 pub async fn forget(state: &AppState) {
-    let conn = state.writer.single();
-    let statement = match conn.get_database_backend() {
-        sea_orm::DbBackend::Postgres => "VACUUM sealed_ballot",
-        _ => "PRAGMA wal_checkpoint(TRUNCATE)",
+    let db = state.writer.single();
+    let forgotten = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => rewrite_postgres(db).await,
+        _ => checkpoint_sqlite(db).await,
     };
-    if let Err(e) = conn.execute_unprepared(statement).await {
-        tracing::warn!(error = %e, "the sealed ballots' traces could not be dropped yet");
+    if let Err(e) = forgotten {
+        tracing::warn!(error = %e, "the sealed ballots' traces could not all be dropped yet");
     }
+}
+
+/// Rewrites `sealed_ballot` (the sealed ballots of the votes still open),
+/// waiting at most two seconds for the table: casting waits meanwhile. If
+/// the table stays busy, a plain `VACUUM` at least frees the rows.
+async fn rewrite_postgres(db: &DatabaseConnection) -> anyhow::Result<()> {
+    use sea_orm::sqlx;
+    let mut conn = db.get_postgres_connection_pool().acquire().await?;
+    sqlx::query("SET lock_timeout = '2s'")
+        .execute(&mut *conn)
+        .await?;
+    let rewritten = sqlx::query("VACUUM FULL sealed_ballot")
+        .execute(&mut *conn)
+        .await;
+    sqlx::query("RESET lock_timeout")
+        .execute(&mut *conn)
+        .await?;
+    if let Err(e) = rewritten {
+        sqlx::query("VACUUM sealed_ballot")
+            .execute(&mut *conn)
+            .await?;
+        anyhow::bail!("sealed_ballot was vacuumed but not rewritten: {e}");
+    }
+    Ok(())
+}
+
+/// Checkpoints and truncates SQLite's write-ahead log, trying again while
+/// readers keep it busy (for two seconds at most).
+async fn checkpoint_sqlite(db: &DatabaseConnection) -> anyhow::Result<()> {
+    for _ in 0..20 {
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Sqlite,
+                "PRAGMA wal_checkpoint(TRUNCATE)",
+            ))
+            .await?;
+        let busy = match row {
+            Some(row) => row.try_get_by_index::<i32>(0)?,
+            None => 0,
+        };
+        if busy == 0 {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("readers kept the write-ahead log busy: it was not truncated")
 }
 
 /// Keeps a secret vote's live result in steps: `cast` new ballots are added
