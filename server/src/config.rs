@@ -641,7 +641,7 @@ const DOCS: &[(&str, &str)] = &[
     ),
     (
         "ballots.live_step",
-        "A secret vote whose results show while it is open shows them in steps of at least this many new ballots (and at least a hundredth of those already counted), so that watching the figures never reveals one ballot.",
+        "A secret vote whose results show while it is open shows them in steps of at least this many new ballots (and at least a tenth of those already counted), so that watching the figures never reveals one ballot.",
     ),
     ("search", "Full-text search."),
     (

@@ -371,3 +371,52 @@ fn tally_stops_at_an_invalid_ballot_unless_told_to_skip_it() {
     let out = run(plenum(dir.path()).args(["tally", "missing.jsonl"]), None);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn tally_verify_finds_a_receipts_ballot_by_its_tracker_or_exits_non_zero() {
+    use plenum::domain::ballot_box::tracker;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ballots.jsonl");
+    let (mine, theirs) = ("plm_r_mine", "plm_r_theirs");
+    std::fs::write(
+        &file,
+        format!(
+            "{{\"method\": \"majority\"}}\n{{\"choice\":\"no\",\"tracker\":\"{}\"}}\n{{\"choice\":\"yes\",\"tracker\":\"{}\"}}\n",
+            tracker(theirs),
+            tracker(mine)
+        ),
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let out = run(
+        plenum(dir.path()).args(["tally", "--verify", mine, path]),
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("line 3") && said.contains("\"yes\"") && said.contains(&tracker(mine)),
+        "{said}"
+    );
+    // The file still counts, its trackers ignored.
+    let out = run(plenum(dir.path()).args(["tally", path]), None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["ballots"], 2);
+    // A receipt whose ballot is not there, and a file that is not there.
+    let out = run(
+        plenum(dir.path()).args(["tally", "--verify", "plm_r_forged", path]),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("no ballot"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(
+        plenum(dir.path()).args(["tally", "--verify", mine, "missing.jsonl"]),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+}

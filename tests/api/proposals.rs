@@ -430,6 +430,15 @@ async fn a_secret_ballot_cannot_be_linked_to_its_voter() {
         "FORBIDDEN",
         "a receipt that fits no ballot"
     );
+    // A receipt shown to someone else (who voted too) changes nothing.
+    let shown = w
+        .cast_with(
+            &w.members[1],
+            &id,
+            json!({ "ballot": { "choice": "no" }, "receipt": receipt }),
+        )
+        .await;
+    assert_eq!(error_code(&shown), "FORBIDDEN", "another voter's receipt");
     let changed = w
         .cast_with(
             &w.members[0],

@@ -207,6 +207,7 @@ async fn seed(url: &str, out: &std::path::Path) {
                 choice: json!({ "grades": grades }),
                 reason: None,
                 tracker: ballot_box::tracker(&receipt),
+                voter: String::new(),
             };
             sealed_ballot::ActiveModel {
                 proposal_id: Set(judgment.id),

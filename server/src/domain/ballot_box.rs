@@ -74,6 +74,19 @@ impl BoxKey {
         URL_SAFE_NO_PAD.encode(hasher.finalize())
     }
 
+    /// Names a voter inside a sealed ballot (a keyed hash of the proposal,
+    /// the round and the account): without the key, it names no one.
+    pub fn voter_tag(&self, proposal: Uuid, round: i32, account: Uuid) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+        mac.update(b"plenum ballot voter\0");
+        mac.update(proposal.as_bytes());
+        mac.update(&round.to_be_bytes());
+        mac.update(account.as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
     fn cipher(&self) -> XChaCha20Poly1305 {
         XChaCha20Poly1305::new((&self.0).into())
     }
@@ -85,6 +98,11 @@ pub struct Content {
     pub choice: Value,
     pub reason: Option<String>,
     pub tracker: String,
+    /// Whose ballot it is, as [`BoxKey::voter_tag`] names them: sealed with
+    /// the ballot, so that a receipt changes only its own voter's ballot,
+    /// and dropped when the box is opened.
+    #[serde(default)]
+    pub voter: String,
 }
 
 /// An envelope that does not open: the wrong key, or a damaged or moved
@@ -106,8 +124,8 @@ fn binding(proposal: Uuid, round: i32) -> [u8; 20] {
     aad
 }
 
-/// Envelopes are sized in steps of this many bytes: every ballot without a
-/// long reason seals to the same length.
+/// The smallest envelope: every ballot without a long reason (or a long
+/// ranking) seals to this length; longer ones to a power of two.
 pub const PADDING: usize = 256;
 
 /// Seals a ballot's content; each sealing has a fresh random nonce, so two
@@ -119,9 +137,10 @@ pub fn seal(
     content: &Content,
 ) -> Result<Vec<u8>, Unsealable> {
     let mut plaintext = serde_json::to_vec(content).map_err(|_| Unsealable)?;
-    // Padded with spaces (which JSON ignores) to a multiple of PADDING, so
-    // that an envelope's length does not tell "yes" from "abstain".
-    plaintext.resize(plaintext.len().div_ceil(PADDING) * PADDING, b' ');
+    // Padded with spaces (which JSON ignores) to PADDING bytes, or the next
+    // power of two above: an envelope's length does not tell "yes" from
+    // "abstain", only a long reason from a short one.
+    plaintext.resize(plaintext.len().next_power_of_two().max(PADDING), b' ');
     let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
     let aad = binding(proposal, round);
     let sealed = key
@@ -174,6 +193,14 @@ pub fn tracker(receipt: &str) -> String {
     URL_SAFE_NO_PAD.encode(hasher.finalize())
 }
 
+/// Whether a secret vote's live result is counted again: once `waiting` new
+/// ballots are at least `step` and at least a tenth of the `counted` ones,
+/// so that no one watching can tell one ballot from the others, and a large
+/// vote is not decrypted and counted again at every batch.
+pub fn live_step_reached(waiting: u64, counted: u64, step: u32) -> bool {
+    waiting >= u64::from(step).max(counted / 10)
+}
+
 /// Shuffles the opened ballots of a round into a uniformly random order.
 pub fn shuffle<T>(ballots: &mut [T]) {
     use rand::seq::SliceRandom;
@@ -190,6 +217,7 @@ mod tests {
             choice: json!({"choice": "yes"}),
             reason: Some("parce que".into()),
             tracker: tracker("plm_r_example"),
+            voter: String::new(),
         }
     }
 
@@ -260,6 +288,27 @@ mod tests {
         assert_ne!(key.fingerprint(), BoxKey::generate().fingerprint());
         assert!(BoxKey::from_text("short").is_none());
         assert!(format!("{key:?}").contains("redacted"));
+    }
+
+    #[test]
+    fn a_voter_tag_names_one_voter_of_one_round_under_one_key() {
+        let key = BoxKey::generate();
+        let (p, a, b) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let tag = key.voter_tag(p, 1, a);
+        assert_eq!(tag, key.voter_tag(p, 1, a));
+        assert_ne!(tag, key.voter_tag(p, 1, b));
+        assert_ne!(tag, key.voter_tag(p, 2, a));
+        assert_ne!(tag, BoxKey::generate().voter_tag(p, 1, a));
+    }
+
+    #[test]
+    fn live_results_move_in_steps_of_k_then_of_a_tenth() {
+        assert!(!live_step_reached(9, 0, 10));
+        assert!(live_step_reached(10, 0, 10));
+        assert!(live_step_reached(10, 100, 10));
+        assert!(!live_step_reached(99, 1000, 10), "a tenth of a thousand");
+        assert!(live_step_reached(100, 1000, 10));
+        assert!(!live_step_reached(0, 0, 1));
     }
 
     #[test]

@@ -112,11 +112,20 @@ pub struct Opened {
     pub content: Content,
 }
 
+impl Opened {
+    /// Whether this is `voter`'s ballot: a receipt changes its own voter's
+    /// ballot only, not one whose receipt was shown to someone else.
+    pub fn is_of(&self, key: &BoxKey, p: &entity::Model, voter: Uuid) -> bool {
+        self.content.voter == key.voter_tag(p.id, p.round, voter)
+    }
+}
+
 /// Seals a new ballot into the box of the proposal's current round.
 pub async fn insert(
     txn: &impl ConnectionTrait,
     key: &BoxKey,
     p: &entity::Model,
+    voter: Uuid,
     choice: Value,
     reason: Option<String>,
     receipt: &str,
@@ -125,6 +134,7 @@ pub async fn insert(
         choice,
         reason,
         tracker: ballot_box::tracker(receipt),
+        voter: key.voter_tag(p.id, p.round, voter),
     };
     sealed_ballot::ActiveModel {
         proposal_id: Set(p.id),
@@ -250,9 +260,10 @@ where
     }
     ballot_box::shuffle(&mut ballots);
     let held = ballots.len();
+    // As many rows per statement as SQLite's 32,766 parameters allow.
     let mut ballots = ballots.into_iter().peekable();
     while ballots.peek().is_some() {
-        let chunk: Vec<_> = ballots.by_ref().take(1000).collect();
+        let chunk: Vec<_> = ballots.by_ref().take(5000).collect();
         secret_ballot::Entity::insert_many(chunk).exec(txn).await?;
     }
     sealed_ballot::Entity::delete_many()
@@ -282,17 +293,26 @@ pub async fn forget(state: &AppState) {
 }
 
 /// Rewrites `sealed_ballot` (the sealed ballots of the votes still open),
-/// waiting at most two seconds for the table: casting waits meanwhile. If
-/// the table stays busy, a plain `VACUUM` at least frees the rows.
+/// waiting at most two seconds for the table (casting waits meanwhile),
+/// three times. If the table stays busy, a plain `VACUUM` at least frees
+/// the rows.
 async fn rewrite_postgres(db: &DatabaseConnection) -> anyhow::Result<()> {
     use sea_orm::sqlx;
     let mut conn = db.get_postgres_connection_pool().acquire().await?;
     sqlx::query("SET lock_timeout = '2s'")
         .execute(&mut *conn)
         .await?;
-    let rewritten = sqlx::query("VACUUM FULL sealed_ballot")
-        .execute(&mut *conn)
-        .await;
+    let mut rewritten = Ok(());
+    for _ in 0..3 {
+        rewritten = sqlx::query("VACUUM FULL sealed_ballot")
+            .execute(&mut *conn)
+            .await
+            .map(|_| ());
+        if rewritten.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     sqlx::query("RESET lock_timeout")
         .execute(&mut *conn)
         .await?;
@@ -328,9 +348,8 @@ async fn checkpoint_sqlite(db: &DatabaseConnection) -> anyhow::Result<()> {
 }
 
 /// Keeps a secret vote's live result in steps: `cast` new ballots are added
-/// to those waiting, and when at least `step` are waiting — and at least a
-/// hundredth of those already counted, so that a long vote is not counted
-/// again and again — the box is counted anew. Between steps the figures do
+/// to those waiting, and when a step is reached (`live_step_reached`) the
+/// box is counted anew. Between steps the figures do
 /// not move, so no one watching them can tell one ballot from the others.
 pub async fn refresh_live<C>(
     txn: &C,
@@ -371,7 +390,7 @@ where
     };
     let counted = live.outcome.as_ref().map_or(0, |o| o.ballots);
     let waiting = u64::try_from(live.pending).unwrap_or(0);
-    if waiting < Ord::max(u64::from(step), counted / 100) {
+    if !crate::domain::ballot_box::live_step_reached(waiting, counted, step) {
         return Ok(());
     }
     let outcome = count(txn, key, p).await?;

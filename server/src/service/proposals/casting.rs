@@ -320,7 +320,7 @@ async fn cast_one(
         }
         (true, true) => {
             let receipt = token::generate(TokenKind::Receipt);
-            ballot_box::insert(txn, key, p, choice, reason, &receipt).await?;
+            ballot_box::insert(txn, key, p, voter, choice, reason, &receipt).await?;
             Casted {
                 changed: false,
                 receipt: Some(receipt),
@@ -357,6 +357,7 @@ async fn cast_one(
             };
             let mut sealed = ballot_box::find(txn, key, p, receipt)
                 .await?
+                .filter(|sealed| sealed.is_of(key, p, voter))
                 .ok_or_else(unknown_receipt)?;
             sealed.content.choice = choice;
             sealed.content.reason = reason;

@@ -128,6 +128,7 @@ pub async fn lift_objection(
         })?;
         let mut found = ballot_box::find(&txn, &state.ballot_key, &p, receipt)
             .await?
+            .filter(|found| found.is_of(&state.ballot_key, &p, viewer.id()))
             .ok_or_else(super::casting::unknown_receipt)?;
         if !is_objection(&p.method, &found.content.choice) {
             return Err(no_objection());
