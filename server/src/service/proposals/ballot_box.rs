@@ -235,6 +235,7 @@ pub async fn open_round<C>(txn: &C, key: &BoxKey, p: &entity::Model) -> AppResul
 where
     C: ConnectionTrait + StreamTrait,
 {
+    let started = std::time::Instant::now();
     let mut ballots = Vec::new();
     {
         let mut rows = sealed_ballot::Entity::find()
@@ -258,6 +259,7 @@ where
             });
         }
     }
+    let read = started.elapsed();
     ballot_box::shuffle(&mut ballots);
     let held = ballots.len();
     // As many rows per statement as SQLite's 32,766 parameters allow.
@@ -266,11 +268,20 @@ where
         let chunk: Vec<_> = ballots.by_ref().take(5000).collect();
         secret_ballot::Entity::insert_many(chunk).exec(txn).await?;
     }
+    let written = started.elapsed();
     sealed_ballot::Entity::delete_many()
         .filter(sealed_ballot::Column::ProposalId.eq(p.id))
         .filter(sealed_ballot::Column::Round.eq(p.round))
         .exec(txn)
         .await?;
+    tracing::info!(
+        proposal = %p.id,
+        ballots = held,
+        read_ms = read.as_millis(),
+        written_ms = written.as_millis(),
+        total_ms = started.elapsed().as_millis(),
+        "ballot box opened"
+    );
     Ok(held)
 }
 

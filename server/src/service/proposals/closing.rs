@@ -186,7 +186,9 @@ pub async fn finish(
     super::publish(&txn, &closed, ProposalChange::Closed);
     txn.commit().await?;
     if closed.secret {
+        let committed = std::time::Instant::now();
         super::ballot_box::forget(state).await;
+        tracing::info!(proposal = %id, forget_ms = committed.elapsed().as_millis(), "sealed ballots forgotten");
     }
     tracing::info!(proposal = %id, ballots, "proposal closed");
     Ok(Some(closed))
