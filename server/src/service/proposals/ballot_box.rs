@@ -295,7 +295,19 @@ where
 pub async fn forget(state: &AppState) {
     let db = state.writer.single();
     let forgotten = match db.get_database_backend() {
-        sea_orm::DbBackend::Postgres => rewrite_postgres(db).await,
+        sea_orm::DbBackend::Postgres => {
+            // A transaction that began before the box was opened keeps the
+            // deleted rows alive (`VACUUM FULL` copies them along): the
+            // table is rewritten again once such transactions are over.
+            let again = db.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                if let Err(e) = rewrite_postgres(&again).await {
+                    tracing::warn!(error = %e, "the sealed ballots' traces could not all be dropped yet");
+                }
+            });
+            rewrite_postgres(db).await
+        }
         _ => checkpoint_sqlite(db).await,
     };
     if let Err(e) = forgotten {
