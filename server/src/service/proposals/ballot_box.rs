@@ -236,29 +236,18 @@ where
     C: ConnectionTrait + StreamTrait,
 {
     let started = std::time::Instant::now();
-    let mut ballots = Vec::new();
-    {
-        let mut rows = sealed_ballot::Entity::find()
-            .select_only()
-            .column(sealed_ballot::Column::Envelope)
-            .filter(sealed_ballot::Column::ProposalId.eq(p.id))
-            .filter(sealed_ballot::Column::Round.eq(p.round))
-            .into_tuple::<Vec<u8>>()
-            .stream(txn)
-            .await?;
-        while let Some(envelope) = rows.try_next().await? {
-            let content =
-                ballot_box::open(key, p.id, p.round, &envelope).map_err(|_| unopenable())?;
-            ballots.push(secret_ballot::ActiveModel {
-                proposal_id: Set(p.id),
-                id: Set(Uuid::new_v4()),
-                round: Set(p.round),
-                choice: Set(content.choice),
-                reason: Set(content.reason),
-                tracker: Set(Some(content.tracker)),
-            });
-        }
-    }
+    let mut ballots: Vec<_> = contents(txn, key, p)
+        .await?
+        .into_iter()
+        .map(|content| secret_ballot::ActiveModel {
+            proposal_id: Set(p.id),
+            id: Set(Uuid::new_v4()),
+            round: Set(p.round),
+            choice: Set(content.choice),
+            reason: Set(content.reason),
+            tracker: Set(Some(content.tracker)),
+        })
+        .collect();
     let read = started.elapsed();
     ballot_box::shuffle(&mut ballots);
     let held = ballots.len();

@@ -143,6 +143,8 @@ pub struct Casting {
     counted: HashSet<Uuid>,
     /// New ballots (not changes) per proposal.
     cast: HashMap<Uuid, u64>,
+    /// The ballot-box key and `ballots.live_step`, from the batch's jobs.
+    sealing: Option<(Arc<BoxKey>, u32)>,
 }
 
 impl Batched for PendingBallot {
@@ -153,33 +155,23 @@ impl Batched for PendingBallot {
         &state.ballots
     }
 
-    async fn write_all<'a>(
-        jobs: &'a [Self],
-        txn: &'a Unit,
-        context: &'a mut Casting,
-    ) -> AppResult<Vec<AppResult<Casted>>> {
-        let mut results = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            match job.write(txn, context).await {
-                Err(e) if e.code == ErrorCode::Internal => return Err(e),
-                result => results.push(result),
-            }
-        }
+    async fn finish<'a>(txn: &'a Unit, context: &'a mut Casting) -> AppResult<()> {
         // A secret vote whose results show while open: its snapshot, in
         // steps (in the order of the proposals' ids, as every batch takes them).
-        if let Some(first) = jobs.first() {
-            let mut cast: Vec<_> = context.cast.iter().collect();
-            cast.sort();
-            for (id, &n) in cast {
-                if let Some(Some(p)) = context.proposals.get(id)
-                    && p.secret
-                    && p.results_visibility != ResultsVisibility::AfterClosing
-                {
-                    ballot_box::refresh_live(txn, &first.key, first.live_step, p, n).await?;
-                }
+        let Some((key, step)) = &context.sealing else {
+            return Ok(());
+        };
+        let mut cast: Vec<_> = context.cast.iter().collect();
+        cast.sort();
+        for (id, &n) in cast {
+            if let Some(Some(p)) = context.proposals.get(id)
+                && p.secret
+                && p.results_visibility != ResultsVisibility::AfterClosing
+            {
+                ballot_box::refresh_live(txn, key, *step, p, n).await?;
             }
         }
-        Ok(results)
+        Ok(())
     }
 
     async fn write<'a>(&'a self, txn: &'a Unit, context: &'a mut Casting) -> AppResult<Casted> {
@@ -196,6 +188,9 @@ impl Batched for PendingBallot {
         let p = p.as_ref().ok_or_else(proposal_not_found)?;
         let casted = cast_one(txn, &self.key, p, self.viewer_id, &self.input).await?;
         context.counted.insert(p.id);
+        context
+            .sealing
+            .get_or_insert_with(|| (self.key.clone(), self.live_step));
         if !casted.changed {
             *context.cast.entry(p.id).or_default() += 1;
         }
