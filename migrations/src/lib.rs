@@ -25,6 +25,7 @@ mod m20261203_000014_pending_registration;
 mod m20261203_000015_outbox_claims;
 mod m20261203_000016_remote_images;
 mod m20261203_000017_sealed_ballots;
+mod m20261204_000018_ballot_files;
 
 /// Every migration of Plenum, oldest first.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000015_outbox_claims::Migration),
             Box::new(m20261203_000016_remote_images::Migration),
             Box::new(m20261203_000017_sealed_ballots::Migration),
+            Box::new(m20261204_000018_ballot_files::Migration),
         ]
     }
 }

@@ -41,6 +41,12 @@ impl Application {
         db::migrate(&connections.db).await?;
         let key =
             crate::service::proposals::ballot_box::load_key(&settings, &connections.db).await?;
+        // The boxes of votes closed while no process could drop them.
+        if let Err(e) =
+            crate::service::proposals::ballot_box::forget_closed_boxes(&connections.db).await
+        {
+            tracing::warn!(error = %e, "the sealed boxes of closed votes could not all be dropped yet");
+        }
         let address = settings.bind_address()?;
         let listener = TcpListener::bind(address)
             .await

@@ -44,6 +44,8 @@ pub struct AppState {
     pub outbox_handlers: Arc<crate::service::outbox::Handlers>,
     /// The key that seals secret ballots while their vote is open.
     pub ballot_key: Arc<crate::domain::ballot_box::BoxKey>,
+    /// The opened boxes whose sealed rows are being dropped.
+    pub forgetting: Arc<crate::service::proposals::ballot_box::Forgetting>,
 }
 
 impl AppState {
@@ -101,6 +103,7 @@ impl AppState {
             media,
             outbox_handlers: Arc::new(crate::service::outbox_handlers()),
             ballot_key: Arc::new(ballot_key),
+            forgetting: Default::default(),
         }
     }
 }

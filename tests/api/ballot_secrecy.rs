@@ -22,13 +22,11 @@ use std::collections::{HashMap, HashSet};
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryResult, Statement,
+    QueryOrder, QueryResult, Statement,
 };
 use serde_json::{Value, json};
 
-use crate::helpers::{
-    Newcomer, TestApp, data, error_code, eventually, spawn_app_with, test_settings,
-};
+use crate::helpers::{Newcomer, TestApp, data, error_code, spawn_app_with, test_settings};
 
 const CREATE: &str =
     "mutation($input: CreateProposalInput!) { createProposal(input: $input) { id } }";
@@ -133,6 +131,8 @@ impl Assembly {
             .gql(Some(&self.voters[0]), CLOSE, json!({ "id": proposal }))
             .await;
         assert_eq!(data(&closed)["closeProposal"]["status"], "CLOSED");
+        // The sealed rows are dropped in the background, right after.
+        self.app.state.forgetting.idle().await;
     }
 
     async fn check(&self, voter: usize, proposal: &str, receipt: &str) -> Value {
@@ -206,9 +206,12 @@ fn grades(n: usize) -> Value {
     json!({ "grades": [n / 343 % 7, n / 49 % 7, n / 7 % 7, n % 7] })
 }
 
-/// A ballot as the server stores and prints it: `{"grades":[…]}`, no spaces.
+/// A ballot as the server stores and prints it (`{"grades":[…]`, no
+/// spaces), found alone or with its tracker, which a ballot file's line
+/// carries last, before the closing brace.
 fn compact(ballot: &Value) -> String {
-    ballot.to_string()
+    let text = ballot.to_string();
+    text.strip_suffix('}').unwrap_or(&text).to_owned()
 }
 
 /// A secret vote the administrator watched, still open.
@@ -347,22 +350,26 @@ async fn a_dump_after_closing_cannot_pair_ballots_with_voters_by_system_columns(
     a.close(&vote.id).await;
 
     // Exactly the ballots of those who voted, each once, and no envelope left.
-    let counted = plenum::entity::secret_ballot::Entity::find()
-        .filter(plenum::entity::secret_ballot::Column::ProposalId.eq(proposal))
+    let parts = plenum::entity::secret_ballot_part::Entity::find()
+        .filter(plenum::entity::secret_ballot_part::Column::ProposalId.eq(proposal))
+        .order_by_asc(plenum::entity::secret_ballot_part::Column::Part)
         .all(a.db())
         .await
         .unwrap();
-    assert_eq!(counted.len(), VOTERS);
     let sealed = plenum::entity::sealed_ballot::Entity::find()
         .filter(plenum::entity::sealed_ballot::Column::ProposalId.eq(proposal))
         .all(a.db())
         .await
         .unwrap();
     assert!(sealed.is_empty(), "{sealed:?}");
-    // The order rows come in (the primary key's, on SQLite's WITHOUT ROWID
-    // table, and PostgreSQL's index or heap).
-    let found: Vec<usize> = counted.iter().map(|b| vote.voter_of(&b.choice)).collect();
-    assert_no_casting_order("secret_ballot as read", &found);
+    // The opened box as stored: the ballot file's lines, in parts.
+    let found: Vec<usize> = parts
+        .iter()
+        .flat_map(|part| part.ballots.lines())
+        .map(|line| vote.voter_of(&serde_json::from_str(line).unwrap()))
+        .collect();
+    assert_eq!(found.len(), VOTERS);
+    assert_no_casting_order("the opened box as stored", &found);
 
     // The published ballot file, line by line.
     let file = a.ballot_file(&vote.id).await;
@@ -393,38 +400,21 @@ async fn a_dump_after_closing_cannot_pair_ballots_with_voters_by_system_columns(
         VOTERS,
         "each voter in their own transaction"
     );
-    let rows = a
-        .sql("SELECT xmin::text AS x, ctid::text AS t, choice::text AS c FROM secret_ballot")
-        .await;
-    let mut xmins = HashSet::new();
-    let mut heap = Vec::new();
-    let mut scanned = Vec::new();
-    for row in &rows {
-        let xmin: String = row.try_get("", "x").unwrap();
-        let ctid: String = row.try_get("", "t").unwrap();
-        let choice: Value = serde_json::from_str(&row.try_get::<String>("", "c").unwrap()).unwrap();
-        assert!(
-            !electors.contains(&xmin),
-            "a ballot shares its transaction id {xmin} with a voter's participation"
-        );
-        xmins.insert(xmin);
-        let (page, item) = ctid
-            .trim_matches(|c| c == '(' || c == ')')
-            .split_once(',')
-            .unwrap();
-        let voter = vote.voter_of(&choice);
-        heap.push((
-            page.parse::<u64>().unwrap(),
-            item.parse::<u64>().unwrap(),
-            voter,
-        ));
-        scanned.push(voter);
-    }
-    assert_eq!(xmins.len(), 1, "all ballots written by one transaction");
-    assert_no_casting_order("SELECT * FROM secret_ballot", &scanned);
-    heap.sort_unstable();
-    let found: Vec<usize> = heap.iter().map(|&(_, _, voter)| voter).collect();
-    assert_no_casting_order("secret_ballot's ctid", &found);
+    // The opened box has no row per ballot: its parts were all written by
+    // the one transaction that opened it.
+    let xmins: HashSet<String> = a
+        .sql(&format!(
+            "SELECT xmin::text AS x FROM secret_ballot_part WHERE proposal_id = '{proposal}'"
+        ))
+        .await
+        .iter()
+        .map(|row| row.try_get::<String>("", "x").unwrap())
+        .collect();
+    assert_eq!(xmins.len(), 1, "all parts written by one transaction");
+    assert!(
+        xmins.is_disjoint(&electors),
+        "the opened box shares a transaction id with a voter's participation"
+    );
 }
 
 /// The pages of a table as stored, each with its tuples' `t_xmin` (null
@@ -480,7 +470,7 @@ fn envelopes_in(bytes: &[u8], envelopes: &HashSet<Vec<u8>>) -> Vec<Vec<u8>> {
 }
 
 #[tokio::test]
-async fn vacuum_leaves_no_dead_version_of_a_sealed_ballot_after_closing() {
+async fn closing_drops_every_version_of_the_sealed_box() {
     let a = assembly(VOTERS).await;
     if !a.postgres() {
         eprintln!("dead row versions: PostgreSQL only (SQLite's are covered by secure_delete)");
@@ -518,83 +508,54 @@ async fn vacuum_leaves_no_dead_version_of_a_sealed_ballot_after_closing() {
     assert_eq!(voter_of_xid.len(), VOTERS);
     let electors: HashSet<String> = voter_of_xid.keys().cloned().collect();
     // While open, the sealed rows carry their voters' transaction ids:
-    // the pairing the box must forget.
-    let before: Vec<String> = pages_of(&a, "sealed_ballot")
+    // the pairing the box must forget. Each vote's box is a partition.
+    let partition = format!("sealed_ballot_{}", vote.id.replace('-', ""));
+    let before: Vec<String> = pages_of(&a, &partition)
         .await
         .into_iter()
         .flat_map(|(items, _)| items.into_iter().flatten())
         .collect();
     assert!(before.iter().any(|x| electors.contains(x)), "{before:?}");
-    let raw: Vec<u8> = pages_of(&a, "sealed_ballot")
+    let raw: Vec<u8> = pages_of(&a, &partition)
         .await
         .into_iter()
         .flat_map(|(_, raw)| raw)
         .collect();
     assert!(!envelopes_in(&raw, &vote.envelopes).is_empty());
 
+    let other_partition = format!("sealed_ballot_{}", other.replace('-', ""));
+
     a.close(&vote.id).await;
-    // The table was rewritten before closing answered, and is again a
-    // second later: a transaction older than the closing (the outbox's, say)
-    // may have kept the deleted rows alive the first time.
-    eventually(10, async || {
-        let pages = pages_of(&a, "sealed_ballot").await;
-        let tuples: Vec<String> = pages
-            .iter()
-            .flat_map(|(items, _)| items.iter().flatten().cloned())
-            .collect();
-        if tuples.len() != others.len() {
-            return Err(format!(
-                "sealed_ballot holds {} tuples, the other vote's {} ballots only expected: {tuples:?}",
-                tuples.len(),
-                others.len()
-            ));
-        }
-        if let Some(x) = tuples.iter().find(|x| electors.contains(*x)) {
-            return Err(format!(
-                "a tuple of sealed_ballot still carries a voter's transaction id {x}"
-            ));
-        }
-        Ok(())
-    })
-    .await;
-    // Nor do the bytes of a deleted tuple stay behind in a page, its header
-    // (with the voter's transaction id) before its envelope: whoever gets
-    // the key later would open it.
-    // (A tuple's header holds its xmin as four bytes, little-endian here.)
-    let voter_of_header: HashMap<[u8; 4], usize> = voter_of_xid
+    // The closed vote's partition is dropped with its files before closing
+    // answers: no page of it is left to read, live or dead.
+    let left = a
+        .sql(&format!(
+            "SELECT c.relname::text AS r FROM pg_class c WHERE c.relname = '{partition}'"
+        ))
+        .await;
+    assert!(left.is_empty(), "the closed vote's box is still a table");
+    // Every envelope left in the database is the other vote's, in its own
+    // partition, untouched.
+    for table in a
+        .sql("SELECT c.relname::text AS r FROM pg_class c WHERE c.relkind = 'r' AND c.relname LIKE 'sealed_ballot%'")
+        .await
         .iter()
-        .map(|(xid, &voter)| (xid.parse::<u32>().unwrap().to_le_bytes(), voter))
-        .collect();
-    let proposal: uuid::Uuid = vote.id.parse().unwrap();
-    let mut leaks = Vec::new();
-    for (page, (_, raw)) in pages_of(&a, "sealed_ballot").await.iter().enumerate() {
-        for envelope in &vote.envelopes {
-            for at in offsets(raw, &envelope[..32]) {
-                let Some(found) = raw.get(at..at + envelope.len()) else {
-                    continue;
-                };
-                let header = &raw[at.saturating_sub(200)..at];
-                let voter = header
-                    .windows(4)
-                    .find_map(|w| voter_of_header.get(w).copied());
-                let opened =
-                    plenum::domain::ballot_box::open(&a.app.state.ballot_key, proposal, 1, found)
-                        .map(|content| content.choice.to_string());
-                leaks.push(format!(
-                    "page {page} at {at}: an envelope of the closed vote (opening with the key to {opened:?}), after the transaction id of voter {voter:?}'s participation"
-                ));
-            }
-        }
+        .map(|row| row.try_get::<String>("", "r").unwrap())
+    {
+        assert_eq!(table, other_partition);
+        let raw: Vec<u8> = pages_of(&a, &table)
+            .await
+            .into_iter()
+            .flat_map(|(_, raw)| raw)
+            .collect();
+        assert!(
+            envelopes_in(&raw, &vote.envelopes).is_empty(),
+            "an envelope of the closed vote in {table}"
+        );
     }
-    assert!(
-        leaks.is_empty(),
-        "deleted sealed ballots left in sealed_ballot's pages after VACUUM:\n{}\n(the voters' ballots were {:?})",
-        leaks.join("\n"),
-        vote.ballots.iter().map(compact).collect::<Vec<_>>()
-    );
     // The opened box: one transaction, no other version of any row.
     let mut counted = HashSet::new();
-    for (items, _) in pages_of(&a, "secret_ballot").await {
+    for (items, _) in pages_of(&a, "secret_ballot_part").await {
         counted.extend(items.into_iter().flatten());
     }
     assert_eq!(counted.len(), 1, "{counted:?}");
@@ -824,7 +785,7 @@ async fn nothing_written_while_voting_carries_a_time_or_a_ballot() {
             .iter()
             .map(|row| row.try_get("", "t").unwrap())
             .collect();
-        for table in tables.iter().filter(|t| *t != "secret_ballot") {
+        for table in tables.iter().filter(|t| *t != "secret_ballot_part") {
             for row in a
                 .sql(&format!(
                     "SELECT row_to_json(r)::text AS v FROM \"{table}\" r"

@@ -491,26 +491,32 @@ async fn a_secret_ballot_cannot_be_linked_to_its_voter() {
         true,
         "the changed ballot counts"
     );
-    let secret = plenum::entity::secret_ballot::Entity::find()
-        .filter(plenum::entity::secret_ballot::Column::ProposalId.eq(proposal))
+    // Opened, the box is the ballot file's lines: no row, no id, no time
+    // per ballot; the reasons in the same shuffled order.
+    let parts = plenum::entity::secret_ballot_part::Entity::find()
+        .filter(plenum::entity::secret_ballot_part::Column::ProposalId.eq(proposal))
         .all(db)
         .await
         .unwrap();
-    assert_eq!(secret.len(), 2);
+    assert_eq!(parts.len(), 1);
+    assert_eq!(parts[0].ballots.lines().count(), 2);
     assert!(
-        secret.iter().all(|b| b.id.get_version_num() == 4),
-        "ids are random, not time-ordered"
+        parts[0]
+            .ballots
+            .lines()
+            .all(|line| line.contains("\"tracker\""))
     );
+    assert_eq!(parts[0].reasons.as_array().map(Vec::len), Some(2));
     let columns: Vec<String> = match db.get_database_backend() {
         sea_orm::DbBackend::Sqlite => db
-            .query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), "SELECT name FROM pragma_table_info('secret_ballot')"))
+            .query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), "SELECT name FROM pragma_table_info('secret_ballot_part')"))
             .await
             .unwrap()
             .iter()
             .map(|row| row.try_get::<String>("", "name").unwrap())
             .collect(),
         _ => db
-            .query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'secret_ballot' AND table_schema = current_schema()"))
+            .query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'secret_ballot_part' AND table_schema = current_schema()"))
             .await
             .unwrap()
             .iter()
@@ -521,8 +527,9 @@ async fn a_secret_ballot_cannot_be_linked_to_its_voter() {
     columns.sort();
     assert_eq!(
         columns,
-        ["choice", "id", "proposal_id", "reason", "round", "tracker"]
+        ["ballots", "part", "proposal_id", "reasons", "round"]
     );
+    w.app.state.forgetting.idle().await;
     let sealed_left = plenum::entity::sealed_ballot::Entity::find()
         .filter(plenum::entity::sealed_ballot::Column::ProposalId.eq(proposal))
         .count(db)

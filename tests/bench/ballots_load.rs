@@ -190,6 +190,9 @@ async fn seed(url: &str, out: &std::path::Path) {
     row.closes_at = Set(now + chrono::Duration::days(1));
     row.secret = Set(true);
     let judgment = row.insert(&db).await.unwrap();
+    plenum::service::proposals::ballot_box::prepare(&db, &judgment)
+        .await
+        .unwrap();
     let mut seed = 42u64;
     for _ in 0..JUDGMENT_BALLOTS / CHUNK {
         sealed_ballot::Entity::insert_many((0..CHUNK).map(|_| {

@@ -42,7 +42,7 @@ pub mod proxy;
 pub mod record;
 pub mod record_version;
 pub mod sealed_ballot;
-pub mod secret_ballot;
+pub mod secret_ballot_part;
 pub mod secret_live_result;
 pub mod speaking_request;
 pub mod thread;

@@ -73,10 +73,35 @@ pub fn count(reader: impl BufRead, skip_invalid: bool) -> Result<Outcome, FileEr
 /// The key that carries a ballot's tracker in a ballot file.
 pub const TRACKER: &str = "tracker";
 
+/// A ballot's line in a ballot file, with its tracker as its last key
+/// (a ballot that is not an object keeps no tracker).
+pub fn with_tracker(ballot: &serde_json::Value, tracker: &str) -> String {
+    let mut line = ballot.to_string();
+    if ballot.is_object() {
+        line.pop();
+        if line.len() > 1 {
+            line.push(',');
+        }
+        line.push_str(&serde_json::json!({ TRACKER: tracker }).to_string()[1..]);
+    }
+    line
+}
+
 /// A ballot line as the method reads it: without its tracker.
 fn without_tracker(line: &str) -> std::borrow::Cow<'_, str> {
     if !line.contains("\"tracker\"") {
         return line.into();
+    }
+    // As `with_tracker` writes it, the tracker last: cut, not parsed.
+    let line = line.trim_end();
+    if let Some(at) = line.rfind("\"tracker\":\"")
+        && let Some(value) = line[at + 11..].strip_suffix("\"}")
+        && !value.contains(['"', '\\'])
+    {
+        let kept = line[..at].strip_suffix(',').unwrap_or(&line[..at]);
+        if kept.ends_with('{') || line[..at].ends_with(',') {
+            return format!("{kept}}}").into();
+        }
     }
     match serde_json::from_str::<serde_json::Value>(line) {
         Ok(serde_json::Value::Object(mut ballot)) => {
@@ -96,17 +121,30 @@ pub fn find_tracker(
     for (index, line) in reader.lines().enumerate() {
         let number = index as u64 + 1;
         let line = line.map_err(|e| unreadable(number, e))?;
-        if number == 1 || !line.contains(tracker) {
+        if number == 1 {
             continue;
         }
-        if let Ok(serde_json::Value::Object(mut ballot)) = serde_json::from_str(&line)
-            && ballot.get(TRACKER).and_then(|t| t.as_str()) == Some(tracker)
-        {
-            ballot.remove(TRACKER);
-            return Ok(Some((number, serde_json::Value::Object(ballot))));
+        if let Some(ballot) = tracked(&line, tracker) {
+            return Ok(Some((number, ballot)));
         }
     }
     Ok(None)
+}
+
+/// The ballot of a line, without its tracker, if it carries `tracker`.
+pub fn tracked(line: &str, tracker: &str) -> Option<serde_json::Value> {
+    if !line.contains(tracker) {
+        return None;
+    }
+    match serde_json::from_str(line) {
+        Ok(serde_json::Value::Object(mut ballot))
+            if ballot.get(TRACKER).and_then(|t| t.as_str()) == Some(tracker) =>
+        {
+            ballot.remove(TRACKER);
+            Some(serde_json::Value::Object(ballot))
+        }
+        _ => None,
+    }
 }
 
 fn unreadable(line: u64, e: std::io::Error) -> FileError {
@@ -119,6 +157,38 @@ fn unreadable(line: u64, e: std::io::Error) -> FileError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_tracker_is_written_last_and_cut_off_for_the_count() {
+        let tracker = "AbC-_x9";
+        for (ballot, line, read) in [
+            (
+                json!({ "grades": [1, 2], "a": { "tracker": "nested" } }),
+                r#"{"a":{"tracker":"nested"},"grades":[1,2],"tracker":"AbC-_x9"}"#,
+                r#"{"a":{"tracker":"nested"},"grades":[1,2]}"#,
+            ),
+            (json!({}), r#"{"tracker":"AbC-_x9"}"#, "{}"),
+            (json!("yes"), r#""yes""#, r#""yes""#),
+        ] {
+            assert_eq!(with_tracker(&ballot, tracker), line);
+            assert_eq!(without_tracker(line), read);
+            assert_eq!(
+                tracked(line, tracker),
+                ballot.is_object().then(|| ballot.clone())
+            );
+        }
+        // Written by anyone else (a key after it, spaces): read as JSON.
+        assert_eq!(without_tracker(r#"{"tracker": "x", "z": 1}"#), r#"{"z":1}"#);
+        assert_eq!(
+            without_tracker(r#"{"choice":"tracker","tracker":"a\"b"}"#),
+            r#"{"choice":"tracker"}"#
+        );
+        assert_eq!(
+            without_tracker(r#"{"note":"{\"tracker\":\"x\"}"}"#),
+            r#"{"note":"{\"tracker\":\"x\"}"}"#
+        );
+    }
 
     #[test]
     fn a_file_is_counted_line_by_line() {

@@ -8,15 +8,16 @@ use std::path::Path;
 
 use futures_util::TryStreamExt;
 use sea_orm::prelude::*;
-use sea_orm::{ActiveValue::Set, QuerySelect, StreamTrait};
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect, StreamTrait};
 use serde_json::Value;
 
 use crate::config::Settings;
 use crate::domain::ballot_box::{self, BoxKey, Content};
-use crate::domain::decision::Outcome;
+use crate::domain::decision::{Outcome, file};
 use crate::domain::token;
 use crate::entity::{
-    instance_secret, proposal as entity, sealed_ballot, secret_ballot, secret_live_result,
+    instance_secret, proposal as entity, sealed_ballot, secret_ballot_part, secret_live_result,
 };
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -199,6 +200,26 @@ pub async fn contents<C>(conn: &C, key: &BoxKey, p: &entity::Model) -> AppResult
 where
     C: ConnectionTrait + StreamTrait,
 {
+    each_opened(conn, key, p, |content| content).await
+}
+
+/// Sealed ballots opened together, on a blocking thread, while the next
+/// ones are read.
+const OPEN_BATCH: usize = 4096;
+
+/// Opens each sealed ballot of the proposal's current round, and keeps
+/// what `f` makes of it. Ballots are opened in batches on blocking threads
+/// while the database streams the next ones.
+async fn each_opened<C, T>(
+    conn: &C,
+    key: &BoxKey,
+    p: &entity::Model,
+    f: fn(Content) -> T,
+) -> AppResult<Vec<T>>
+where
+    C: ConnectionTrait + StreamTrait,
+    T: Send + 'static,
+{
     let mut rows = sealed_ballot::Entity::find()
         .select_only()
         .column(sealed_ballot::Column::Envelope)
@@ -207,9 +228,35 @@ where
         .into_tuple::<Vec<u8>>()
         .stream(conn)
         .await?;
-    let mut opened = Vec::new();
+    let open_all = |batch: Vec<Vec<u8>>| {
+        let (key, proposal, round) = (key.clone(), p.id, p.round);
+        tokio::task::spawn_blocking(move || {
+            batch
+                .iter()
+                .map(|envelope| ballot_box::open(&key, proposal, round, envelope).map(f))
+                .collect::<Result<Vec<T>, _>>()
+        })
+    };
+    let mut opening = Vec::new();
+    let mut batch = Vec::with_capacity(OPEN_BATCH);
     while let Some(envelope) = rows.try_next().await? {
-        opened.push(ballot_box::open(key, p.id, p.round, &envelope).map_err(|_| unopenable())?);
+        batch.push(envelope);
+        if batch.len() == OPEN_BATCH {
+            opening.push(open_all(std::mem::replace(
+                &mut batch,
+                Vec::with_capacity(OPEN_BATCH),
+            )));
+        }
+    }
+    opening.push(open_all(batch));
+    let mut opened = Vec::new();
+    for batch in opening {
+        opened.extend(
+            batch
+                .await
+                .map_err(AppError::internal)?
+                .map_err(|_| unopenable())?,
+        );
     }
     Ok(opened)
 }
@@ -227,88 +274,290 @@ where
     super::closing::count(&file)
 }
 
-/// Opens the box of the proposal's current round: its ballots are written
-/// to `secret_ballot` in a random order under fresh random ids (all in this
-/// one transaction, so they share its time and its id), and the sealed rows
-/// deleted. Gives how many ballots it held.
-pub async fn open_round<C>(txn: &C, key: &BoxKey, p: &entity::Model) -> AppResult<usize>
+/// Why a round's box is opened.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// The proposal was amended: the vote goes on, in a new round.
+    Amended,
+    /// The vote closed.
+    Closed,
+}
+
+/// Lines of a ballot file per stored part (about a megabyte).
+const PART: usize = 10_000;
+
+/// Opens the box of the proposal's current round into its ballot file: the
+/// ballots, shuffled, each with its tracker, stored as the file's lines in
+/// parts (`secret_ballot_part`), in this one transaction. An amended
+/// round's sealed rows are deleted with it; a closed vote's are dropped
+/// once this is committed (`forget`), since nothing reads a closed vote's
+/// box. Gives the file's ballot lines.
+pub async fn open_round<C>(
+    txn: &C,
+    key: &BoxKey,
+    p: &entity::Model,
+    ending: Ending,
+) -> AppResult<String>
 where
     C: ConnectionTrait + StreamTrait,
 {
     let started = std::time::Instant::now();
-    let mut ballots: Vec<_> = contents(txn, key, p)
-        .await?
-        .into_iter()
-        .map(|content| secret_ballot::ActiveModel {
-            proposal_id: Set(p.id),
-            id: Set(Uuid::new_v4()),
-            round: Set(p.round),
-            choice: Set(content.choice),
-            reason: Set(content.reason),
-            tracker: Set(Some(content.tracker)),
-        })
-        .collect();
+    let mut ballots = each_opened(txn, key, p, |content| {
+        let mut line = file::with_tracker(&content.choice, &content.tracker);
+        line.push('\n');
+        (line, content.reason)
+    })
+    .await?;
     let read = started.elapsed();
     ballot_box::shuffle(&mut ballots);
-    let held = ballots.len();
-    // As many rows per statement as SQLite's 32,766 parameters allow.
-    let mut ballots = ballots.into_iter().peekable();
-    while ballots.peek().is_some() {
-        let chunk: Vec<_> = ballots.by_ref().take(5000).collect();
-        secret_ballot::Entity::insert_many(chunk).exec(txn).await?;
+    let mut lines = String::with_capacity(ballots.iter().map(|(line, _)| line.len()).sum());
+    for (part, chunk) in ballots.chunks(PART).enumerate() {
+        let start = lines.len();
+        let mut reasons = Vec::with_capacity(chunk.len());
+        for (line, reason) in chunk {
+            lines.push_str(line);
+            reasons.push(reason.clone().map_or(Value::Null, Value::String));
+        }
+        secret_ballot_part::ActiveModel {
+            proposal_id: Set(p.id),
+            round: Set(p.round),
+            part: Set(i32::try_from(part).unwrap_or(i32::MAX)),
+            ballots: Set(lines[start..].to_owned()),
+            reasons: Set(Value::Array(reasons)),
+        }
+        .insert(txn)
+        .await?;
     }
     let written = started.elapsed();
-    sealed_ballot::Entity::delete_many()
-        .filter(sealed_ballot::Column::ProposalId.eq(p.id))
-        .filter(sealed_ballot::Column::Round.eq(p.round))
-        .exec(txn)
-        .await?;
+    // A closed vote's sealed rows go once this is committed (`forget`):
+    // deleting them here would hold up the closing, and casting with it.
+    if ending == Ending::Amended {
+        sealed_ballot::Entity::delete_many()
+            .filter(sealed_ballot::Column::ProposalId.eq(p.id))
+            .filter(sealed_ballot::Column::Round.eq(p.round))
+            .exec(txn)
+            .await?;
+    }
     tracing::info!(
         proposal = %p.id,
-        ballots = held,
+        ballots = ballots.len(),
         read_ms = read.as_millis(),
         written_ms = written.as_millis(),
         total_ms = started.elapsed().as_millis(),
         "ballot box opened"
     );
-    Ok(held)
+    Ok(lines)
 }
 
-/// After a box was opened and committed: has the database drop what it
-/// still keeps of the deleted sealed rows. PostgreSQL rewrites the table
-/// into a new file (`VACUUM FULL`): a plain `VACUUM` frees the rows but
-/// leaves their bytes in the pages' free space, transaction id and envelope
-/// included. SQLite overwrote them when they were deleted (`secure_delete`)
-/// and truncates its write-ahead log. Failing here loses nothing: it is
-/// logged, and the next opening tries again.
-pub async fn forget(state: &AppState) {
-    let db = state.writer.single();
-    let forgotten = match db.get_database_backend() {
-        sea_orm::DbBackend::Postgres => {
-            // A transaction that began before the box was opened keeps the
-            // deleted rows alive (`VACUUM FULL` copies them along): the
-            // table is rewritten again once such transactions are over.
-            let again = db.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                if let Err(e) = rewrite_postgres(&again).await {
-                    tracing::warn!(error = %e, "the sealed ballots' traces could not all be dropped yet");
-                }
-            });
-            rewrite_postgres(db).await
+/// The ballot lines of an opened box, as its ballot file has them.
+pub async fn opened_ballots<C>(conn: &C, proposal_id: Uuid, round: i32) -> AppResult<String>
+where
+    C: ConnectionTrait + StreamTrait,
+{
+    let mut parts = secret_ballot_part::Entity::find()
+        .select_only()
+        .column(secret_ballot_part::Column::Ballots)
+        .filter(secret_ballot_part::Column::ProposalId.eq(proposal_id))
+        .filter(secret_ballot_part::Column::Round.eq(round))
+        .order_by_asc(secret_ballot_part::Column::Part)
+        .into_tuple::<String>()
+        .stream(conn)
+        .await?;
+    let mut lines = String::new();
+    while let Some(part) = parts.try_next().await? {
+        lines.push_str(&part);
+    }
+    Ok(lines)
+}
+
+/// The name of the partition that holds a proposal's sealed box (PostgreSQL).
+fn partition(proposal_id: Uuid) -> String {
+    format!("sealed_ballot_{}", proposal_id.simple())
+}
+
+/// Readies the box of a secret vote as it opens: on PostgreSQL, a partition
+/// of `sealed_ballot` of its own, dropped whole when the vote closes.
+/// Attached rather than created as a partition, which takes a lock that
+/// lets casting on the other votes go on.
+pub async fn prepare(conn: &impl ConnectionTrait, p: &entity::Model) -> AppResult<()> {
+    if !p.secret || conn.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(());
+    }
+    let name = partition(p.id);
+    conn.execute_unprepared(&format!(
+        "CREATE TABLE {name} (LIKE sealed_ballot INCLUDING DEFAULTS);
+         ALTER TABLE sealed_ballot ATTACH PARTITION {name} FOR VALUES IN ('{}')",
+        p.id
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The boxes being forgotten in the background, for whoever must wait for
+/// them (tests that then read the database's files).
+#[derive(Default)]
+pub struct Forgetting {
+    under_way: std::sync::atomic::AtomicUsize,
+    done: tokio::sync::Notify,
+}
+
+impl Forgetting {
+    /// Waits until no box is being forgotten.
+    pub async fn idle(&self) {
+        use std::sync::atomic::Ordering;
+        loop {
+            let done = self.done.notified();
+            tokio::pin!(done);
+            done.as_mut().enable();
+            if self.under_way.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            done.await;
         }
-        _ => checkpoint_sqlite(db).await,
-    };
-    if let Err(e) = forgotten {
-        tracing::warn!(error = %e, "the sealed ballots' traces could not all be dropped yet");
     }
 }
 
-/// Rewrites `sealed_ballot` (the sealed ballots of the votes still open),
-/// waiting at most two seconds for the table (casting waits meanwhile),
-/// three times. If the table stays busy, a plain `VACUUM` at least frees
-/// the rows.
-async fn rewrite_postgres(db: &DatabaseConnection) -> anyhow::Result<()> {
+/// After a box was opened and committed, in the background: has the
+/// database drop what it still keeps of the sealed rows. A closed vote's
+/// box goes whole (`forget_closed_boxes`). An amended round's rows, deleted
+/// with the opening, are dropped from the PostgreSQL partition by rewriting
+/// it (`VACUUM FULL`: a plain `VACUUM` frees the rows but leaves their bytes
+/// in the pages' free space), which holds up casting on that vote alone;
+/// SQLite overwrote them (`secure_delete`) and truncates its write-ahead
+/// log. Failing here loses nothing: it is logged, and the next closing, or
+/// the next start, tries again.
+pub fn forget(state: &AppState, p: &entity::Model) {
+    use std::sync::atomic::Ordering;
+    let db = state.writer.single().clone();
+    let forgetting = state.forgetting.clone();
+    let (proposal, closed) = (p.id, p.closed_at.is_some());
+    forgetting.under_way.fetch_add(1, Ordering::SeqCst);
+    tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        let forgotten = match db.get_database_backend() {
+            _ if closed => forget_closed_boxes(&db).await,
+            sea_orm::DbBackend::Postgres => {
+                // A transaction that began before the box was opened keeps
+                // the deleted rows alive (`VACUUM FULL` copies them along):
+                // the partition is rewritten again once those are over.
+                let first = rewrite_postgres(&db, &partition(proposal)).await;
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                first.and(rewrite_postgres(&db, &partition(proposal)).await)
+            }
+            _ => checkpoint_sqlite(&db).await,
+        };
+        match forgotten {
+            Ok(()) => {
+                tracing::info!(%proposal, forget_ms = started.elapsed().as_millis(), "sealed ballots forgotten")
+            }
+            Err(e) => {
+                tracing::warn!(%proposal, error = %e, "the sealed ballots' traces could not all be dropped yet")
+            }
+        }
+        forgetting.under_way.fetch_sub(1, Ordering::SeqCst);
+        forgetting.done.notify_waiters();
+    });
+}
+
+/// Sealed rows deleted per statement, so that casting on other votes goes
+/// on between them (SQLite has one writer).
+const FORGET_CHUNK: u64 = 20_000;
+
+/// Drops the sealed boxes of the votes that are over (closed, or deleted).
+/// On PostgreSQL each is a partition, detached without stopping casting on
+/// the others and dropped with its files; on SQLite its rows are deleted a
+/// chunk at a time, overwritten as they go (`secure_delete`), and the
+/// write-ahead log truncated.
+pub async fn forget_closed_boxes(db: &DatabaseConnection) -> anyhow::Result<()> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        return drop_closed_partitions(db).await;
+    }
+    use sea_orm::sea_query::Query;
+    let closed: Vec<Uuid> = entity::Entity::find()
+        .select_only()
+        .column(entity::Column::Id)
+        .filter(entity::Column::Secret.eq(true))
+        .filter(entity::Column::ClosedAt.is_not_null())
+        .filter(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(sealed_ballot::Entity)
+                .and_where(
+                    Expr::col((sealed_ballot::Entity, sealed_ballot::Column::ProposalId))
+                        .equals((entity::Entity, entity::Column::Id)),
+                )
+                .to_owned(),
+        ))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for proposal in closed {
+        loop {
+            let chunk = Query::select()
+                .column(sealed_ballot::Column::Id)
+                .from(sealed_ballot::Entity)
+                .and_where(sealed_ballot::Column::ProposalId.eq(proposal))
+                .limit(FORGET_CHUNK)
+                .to_owned();
+            let deleted = sealed_ballot::Entity::delete_many()
+                .filter(sealed_ballot::Column::ProposalId.eq(proposal))
+                .filter(sealed_ballot::Column::Id.in_subquery(chunk))
+                .exec(db)
+                .await?
+                .rows_affected;
+            if deleted < FORGET_CHUNK {
+                break;
+            }
+        }
+    }
+    checkpoint_sqlite(db).await
+}
+
+/// Drops the partitions of the votes that are over, each detached first
+/// without stopping casting on the others.
+async fn drop_closed_partitions(db: &DatabaseConnection) -> anyhow::Result<()> {
+    use sea_orm::sqlx::{self, Row};
+    let pool = db.get_postgres_connection_pool();
+    let over = sqlx::query(
+        "SELECT c.relname::text AS name, i.inhrelid IS NOT NULL AS attached
+           FROM pg_class c
+           LEFT JOIN pg_inherits i ON i.inhrelid = c.oid
+           LEFT JOIN proposal p ON p.id = CASE WHEN c.relname ~ '^sealed_ballot_[0-9a-f]{32}$'
+                                               THEN substr(c.relname, 15)::uuid END
+          WHERE c.relkind = 'r' AND c.relname ~ '^sealed_ballot_[0-9a-f]{32}$'
+            AND c.relnamespace = current_schema()::regnamespace
+            AND (p.id IS NULL OR p.closed_at IS NOT NULL)",
+    )
+    .fetch_all(pool)
+    .await?;
+    for row in over {
+        let name: String = row.try_get("name")?;
+        if row.try_get::<bool, _>("attached")? {
+            let detached = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "ALTER TABLE sealed_ballot DETACH PARTITION {name} CONCURRENTLY"
+            )))
+            .execute(pool)
+            .await;
+            if detached.is_err() {
+                // An earlier detach was interrupted: it is finished instead.
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "ALTER TABLE sealed_ballot DETACH PARTITION {name} FINALIZE"
+                )))
+                .execute(pool)
+                .await?;
+            }
+        }
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP TABLE IF EXISTS {name}")))
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Rewrites a vote's partition, waiting at most two seconds for it (casting
+/// on that vote waits meanwhile), three times. If it stays busy, a plain
+/// `VACUUM` at least frees the rows.
+async fn rewrite_postgres(db: &DatabaseConnection, name: &str) -> anyhow::Result<()> {
     use sea_orm::sqlx;
     let mut conn = db.get_postgres_connection_pool().acquire().await?;
     sqlx::query("SET lock_timeout = '2s'")
@@ -316,7 +565,7 @@ async fn rewrite_postgres(db: &DatabaseConnection) -> anyhow::Result<()> {
         .await?;
     let mut rewritten = Ok(());
     for _ in 0..3 {
-        rewritten = sqlx::query("VACUUM FULL sealed_ballot")
+        rewritten = sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM FULL {name}")))
             .execute(&mut *conn)
             .await
             .map(|_| ());
@@ -329,10 +578,10 @@ async fn rewrite_postgres(db: &DatabaseConnection) -> anyhow::Result<()> {
         .execute(&mut *conn)
         .await?;
     if let Err(e) = rewritten {
-        sqlx::query("VACUUM sealed_ballot")
+        sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM {name}")))
             .execute(&mut *conn)
             .await?;
-        anyhow::bail!("sealed_ballot was vacuumed but not rewritten: {e}");
+        anyhow::bail!("{name} was vacuumed but not rewritten: {e}");
     }
     Ok(())
 }
@@ -473,16 +722,25 @@ where
         });
     }
     let tracker = ballot_box::tracker(receipt);
-    let counted = secret_ballot::Entity::find()
-        .filter(secret_ballot::Column::ProposalId.eq(p.id))
-        .filter(secret_ballot::Column::Tracker.eq(tracker.as_str()))
-        .one(conn)
-        .await?
-        .ok_or_else(super::casting::unknown_receipt)?;
-    Ok(Checked {
-        tracker,
-        choice: counted.choice,
-        round: counted.round,
-        in_ballot_file: counted.round == p.round && p.closed_at.is_some(),
-    })
+    let mut parts = secret_ballot_part::Entity::find()
+        .filter(secret_ballot_part::Column::ProposalId.eq(p.id))
+        .order_by_desc(secret_ballot_part::Column::Round)
+        .order_by_asc(secret_ballot_part::Column::Part)
+        .stream(conn)
+        .await?;
+    while let Some(part) = parts.try_next().await? {
+        if let Some(choice) = part
+            .ballots
+            .lines()
+            .find_map(|line| file::tracked(line, &tracker))
+        {
+            return Ok(Checked {
+                tracker,
+                choice,
+                round: part.round,
+                in_ballot_file: part.round == p.round && p.closed_at.is_some(),
+            });
+        }
+    }
+    Err(super::casting::unknown_receipt())
 }

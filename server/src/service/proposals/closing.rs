@@ -15,10 +15,11 @@ use sea_orm::prelude::*;
 use sea_orm::{QueryOrder, QuerySelect, StreamTrait};
 use sha2::{Digest, Sha256};
 
+use super::ballot_box::Ending;
 use super::{Seen, proposal_not_found, seen, spec_of};
 use crate::domain::decision::{Outcome, file};
 use crate::domain::proposal::Status;
-use crate::entity::{account, ballot, proposal as entity, secret_ballot};
+use crate::entity::{account, ballot, proposal as entity};
 use crate::error::{AppError, AppResult};
 use crate::events::ProposalChange;
 use crate::i18n::{Locale, Text};
@@ -45,23 +46,8 @@ where
     }
     let mut out = header(p)?;
     if p.secret {
-        // In the order of their random ids, each with its tracker.
-        let mut rows = secret_ballot::Entity::find()
-            .select_only()
-            .column(secret_ballot::Column::Choice)
-            .column(secret_ballot::Column::Tracker)
-            .filter(secret_ballot::Column::ProposalId.eq(p.id))
-            .filter(secret_ballot::Column::Round.eq(p.round))
-            .order_by_asc(secret_ballot::Column::Id)
-            .into_tuple::<(Json, Option<String>)>()
-            .stream(conn)
-            .await?;
-        while let Some((mut choice, tracker)) = rows.try_next().await? {
-            if let (Some(tracker), Some(ballot)) = (tracker, choice.as_object_mut()) {
-                ballot.insert(file::TRACKER.to_owned(), Json::String(tracker));
-            }
-            let _ = writeln!(out, "{choice}");
-        }
+        // As the box was opened: shuffled, each ballot with its tracker.
+        out.push_str(&super::ballot_box::opened_ballots(conn, p.id, p.round).await?);
     } else {
         let mut rows = ballot::Entity::find()
             .select_only()
@@ -77,6 +63,25 @@ where
         }
     }
     Ok(out)
+}
+
+/// The ballot file of a round that ends: a secret vote's box is opened
+/// into it (see `ballot_box::open_round`).
+pub async fn end_round<C>(
+    txn: &C,
+    state: &AppState,
+    p: &entity::Model,
+    ending: Ending,
+) -> AppResult<String>
+where
+    C: ConnectionTrait + StreamTrait,
+{
+    if !p.secret {
+        return export(txn, p).await;
+    }
+    let mut file = header(p)?;
+    file.push_str(&super::ballot_box::open_round(txn, &state.ballot_key, p, ending).await?);
+    Ok(file)
 }
 
 /// The stored result of a closed proposal, or the count so far of an open
@@ -166,10 +171,7 @@ pub async fn finish(
         .one(&txn)
         .await?
         .ok_or_else(proposal_not_found)?;
-    if p.secret {
-        super::ballot_box::open_round(&txn, &state.ballot_key, &p).await?;
-    }
-    let export = export(&txn, &p).await?;
+    let export = end_round(&txn, state, &p, Ending::Closed).await?;
     let outcome = count(&export)?;
     let ballots = outcome.ballots;
     let mut active: entity::ActiveModel = p.into();
@@ -186,9 +188,7 @@ pub async fn finish(
     super::publish(&txn, &closed, ProposalChange::Closed);
     txn.commit().await?;
     if closed.secret {
-        let committed = std::time::Instant::now();
-        super::ballot_box::forget(state).await;
-        tracing::info!(proposal = %id, forget_ms = committed.elapsed().as_millis(), "sealed ballots forgotten");
+        super::ballot_box::forget(state, &closed);
     }
     tracing::info!(proposal = %id, ballots, "proposal closed");
     Ok(Some(closed))

@@ -16,7 +16,7 @@ use crate::domain::proposal::{self, is_objection};
 
 use crate::domain::decision::Spec;
 use crate::domain::decision::consensus::Fallback;
-use crate::entity::{ballot, elector, proposal as entity, proposal_round, secret_ballot};
+use crate::entity::{ballot, elector, proposal as entity, proposal_round};
 use crate::error::{AppError, AppResult};
 use crate::events::ProposalChange;
 use crate::service::now;
@@ -50,21 +50,24 @@ where
     }
     Ok(if p.secret {
         // Sealed while open, in the box once closed.
-        let choices = if p.closed_at.is_none() {
+        let choices: Vec<Value> = if p.closed_at.is_none() {
             ballot_box::contents(conn, key, p)
                 .await?
                 .into_iter()
                 .map(|c| c.choice)
                 .collect()
         } else {
-            secret_ballot::Entity::find()
-                .select_only()
-                .column(secret_ballot::Column::Choice)
-                .filter(secret_ballot::Column::ProposalId.eq(p.id))
-                .filter(secret_ballot::Column::Round.eq(p.round))
-                .into_tuple::<Value>()
-                .all(conn)
+            ballot_box::opened_ballots(conn, p.id, p.round)
                 .await?
+                .lines()
+                .filter_map(|line| {
+                    let mut ballot = serde_json::from_str::<Value>(line).ok()?;
+                    if let Some(fields) = ballot.as_object_mut() {
+                        fields.remove(crate::domain::decision::file::TRACKER);
+                    }
+                    Some(ballot)
+                })
+                .collect()
         };
         choices
             .into_iter()
@@ -209,10 +212,8 @@ pub async fn amend(
         return Err(proposal::poll_closed(status));
     }
     // The round's box is opened and counted; the next round starts empty.
-    if p.secret {
-        ballot_box::open_round(&txn, &state.ballot_key, &p).await?;
-    }
-    let outcome = super::closing::count(&super::closing::export(&txn, &p).await?)?;
+    let file = super::closing::end_round(&txn, state, &p, ballot_box::Ending::Amended).await?;
+    let outcome = super::closing::count(&file)?;
     proposal_round::ActiveModel {
         proposal_id: Set(p.id),
         round: Set(p.round),
@@ -244,7 +245,7 @@ pub async fn amend(
     super::publish(&txn, &amended, ProposalChange::Amended);
     txn.commit().await?;
     if amended.secret {
-        ballot_box::forget(state).await;
+        ballot_box::forget(state, &amended);
     }
     Ok(amended)
 }

@@ -616,6 +616,7 @@ pub async fn open(
         recused += (purpose.on_open)(conn, &proposal).await?;
     }
     let frozen = frozen.saturating_sub(recused);
+    ballot_box::prepare(conn, &proposal).await?;
     let mut active: entity::ActiveModel = proposal.into();
     active.opened_at = Set(Some(now()));
     active.electorate_size = Set(Some(i32::try_from(frozen).unwrap_or(i32::MAX)));
