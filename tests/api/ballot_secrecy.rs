@@ -1137,3 +1137,61 @@ async fn a_period_proxy_used_on_an_open_vote_is_revoked_only_once_that_vote_clos
     assert_eq!(error_code(&late), "FORBIDDEN");
     data(&a.cast(giver, &unused, json!({ "ballot": grades(9) })).await);
 }
+
+/// A consensus amended while secret: its first round's count stays hidden
+/// until the vote closes (a round ended after one ballot would show it),
+/// and its ballots, opened at the amendment, are still found by receipt.
+#[tokio::test]
+async fn an_amended_secret_round_is_counted_for_all_to_see_once_the_vote_closes() {
+    let a = assembly(3).await;
+    let id = a
+        .propose(json!({ "method": "consensus", "options": [], "resultsVisibility": "ALWAYS" }))
+        .await;
+    let cast = a
+        .cast(
+            1,
+            &id,
+            json!({ "ballot": { "position": "object", "reason": "Pas ainsi." } }),
+        )
+        .await;
+    let receipt = data(&cast)["castBallot"]["receipt"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rounds =
+        "query($id: ID!) { proposal(id: $id) { round rounds { round result { ballots } } } }";
+    let amended = a
+        .app
+        .gql(
+            Some(&a.voters[0]),
+            "mutation($p: ID!) { amendProposal(proposalId: $p, details: \"Autrement.\", reason: \"L'objection\") { round } }",
+            json!({ "p": id }),
+        )
+        .await;
+    assert_eq!(data(&amended)["amendProposal"]["round"], 2);
+    for voter in [0, 2] {
+        let read = a
+            .app
+            .gql(Some(&a.voters[voter]), rounds, json!({ "id": id }))
+            .await;
+        assert_eq!(data(&read)["proposal"]["rounds"][0]["result"], Value::Null);
+    }
+    // The round's ballot is in the first round's file, found by its receipt.
+    let checked = a.check(1, &id, &receipt).await;
+    assert_eq!(data(&checked)["proposal"]["ballotCheck"]["round"], 1);
+    assert_eq!(
+        data(&checked)["proposal"]["ballotCheck"]["inBallotFile"],
+        false
+    );
+    assert_eq!(
+        data(&checked)["proposal"]["ballotCheck"]["choice"]["position"],
+        "object"
+    );
+
+    a.close(&id).await;
+    let read = a
+        .app
+        .gql(Some(&a.voters[2]), rounds, json!({ "id": id }))
+        .await;
+    assert_eq!(data(&read)["proposal"]["rounds"][0]["result"]["ballots"], 1);
+}

@@ -1396,7 +1396,9 @@ async fn a_facilitator_amends_a_consensus_checks_it_or_falls_back_on_a_majority_
     assert_eq!(amended["round"], 2);
     assert_eq!(amended["participation"]["voted"], 0, "everyone votes again");
     assert_eq!(amended["rounds"][0]["details"], "Un mercredi sur deux.");
-    assert_eq!(amended["rounds"][0]["result"]["ballots"], 2);
+    // A round's count is a result: shown as the proposal's are (here, the
+    // default, once it closes).
+    assert_eq!(amended["rounds"][0]["result"], Value::Null);
     // The previous positions stay readable, by round.
     let previous = w
         .app
@@ -1423,6 +1425,19 @@ async fn a_facilitator_amends_a_consensus_checks_it_or_falls_back_on_a_majority_
         )
         .await,
     );
+    let rounds = w
+        .app
+        .gql(
+            Some(&w.members[0]),
+            "query($id: ID!) { proposal(id: $id) { rounds { result { ballots } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        data(&rounds)["proposal"]["rounds"][0]["result"],
+        Value::Null,
+        "results after closing: an earlier round's too"
+    );
     let fallback = "mutation($p: ID!) { applyFallback(proposalId: $p) { fallbackProposalId } }";
     assert_eq!(
         error_code(
@@ -1433,6 +1448,15 @@ async fn a_facilitator_amends_a_consensus_checks_it_or_falls_back_on_a_majority_
         "CONFLICT"
     );
     data(&w.close(&w.admin, &id).await);
+    let rounds = w
+        .app
+        .gql(
+            Some(&w.members[1]),
+            "query($id: ID!) { proposal(id: $id) { rounds { result { ballots } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(data(&rounds)["proposal"]["rounds"][0]["result"]["ballots"], 2);
     // Not reached: there is nothing to check (a check would read as a validation).
     let check = "mutation($p: ID!) { checkConsensus(proposalId: $p, note: \"Constaté en AG\") { consensusCheckedAt } }";
     let refused = w.app.gql(Some(&w.admin), check, json!({ "p": id })).await;

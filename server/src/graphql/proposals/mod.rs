@@ -286,7 +286,11 @@ impl Proposal {
     /// the count of the positions taken on it.
     async fn rounds(&self, ctx: &Context<'_>) -> Result<Vec<ProposalRound>> {
         let rows = consensus::rounds(&state(ctx)?.db, &self.0.proposal).await?;
-        Ok(rows.into_iter().map(ProposalRound).collect())
+        let counted = self.0.round_results_visible();
+        Ok(rows
+            .into_iter()
+            .map(|round| ProposalRound { round, counted })
+            .collect())
     }
     /// When a facilitator checked and recorded the consensus.
     async fn consensus_checked_at(&self) -> Option<DateTime<Utc>> {

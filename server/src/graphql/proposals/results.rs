@@ -86,35 +86,41 @@ impl ProposalResult {
 }
 
 /// An earlier round of an amended proposal.
-pub struct ProposalRound(pub(super) crate::entity::proposal_round::Model);
+pub struct ProposalRound {
+    pub(super) round: crate::entity::proposal_round::Model,
+    /// Whether the viewer may see the round's count.
+    pub(super) counted: bool,
+}
 
 #[Object]
 impl ProposalRound {
     async fn round(&self) -> i32 {
-        self.0.round
+        self.round.round
     }
     async fn details(&self) -> &str {
-        &self.0.details_source
+        &self.round.details_source
     }
     async fn details_html(&self) -> &str {
-        &self.0.details_html
+        &self.round.details_html
     }
-    /// The positions taken in that round, counted.
-    async fn result(&self) -> ProposalResult {
-        ProposalResult {
-            outcome: self.0.outcome.clone(),
+    /// The positions taken in that round, counted: null while the
+    /// proposal's results are hidden from the viewer, and for a secret vote
+    /// until it closes.
+    async fn result(&self) -> Option<ProposalResult> {
+        self.counted.then(|| ProposalResult {
+            outcome: self.round.outcome.clone(),
             export_sha256: None,
             provisional: false,
-        }
+        })
     }
     async fn amended_by(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        person(ctx, self.0.amended_by).await
+        person(ctx, self.round.amended_by).await
     }
     async fn amendment_reason(&self) -> &str {
-        &self.0.amendment_reason
+        &self.round.amendment_reason
     }
     async fn amended_at(&self) -> DateTime<Utc> {
-        self.0.amended_at
+        self.round.amended_at
     }
 }
 

@@ -115,6 +115,13 @@ impl Seen {
         )
     }
 
+    /// Whether the counts of earlier rounds show: as the result does, and
+    /// for a secret vote only once it is closed — a round's count is not
+    /// taken in steps, and a round ended after one ballot would show it.
+    pub fn round_results_visible(&self) -> bool {
+        self.results_visible() && (!self.proposal.secret || self.proposal.closed_at.is_some())
+    }
+
     /// What the decision engine counts: the header of the ballot export.
     pub fn spec(&self) -> Spec {
         spec_of(&self.proposal)
