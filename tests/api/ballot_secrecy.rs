@@ -1195,3 +1195,70 @@ async fn an_amended_secret_round_is_counted_for_all_to_see_once_the_vote_closes(
         .await;
     assert_eq!(data(&read)["proposal"]["rounds"][0]["result"]["ballots"], 1);
 }
+
+/// A process that stops between closing a secret vote and counting it
+/// leaves the vote closed, its box sealed: meanwhile the result and the
+/// ballot file say they are being counted, and the scheduler counts it.
+#[tokio::test]
+async fn a_secret_vote_closed_but_not_yet_counted_is_counted_by_the_scheduler() {
+    let a = assembly(3).await;
+    let id = a.propose(json!({ "resultsVisibility": "ALWAYS" })).await;
+    let mut receipts = Vec::new();
+    for voter in 0..3 {
+        let cast = a
+            .cast(voter, &id, json!({ "ballot": grades(300 + voter) }))
+            .await;
+        receipts.push(
+            data(&cast)["castBallot"]["receipt"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    // Closed two minutes ago by a process that stopped right after.
+    let proposal: uuid::Uuid = id.parse().unwrap();
+    plenum::entity::proposal::Entity::update_many()
+        .col_expr(
+            plenum::entity::proposal::Column::ClosedAt,
+            sea_orm::sea_query::Expr::value(Some(
+                chrono::Utc::now() - chrono::Duration::minutes(2),
+            )),
+        )
+        .filter(plenum::entity::proposal::Column::Id.eq(proposal))
+        .exec(a.db())
+        .await
+        .unwrap();
+    for read in [
+        a.app
+            .gql(Some(&a.voters[1]), RESULT, json!({ "id": id }))
+            .await,
+        a.app
+            .gql(Some(&a.voters[1]), BALLOT_FILE, json!({ "id": id }))
+            .await,
+        a.check(1, &id, &receipts[1]).await,
+    ] {
+        assert_eq!(error_code(&read), "CONFLICT", "{read}");
+        assert!(
+            read.to_string().contains("dépouill") || read.to_string().contains("counted"),
+            "{read}"
+        );
+    }
+
+    plenum::service::proposals::schedule::tick(&a.app.state)
+        .await
+        .unwrap();
+    a.app.state.forgetting.idle().await;
+    assert_eq!(a.result(&id).await["ballots"], 3);
+    assert_eq!(a.ballot_file(&id).await.lines().count(), 4);
+    let checked = a.check(1, &id, &receipts[1]).await;
+    assert_eq!(
+        data(&checked)["proposal"]["ballotCheck"]["inBallotFile"],
+        true
+    );
+    let sealed = plenum::entity::sealed_ballot::Entity::find()
+        .filter(plenum::entity::sealed_ballot::Column::ProposalId.eq(proposal))
+        .all(a.db())
+        .await
+        .unwrap();
+    assert!(sealed.is_empty(), "the box was dropped once counted");
+}

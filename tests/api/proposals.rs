@@ -1456,7 +1456,10 @@ async fn a_facilitator_amends_a_consensus_checks_it_or_falls_back_on_a_majority_
             json!({ "id": id }),
         )
         .await;
-    assert_eq!(data(&rounds)["proposal"]["rounds"][0]["result"]["ballots"], 2);
+    assert_eq!(
+        data(&rounds)["proposal"]["rounds"][0]["result"]["ballots"],
+        2
+    );
     // Not reached: there is nothing to check (a check would read as a validation).
     let check = "mutation($p: ID!) { checkConsensus(proposalId: $p, note: \"Constaté en AG\") { consensusCheckedAt } }";
     let refused = w.app.gql(Some(&w.admin), check, json!({ "p": id })).await;

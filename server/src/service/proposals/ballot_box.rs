@@ -274,78 +274,89 @@ where
     super::closing::count(&file)
 }
 
-/// Why a round's box is opened.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Ending {
-    /// The proposal was amended: the vote goes on, in a new round.
-    Amended,
-    /// The vote closed.
-    Closed,
-}
-
 /// Lines of a ballot file per stored part (about a megabyte).
 const PART: usize = 10_000;
 
-/// Opens the box of the proposal's current round into its ballot file: the
-/// ballots, shuffled, each with its tracker, stored as the file's lines in
-/// parts (`secret_ballot_part`), in this one transaction. An amended
-/// round's sealed rows are deleted with it; a closed vote's are dropped
-/// once this is committed (`forget`), since nothing reads a closed vote's
-/// box. Gives the file's ballot lines.
-pub async fn open_round<C>(
-    txn: &C,
-    key: &BoxKey,
-    p: &entity::Model,
-    ending: Ending,
-) -> AppResult<String>
+/// A box opened in memory: its ballot file's lines, shuffled, each ballot
+/// with its tracker, and the reasons given, in the same order.
+pub struct OpenedBox {
+    pub lines: String,
+    /// Where each part ends in `lines`, and its reasons.
+    parts: Vec<(usize, Value)>,
+}
+
+/// Opens the box of the proposal's current round: reads and decrypts it,
+/// shuffles it (OS randomness), and lays it out as the lines of its ballot
+/// file. Writes nothing: a closed vote's box is read outside any write, so
+/// that SQLite's one writer stays free for casting elsewhere meanwhile.
+pub async fn open_box<C>(conn: &C, key: &BoxKey, p: &entity::Model) -> AppResult<OpenedBox>
 where
     C: ConnectionTrait + StreamTrait,
 {
     let started = std::time::Instant::now();
-    let mut ballots = each_opened(txn, key, p, |content| {
+    let mut ballots = each_opened(conn, key, p, |content| {
         let mut line = file::with_tracker(&content.choice, &content.tracker);
         line.push('\n');
         (line, content.reason)
     })
     .await?;
-    let read = started.elapsed();
     ballot_box::shuffle(&mut ballots);
     let mut lines = String::with_capacity(ballots.iter().map(|(line, _)| line.len()).sum());
-    for (part, chunk) in ballots.chunks(PART).enumerate() {
-        let start = lines.len();
+    let mut parts = Vec::new();
+    for chunk in ballots.chunks(PART) {
         let mut reasons = Vec::with_capacity(chunk.len());
         for (line, reason) in chunk {
             lines.push_str(line);
             reasons.push(reason.clone().map_or(Value::Null, Value::String));
         }
-        secret_ballot_part::ActiveModel {
-            proposal_id: Set(p.id),
-            round: Set(p.round),
-            part: Set(i32::try_from(part).unwrap_or(i32::MAX)),
-            ballots: Set(lines[start..].to_owned()),
-            reasons: Set(Value::Array(reasons)),
-        }
-        .insert(txn)
-        .await?;
-    }
-    let written = started.elapsed();
-    // A closed vote's sealed rows go once this is committed (`forget`):
-    // deleting them here would hold up the closing, and casting with it.
-    if ending == Ending::Amended {
-        sealed_ballot::Entity::delete_many()
-            .filter(sealed_ballot::Column::ProposalId.eq(p.id))
-            .filter(sealed_ballot::Column::Round.eq(p.round))
-            .exec(txn)
-            .await?;
+        parts.push((lines.len(), Value::Array(reasons)));
     }
     tracing::info!(
         proposal = %p.id,
         ballots = ballots.len(),
-        read_ms = read.as_millis(),
-        written_ms = written.as_millis(),
-        total_ms = started.elapsed().as_millis(),
+        opened_ms = started.elapsed().as_millis(),
         "ballot box opened"
     );
+    Ok(OpenedBox { lines, parts })
+}
+
+/// Stores an opened box as its round's ballot file, in parts
+/// (`secret_ballot_part`), all in the caller's transaction.
+pub async fn store(
+    txn: &impl ConnectionTrait,
+    p: &entity::Model,
+    opened: OpenedBox,
+) -> AppResult<()> {
+    let mut start = 0;
+    for (part, (end, reasons)) in opened.parts.into_iter().enumerate() {
+        secret_ballot_part::ActiveModel {
+            proposal_id: Set(p.id),
+            round: Set(p.round),
+            part: Set(i32::try_from(part).unwrap_or(i32::MAX)),
+            ballots: Set(opened.lines[start..end].to_owned()),
+            reasons: Set(reasons),
+        }
+        .insert(txn)
+        .await?;
+        start = end;
+    }
+    Ok(())
+}
+
+/// Ends an amended round: its box opened and stored, its sealed rows
+/// deleted, in the caller's transaction. Gives the round's ballot lines.
+pub async fn end_round<C>(txn: &C, key: &BoxKey, p: &entity::Model) -> AppResult<String>
+where
+    C: ConnectionTrait + StreamTrait,
+{
+    let opened = open_box(txn, key, p).await?;
+    let lines = opened.lines.clone();
+    store(txn, p, opened).await?;
+    sealed_ballot::Entity::delete_many()
+        .filter(sealed_ballot::Column::ProposalId.eq(p.id))
+        .filter(sealed_ballot::Column::Round.eq(p.round))
+        .exec(txn)
+        .await?;
     Ok(lines)
 }
 
@@ -459,9 +470,10 @@ pub fn forget(state: &AppState, p: &entity::Model) {
     });
 }
 
-/// Sealed rows deleted per statement, so that casting on other votes goes
-/// on between them (SQLite has one writer).
-const FORGET_CHUNK: u64 = 20_000;
+/// Sealed rows deleted per statement, and the pause between statements, so
+/// that casting on other votes goes on meanwhile (SQLite has one writer).
+const FORGET_CHUNK: u64 = 5_000;
+const FORGET_PAUSE: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// Drops the sealed boxes of the votes that are over (closed, or deleted).
 /// On PostgreSQL each is a partition, detached without stopping casting on
@@ -508,6 +520,7 @@ pub async fn forget_closed_boxes(db: &DatabaseConnection) -> anyhow::Result<()> 
             if deleted < FORGET_CHUNK {
                 break;
             }
+            tokio::time::sleep(FORGET_PAUSE).await;
         }
     }
     checkpoint_sqlite(db).await
@@ -720,6 +733,9 @@ where
             round: p.round,
             in_ballot_file: false,
         });
+    }
+    if p.closed_at.is_some() && p.result.is_none() {
+        return Err(super::closing::being_counted());
     }
     let tracker = ballot_box::tracker(receipt);
     let mut parts = secret_ballot_part::Entity::find()

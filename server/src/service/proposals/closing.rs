@@ -15,7 +15,6 @@ use sea_orm::prelude::*;
 use sea_orm::{QueryOrder, QuerySelect, StreamTrait};
 use sha2::{Digest, Sha256};
 
-use super::ballot_box::Ending;
 use super::{Seen, proposal_not_found, seen, spec_of};
 use crate::domain::decision::{Outcome, file};
 use crate::domain::proposal::Status;
@@ -65,14 +64,9 @@ where
     Ok(out)
 }
 
-/// The ballot file of a round that ends: a secret vote's box is opened
-/// into it (see `ballot_box::open_round`).
-pub async fn end_round<C>(
-    txn: &C,
-    state: &AppState,
-    p: &entity::Model,
-    ending: Ending,
-) -> AppResult<String>
+/// The ballot file of an amended round: a secret vote's box is opened into
+/// it (see `ballot_box::end_round`).
+pub async fn end_round<C>(txn: &C, state: &AppState, p: &entity::Model) -> AppResult<String>
 where
     C: ConnectionTrait + StreamTrait,
 {
@@ -80,7 +74,7 @@ where
         return export(txn, p).await;
     }
     let mut file = header(p)?;
-    file.push_str(&super::ballot_box::open_round(txn, &state.ballot_key, p, ending).await?);
+    file.push_str(&super::ballot_box::end_round(txn, &state.ballot_key, p).await?);
     Ok(file)
 }
 
@@ -94,6 +88,7 @@ where
 {
     match &p.result {
         Some(stored) => Ok(stored.clone()),
+        None if p.closed_at.is_some() => Err(being_counted()),
         None if p.secret => match super::ballot_box::live(conn, p).await? {
             Some(snapshot) => Ok(snapshot),
             None => count(&header(p)?),
@@ -145,9 +140,10 @@ pub async fn close(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<ent
     }
 }
 
-/// Closes an open proposal and stores its count, in one transaction. Gives
-/// `None` when it was not open (already closed by someone else, or by
-/// another process's scheduler).
+/// Closes an open proposal and stores its count: a named vote in one
+/// transaction, a secret one in two (`count_closed_box`). Gives `None` when
+/// it was not open (already closed by someone else, or by another process's
+/// scheduler).
 pub async fn finish(
     state: &AppState,
     id: Uuid,
@@ -171,27 +167,86 @@ pub async fn finish(
         .one(&txn)
         .await?
         .ok_or_else(proposal_not_found)?;
-    let export = end_round(&txn, state, &p, Ending::Closed).await?;
+    if p.secret {
+        // Closed: no ballot enters the box any more. It is counted outside
+        // this transaction.
+        txn.commit().await?;
+        return count_closed_box(state, p).await;
+    }
+    let export = export(&txn, &p).await?;
     let outcome = count(&export)?;
-    let ballots = outcome.ballots;
     let mut active: entity::ActiveModel = p.into();
     active.result = sea_orm::ActiveValue::Set(Some(outcome));
     active.export_sha256 = sea_orm::ActiveValue::Set(Some(sha256_hex(&export)));
     let closed = active.update(&txn).await?;
+    conclude(&txn, &closed).await?;
+    txn.commit().await?;
+    Ok(Some(closed))
+}
+
+/// Counts a closed secret vote: its box is read, decrypted and shuffled
+/// outside any write (casting elsewhere goes on meanwhile, even on SQLite's
+/// one writer), then its ballot file and its result are stored in one
+/// transaction, and its sealed rows dropped right after. A process stopped
+/// halfway leaves the vote closed and uncounted, its box intact: the
+/// scheduler counts it again (`schedule::tick`). When another process
+/// counted it first, gives it as that one stored it.
+pub async fn count_closed_box(
+    state: &AppState,
+    p: entity::Model,
+) -> AppResult<Option<entity::Model>> {
+    let opened = super::ballot_box::open_box(&state.db, &state.ballot_key, &p).await?;
+    let mut file = header(&p)?;
+    file.push_str(&opened.lines);
+    let outcome = count(&file)?;
+    let txn = state.write().await?;
+    let stored = entity::Entity::update_many()
+        .set(entity::ActiveModel {
+            result: sea_orm::ActiveValue::Set(Some(outcome)),
+            export_sha256: sea_orm::ActiveValue::Set(Some(sha256_hex(&file))),
+            ..Default::default()
+        })
+        .filter(entity::Column::Id.eq(p.id))
+        .filter(entity::Column::Result.is_null())
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if stored == 0 {
+        drop(txn);
+        return Ok(entity::Entity::find_by_id(p.id).one(&state.db).await?);
+    }
+    super::ballot_box::store(&txn, &p, opened).await?;
+    let closed = entity::Entity::find_by_id(p.id)
+        .one(&txn)
+        .await?
+        .ok_or_else(proposal_not_found)?;
     super::ballot_box::forget_live(&txn, closed.id).await?;
-    super::concluded(&txn, &closed).await?;
+    conclude(&txn, &closed).await?;
+    txn.commit().await?;
+    super::ballot_box::forget(state, &closed);
+    Ok(Some(closed))
+}
+
+/// What follows a count stored: the proposal's purpose (a designation, a
+/// ratification…), its search entry, and who follows it live.
+async fn conclude(txn: &crate::write::Unit, closed: &entity::Model) -> AppResult<()> {
+    super::concluded(txn, closed).await?;
     crate::service::indexing::enqueue(
-        &txn,
+        txn,
         &[crate::service::indexing::DocRef::Proposal(closed.id)],
     )
     .await?;
-    super::publish(&txn, &closed, ProposalChange::Closed);
-    txn.commit().await?;
-    if closed.secret {
-        super::ballot_box::forget(state, &closed);
-    }
-    tracing::info!(proposal = %id, ballots, "proposal closed");
-    Ok(Some(closed))
+    super::publish(txn, closed, ProposalChange::Closed);
+    tracing::info!(proposal = %closed.id, ballots = closed.result.as_ref().map_or(0, |o| o.ballots), "proposal closed");
+    Ok(())
+}
+
+/// A secret vote closed a moment ago, its box not counted yet.
+pub fn being_counted() -> AppError {
+    AppError::conflict(text!(
+        en: "The ballots are being counted: the result follows in a moment.",
+        fr: "Les bulletins sont en cours de dépouillement : le résultat suit dans un instant."
+    ))
 }
 
 fn refuse_until_closed(p: &entity::Model) -> AppResult<()> {
@@ -200,6 +255,9 @@ fn refuse_until_closed(p: &entity::Model) -> AppResult<()> {
             en: "The ballots are published once the proposal is closed.",
             fr: "Les bulletins sont publiés une fois la proposition close."
         )));
+    }
+    if p.result.is_none() {
+        return Err(being_counted());
     }
     Ok(())
 }

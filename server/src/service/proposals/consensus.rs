@@ -212,7 +212,7 @@ pub async fn amend(
         return Err(proposal::poll_closed(status));
     }
     // The round's box is opened and counted; the next round starts empty.
-    let file = super::closing::end_round(&txn, state, &p, ballot_box::Ending::Amended).await?;
+    let file = super::closing::end_round(&txn, state, &p).await?;
     let outcome = super::closing::count(&file)?;
     proposal_round::ActiveModel {
         proposal_id: Set(p.id),

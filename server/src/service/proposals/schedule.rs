@@ -67,6 +67,19 @@ pub async fn tick(state: &AppState) -> AppResult<Option<DateTime<Utc>>> {
             tracing::warn!(proposal = %id, error = ?e, "proposals: could not close on time");
         }
     }
+    // Secret votes closed by a process that stopped before counting them.
+    let uncounted: Vec<entity::Model> = entity::Entity::find()
+        .filter(entity::Column::Secret.eq(true))
+        .filter(entity::Column::ClosedAt.lte(at - chrono::Duration::minutes(1)))
+        .filter(entity::Column::Result.is_null())
+        .all(&state.db)
+        .await?;
+    for p in uncounted {
+        let id = p.id;
+        if let Err(e) = closing::count_closed_box(state, p).await {
+            tracing::warn!(proposal = %id, error = ?e, "proposals: could not count a closed secret vote");
+        }
+    }
     let next_open: Option<DateTime<Utc>> = entity::Entity::find()
         .select_only()
         .column(entity::Column::OpensAt)
