@@ -3,20 +3,12 @@
 // Tests may panic: unwrap and expect are the assertions of set-up code.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn plenum(dir: &std::path::Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_plenum"));
-    command
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env("LANG", "en_GB.UTF-8")
-        .env("PLENUM_ACCOUNTS__ARGON2_MEMORY_KIB", "64")
-        .env("PLENUM_ACCOUNTS__ARGON2_ITERATIONS", "1");
-    command
-}
+mod common;
+use common::{plenum, serve};
 
 fn run(command: &mut Command, stdin: Option<&str>) -> Output {
     let mut child = command
@@ -249,23 +241,7 @@ fn the_demo_loads_once_and_prints_fresh_credentials_each_time() {
 fn serve_starts_on_an_empty_folder_answers_and_stops_gracefully_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
-    let mut child = plenum(dir.path())
-        .arg("serve")
-        .env("PLENUM_SERVER__BIND", "127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port: u16 = line
-        .split("(port ")
-        .nth(1)
-        .and_then(|s| s.split(')').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    let (mut child, port) = serve(dir.path());
     let deadline = started + Duration::from_secs(30);
     loop {
         let ok = std::net::TcpStream::connect(("127.0.0.1", port))

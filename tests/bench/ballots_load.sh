@@ -5,9 +5,11 @@
 # so the live count is taken again at each step; then the vote is closed and
 # the count checked (one ballot per member, none lost or doubled). Two
 # seconds in, a secret majority judgment holding 400,000 sealed ballots is
-# closed through the API: its box opened (decrypted, written out in a random
-# order under fresh ids, its sealed rows deleted and vacuumed), counted, and
-# the result stored with the SHA-256 of the ballot file. Memory is the server's.
+# closed through the API: its box read and decrypted outside any write,
+# shuffled, stored as its ballot file's lines, counted, and the result stored
+# with the SHA-256 of the ballot file; its sealed rows are dropped after, in
+# the background. Memory is the server's. `CLOSE_AFTER=40` closes it once
+# casting is over instead (casting alone).
 #
 #   bash tests/bench/ballots_load.sh                                          # SQLite
 #   bash tests/bench/ballots_load.sh postgres://postgres@127.0.0.1:5432/test  # PostgreSQL
@@ -24,8 +26,7 @@ echo "ballots load run on $backend"
 target/release/examples/ballots_load seed "$url" "$dir"
 start_server
 echo "server memory at start: $(memory VmRSS)"
-# Casting, while the box of the majority judgment is opened (written out in
-# a random order, its sealed rows dropped) a few seconds in.
+# Casting, while the box of the majority judgment is opened a few seconds in.
 target/release/examples/ballots_load cast "http://127.0.0.1:$port/graphql" "$dir" &
 caster=$!
 sleep "${CLOSE_AFTER:-2}"

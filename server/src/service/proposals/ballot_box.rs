@@ -472,8 +472,8 @@ pub fn forget(state: &AppState, p: &entity::Model) {
 
 /// Sealed rows deleted per statement, and the pause between statements, so
 /// that casting on other votes goes on meanwhile (SQLite has one writer).
-const FORGET_CHUNK: u64 = 5_000;
-const FORGET_PAUSE: std::time::Duration = std::time::Duration::from_millis(20);
+const FORGET_CHUNK: u64 = 2_000;
+const FORGET_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Drops the sealed boxes of the votes that are over (closed, or deleted).
 /// On PostgreSQL each is a partition, detached without stopping casting on
