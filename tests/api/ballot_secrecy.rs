@@ -21,8 +21,8 @@
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QueryResult, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QueryResult, Statement,
 };
 use serde_json::{Value, json};
 
@@ -1215,19 +1215,23 @@ async fn a_secret_vote_closed_but_not_yet_counted_is_counted_by_the_scheduler() 
                 .to_owned(),
         );
     }
-    // Closed two minutes ago by a process that stopped right after.
+    // Closed by a process that stopped right after: half a minute ago (the
+    // scheduler leaves it a minute), then two.
     let proposal: uuid::Uuid = id.parse().unwrap();
-    plenum::entity::proposal::Entity::update_many()
-        .col_expr(
-            plenum::entity::proposal::Column::ClosedAt,
-            sea_orm::sea_query::Expr::value(Some(
-                chrono::Utc::now() - chrono::Duration::minutes(2),
-            )),
-        )
-        .filter(plenum::entity::proposal::Column::Id.eq(proposal))
-        .exec(a.db())
-        .await
-        .unwrap();
+    let closed_ago = async |seconds: i64| {
+        plenum::entity::proposal::Entity::update_many()
+            .col_expr(
+                plenum::entity::proposal::Column::ClosedAt,
+                sea_orm::sea_query::Expr::value(Some(
+                    chrono::Utc::now() - chrono::Duration::seconds(seconds),
+                )),
+            )
+            .filter(plenum::entity::proposal::Column::Id.eq(proposal))
+            .exec(a.db())
+            .await
+            .unwrap();
+    };
+    closed_ago(30).await;
     for read in [
         a.app
             .gql(Some(&a.voters[1]), RESULT, json!({ "id": id }))
@@ -1244,6 +1248,21 @@ async fn a_secret_vote_closed_but_not_yet_counted_is_counted_by_the_scheduler() 
         );
     }
 
+    // Another secret vote closing meanwhile drops its own box, not this one.
+    let other = a.propose(json!({})).await;
+    data(&a.cast(0, &other, json!({ "ballot": grades(400) })).await);
+    a.close(&other).await;
+    let sealed = plenum::entity::sealed_ballot::Entity::find()
+        .filter(plenum::entity::sealed_ballot::Column::ProposalId.eq(proposal))
+        .count(a.db())
+        .await
+        .unwrap();
+    assert_eq!(
+        sealed, 3,
+        "the box of a vote closed but not counted was dropped"
+    );
+
+    closed_ago(120).await;
     plenum::service::proposals::schedule::tick(&a.app.state)
         .await
         .unwrap();

@@ -475,7 +475,8 @@ pub fn forget(state: &AppState, p: &entity::Model) {
 const FORGET_CHUNK: u64 = 2_000;
 const FORGET_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
 
-/// Drops the sealed boxes of the votes that are over (closed, or deleted).
+/// Drops the sealed boxes of the votes that are over (counted, or deleted);
+/// never that of a vote closed and not yet counted, which is read from it.
 /// On PostgreSQL each is a partition, detached without stopping casting on
 /// the others and dropped with its files; on SQLite its rows are deleted a
 /// chunk at a time, overwritten as they go (`secure_delete`), and the
@@ -489,7 +490,8 @@ pub async fn forget_closed_boxes(db: &DatabaseConnection) -> anyhow::Result<()> 
         .select_only()
         .column(entity::Column::Id)
         .filter(entity::Column::Secret.eq(true))
-        .filter(entity::Column::ClosedAt.is_not_null())
+        // Counted: a vote closed a moment ago is being counted from its box.
+        .filter(entity::Column::Result.is_not_null())
         .filter(Expr::exists(
             Query::select()
                 .expr(Expr::val(1))
@@ -526,7 +528,8 @@ pub async fn forget_closed_boxes(db: &DatabaseConnection) -> anyhow::Result<()> 
     checkpoint_sqlite(db).await
 }
 
-/// Drops the partitions of the votes that are over, each detached first
+/// Drops the partitions of the votes that are over (counted, or deleted),
+/// each detached first
 /// without stopping casting on the others.
 async fn drop_closed_partitions(db: &DatabaseConnection) -> anyhow::Result<()> {
     use sea_orm::sqlx::{self, Row};
@@ -539,7 +542,7 @@ async fn drop_closed_partitions(db: &DatabaseConnection) -> anyhow::Result<()> {
                                                THEN substr(c.relname, 15)::uuid END
           WHERE c.relkind = 'r' AND c.relname ~ '^sealed_ballot_[0-9a-f]{32}$'
             AND c.relnamespace = current_schema()::regnamespace
-            AND (p.id IS NULL OR p.closed_at IS NOT NULL)",
+            AND (p.id IS NULL OR p.result IS NOT NULL)",
     )
     .fetch_all(pool)
     .await?;
