@@ -172,7 +172,21 @@ fn a_server_killed_while_secret_ballots_arrive_keeps_every_acknowledged_one() {
             })
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(1500));
+    // Killed once most voters have voted and keep changing their ballots
+    // (however slow the machine), half a second into the changes.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline
+        && sent
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.acknowledged.is_some())
+            .count()
+            < 6
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(500));
     server.kill().unwrap();
     server.wait().unwrap();
     alive.store(false, Ordering::SeqCst);

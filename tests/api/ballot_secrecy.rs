@@ -21,8 +21,8 @@
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QueryResult, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QueryResult, Statement,
 };
 use serde_json::{Value, json};
 
@@ -1280,4 +1280,31 @@ async fn a_secret_vote_closed_but_not_yet_counted_is_counted_by_the_scheduler() 
         .await
         .unwrap();
     assert!(sealed.is_empty(), "the box was dropped once counted");
+}
+
+/// A secret vote open across the upgrade that made ballot files: the
+/// ballots it counted before sealed boxes existed were rewritten as a part
+/// of its file; those sealed since follow them, and all are counted.
+#[tokio::test]
+async fn ballots_counted_before_sealed_boxes_stay_in_the_file_with_the_sealed_ones() {
+    let a = assembly(2).await;
+    let id = a.propose(json!({})).await;
+    let proposal: uuid::Uuid = id.parse().unwrap();
+    let earlier = r#"{"grades":[6,6,6,6],"tracker":"avant"}"#;
+    plenum::entity::secret_ballot_part::ActiveModel {
+        proposal_id: sea_orm::ActiveValue::Set(proposal),
+        round: sea_orm::ActiveValue::Set(1),
+        part: sea_orm::ActiveValue::Set(0),
+        ballots: sea_orm::ActiveValue::Set(format!("{earlier}\n")),
+        reasons: sea_orm::ActiveValue::Set(json!([null])),
+    }
+    .insert(a.db())
+    .await
+    .unwrap();
+    data(&a.cast(1, &id, json!({ "ballot": grades(500) })).await);
+    a.close(&id).await;
+    let file = a.ballot_file(&id).await;
+    assert_eq!(file.lines().nth(1), Some(earlier), "{file}");
+    assert_eq!(file.lines().count(), 3, "{file}");
+    assert_eq!(a.result(&id).await["ballots"], 2);
 }

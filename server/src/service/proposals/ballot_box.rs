@@ -321,18 +321,27 @@ where
 }
 
 /// Stores an opened box as its round's ballot file, in parts
-/// (`secret_ballot_part`), all in the caller's transaction.
+/// (`secret_ballot_part`), all in the caller's transaction. They follow
+/// the parts the round may already have: ballots counted before sealed
+/// boxes existed, in a vote open across that upgrade.
 pub async fn store(
     txn: &impl ConnectionTrait,
     p: &entity::Model,
     opened: OpenedBox,
 ) -> AppResult<()> {
+    use sea_orm::PaginatorTrait;
+    let earlier = secret_ballot_part::Entity::find()
+        .filter(secret_ballot_part::Column::ProposalId.eq(p.id))
+        .filter(secret_ballot_part::Column::Round.eq(p.round))
+        .count(txn)
+        .await?;
+    let first = i32::try_from(earlier).unwrap_or(i32::MAX);
     let mut start = 0;
     for (part, (end, reasons)) in opened.parts.into_iter().enumerate() {
         secret_ballot_part::ActiveModel {
             proposal_id: Set(p.id),
             round: Set(p.round),
-            part: Set(i32::try_from(part).unwrap_or(i32::MAX)),
+            part: Set(first.saturating_add(i32::try_from(part).unwrap_or(i32::MAX))),
             ballots: Set(opened.lines[start..end].to_owned()),
             reasons: Set(reasons),
         }
@@ -344,13 +353,14 @@ pub async fn store(
 }
 
 /// Ends an amended round: its box opened and stored, its sealed rows
-/// deleted, in the caller's transaction. Gives the round's ballot lines.
+/// deleted, in the caller's transaction. Gives the round's ballot lines
+/// (after those it already had, see `store`).
 pub async fn end_round<C>(txn: &C, key: &BoxKey, p: &entity::Model) -> AppResult<String>
 where
     C: ConnectionTrait + StreamTrait,
 {
     let opened = open_box(txn, key, p).await?;
-    let lines = opened.lines.clone();
+    let lines = opened_ballots(txn, p.id, p.round).await? + &opened.lines;
     store(txn, p, opened).await?;
     sealed_ballot::Entity::delete_many()
         .filter(sealed_ballot::Column::ProposalId.eq(p.id))

@@ -196,7 +196,9 @@ pub async fn count_closed_box(
     p: entity::Model,
 ) -> AppResult<Option<entity::Model>> {
     let opened = super::ballot_box::open_box(&state.db, &state.ballot_key, &p).await?;
+    // After the ballots the round may already have (see `ballot_box::store`).
     let mut file = header(&p)?;
+    file.push_str(&super::ballot_box::opened_ballots(&state.db, p.id, p.round).await?);
     file.push_str(&opened.lines);
     let outcome = count(&file)?;
     let txn = state.write().await?;
